@@ -1,0 +1,105 @@
+# Build of the testbed kernel, the hosted tests, and the test entry point.
+#
+#   make                 build $(O)/kernel.elf (O defaults to build)
+#   make test            hosted tests + kernel boots under QEMU (scripts/test.sh)
+#   make run [SMP=N]     interactive boot (serial on the terminal, Ctrl-A X quits)
+#   make gdb [SMP=N]     boot halted with a gdb stub; then: gdb -x scripts/gdbinit
+#   make CC=clang        build with clang instead of gcc
+#
+# The kernel is linked twice: the second link embeds the symbol table of the
+# first (.ksyms) for backtraces. .ksyms sits after .data, so no text symbol
+# moves between the links; the build checks that.
+
+O ?= build
+SMP ?= 4
+CC := $(if $(filter default,$(origin CC)),gcc,$(CC))
+LD ?= ld
+NM ?= nm
+
+ARCH := x86_64
+ARCH_DIR := kernel/arch/$(ARCH)
+
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c $(ARCH_DIR)/*.c tests/kernel/*.c)
+KERNEL_ASM := $(filter-out $(ARCH_DIR)/kernel.ld.S,$(wildcard $(ARCH_DIR)/*.S))
+KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(O)/%.o) $(KERNEL_ASM:%.S=$(O)/%.o)
+
+COMPILER_INC := $(shell $(CC) -print-file-name=include)
+
+KERNEL_CPPFLAGS := -nostdinc -isystem $(COMPILER_INC) \
+	-Ikernel/include -I$(ARCH_DIR)/include -Imm \
+	-DKERNEL_COMMIT='"$(COMMIT)"'
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-mcmodel=kernel -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-avx \
+	-MMD -MP
+KERNEL_ASFLAGS := -D__ASSEMBLER__ -g -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	--no-warn-rwx-segments
+
+ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),clang)
+KERNEL_CFLAGS += -mno-80387
+else
+KERNEL_CFLAGS += -mno-80387 -mgeneral-regs-only
+endif
+
+.PHONY: all test run gdb clean
+
+all: $(O)/kernel.elf
+
+# Flags and commit are recorded so that a change rebuilds what depends on them.
+$(O)/build-id: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS)' | cmp -s - $@ || \
+		echo '$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS)' > $@
+
+$(O)/%.o: %.c $(O)/build-id
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(O)/%.o: %.S $(O)/build-id
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_ASFLAGS) -c $< -o $@
+
+$(O)/kernel.ld: $(ARCH_DIR)/kernel.ld.S $(O)/build-id
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CPPFLAGS) -D__ASSEMBLER__ -E -P -x c $< -o $@
+
+$(O)/ksyms-empty.S: kernel/gen_ksyms.sh
+	@mkdir -p $(@D)
+	sh kernel/gen_ksyms.sh < /dev/null > $@
+
+$(O)/kernel.pass1.elf: $(KERNEL_OBJS) $(O)/ksyms-empty.o $(O)/kernel.ld
+	$(LD) $(KERNEL_LDFLAGS) -T $(O)/kernel.ld -o $@ $(KERNEL_OBJS) $(O)/ksyms-empty.o
+
+$(O)/ksyms.S: $(O)/kernel.pass1.elf kernel/gen_ksyms.sh
+	$(NM) -n --defined-only $< | sh kernel/gen_ksyms.sh > $@
+
+$(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
+	$(LD) $(KERNEL_LDFLAGS) -T $(O)/kernel.ld -o $@.tmp $(KERNEL_OBJS) $(O)/ksyms.o
+	@$(NM) -n --defined-only $(O)/kernel.pass1.elf | grep -i ' t ' > $(O)/syms.pass1
+	@$(NM) -n --defined-only $@.tmp | grep -i ' t ' > $(O)/syms.final
+	@cmp -s $(O)/syms.pass1 $(O)/syms.final || \
+		{ echo "error: text symbols moved between the two links"; exit 1; }
+	mv $@.tmp $@
+
+include tests/hosted/hosted.mk
+
+test: $(O)/kernel.elf hosted-build
+	scripts/test.sh --build $(O)
+
+run: $(O)/kernel.elf
+	scripts/qemu.sh --kernel $(O)/kernel.elf --smp $(SMP) --interactive
+
+gdb: $(O)/kernel.elf
+	@echo "QEMU waits for gdb on :1234; in another terminal: gdb -x scripts/gdbinit"
+	scripts/qemu.sh --kernel $(O)/kernel.elf --smp $(SMP) --interactive --gdb
+
+clean:
+	rm -rf $(O)
+
+FORCE:
+
+-include $(KERNEL_OBJS:.o=.d)

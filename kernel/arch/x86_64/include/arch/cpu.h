@@ -1,0 +1,61 @@
+/*
+ * Per-CPU architectural state: this CPU's GDT, TSS and interrupt stacks.
+ * Each CPU loads its own GDT because the TSS descriptor (busy bit, stack
+ * pointers) cannot be shared.
+ */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GDT_KCODE 0x08
+#define GDT_KDATA 0x10
+#define GDT_UDATA 0x1b /* user segments come with the system-call layer */
+#define GDT_UCODE 0x23
+#define GDT_TSS   0x28
+#define GDT_ENTRIES 7 /* null, kcode, kdata, udata, ucode, tss (2 slots) */
+
+/* Interrupt stack table slots (1-based, as in the IDT gate). */
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI          2
+#define IST_MACHINE_CHECK 3
+#define IST_COUNT        3
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+struct arch_percpu {
+	uint64_t gdt[GDT_ENTRIES];
+	struct tss tss;
+	uint32_t apic_id;
+	uint64_t last_nmi_frame; /* where the last NMI's frame was (self-test) */
+};
+
+struct percpu;
+
+/* Feature bits found once on the boot CPU. */
+struct cpu_features {
+	bool nx, x2apic, invariant_tsc, pdpe1gb, smep, smap, fsgsbase;
+	bool hypervisor;
+	char hypervisor_id[13];
+	char vendor[13];
+	uint32_t max_leaf;
+};
+
+extern struct cpu_features cpu_features;
+
+void cpu_features_init(void);
+const char *cpu_accel_name(void);
+void gdt_init_cpu(struct percpu *pc, uint8_t *ist_stacks[IST_COUNT]);
+void idt_init(void);
+void idt_load(void);
+
+#endif

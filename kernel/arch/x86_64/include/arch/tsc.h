@@ -1,0 +1,55 @@
+/*
+ * The time-stamp counter. tsc_read_start()/tsc_read_end() bracket a timed
+ * region: the fences keep the reads from moving into or out of it (an
+ * lfence is dispatch-serializing on Intel and, with the usual MSR set, on
+ * AMD). tsc_hz comes from CPUID 0x15 when it gives a crystal frequency, else
+ * from the HPET, else from the PIT.
+ */
+#ifndef ARCH_TSC_H
+#define ARCH_TSC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <arch/x86.h>
+
+struct acpi_info;
+
+extern uint64_t tsc_hz;
+extern const char *tsc_source;
+
+static inline uint64_t tsc_read(void)
+{
+	__asm__ volatile("lfence" ::: "memory");
+	return rdtsc_raw();
+}
+
+static inline uint64_t tsc_read_start(void)
+{
+	uint64_t t;
+	__asm__ volatile("lfence" ::: "memory");
+	t = rdtsc_raw();
+	__asm__ volatile("lfence" ::: "memory");
+	return t;
+}
+
+static inline uint64_t tsc_read_end(void)
+{
+	uint64_t t;
+	__asm__ volatile("lfence" ::: "memory");
+	t = rdtsc_raw();
+	__asm__ volatile("lfence" ::: "memory");
+	return t;
+}
+
+void tsc_calibrate(const struct acpi_info *acpi);
+void udelay(uint64_t us);
+uint64_t tsc_to_ns(uint64_t ticks);
+
+/* Reference timers used for calibration. */
+bool hpet_init(uint64_t phys);
+uint64_t hpet_read(void);
+uint64_t hpet_period_fs(void);
+uint64_t pit_measure_tsc(unsigned ms);
+
+#endif

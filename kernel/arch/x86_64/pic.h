@@ -1,0 +1,4 @@
+#ifndef ARCH_PIC_H
+#define ARCH_PIC_H
+void pic_disable(void);
+#endif

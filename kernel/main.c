@@ -1,0 +1,75 @@
+/*
+ * kmain: the boot CPU's path from the PVH entry to the self-tests.
+ *
+ * Order matters: the per-CPU area comes first (printing uses it), then the
+ * loader's data is copied out before anything can overwrite it, then the
+ * platform (ACPI, APIC, TSC), then the APs. Only the boot CPU runs here;
+ * the APs wait in smp_ap_idle() for work from on_cpus().
+ */
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/platform.h>
+#include <arch/tsc.h>
+#include <kernel/acpi.h>
+#include <kernel/boot.h>
+#include <kernel/fault_inject.h>
+#include <kernel/printk.h>
+#include <kernel/selftest.h>
+#include <kernel/smp.h>
+#include <lib/cmdline.h>
+
+#ifndef KERNEL_COMMIT
+#define KERNEL_COMMIT "unknown"
+#endif
+
+static struct acpi_info acpi;
+
+void kmain(uint64_t start_info_phys);
+
+static void print_memmap(void)
+{
+	uint64_t usable = 0;
+
+	for (unsigned i = 0; i < boot_info.memmap_count; i++) {
+		const struct boot_mem_region *r = &boot_info.memmap[i];
+		kprintf("mem: [0x%012lx-0x%012lx] %s\n", (unsigned long)r->base,
+			(unsigned long)(r->base + r->size - 1), boot_mem_type_name(r->type));
+		if (r->type == BOOT_MEM_USABLE)
+			usable += r->size;
+	}
+	if (boot_info.memmap_dropped)
+		kprintf("mem: %u regions beyond BOOT_MEMMAP_MAX ignored\n", boot_info.memmap_dropped);
+	kprintf("mem: %lu KiB usable, kernel image at [%#lx-%#lx)\n", (unsigned long)(usable >> 10),
+		(unsigned long)boot_info.kernel_phys_start, (unsigned long)boot_info.kernel_phys_end);
+}
+
+void kmain(uint64_t start_info_phys)
+{
+	char selection[64];
+
+	arch_early_init();
+	serial_init();
+	pvh_parse(start_info_phys);
+	kprintf("testbed kernel, commit %s\n", KERNEL_COMMIT);
+	kprintf("cmdline: %s\n", boot_info.cmdline);
+	print_memmap();
+
+	arch_platform_init(&acpi);
+	kprintf("cpu: %s, hypervisor \"%s\", nx=%d smep=%d smap=%d pdpe1gb=%d\n",
+		cpu_features.vendor, cpu_features.hypervisor_id, cpu_features.nx,
+		cpu_features.smep, cpu_features.smap, cpu_features.pdpe1gb);
+	kprintf("accel: %s\n", cpu_accel_name());
+	kprintf("apic: %s\n", lapic_mode_name());
+	kprintf("tsc: %lu Hz (source %s, %s)\n", (unsigned long)tsc_hz, tsc_source,
+		cpu_features.invariant_tsc ? "invariant" : "NOT invariant: timings are suspect");
+
+	smp_init_ipis();
+	arch_smp_boot(&acpi);
+	kprintf("smp: %u CPUs online\n", smp_cpus_online);
+
+	fault_inject_from_cmdline(boot_info.cmdline);
+
+	if (!cmdline_get(boot_info.cmdline, "selftest", selection, sizeof(selection)))
+		selection[0] = 0;
+	platform_exit(selftest_run(selection[0] ? selection : "all"));
+}

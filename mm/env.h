@@ -1,0 +1,45 @@
+/*
+ * mm/env.h - the environment that the portable memory-management stack runs in.
+ *
+ * mm/ is portable C11. It never includes anything from kernel/ or from a test
+ * harness. Everything it needs from the machine comes through two headers:
+ * mm/hal.h (the hardware abstraction) and this one (CPUs, interrupts, locks,
+ * logging, panic).
+ *
+ * Each environment supplies <mm_env.h> on its include path:
+ *   - the kernel:  kernel/include/mm_env.h (per-CPU id from GS, real IRQ
+ *                  masking, the kernel's ticket lock, the serial console);
+ *   - hosted:      tests/hosted/env/mm_env.h (pthreads as CPUs, a per-thread
+ *                  "interrupts off" flag, a C11-atomics ticket lock, stderr).
+ *
+ * Fast-path operations (CPU id, IRQ save/restore, lock/unlock) are static
+ * inline in <mm_env.h> so that mm/'s fast paths cost no calls.
+ *
+ * Contract that <mm_env.h> must fulfil:
+ *   ENV_MAX_CPUS                           upper bound on CPU ids
+ *   unsigned env_cpu_id(void)              current CPU, 0 .. env_cpu_count()-1;
+ *                                          stable while interrupts are off
+ *   unsigned env_cpu_count(void)           CPUs online
+ *   env_irqflags_t env_irq_save(void)      disable interrupts, return old state
+ *   void env_irq_restore(env_irqflags_t)   restore the state env_irq_save saw
+ *   bool env_irqs_disabled(void)           for assertions
+ *   env_spinlock_t, ENV_SPINLOCK_INIT      a fair (FIFO) spinning lock
+ *   void env_spin_lock(env_spinlock_t *) / env_spin_unlock / bool env_spin_trylock
+ *   void env_cpu_relax(void)               body of every spin-wait loop
+ *   void env_log(const char *fmt, ...)     one line to the console
+ *   _Noreturn void env_panic(const char *fmt, ...)
+ */
+#ifndef MM_ENV_H
+#define MM_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mm_env.h>
+
+#ifndef ENV_MAX_CPUS
+#error "<mm_env.h> must define ENV_MAX_CPUS"
+#endif
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * Deliberate faults for the panic-path tests (see kernel/fault_inject.h).
+ * The page-fault address lies in a PML4 slot that nothing maps; the #GP
+ * comes from a non-canonical address.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <arch/platform.h>
+#include <kernel/fault_inject.h>
+#include <kernel/panic.h>
+#include <kernel/printk.h>
+#include <kernel/smp.h>
+#include <lib/cmdline.h>
+
+#define UNMAPPED_ADDR     0xffff900000001000ull
+#define NONCANONICAL_ADDR 0x8000000000000000ull
+
+static void do_fault(void *arg)
+{
+	const char *kind = arg;
+
+	if (strcmp(kind, "pagefault") == 0)
+		*(volatile uint64_t *)(uintptr_t)UNMAPPED_ADDR = 1;
+	else if (strcmp(kind, "gp") == 0)
+		*(volatile uint64_t *)(uintptr_t)NONCANONICAL_ADDR = 1;
+	else if (strcmp(kind, "ud") == 0)
+		__asm__ volatile("ud2");
+	else
+		panic("deliberate panic (fault=panic)");
+}
+
+void fault_inject_from_cmdline(const char *cmdline)
+{
+	static char kind[16];
+	uint64_t cpu = 0;
+	cpumask_t one;
+
+	if (!cmdline_get(cmdline, "fault", kind, sizeof(kind)))
+		return;
+	if (strcmp(kind, "pagefault") && strcmp(kind, "gp") && strcmp(kind, "ud") &&
+	    strcmp(kind, "panic")) {
+		kprintf("fault: unknown fault=%s (expected pagefault, gp, ud or panic)\n", kind);
+		platform_exit(false);
+	}
+	int rc = cmdline_get_u64(cmdline, "fault_cpu", &cpu);
+	if ((rc != 0 && rc != -ENOENT) || cpu >= smp_cpus_online) {
+		kprintf("fault: bad fault_cpu (must be below %u)\n", smp_cpus_online);
+		platform_exit(false);
+	}
+	kprintf("fault: injecting %s on cpu %lu\n", kind, (unsigned long)cpu);
+	cpumask_clear(&one);
+	cpumask_set(&one, (unsigned)cpu);
+	on_cpus(&one, do_fault, kind);
+	kprintf("fault: %s on cpu %lu did not fault\n", kind, (unsigned long)cpu);
+	platform_exit(false);
+}

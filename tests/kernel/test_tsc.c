@@ -1,0 +1,62 @@
+/*
+ * The TSC: the calibrated rate is plausible, reads on one CPU never go
+ * backwards, and the CPUs agree: every read taken after a barrier is later
+ * than every read taken before it, on any CPU (what makes cross-CPU
+ * latency measurements meaningful).
+ */
+#include <arch/tsc.h>
+#include <kernel/barrier.h>
+#include <kernel/percpu.h>
+#include <kernel/selftest.h>
+#include <kernel/smp.h>
+
+#define READS 10000
+
+static struct barrier bar;
+static uint64_t before[MAX_CPUS], after[MAX_CPUS];
+
+SELFTEST(tsc_rate_plausible)
+{
+	ST_CHECK(tsc_hz >= 100000000ull);     /* 100 MHz */
+	ST_CHECK(tsc_hz <= 20000000000ull);   /* 20 GHz */
+}
+
+static void sync_worker(void *arg)
+{
+	(void)arg;
+	unsigned me = this_cpu_id();
+	uint64_t prev = tsc_read();
+	for (int i = 0; i < READS; i++) {
+		uint64_t t = tsc_read();
+		if (t < prev) {
+			selftest_fail("TSC went backwards: %lu then %lu", (unsigned long)prev,
+				      (unsigned long)t);
+			break;
+		}
+		prev = t;
+	}
+	before[me] = tsc_read();
+	barrier_wait(&bar);
+	after[me] = tsc_read();
+}
+
+SELFTEST(tsc_monotonic_and_synchronized)
+{
+	barrier_init(&bar, smp_cpus_online);
+	on_each_cpu(sync_worker, NULL);
+	uint64_t max_before = 0, min_after = UINT64_MAX;
+	unsigned max_cpu = 0, min_cpu = 0;
+	for (unsigned c = 0; c < smp_cpus_online; c++) {
+		if (before[c] > max_before) {
+			max_before = before[c];
+			max_cpu = c;
+		}
+		if (after[c] < min_after) {
+			min_after = after[c];
+			min_cpu = c;
+		}
+	}
+	if (max_before >= min_after)
+		selftest_fail("cpu %u read %lu before the barrier, cpu %u read %lu after it",
+			      max_cpu, (unsigned long)max_before, min_cpu, (unsigned long)min_after);
+}
