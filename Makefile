@@ -5,6 +5,7 @@
 #   make run [SMP=N]     interactive boot (serial on the terminal, Ctrl-A X quits)
 #   make gdb [SMP=N]     boot halted with a gdb stub; then: gdb -x scripts/gdbinit
 #   make CC=clang        build with clang instead of gcc
+#   make V=1             show the full commands
 #
 # The kernel is linked twice: the second link embeds the symbol table of the
 # first (.ksyms) for backtraces. .ksyms sits after .data, so no text symbol
@@ -12,6 +13,8 @@
 
 O ?= build
 SMP ?= 4
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
 CC := $(if $(filter default,$(origin CC)),gcc,$(CC))
 LD ?= ld
 NM ?= nm
@@ -57,33 +60,40 @@ $(O)/build-id: FORCE
 
 $(O)/%.o: %.c $(O)/build-id
 	@mkdir -p $(@D)
-	$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(O)/%.o: %.S $(O)/build-id
 	@mkdir -p $(@D)
-	$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_ASFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_ASFLAGS) -c $< -o $@
+
+$(O)/ksyms.o $(O)/ksyms-empty.o: $(O)/%.o: $(O)/%.S
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
 
 $(O)/kernel.ld: $(ARCH_DIR)/kernel.ld.S $(O)/build-id
 	@mkdir -p $(@D)
-	$(CC) $(KERNEL_CPPFLAGS) -D__ASSEMBLER__ -E -P -x c $< -o $@
+	$(Q)$(CC) $(KERNEL_CPPFLAGS) -D__ASSEMBLER__ -E -P -x c $< -o $@
 
 $(O)/ksyms-empty.S: kernel/gen_ksyms.sh
 	@mkdir -p $(@D)
-	sh kernel/gen_ksyms.sh < /dev/null > $@
+	$(Q)sh kernel/gen_ksyms.sh < /dev/null > $@
 
 $(O)/kernel.pass1.elf: $(KERNEL_OBJS) $(O)/ksyms-empty.o $(O)/kernel.ld
-	$(LD) $(KERNEL_LDFLAGS) -T $(O)/kernel.ld -o $@ $(KERNEL_OBJS) $(O)/ksyms-empty.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -T $(O)/kernel.ld -o $@ $(KERNEL_OBJS) $(O)/ksyms-empty.o
 
 $(O)/ksyms.S: $(O)/kernel.pass1.elf kernel/gen_ksyms.sh
-	$(NM) -n --defined-only $< | sh kernel/gen_ksyms.sh > $@
+	$(Q)$(NM) -n --defined-only $< | sh kernel/gen_ksyms.sh > $@
 
 $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
-	$(LD) $(KERNEL_LDFLAGS) -T $(O)/kernel.ld -o $@.tmp $(KERNEL_OBJS) $(O)/ksyms.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -T $(O)/kernel.ld -o $@.tmp $(KERNEL_OBJS) $(O)/ksyms.o
 	@$(NM) -n --defined-only $(O)/kernel.pass1.elf | grep -i ' t ' > $(O)/syms.pass1
 	@$(NM) -n --defined-only $@.tmp | grep -i ' t ' > $(O)/syms.final
 	@cmp -s $(O)/syms.pass1 $(O)/syms.final || \
 		{ echo "error: text symbols moved between the two links"; exit 1; }
-	mv $@.tmp $@
+	$(Q)mv $@.tmp $@
 
 include tests/hosted/hosted.mk
 

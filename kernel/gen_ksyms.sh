@@ -3,8 +3,8 @@
 # ksyms_count, ksyms_table (sorted {address, name offset}) and ksyms_names.
 # Only text symbols (t/T) are kept. Empty input gives an empty table, used
 # for the first of the two links.
-awk '
-$2 == "t" || $2 == "T" { addr[n] = $1; name[n] = $3; n++ }
+awk 'BEGIN { n = 0 }
+NF == 3 && ($2 == "t" || $2 == "T") { addr[n] = $1; name[n] = $3; n++ }
 END {
 	print "\t.section .ksyms, \"a\""
 	print "\t.balign 8"

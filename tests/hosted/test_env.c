@@ -7,6 +7,7 @@
  * distinct in-range CPU ids to threads that really run at once, and the
  * interrupt flag must nest and stay per-CPU.
  */
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "env.h"
@@ -26,16 +27,22 @@ static void hammer_lock(unsigned cpu, void *arg)
 	struct lock_test *t = arg;
 
 	for (unsigned i = 0; i < LOCK_ITERS; i++) {
+		uint64_t v;
+
 		if (cpu % 2 == 0) {
 			env_spin_lock(&t->lock);
 		} else {
 			while (!env_spin_trylock(&t->lock))
 				env_cpu_relax();
 		}
-		if (atomic_fetch_add(&t->holders, 1) != 0)
+		/* Relaxed, so that only the lock orders the counter for TSan. */
+		if (atomic_fetch_add_explicit(&t->holders, 1, memory_order_relaxed) != 0)
 			hosted_fail(__FILE__, __LINE__, "cpu %u entered a held lock", cpu);
-		t->counter++;
-		atomic_fetch_sub(&t->holders, 1);
+		v = t->counter;
+		if (i % 16 == 0)
+			sched_yield();	/* let the other CPUs try while it is held */
+		t->counter = v + 1;
+		atomic_fetch_sub_explicit(&t->holders, 1, memory_order_relaxed);
 		env_spin_unlock(&t->lock);
 	}
 }
