@@ -60,8 +60,11 @@ void kmain(uint64_t start_info_phys)
 		cpu_features.smep, cpu_features.smap, cpu_features.pdpe1gb);
 	kprintf("accel: %s\n", cpu_accel_name());
 	kprintf("apic: %s\n", lapic_mode_name());
+	/* TCG never reports invariance, though its TSC follows the host's
+	 * constant-rate clock; elsewhere a variable TSC makes timings suspect. */
 	kprintf("tsc: %lu Hz (source %s, %s)\n", (unsigned long)tsc_hz, tsc_source,
-		cpu_features.invariant_tsc ? "invariant" : "NOT invariant: timings are suspect");
+		cpu_features.invariant_tsc ? "invariant"
+					   : "not reported invariant by CPUID: timings may drift");
 
 	smp_init_ipis();
 	arch_smp_boot(&acpi);

@@ -1,5 +1,5 @@
 /*
- * The TSC: the calibrated rate is plausible, reads on one CPU never go
+ * The TSC: the calibrated rate is plausible and agrees with the PIT, reads on one CPU never go
  * backwards, and the CPUs agree: every read taken after a barrier is later
  * than every read taken before it, on any CPU (what makes cross-CPU
  * latency measurements meaningful).
@@ -19,6 +19,18 @@ SELFTEST(tsc_rate_plausible)
 {
 	ST_CHECK(tsc_hz >= 100000000ull);     /* 100 MHz */
 	ST_CHECK(tsc_hz <= 20000000000ull);   /* 20 GHz */
+}
+
+/* The calibrated rate must agree with an independent PIT measurement.
+ * Both are medians of several 10 ms windows, so one preempted window on a
+ * loaded host does not decide; 2% still catches any unit or scaling bug. */
+SELFTEST(tsc_calibration_matches_pit)
+{
+	uint64_t pit = tsc_measure_hz_pit();
+	uint64_t diff = pit > tsc_hz ? pit - tsc_hz : tsc_hz - pit;
+	if (diff * 50 > tsc_hz)
+		selftest_fail("calibrated %lu Hz (%s), PIT measures %lu Hz", (unsigned long)tsc_hz,
+			      tsc_source, (unsigned long)pit);
 }
 
 static void sync_worker(void *arg)

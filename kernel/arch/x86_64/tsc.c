@@ -56,25 +56,36 @@ static uint64_t hpet_measure_tsc(unsigned ms)
 	return (t1 - t0) * 1000000000ull / elapsed_ns;
 }
 
-void tsc_calibrate(const struct acpi_info *acpi)
+uint64_t tsc_measure_hz_pit(void)
 {
 	uint64_t samples[CAL_WINDOWS];
+	for (unsigned i = 0; i < CAL_WINDOWS; i++)
+		samples[i] = pit_measure_tsc(CAL_WINDOW_MS) * (1000 / CAL_WINDOW_MS);
+	return median(samples, CAL_WINDOWS);
+}
 
+static uint64_t tsc_measure_hz_hpet(void)
+{
+	uint64_t samples[CAL_WINDOWS];
+	for (unsigned i = 0; i < CAL_WINDOWS; i++)
+		samples[i] = hpet_measure_tsc(CAL_WINDOW_MS);
+	return median(samples, CAL_WINDOWS);
+}
+
+void tsc_calibrate(const struct acpi_info *acpi)
+{
 	tsc_hz = cpuid_crystal_hz();
 	if (tsc_hz) {
 		tsc_source = "cpuid-0x15";
 		return;
 	}
 	if (acpi->hpet.present && hpet_init(acpi->hpet.base)) {
-		for (unsigned i = 0; i < CAL_WINDOWS; i++)
-			samples[i] = hpet_measure_tsc(CAL_WINDOW_MS);
+		tsc_hz = tsc_measure_hz_hpet();
 		tsc_source = "hpet";
 	} else {
-		for (unsigned i = 0; i < CAL_WINDOWS; i++)
-			samples[i] = pit_measure_tsc(CAL_WINDOW_MS) * (1000 / CAL_WINDOW_MS);
+		tsc_hz = tsc_measure_hz_pit();
 		tsc_source = "pit";
 	}
-	tsc_hz = median(samples, CAL_WINDOWS);
 	if (tsc_hz == 0)
 		panic("TSC calibration against the %s failed", tsc_source);
 }

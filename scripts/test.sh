@@ -1,0 +1,440 @@
+#!/usr/bin/env bash
+# scripts/test.sh - every test of the project; what `make test` runs.
+#
+# Expects make to have built DIR/kernel.elf, DIR/hosted/runner-asan and
+# DIR/hosted/runner-tsan. Prints one line per test (PASS name / FAIL name: why /
+# SKIP name: why) and, as its very last line, "N passed, M failed".
+set -euo pipefail
+
+prog=test.sh
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+qemu_sh=$repo/scripts/qemu.sh
+
+usage() {
+    cat <<EOF
+Usage: scripts/test.sh [--build DIR] [--quick] [--variant DIR]... [options]
+
+Runs the hosted unit tests (ASan and TSan runners) and boots the kernel under
+QEMU: self-tests at -smp 1, 2, 4, 8 and 16, deliberate faults (page fault,
+general-protection fault, invalid opcode, panic, page fault on CPU 1) and the
+APIC modes. Boots run in parallel, at most --jobs QEMUs at once.
+
+  --build DIR      build directory (default: \$O, else build); needs DIR/kernel.elf,
+                   DIR/hosted/runner-asan and DIR/hosted/runner-tsan
+  --quick          fewer boots: self-tests at -smp 1 and 4 only, faults pagefault
+                   and panic only, APIC xapic only
+  --variant DIR    also boot DIR/kernel.elf (another build variant) with the
+                   self-tests at -smp 1 and 4; may be given several times
+  --jobs N         at most N things at once (default: host cores, \$(nproc))
+  --timeout SEC    time limit of one self-test boot (default: 120; short
+                   boots get half of it)
+  --accel MODE     kvm or tcg (default: \$ACCEL, else probe as scripts/qemu.sh does)
+  -h, --help       show this help
+
+Logs: DIR/test-logs/<test>.log (serial output plus QEMU's messages). On a
+failure the last 40 lines of the log are printed.
+Exit status: 0 only if at least one test passed and none failed.
+EOF
+}
+
+die() { echo "$prog: error: $*" >&2; exit 2; }
+need_arg() { [[ $# -ge 2 && -n $2 ]] || die "option $1 needs a value (try --help)"; }
+
+build=${O:-build}
+quick=0
+variants=()
+jobs=$(nproc 2>/dev/null || echo 2)
+boot_timeout=120
+accel=${ACCEL:-}
+
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --build) need_arg "$@"; build=$2; shift 2 ;;
+        --build=*) build=${1#*=}; shift ;;
+        --quick) quick=1; shift ;;
+        --variant) need_arg "$@"; variants+=("$2"); shift 2 ;;
+        --variant=*) variants+=("${1#*=}"); shift ;;
+        --jobs|-j) need_arg "$@"; jobs=$2; shift 2 ;;
+        --jobs=*) jobs=${1#*=}; shift ;;
+        --timeout) need_arg "$@"; boot_timeout=$2; shift 2 ;;
+        --timeout=*) boot_timeout=${1#*=}; shift ;;
+        --accel) need_arg "$@"; accel=$2; shift 2 ;;
+        --accel=*) accel=${1#*=}; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) die "unknown argument '$1' (try --help)" ;;
+    esac
+done
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive integer, got '$jobs'"
+[[ $boot_timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds, got '$boot_timeout'"
+case $accel in kvm|tcg|"") ;; *) die "--accel (or ACCEL) must be kvm or tcg, got '$accel'" ;; esac
+[[ $build == /* ]] || build=$repo/$build
+[[ -d $build ]] || die "build directory '$build' does not exist (run make first)"
+short_timeout=$(( boot_timeout / 2 > 20 ? boot_timeout / 2 : 20 ))
+
+logs=$build/test-logs
+mkdir -p "$logs"
+rm -f "$logs"/*.log "$logs"/*.rc
+
+# ---- results ----------------------------------------------------------------
+npass=0
+nfail=0
+nskip=0
+pass() { npass=$((npass + 1)); echo "PASS $1"; }
+fail() { nfail=$((nfail + 1)); echo "FAIL $1: $2"; }
+skip() { nskip=$((nskip + 1)); echo "SKIP $1: $2"; }
+
+# Print the end of a log, indented so that none of its lines can be taken for
+# this script's own result lines.
+show_tail() {
+    local log=$1
+    echo "  --- last 40 lines of ${log#"$repo"/} ---"
+    if [[ -s $log ]]; then
+        tail -n 40 "$log" | tr -d '\r' | sed 's/^/  | /'
+    else
+        echo "  | (empty)"
+    fi
+}
+
+# Why a QEMU exit status is not the expected one.
+describe_status() {
+    local rc=$1 secs=$2
+    case $rc in
+        33) echo "QEMU exited with status 33 (kernel reported success)" ;;
+        35) echo "QEMU exited with status 35 (self-test failure or panic)" ;;
+        124) echo "timed out after ${secs} s (QEMU stopped)" ;;
+        2) echo "scripts/qemu.sh could not start QEMU (status 2)" ;;
+        *) echo "QEMU exited with status $rc: triple fault or crash?" ;;
+    esac
+}
+
+# ---- jobs ---------------------------------------------------------------------
+# Each job runs in the background with its output in $logs/<id>.log and its
+# exit status written to $logs/<id>.rc when it ends.
+job_id=()
+job_kind=()    # hosted | selftest | fault | apic
+job_arg=()     # hosted: asan|tsan; selftest: prefix; fault: fault kind; apic: mode
+job_kernel=()
+job_smp=()
+job_append=()
+job_timeout=()
+job_pid=()
+job_start=()
+
+add_job() { # id kind arg kernel smp append timeout
+    job_id+=("$1"); job_kind+=("$2"); job_arg+=("$3"); job_kernel+=("$4")
+    job_smp+=("$5"); job_append+=("$6"); job_timeout+=("$7")
+}
+
+# Run a command with its output in a log, then record its status. A TERM to
+# this (background) subshell stops the command as well.
+run_logged() {
+    local rcfile=$1 log=$2 child rc=0
+    shift 2
+    "$@" >"$log" 2>&1 </dev/null &
+    child=$!
+    trap 'kill -TERM "$child" 2>/dev/null; exit 143' TERM
+    wait "$child" || rc=$?
+    echo "$rc" >"$rcfile"
+}
+
+# The hosted runner, under timeout(1); TSan on some kernels needs ASLR off.
+run_hosted() {
+    local kind=$1 runner=$2 secs=$3 rc=0
+    timeout -k 10 "$secs" "$runner" || rc=$?
+    if [[ $kind == tsan && $rc != 0 ]] && grep -q 'unexpected memory mapping' "$4" 2>/dev/null \
+        && command -v setarch >/dev/null; then
+        echo "test.sh: retrying $runner with ASLR disabled (setarch -R)"
+        rc=0
+        timeout -k 10 "$secs" setarch "$(uname -m)" -R "$runner" || rc=$?
+    fi
+    return "$rc"
+}
+
+start_job() {
+    local i=$1 id=${job_id[$1]} log rcfile
+    log=$logs/$id.log
+    rcfile=$logs/$id.rc
+    job_start[i]=$SECONDS
+    if [[ ${job_kind[i]} == hosted ]]; then
+        run_logged "$rcfile" "$log" run_hosted "${job_arg[i]}" "${job_kernel[i]}" "${job_timeout[i]}" "$log" &
+    else
+        run_logged "$rcfile" "$log" "$qemu_sh" --kernel "${job_kernel[i]}" --accel "$accel" \
+            --smp "${job_smp[i]}" --append "${job_append[i]}" --timeout "${job_timeout[i]}" &
+    fi
+    job_pid[i]=$!
+}
+
+# ---- checks -------------------------------------------------------------------
+# All checks read a copy of the log without carriage returns.
+clean_log() { tr -d '\r' <"$1"; }
+
+check_hosted() { # i rc
+    local i=$1 rc=$2 kind=${job_arg[$1]} log=$logs/${job_id[$1]}.log
+    local line name result ntests=0 nbad=0 ok=1 san
+    while IFS= read -r line; do
+        if [[ $line =~ ^hosted:\ (.+)\ \.\.\.\ ?(.*)$ ]]; then
+            name=${BASH_REMATCH[1]}
+            result=${BASH_REMATCH[2]}
+            ntests=$((ntests + 1))
+            if [[ $result == ok ]]; then
+                pass "$kind/$name"
+            else
+                result=${result#FAIL}; result=${result#:}; result=${result# }
+                fail "$kind/$name" "${result:-no result (runner stopped during this test?)}"
+                nbad=$((nbad + 1)); ok=0
+            fi
+        fi
+    done < <(clean_log "$log")
+    san=$(grep -m1 -E 'ERROR: (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer|runtime error:' "$log" || true)
+    if [[ -n $san ]]; then
+        fail "$kind/sanitizer" "$san"; ok=0
+    fi
+    if [[ $rc != 0 && $nbad == 0 && -z $san ]]; then
+        if [[ $rc == 124 ]]; then
+            fail "$kind/runner" "timed out after ${job_timeout[i]} s"
+        else
+            fail "$kind/runner" "exited with status $rc"
+        fi
+        ok=0
+    elif ((ntests == 0 && ok)); then
+        fail "$kind/runner" "printed no 'hosted: <name> ... ok' line"; ok=0
+    fi
+    ((ok)) || show_tail "$log"
+}
+
+# A boot with selftest=all: one test per self-test line, plus "<prefix>/boot".
+check_selftest() { # i rc
+    local i=$1 rc=$2 prefix=${job_arg[$1]} smp=${job_smp[$1]} log=$logs/${job_id[$1]}.log
+    local line name result nok=0 nbad=0 last_started="" summary="" why=() t
+    t=$((SECONDS - job_start[i]))
+    while IFS= read -r line; do
+        if [[ $line =~ ^selftest:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+            summary="${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+        elif [[ $line =~ ^selftest:\ (.+)\ \.\.\.\ ?(.*)$ ]]; then
+            name=${BASH_REMATCH[1]}
+            result=${BASH_REMATCH[2]}
+            if [[ $result == ok ]]; then
+                pass "$prefix/$name"; nok=$((nok + 1))
+            elif [[ $result == FAIL* ]]; then
+                result=${result#FAIL}; result=${result#:}; result=${result# }
+                fail "$prefix/$name" "${result:-FAIL}"; nbad=$((nbad + 1))
+            elif [[ -z $result ]]; then
+                last_started=$name
+                fail "$prefix/$name" "started but printed no result on its line"
+                nbad=$((nbad + 1))
+            else
+                fail "$prefix/$name" "unexpected result '$result'"; nbad=$((nbad + 1))
+            fi
+        fi
+    done < <(clean_log "$log")
+
+    [[ $rc == 33 ]] || why+=("$(describe_status "$rc" "${job_timeout[i]}")")
+    [[ -n $last_started && $rc != 33 ]] && why+=("stopped during self-test '$last_started'")
+    if ! clean_log "$log" | grep -q "^smp: $smp CPUs online"; then
+        line=$(clean_log "$log" | grep -m1 '^smp: ' || true)
+        if [[ -n $line ]]; then why+=("expected 'smp: $smp CPUs online', got '$line'")
+        else why+=("no 'smp: $smp CPUs online' line"); fi
+    fi
+    ((nok > 0)) || why+=("no 'selftest: <name> ... ok' line")
+    ((nbad == 0)) && clean_log "$log" | grep -q 'FAIL' && why+=("output contains FAIL")
+    line=$(clean_log "$log" | grep -m1 'PANIC' || true)
+    [[ -n $line ]] && why+=("kernel panicked: $line")
+    if [[ -z $summary ]]; then
+        why+=("no 'selftest: N passed, M failed' summary line")
+    else
+        read -r sp sf <<<"$summary"
+        ((sf == 0)) || why+=("summary says $sf failed")
+        ((sp == nok)) || why+=("summary says $sp passed but $nok 'ok' lines were printed")
+    fi
+    if ((${#why[@]} == 0 && nbad == 0)); then
+        pass "$prefix/boot (${t} s)"
+    else
+        ((${#why[@]})) || why+=("a self-test failed")
+        fail "$prefix/boot" "$(IFS=';'; echo "${why[*]}" | sed 's/;/; /g')"
+        show_tail "$log"
+    fi
+    # The accelerator the kernel sees should be the one we chose (checked once).
+    if [[ $prefix == smp1 ]]; then
+        line=$(clean_log "$log" | grep -m1 '^accel: ' || true)
+        if [[ $line == "accel: $accel" ]]; then pass "accel ($accel)"
+        elif [[ -z $line ]]; then fail "accel" "no 'accel: ...' line in ${log#"$repo"/}"
+        else fail "accel" "QEMU ran with $accel but the kernel printed '$line'"; fi
+    fi
+}
+
+check_fault() { # i rc
+    local i=$1 rc=$2 kind=${job_arg[$1]} smp=${job_smp[$1]} name="fault/${job_id[$1]#fault-}"
+    local log=$logs/${job_id[$1]}.log text pline why=() want="" cpu=0
+    text=$(clean_log "$log")
+    [[ ${job_append[i]} =~ fault_cpu=([0-9]+) ]] && cpu=${BASH_REMATCH[1]}
+    case $rc in
+        35) ;;
+        33) why+=("QEMU exited with status 33 (success): fault=$kind did not panic the kernel") ;;
+        *) why+=("$(describe_status "$rc" "${job_timeout[i]}") (expected 35)") ;;
+    esac
+    grep -q "^smp: $smp CPUs online" <<<"$text" || why+=("no 'smp: $smp CPUs online' line before the fault")
+    pline=$(grep -m1 '^PANIC: ' <<<"$text" | grep -v '^PANIC: end of report' || true)
+    case $kind in
+        pagefault) want='#PF|page fault' ;;
+        gp) want='#GP|general protection' ;;
+        ud) want='#UD|invalid opcode' ;;
+        panic) want='' ;;
+    esac
+    if [[ -z $pline ]]; then
+        why+=("no 'PANIC: ' line")
+    else
+        if [[ -n $want ]] && ! grep -qiE "$want" <<<"$pline"; then
+            why+=("PANIC line does not name the exception ($want): '$pline'")
+        fi
+        if [[ $cpu != 0 ]] && ! grep -qE "cpu $cpu([^0-9]|$)" <<<"$pline"; then
+            why+=("PANIC line does not say 'cpu $cpu': '$pline'")
+        fi
+    fi
+    if [[ $kind == pagefault || $kind == gp ]]; then
+        grep -qi 'error code' <<<"$text" || why+=("no 'error code' line")
+    fi
+    if [[ $kind == pagefault ]]; then
+        grep -qE 'cr2=0x[0-9a-fA-F]+ \([a-z -]+\)' <<<"$text" \
+            || why+=("no decoded 'cr2=0x... (not-present write kernel)' line")
+    fi
+    grep -qiE '(^|[^a-z])rax' <<<"$text" || why+=("no register dump (no rax)")
+    if ! grep -q '^backtrace:' <<<"$text"; then
+        why+=("no 'backtrace:' line")
+    elif ! sed -n '/^backtrace:/,/^PANIC: end of report/p' <<<"$text" | sed '1d;/^PANIC: end of report/d' | grep -q .; then
+        why+=("no frame lines after 'backtrace:'")
+    fi
+    grep -q '^PANIC: end of report' <<<"$text" || why+=("no 'PANIC: end of report' line")
+    if ((${#why[@]} == 0)); then
+        pass "$name"
+    else
+        fail "$name" "$(IFS=';'; echo "${why[*]}" | sed 's/;/; /g')"
+        show_tail "$log"
+    fi
+}
+
+check_apic() { # i rc
+    local i=$1 rc=$2 mode=${job_arg[$1]} smp=${job_smp[$1]} log=$logs/${job_id[$1]}.log
+    local text line why=()
+    text=$(clean_log "$log")
+    [[ $rc == 33 ]] || why+=("$(describe_status "$rc" "${job_timeout[i]}")")
+    grep -q "^smp: $smp CPUs online" <<<"$text" || why+=("no 'smp: $smp CPUs online' line")
+    line=$(grep -m1 '^apic: ' <<<"$text" || true)
+    if [[ -z $line ]]; then why+=("no 'apic: ...' line")
+    elif [[ $line != "apic: $mode" ]]; then why+=("expected 'apic: $mode', got '$line'"); fi
+    if ((${#why[@]} == 0)); then
+        pass "apic/$mode"
+    else
+        fail "apic/$mode" "$(IFS=';'; echo "${why[*]}" | sed 's/;/; /g')"
+        show_tail "$log"
+    fi
+}
+
+check_job() { # i
+    local i=$1 rc
+    rc=$(cat "$logs/${job_id[$1]}.rc" 2>/dev/null || echo 255)
+    [[ $rc =~ ^[0-9]+$ ]] || rc=255
+    case ${job_kind[i]} in
+        hosted) check_hosted "$i" "$rc" ;;
+        selftest) check_selftest "$i" "$rc" ;;
+        fault) check_fault "$i" "$rc" ;;
+        apic) check_apic "$i" "$rc" ;;
+    esac
+}
+
+# ---- plan ---------------------------------------------------------------------
+# Longest first, so that two slots stay busy to the end.
+kernel=$build/kernel.elf
+for kind in tsan asan; do
+    runner=$build/hosted/runner-$kind
+    if [[ -x $runner ]]; then
+        add_job "hosted-$kind" hosted "$kind" "$runner" 0 "" 600
+    else
+        fail "$kind/runner" "not built: ${runner#"$repo"/} is missing (run make first)"
+    fi
+done
+
+boots_ok=1
+if [[ ! -f $kernel ]]; then
+    fail "kernel" "${kernel#"$repo"/} not found (run make first)"
+    boots_ok=0
+elif [[ -z $accel ]]; then
+    if ! accel=$("$qemu_sh" --quiet --print-accel --kernel "$kernel" 2>"$logs/accel.log"); then
+        fail "qemu" "scripts/qemu.sh could not choose an accelerator: $(tail -n 3 "$logs/accel.log" | tr '\n' ' ')"
+        boots_ok=0
+    fi
+fi
+
+if ((boots_ok)); then
+    if ((quick)); then smps=(4 1); else smps=(16 8 4 2 1); fi
+    for n in "${smps[@]}"; do
+        add_job "smp$n" selftest "smp$n" "$kernel" "$n" "selftest=all" "$boot_timeout"
+    done
+    for v in "${variants[@]}"; do
+        [[ $v == /* ]] || v=$repo/$v
+        vname=$(basename "$v")
+        if [[ ! -f $v/kernel.elf ]]; then
+            fail "$vname/kernel" "${v#"$repo"/}/kernel.elf not found (build it with make O=${v#"$repo"/})"
+            continue
+        fi
+        for n in 4 1; do
+            add_job "$vname-smp$n" selftest "$vname/smp$n" "$v/kernel.elf" "$n" "selftest=all" "$boot_timeout"
+        done
+    done
+    if ((quick)); then faults=(pagefault panic); else faults=(pagefault gp ud panic); fi
+    for f in "${faults[@]}"; do
+        add_job "fault-$f" fault "$f" "$kernel" 2 "selftest=none fault=$f" "$short_timeout"
+    done
+    if ((!quick)); then
+        add_job "fault-pagefault-cpu1" fault pagefault "$kernel" 2 \
+            "selftest=none fault=pagefault fault_cpu=1" "$short_timeout"
+    fi
+    add_job "apic-xapic" apic xapic "$kernel" 2 "selftest=none apic=xapic" "$short_timeout"
+    if [[ $accel == kvm ]]; then
+        ((quick)) || add_job "apic-x2apic" apic x2apic "$kernel" 2 "selftest=none" "$short_timeout"
+    else
+        skip "apic/x2apic" "needs KVM (TCG offers no x2APIC); running under $accel"
+    fi
+fi
+
+# ---- run ----------------------------------------------------------------------
+running=()
+cleanup() {
+    local i
+    for i in "${running[@]}"; do
+        kill -TERM "${job_pid[i]}" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+}
+trap 'echo "$prog: interrupted, stopping QEMU" >&2; cleanup; exit 130' INT TERM HUP
+
+njobs=${#job_id[@]}
+if ((njobs > 0)); then
+    nboots=0
+    for k in "${job_kind[@]}"; do [[ $k == hosted ]] || nboots=$((nboots + 1)); done
+    echo "$prog: $njobs jobs ($nboots QEMU boots, accelerator ${accel:-none}), $jobs at a time; logs in ${logs#"$repo"/}/"
+fi
+t0=$SECONDS
+next=0
+while ((next < njobs || ${#running[@]} > 0)); do
+    while ((next < njobs && ${#running[@]} < jobs)); do
+        start_job "$next"
+        running+=("$next")
+        next=$((next + 1))
+    done
+    sleep 0.2
+    still=()
+    for i in "${running[@]}"; do
+        if [[ -f $logs/${job_id[i]}.rc ]]; then
+            wait "${job_pid[i]}" 2>/dev/null || true
+            check_job "$i"
+        else
+            still+=("$i")
+        fi
+    done
+    running=("${still[@]}")
+done
+trap - INT TERM HUP
+
+((njobs > 0)) && echo "$prog: done in $((SECONDS - t0)) s${nskip:+, $nskip skipped}"
+echo "$npass passed, $nfail failed"
+((nfail == 0 && npass > 0))
