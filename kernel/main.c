@@ -8,6 +8,7 @@
  */
 #include <arch/apic.h>
 #include <arch/cpu.h>
+#include <arch/irqflags.h>
 #include <arch/platform.h>
 #include <arch/tsc.h>
 #include <kernel/acpi.h>
@@ -67,6 +68,7 @@ void kmain(uint64_t start_info_phys)
 					   : "not reported invariant by CPUID: timings may drift");
 
 	smp_init_ipis();
+	irq_enable(); /* the boot CPU takes IPIs like any other from here on */
 	arch_smp_boot(&acpi);
 	kprintf("smp: %u CPUs online\n", smp_cpus_online);
 

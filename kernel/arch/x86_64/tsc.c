@@ -56,11 +56,16 @@ static uint64_t hpet_measure_tsc(unsigned ms)
 	return (t1 - t0) * 1000000000ull / elapsed_ns;
 }
 
-uint64_t tsc_measure_hz_pit(void)
+uint64_t tsc_measure_hz_pit_once(void)
+{
+	return pit_measure_tsc(CAL_WINDOW_MS) * (1000 / CAL_WINDOW_MS);
+}
+
+static uint64_t tsc_measure_hz_pit(void)
 {
 	uint64_t samples[CAL_WINDOWS];
 	for (unsigned i = 0; i < CAL_WINDOWS; i++)
-		samples[i] = pit_measure_tsc(CAL_WINDOW_MS) * (1000 / CAL_WINDOW_MS);
+		samples[i] = tsc_measure_hz_pit_once();
 	return median(samples, CAL_WINDOWS);
 }
 

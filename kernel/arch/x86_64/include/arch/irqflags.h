@@ -25,6 +25,11 @@ static inline void irq_restore(irqflags_t f)
 		sti();
 }
 
+static inline void irq_enable(void)
+{
+	sti();
+}
+
 static inline bool irqs_disabled(void)
 {
 	return !(read_rflags() & RFLAGS_IF);

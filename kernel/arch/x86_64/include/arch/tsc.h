@@ -43,9 +43,9 @@ static inline uint64_t tsc_read_end(void)
 }
 
 void tsc_calibrate(const struct acpi_info *acpi);
-/* An independent measurement against the PIT (median of several windows),
- * for cross-checking the calibration. Boot CPU only. */
-uint64_t tsc_measure_hz_pit(void);
+/* One independent 10 ms measurement against the PIT, for cross-checking
+ * the calibration. Boot CPU only. */
+uint64_t tsc_measure_hz_pit_once(void);
 void udelay(uint64_t us);
 uint64_t tsc_to_ns(uint64_t ticks);
 

@@ -1,0 +1,75 @@
+/*
+ * The kernel's side of mm/env.h: what the portable memory-management code
+ * gets from this kernel. Everything on a fast path maps straight onto the
+ * kernel's inline primitives (GS-relative CPU id, cli/sti, ticket lock), so
+ * going through the environment costs nothing.
+ */
+#ifndef KERNEL_MM_ENV_H
+#define KERNEL_MM_ENV_H
+
+#include <stdbool.h>
+
+#include <arch/irqflags.h>
+#include <kernel/compiler.h>
+#include <kernel/config.h>
+#include <kernel/percpu.h>
+#include <kernel/smp.h>
+#include <kernel/spinlock.h>
+
+#define ENV_MAX_CPUS MAX_CPUS
+
+static inline unsigned env_cpu_id(void)
+{
+	return this_cpu_id();
+}
+
+static inline unsigned env_cpu_count(void)
+{
+	return smp_cpus_online;
+}
+
+typedef irqflags_t env_irqflags_t;
+
+static inline env_irqflags_t env_irq_save(void)
+{
+	return irq_save();
+}
+
+static inline void env_irq_restore(env_irqflags_t f)
+{
+	irq_restore(f);
+}
+
+static inline bool env_irqs_disabled(void)
+{
+	return irqs_disabled();
+}
+
+static inline void env_cpu_relax(void)
+{
+	cpu_relax();
+}
+
+typedef spinlock_t env_spinlock_t;
+#define ENV_SPINLOCK_INIT SPINLOCK_INIT
+
+static inline void env_spin_lock(env_spinlock_t *l)
+{
+	spin_lock(l);
+}
+
+static inline bool env_spin_trylock(env_spinlock_t *l)
+{
+	return spin_trylock(l);
+}
+
+static inline void env_spin_unlock(env_spinlock_t *l)
+{
+	spin_unlock(l);
+}
+
+/* One line on the console; the newline is added. */
+__printf(1, 2) void env_log(const char *fmt, ...);
+__noreturn __printf(1, 2) void env_panic(const char *fmt, ...);
+
+#endif
