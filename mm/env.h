@@ -16,18 +16,25 @@
  * inline in <mm_env.h> so that mm/'s fast paths cost no calls.
  *
  * Contract that <mm_env.h> must fulfil:
- *   ENV_MAX_CPUS                           upper bound on CPU ids
+ *   ENV_MAX_CPUS                           upper bound on CPU ids (may differ
+ *                                          between environments)
  *   unsigned env_cpu_id(void)              current CPU, 0 .. env_cpu_count()-1;
  *                                          stable while interrupts are off
  *   unsigned env_cpu_count(void)           CPUs online
- *   env_irqflags_t env_irq_save(void)      disable interrupts, return old state
+ *   env_irqflags_t env_irq_save(void)      disable interrupts, return the old
+ *                                          state as an opaque value
  *   void env_irq_restore(env_irqflags_t)   restore the state env_irq_save saw
  *   bool env_irqs_disabled(void)           for assertions
  *   env_spinlock_t, ENV_SPINLOCK_INIT      a fair (FIFO) spinning lock
  *   void env_spin_lock(env_spinlock_t *) / env_spin_unlock / bool env_spin_trylock
  *   void env_cpu_relax(void)               body of every spin-wait loop
- *   void env_log(const char *fmt, ...)     one line to the console
+ *   void env_log(const char *fmt, ...)     one line to the console (the
+ *                                          environment adds the newline)
  *   _Noreturn void env_panic(const char *fmt, ...)
+ *
+ * Memory ordering: env_spin_lock and a successful env_spin_trylock are
+ * acquire operations, env_spin_unlock is a release; env_irq_save and
+ * env_irq_restore are at least compiler barriers.
  */
 #ifndef MM_ENV_H
 #define MM_ENV_H

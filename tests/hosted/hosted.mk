@@ -11,10 +11,12 @@
 # glibc's <string.h> and <errno.h>. Portable headers are included with
 # quotes ("lib/format.h", "kernel/acpi.h").
 #
-# Uses only HOSTED_* variables and O. It leaves the default goal as it found
-# it, so including it before the top-level default target is harmless.
+# Uses only HOSTED_* variables and O. Included, it leaves the default goal
+# as it found it, so it may come before the top-level default target; alone,
+# its default goal is hosted-test.
 
 HOSTED_SAVED_GOAL := $(.DEFAULT_GOAL)
+HOSTED_STANDALONE := $(filter 1,$(words $(MAKEFILE_LIST)))
 
 O ?= build
 HOSTED_CC ?= cc
@@ -67,4 +69,4 @@ $(HOSTED_TSAN_OBJS): $(HOSTED_OUT)/tsan/%.o: %.c $(HOSTED_CC_ID)
 
 -include $(HOSTED_ASAN_OBJS:.o=.d) $(HOSTED_TSAN_OBJS:.o=.d)
 
-.DEFAULT_GOAL := $(HOSTED_SAVED_GOAL)
+.DEFAULT_GOAL := $(if $(HOSTED_STANDALONE),hosted-test,$(HOSTED_SAVED_GOAL))

@@ -18,16 +18,20 @@
 #define TABLES_BASE 0x100000	/* tables are placed upwards from here */
 #define RSDP_ADDR   0xf0010
 
-struct fake_mem {
+/* Fake physical memory, and what a parse of it produced. */
+struct machine {
 	uint8_t bytes[PHYS_SIZE];
 	uint64_t next_free;
-	void **maps;		/* copies handed out, freed by mem_free */
+	void **maps;		/* copies handed out, freed by machine_free */
 	size_t nmaps, cap;
+	struct acpi_ops ops;
+	struct acpi_info info;
+	char err[160];
 };
 
 static const void *fake_map(uint64_t phys, size_t len, void *ctx)
 {
-	struct fake_mem *m = ctx;
+	struct machine *m = ctx;
 	void *copy;
 
 	if (phys > PHYS_SIZE || len > PHYS_SIZE - phys)
@@ -46,27 +50,23 @@ static const void *fake_map(uint64_t phys, size_t len, void *ctx)
 	return copy;
 }
 
-static struct fake_mem *mem_new(void)
+static struct machine *machine_new(void)
 {
-	struct fake_mem *m = calloc(1, sizeof(*m));
+	struct machine *m = calloc(1, sizeof(*m));
 
 	if (m == NULL)
 		abort();
 	m->next_free = TABLES_BASE;
+	m->ops = (struct acpi_ops){ fake_map, m };
 	return m;
 }
 
-static void mem_free(struct fake_mem *m)
+static void machine_free(struct machine *m)
 {
 	for (size_t i = 0; i < m->nmaps; i++)
 		free(m->maps[i]);
 	free(m->maps);
 	free(m);
-}
-
-static struct acpi_ops ops_for(struct fake_mem *m)
-{
-	return (struct acpi_ops){ fake_map, m };
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -99,7 +99,7 @@ static void fix_checksum(uint8_t *p, size_t len, size_t at)
 }
 
 /* Copies a table body into fake memory with an SDT header; returns its address. */
-static uint64_t place_table(struct fake_mem *m, const char *sig, const uint8_t *body, size_t blen)
+static uint64_t place_table(struct machine *m, const char *sig, const uint8_t *body, size_t blen)
 {
 	uint64_t phys = m->next_free;
 	uint8_t *t = m->bytes + phys;
@@ -122,7 +122,7 @@ static uint64_t place_table(struct fake_mem *m, const char *sig, const uint8_t *
 	return phys;
 }
 
-static uint64_t place_root(struct fake_mem *m, bool xsdt, const uint64_t *tables, size_t n)
+static uint64_t place_root(struct machine *m, bool xsdt, const uint64_t *tables, size_t n)
 {
 	uint8_t body[64 * 8];
 	size_t esize = xsdt ? 8 : 4;
@@ -136,7 +136,7 @@ static uint64_t place_root(struct fake_mem *m, bool xsdt, const uint64_t *tables
 	return place_table(m, xsdt ? "XSDT" : "RSDT", body, n * esize);
 }
 
-static void place_rsdp(struct fake_mem *m, uint64_t at, uint8_t rev, uint64_t rsdt, uint64_t xsdt)
+static void place_rsdp(struct machine *m, uint64_t at, uint8_t rev, uint64_t rsdt, uint64_t xsdt)
 {
 	uint8_t *r = m->bytes + at;
 
@@ -214,7 +214,7 @@ static void madt_x2apic(struct madt *md, uint32_t x2apic_id, uint32_t flags, uin
 	put32(e + 12, uid);
 }
 
-static uint64_t place_hpet(struct fake_mem *m, uint8_t space, uint64_t base, uint32_t hw_id)
+static uint64_t place_hpet(struct machine *m, uint8_t space, uint64_t base, uint32_t hw_id)
 {
 	uint8_t body[20] = { 0 };
 
@@ -227,11 +227,25 @@ static uint64_t place_hpet(struct fake_mem *m, uint8_t space, uint64_t base, uin
 	return place_table(m, "HPET", body, sizeof(body));
 }
 
+/* RSDP rev 0 at RSDP_ADDR -> an RSDT listing these tables. */
+static void place_rsdt_system(struct machine *m, const uint64_t *tables, size_t n)
+{
+	place_rsdp(m, RSDP_ADDR, 0, place_root(m, false, tables, n), 0);
+}
+
+/* The same, with this MADT as the only table. */
+static void place_madt_only(struct machine *m, const struct madt *md)
+{
+	uint64_t madt = place_table(m, "APIC", md->body, md->len);
+
+	place_rsdt_system(m, &madt, 1);
+}
+
 /*
  * QEMU-like: RSDP rev 0 -> RSDT -> FACP, APIC, HPET. Returns the MADT's
  * address, and the RSDT's in *rsdt if that is not NULL.
  */
-static uint64_t build_standard(struct fake_mem *m, uint64_t *rsdt)
+static uint64_t build_standard(struct machine *m, uint64_t *rsdt)
 {
 	uint64_t root;
 	struct madt md;
@@ -257,83 +271,75 @@ static uint64_t build_standard(struct fake_mem *m, uint64_t *rsdt)
 	return tables[1];
 }
 
-/* Parses from RSDP_ADDR, expecting failure rc with want in the message. */
-static void expect_failure(struct fake_mem *m, int rc_want, const char *want, int line)
+static int parse(struct machine *m)
 {
-	struct acpi_info *info = malloc(sizeof(*info));
-	struct acpi_ops ops = ops_for(m);
-	char err[160];
-	int rc;
+	return acpi_parse(RSDP_ADDR, &m->ops, &m->info, m->err, sizeof(m->err));
+}
 
-	if (info == NULL)
-		abort();
-	rc = acpi_parse(RSDP_ADDR, &ops, info, err, sizeof(err));
-	if (rc != rc_want || strstr(err, want) == NULL)
+/* Parses from RSDP_ADDR, expecting failure rc with want in the message. */
+static void expect_failure(struct machine *m, int rc_want, const char *want, int line)
+{
+	int rc = parse(m);
+
+	if (rc != rc_want || strstr(m->err, want) == NULL)
 		hosted_fail(__FILE__, line, "acpi_parse gave %d \"%s\", want %d and \"%s\"",
-			    rc, err, rc_want, want);
-	free(info);
+			    rc, m->err, rc_want, want);
 }
 
 TEST(acpi_parse_rsdt)
 {
-	struct fake_mem *m = mem_new();
-	struct acpi_info *info = malloc(sizeof(*info));
-	struct acpi_ops ops = ops_for(m);
-	char err[128] = "", line[256];
+	struct machine *m = machine_new();
+	char line[256];
 
 	build_standard(m, NULL);
-	CHECK_EQ_U64(acpi_parse(RSDP_ADDR, &ops, info, err, sizeof(err)), 0);
-	CHECK_STR_EQ(err, "");
-	CHECK_EQ_U64(info->revision, 0);
-	CHECK(!info->xsdt);
-	CHECK_EQ_U64(info->lapic_addr, 0xfee00000);
-	CHECK(info->pcat_compat);
+	CHECK_EQ_U64(parse(m), 0);
+	CHECK_STR_EQ(m->err, "");
+	CHECK_EQ_U64(m->info.revision, 0);
+	CHECK(!m->info.xsdt);
+	CHECK_EQ_U64(m->info.lapic_addr, 0xfee00000);
+	CHECK(m->info.pcat_compat);
 
-	CHECK_EQ_U64(info->ncpus, 3);
-	CHECK_EQ_U64(info->ncpus_disabled, 1);
-	CHECK_EQ_U64(info->ncpus_dropped, 0);
-	CHECK_EQ_U64(info->cpus[0].apic_id, 0);
-	CHECK_EQ_U64(info->cpus[1].apic_id, 1);
-	CHECK_EQ_U64(info->cpus[2].apic_id, 5);
-	CHECK_EQ_U64(info->cpus[2].uid, 3);
-	CHECK(info->cpus[0].enabled && info->cpus[1].enabled);
-	CHECK(!info->cpus[2].enabled);
-	CHECK(!info->cpus[0].x2apic);
+	CHECK_EQ_U64(m->info.ncpus, 3);
+	CHECK_EQ_U64(m->info.ncpus_disabled, 1);
+	CHECK_EQ_U64(m->info.ncpus_dropped, 0);
+	CHECK_EQ_U64(m->info.cpus[0].apic_id, 0);
+	CHECK_EQ_U64(m->info.cpus[1].apic_id, 1);
+	CHECK_EQ_U64(m->info.cpus[2].apic_id, 5);
+	CHECK_EQ_U64(m->info.cpus[2].uid, 3);
+	CHECK(m->info.cpus[0].enabled && m->info.cpus[1].enabled);
+	CHECK(!m->info.cpus[2].enabled);
+	CHECK(!m->info.cpus[0].x2apic);
 
-	CHECK_EQ_U64(info->nioapics, 1);
-	CHECK_EQ_U64(info->ioapics[0].addr, 0xfec00000);
-	CHECK_EQ_U64(info->ioapics[0].gsi_base, 0);
-	CHECK_EQ_U64(info->nisos, 2);
-	CHECK_EQ_U64(info->isos[0].source, 0);
-	CHECK_EQ_U64(info->isos[0].gsi, 2);
-	CHECK_EQ_U64(info->isos[1].source, 9);
-	CHECK_EQ_U64(info->isos[1].flags, 0xd);
+	CHECK_EQ_U64(m->info.nioapics, 1);
+	CHECK_EQ_U64(m->info.ioapics[0].addr, 0xfec00000);
+	CHECK_EQ_U64(m->info.ioapics[0].gsi_base, 0);
+	CHECK_EQ_U64(m->info.nisos, 2);
+	CHECK_EQ_U64(m->info.isos[0].source, 0);
+	CHECK_EQ_U64(m->info.isos[0].gsi, 2);
+	CHECK_EQ_U64(m->info.isos[1].source, 9);
+	CHECK_EQ_U64(m->info.isos[1].flags, 0xd);
 
-	CHECK(info->hpet.present);
-	CHECK_EQ_U64(info->hpet.base, 0xfed00000);
-	CHECK_EQ_U64(info->hpet.hw_id, 0x8086a201);
-	CHECK_EQ_U64(info->hpet.ncomparators, 3);
-	CHECK_EQ_U64(info->hpet.min_tick, 0x80);
+	CHECK(m->info.hpet.present);
+	CHECK_EQ_U64(m->info.hpet.base, 0xfed00000);
+	CHECK_EQ_U64(m->info.hpet.hw_id, 0x8086a201);
+	CHECK_EQ_U64(m->info.hpet.ncomparators, 3);
+	CHECK_EQ_U64(m->info.hpet.min_tick, 0x80);
 
-	CHECK_EQ_U64(info->ntables, 3);
-	CHECK_STR_EQ(info->tables[0], "FACP");
-	CHECK_STR_EQ(info->tables[2], "HPET");
+	CHECK_EQ_U64(m->info.ntables, 3);
+	CHECK_STR_EQ(m->info.tables[0], "FACP");
+	CHECK_STR_EQ(m->info.tables[2], "HPET");
 
-	acpi_describe(info, line, sizeof(line));
+	acpi_describe(&m->info, line, sizeof(line));
 	CHECK_STR_EQ(line, "ACPI rev 0 RSDT, 3 CPUs (+1 disabled), LAPIC 0xfee00000, "
 		     "1 IOAPIC, 2 ISOs, HPET 0xfed00000, tables FACP APIC HPET");
-	free(info);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_parse_xsdt)
 {
-	struct fake_mem *m = mem_new();
-	struct acpi_info *info = malloc(sizeof(*info));
-	struct acpi_ops ops = ops_for(m);
+	struct machine *m = machine_new();
 	struct madt md;
 	uint64_t old_madt, madt, rsdt, xsdt;
-	char err[128] = "";
 
 	madt_init(&md, 0xfee00000, 0);
 	madt_lapic(&md, 0, 0, 1);
@@ -349,71 +355,63 @@ TEST(acpi_parse_xsdt)
 	xsdt = place_root(m, true, &madt, 1);
 	place_rsdp(m, RSDP_ADDR, 2, rsdt, xsdt);
 
-	REQUIRE(acpi_parse(RSDP_ADDR, &ops, info, err, sizeof(err)) == 0);
-	CHECK_EQ_U64(info->revision, 2);
-	CHECK(info->xsdt);
-	CHECK(!info->pcat_compat);
-	CHECK_EQ_U64(info->lapic_addr, 0x1234fee00000ull);
-	CHECK_EQ_U64(info->ncpus, 2);			/* from the XSDT's MADT */
-	CHECK_EQ_U64(info->ncpus_disabled, 1);
-	CHECK_EQ_U64(info->cpus[0].apic_id, 0x100);
-	CHECK_EQ_U64(info->cpus[0].uid, 7);
-	CHECK(info->cpus[0].x2apic);
-	CHECK_EQ_U64(info->cpus[1].apic_id, 3);
-	CHECK(!info->hpet.present);
-	free(info);
-	mem_free(m);
+	REQUIRE(parse(m) == 0);
+	CHECK_EQ_U64(m->info.revision, 2);
+	CHECK(m->info.xsdt);
+	CHECK(!m->info.pcat_compat);
+	CHECK_EQ_U64(m->info.lapic_addr, 0x1234fee00000ull);
+	CHECK_EQ_U64(m->info.ncpus, 2);			/* from the XSDT's MADT */
+	CHECK_EQ_U64(m->info.ncpus_disabled, 1);
+	CHECK_EQ_U64(m->info.cpus[0].apic_id, 0x100);
+	CHECK_EQ_U64(m->info.cpus[0].uid, 7);
+	CHECK(m->info.cpus[0].x2apic);
+	CHECK_EQ_U64(m->info.cpus[1].apic_id, 3);
+	CHECK(!m->info.hpet.present);
+	machine_free(m);
 }
 
 TEST(acpi_rev2_without_xsdt_uses_rsdt)
 {
-	struct fake_mem *m = mem_new();
-	struct acpi_info *info = malloc(sizeof(*info));
-	struct acpi_ops ops = ops_for(m);
+	struct machine *m = machine_new();
 	uint64_t rsdt;
-	char err[128] = "";
 
 	build_standard(m, &rsdt);
 	place_rsdp(m, RSDP_ADDR, 2, rsdt, 0);
-	CHECK_EQ_U64(acpi_parse(RSDP_ADDR, &ops, info, err, sizeof(err)), 0);
-	CHECK(!info->xsdt);
-	CHECK_EQ_U64(info->revision, 2);
-	CHECK_EQ_U64(info->ncpus, 3);
-	free(info);
-	mem_free(m);
+	CHECK_EQ_U64(parse(m), 0);
+	CHECK(!m->info.xsdt);
+	CHECK_EQ_U64(m->info.revision, 2);
+	CHECK_EQ_U64(m->info.ncpus, 3);
+	machine_free(m);
 }
 
 TEST(acpi_find_rsdp_in_bios_area)
 {
-	struct fake_mem *m = mem_new();
-	struct acpi_ops ops = ops_for(m);
+	struct machine *m = machine_new();
 	uint64_t at = 0;
 
-	CHECK_EQ_U64(acpi_find_rsdp(&ops, &at), (uint64_t)-ENOENT);
+	CHECK_EQ_U64(acpi_find_rsdp(&m->ops, &at), (uint64_t)-ENOENT);
 	build_standard(m, NULL);
-	CHECK_EQ_U64(acpi_find_rsdp(&ops, &at), 0);
+	CHECK_EQ_U64(acpi_find_rsdp(&m->ops, &at), 0);
 	CHECK_EQ_U64(at, RSDP_ADDR);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_find_rsdp_in_ebda)
 {
-	struct fake_mem *m = mem_new();
-	struct acpi_ops ops = ops_for(m);
+	struct machine *m = machine_new();
 	uint64_t at = 0;
 
 	build_standard(m, NULL);
 	put16(m->bytes + 0x40e, 0x9fc0);	/* EBDA at 0x9fc00 */
 	place_rsdp(m, 0x9fc00 + 0x3f0, 0, 0x100000, 0);	/* last slot of its first KiB */
-	CHECK_EQ_U64(acpi_find_rsdp(&ops, &at), 0);
+	CHECK_EQ_U64(acpi_find_rsdp(&m->ops, &at), 0);
 	CHECK_EQ_U64(at, 0x9fc00 + 0x3f0);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_find_rsdp_skips_invalid_candidates)
 {
-	struct fake_mem *m = mem_new();
-	struct acpi_ops ops = ops_for(m);
+	struct machine *m = machine_new();
 	uint64_t at = 0;
 
 	place_rsdp(m, 0xe0000, 0, 0x100000, 0);
@@ -421,28 +419,28 @@ TEST(acpi_find_rsdp_skips_invalid_candidates)
 	place_rsdp(m, 0xe0100, 2, 0x100000, 0x100000);
 	m->bytes[0xe0100 + 28]++;			/* only the extended one */
 	memcpy(m->bytes + 0xe0208, "RSD PTR ", 8);	/* not on a 16-byte boundary */
-	CHECK_EQ_U64(acpi_find_rsdp(&ops, &at), (uint64_t)-ENOENT);
+	CHECK_EQ_U64(acpi_find_rsdp(&m->ops, &at), (uint64_t)-ENOENT);
 
 	place_rsdp(m, 0xffff0, 0, 0x100000, 0);	/* last slot of the area */
-	CHECK_EQ_U64(acpi_find_rsdp(&ops, &at), 0);
+	CHECK_EQ_U64(acpi_find_rsdp(&m->ops, &at), 0);
 	CHECK_EQ_U64(at, 0xffff0);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_bad_table_checksum)
 {
-	struct fake_mem *m = mem_new();
+	struct machine *m = machine_new();
 	uint64_t madt = build_standard(m, NULL);
 
 	m->bytes[madt + 40] ^= 0x80;		/* a MADT byte, not its checksum */
 	expect_failure(m, -EINVAL, "APIC at 0x", __LINE__);
 	expect_failure(m, -EINVAL, "bad checksum", __LINE__);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_truncated_table)
 {
-	struct fake_mem *m = mem_new();
+	struct machine *m = machine_new();
 	uint64_t madt = build_standard(m, NULL);
 	uint8_t *t = m->bytes + madt;
 
@@ -453,49 +451,45 @@ TEST(acpi_truncated_table)
 
 	put32(t + 4, 20);			/* shorter than a header */
 	expect_failure(m, -EINVAL, "bad length 20", __LINE__);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_unmappable_table)
 {
-	struct fake_mem *m = mem_new();
+	struct machine *m = machine_new();
 	uint64_t tables[] = { PHYS_SIZE + 0x1000 };
 
-	place_rsdp(m, RSDP_ADDR, 0, place_root(m, false, tables, 1), 0);
+	place_rsdt_system(m, tables, 1);
 	expect_failure(m, -EFAULT, "cannot map table header", __LINE__);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_bad_madt_entries)
 {
-	struct fake_mem *m = mem_new();
+	struct machine *m = machine_new();
 	struct madt md;
-	uint64_t madt;
 
 	madt_init(&md, 0xfee00000, 0);
 	madt_lapic(&md, 0, 0, 1);
 	madt_entry(&md, 0, 8)[1] = 12;		/* runs 4 bytes past the table */
-	madt = place_table(m, "APIC", md.body, md.len);
-	place_rsdp(m, RSDP_ADDR, 0, place_root(m, false, &madt, 1), 0);
+	place_madt_only(m, &md);
 	expect_failure(m, -EINVAL, "MADT entry at offset 52 runs past the table", __LINE__);
 
 	madt_init(&md, 0xfee00000, 0);
 	madt_entry(&md, 0, 8)[1] = 0;		/* zero length would loop forever */
-	madt = place_table(m, "APIC", md.body, md.len);
-	place_rsdp(m, RSDP_ADDR, 0, place_root(m, false, &madt, 1), 0);
+	place_madt_only(m, &md);
 	expect_failure(m, -EINVAL, "MADT entry at offset 44 has bad length 0", __LINE__);
 
 	madt_init(&md, 0xfee00000, 0);
 	madt_entry(&md, 1, 8);			/* an IOAPIC entry needs 12 */
-	madt = place_table(m, "APIC", md.body, md.len);
-	place_rsdp(m, RSDP_ADDR, 0, place_root(m, false, &madt, 1), 0);
+	place_madt_only(m, &md);
 	expect_failure(m, -EINVAL, "type 1 entry at offset 44 is 8 bytes, needs 12", __LINE__);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_bad_rsdp)
 {
-	struct fake_mem *m = mem_new();
+	struct machine *m = machine_new();
 
 	build_standard(m, NULL);
 	m->bytes[RSDP_ADDR + 10] ^= 1;
@@ -510,12 +504,12 @@ TEST(acpi_bad_rsdp)
 
 	place_rsdp(m, RSDP_ADDR, 0, 0, 0);
 	expect_failure(m, -EINVAL, "no RSDT address", __LINE__);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_bad_root_table)
 {
-	struct fake_mem *m = mem_new();
+	struct machine *m = machine_new();
 	uint64_t madt = build_standard(m, NULL);
 	uint8_t body[6] = { 0 };
 
@@ -524,22 +518,22 @@ TEST(acpi_bad_root_table)
 
 	place_rsdp(m, RSDP_ADDR, 0, place_table(m, "RSDT", body, sizeof(body)), 0);
 	expect_failure(m, -EINVAL, "not a whole number of entries", __LINE__);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_no_madt)
 {
-	struct fake_mem *m = mem_new();
+	struct machine *m = machine_new();
 	uint64_t tables[] = { place_table(m, "FACP", NULL, 0) };
 
-	place_rsdp(m, RSDP_ADDR, 0, place_root(m, false, tables, 1), 0);
+	place_rsdt_system(m, tables, 1);
 	expect_failure(m, -ENOENT, "no MADT", __LINE__);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_hpet_in_io_space)
 {
-	struct fake_mem *m = mem_new();
+	struct machine *m = machine_new();
 	struct madt md;
 	uint64_t tables[2];
 
@@ -547,71 +541,60 @@ TEST(acpi_hpet_in_io_space)
 	madt_lapic(&md, 0, 0, 1);
 	tables[0] = place_table(m, "APIC", md.body, md.len);
 	tables[1] = place_hpet(m, 1, 0x40, 0x8086a201);
-	place_rsdp(m, RSDP_ADDR, 0, place_root(m, false, tables, 2), 0);
+	place_rsdt_system(m, tables, 2);
 	expect_failure(m, -EINVAL, "HPET registers in address space 1, not memory", __LINE__);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_more_cpus_than_max)
 {
-	struct fake_mem *m = mem_new();
-	struct acpi_info *info = malloc(sizeof(*info));
-	struct acpi_ops ops = ops_for(m);
+	struct machine *m = machine_new();
 	struct madt md;
-	uint64_t madt;
-	char err[128] = "", line[256];
+	char line[256];
 
 	madt_init(&md, 0xfee00000, 0);
 	for (uint32_t i = 0; i < 300; i++)
 		madt_x2apic(&md, 1000 + i, 1, i);
 	for (uint8_t i = 0; i < ACPI_MAX_IOAPICS + 1; i++)
 		madt_ioapic(&md, i, 0xfec00000 + i * 0x1000u, i * 24u);
-	madt = place_table(m, "APIC", md.body, md.len);
-	place_rsdp(m, RSDP_ADDR, 0, place_root(m, false, &madt, 1), 0);
+	place_madt_only(m, &md);
 
-	REQUIRE(acpi_parse(RSDP_ADDR, &ops, info, err, sizeof(err)) == 0);
-	CHECK_EQ_U64(info->ncpus, ACPI_MAX_CPUS);
-	CHECK_EQ_U64(info->ncpus_dropped, 300 - ACPI_MAX_CPUS);
-	CHECK_EQ_U64(info->cpus[0].apic_id, 1000);		/* MADT order kept */
-	CHECK_EQ_U64(info->cpus[ACPI_MAX_CPUS - 1].apic_id, 1000 + ACPI_MAX_CPUS - 1);
-	CHECK_EQ_U64(info->nioapics, ACPI_MAX_IOAPICS);
-	CHECK_EQ_U64(info->nioapics_dropped, 1);
+	REQUIRE(parse(m) == 0);
+	CHECK_EQ_U64(m->info.ncpus, ACPI_MAX_CPUS);
+	CHECK_EQ_U64(m->info.ncpus_dropped, 300 - ACPI_MAX_CPUS);
+	CHECK_EQ_U64(m->info.cpus[0].apic_id, 1000);		/* MADT order kept */
+	CHECK_EQ_U64(m->info.cpus[ACPI_MAX_CPUS - 1].apic_id, 1000 + ACPI_MAX_CPUS - 1);
+	CHECK_EQ_U64(m->info.nioapics, ACPI_MAX_IOAPICS);
+	CHECK_EQ_U64(m->info.nioapics_dropped, 1);
 
-	acpi_describe(info, line, sizeof(line));
+	acpi_describe(&m->info, line, sizeof(line));
 	CHECK_STR_EQ(line, "ACPI rev 0 RSDT, 256 CPUs (+44 over the limit of 256), "
 		     "LAPIC 0xfee00000, 16 IOAPICs (+1 over the limit), 0 ISOs, no HPET, "
 		     "tables APIC");
-	free(info);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_describe_truncates)
 {
-	struct fake_mem *m = mem_new();
-	struct acpi_info *info = malloc(sizeof(*info));
-	struct acpi_ops ops = ops_for(m);
+	struct machine *m = machine_new();
 	char line[20];
 
 	build_standard(m, NULL);
-	REQUIRE(acpi_parse(RSDP_ADDR, &ops, info, NULL, 0) == 0);
+	REQUIRE(acpi_parse(RSDP_ADDR, &m->ops, &m->info, NULL, 0) == 0);
 	memset(line, 'x', sizeof(line));
-	acpi_describe(info, line, 12);
+	acpi_describe(&m->info, line, 12);
 	CHECK_STR_EQ(line, "ACPI rev 0 ");
 	CHECK_EQ_U64(line[12], 'x');
-	acpi_describe(info, line, 0);			/* must not write */
+	acpi_describe(&m->info, line, 0);			/* must not write */
 	CHECK_EQ_U64(line[0], 'A');
-	free(info);
-	mem_free(m);
+	machine_free(m);
 }
 
 TEST(acpi_errors_without_err_buffer)
 {
-	struct fake_mem *m = mem_new();
-	struct acpi_info *info = malloc(sizeof(*info));
-	struct acpi_ops ops = ops_for(m);
+	struct machine *m = machine_new();
 
-	CHECK_EQ_U64(acpi_parse(RSDP_ADDR, &ops, info, NULL, 0), (uint64_t)-EINVAL);
-	CHECK_EQ_U64(acpi_parse(PHYS_SIZE, &ops, info, NULL, 0), (uint64_t)-EFAULT);
-	free(info);
-	mem_free(m);
+	CHECK_EQ_U64(acpi_parse(RSDP_ADDR, &m->ops, &m->info, NULL, 0), (uint64_t)-EINVAL);
+	CHECK_EQ_U64(acpi_parse(PHYS_SIZE, &m->ops, &m->info, NULL, 0), (uint64_t)-EFAULT);
+	machine_free(m);
 }

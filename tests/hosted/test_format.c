@@ -146,7 +146,7 @@ TEST(format_short_lengths)
 		static const type vals_[] = { __VA_ARGS__ };			\
 		static format_t fmts_[MAX_FORMATS];				\
 		for (const char *c_ = (convs); *c_ != '\0'; c_++) {		\
-			size_t n_ = build_formats(fmts_, "-0#", (len), *c_);	\
+			size_t n_ = build_formats(fmts_, "-0#+", (len), *c_); \
 			for (size_t i_ = 0; i_ < n_; i_++) {			\
 				if (strchr("du", *c_) && strchr(fmts_[i_], '#')) \
 					continue; /* undefined */		\

@@ -125,8 +125,8 @@ void arch_smp_boot(const struct acpi_info *acpi)
 
 	for (unsigned i = 0; i < acpi->ncpus; i++) {
 		uint32_t apic = acpi->cpus[i].apic_id;
-		if (apic == bsp_apic)
-			continue;
+		if (apic == bsp_apic || !acpi->cpus[i].enabled)
+			continue; /* online-capable CPUs are not present yet */
 		if (naps == MAX_CPUS - 1) {
 			kprintf("smp: cpu with APIC id %u ignored: MAX_CPUS is %d\n", apic, MAX_CPUS);
 			continue;

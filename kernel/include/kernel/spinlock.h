@@ -47,7 +47,8 @@ static inline void spin_lock(spinlock_t *l)
 
 static inline bool spin_trylock(spinlock_t *l)
 {
-	uint32_t o = atomic_load_explicit(&l->owner, memory_order_relaxed);
+	/* Acquire pairs with the release in the unlock that set owner. */
+	uint32_t o = atomic_load_explicit(&l->owner, memory_order_acquire);
 	uint32_t expect = o;
 	return atomic_compare_exchange_strong_explicit(&l->next, &expect, o + 1,
 						       memory_order_acquire,
