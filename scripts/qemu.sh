@@ -180,7 +180,7 @@ resolve_accel() {
         flock 9
         if [[ -f $cache ]] && line=$(head -n1 "$cache") && [[ ${line% *} == "$key" ]]; then
             accel=${line##* }
-            accel_why="cached in $cache"
+            accel_why="cached in ${cache#"$repo"/}"
         else
             if kvm_probe; then accel=kvm; accel_why="KVM probe boot succeeded"
             else accel=tcg; accel_why="KVM probe failed: $probe_why"; fi
@@ -211,7 +211,9 @@ if ((icount)); then
     accel_desc="tcg (icount, deterministic)"
 elif [[ $accel == kvm ]]; then
     kvm_usable || die "--accel kvm requested but /dev/kvm is missing or not accessible"
-    cmd+=(-accel kvm -cpu host)
+    # +invtsc: the host TSC is constant-rate; without it the guest is
+    # never told so (the kernel reports whether CPUID says invariant).
+    cmd+=(-accel kvm -cpu host,+invtsc)
     accel_desc="kvm"
 else
     cmd+=(-accel "tcg,thread=multi" -cpu max)

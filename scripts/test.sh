@@ -28,7 +28,10 @@ APIC modes. Boots run in parallel, at most --jobs QEMUs at once.
   --jobs N         at most N things at once (default: host cores, \$(nproc))
   --timeout SEC    time limit of one self-test boot (default: 120; short
                    boots get half of it)
-  --accel MODE     kvm or tcg (default: \$ACCEL, else probe as scripts/qemu.sh does)
+  --accel MODE     kvm or tcg for the main boots (default: \$ACCEL, else tcg, the
+                   reference platform). When KVM works (probed as scripts/qemu.sh
+                   does), x2APIC and xAPIC boots and a self-test boot at
+                   -smp <host cores> also run under KVM.
   -h, --help       show this help
 
 Logs: DIR/test-logs/<test>.log (serial output plus QEMU's messages). On a
@@ -95,6 +98,8 @@ show_tail() {
     fi
 }
 
+join_why() { local out="" w; for w in "$@"; do out+="${out:+; }$w"; done; echo "$out"; }
+
 # Why a QEMU exit status is not the expected one.
 describe_status() {
     local rc=$1 secs=$2
@@ -117,38 +122,60 @@ job_kernel=()
 job_smp=()
 job_append=()
 job_timeout=()
+job_accel=()
 job_pid=()
 job_start=()
 
-add_job() { # id kind arg kernel smp append timeout
+add_job() { # id kind arg kernel smp append timeout accel
     job_id+=("$1"); job_kind+=("$2"); job_arg+=("$3"); job_kernel+=("$4")
-    job_smp+=("$5"); job_append+=("$6"); job_timeout+=("$7")
+    job_smp+=("$5"); job_append+=("$6"); job_timeout+=("$7"); job_accel+=("${8:-}")
 }
 
 # Run a command with its output in a log, then record its status. A TERM to
 # this (background) subshell stops the command as well.
 run_logged() {
-    local rcfile=$1 log=$2 child rc=0
+    local rcfile=$1 log=$2 rc=0
     shift 2
-    "$@" >"$log" 2>&1 </dev/null &
-    child=$!
-    trap 'kill -TERM "$child" 2>/dev/null; exit 143' TERM
-    wait "$child" || rc=$?
+    killable "$@" >"$log" 2>&1 </dev/null || rc=$?
     echo "$rc" >"$rcfile"
 }
 
+# Run a command in the background and wait for it, passing a TERM on to it.
+killable() {
+    local c rc=0
+    "$@" &
+    c=$!
+    trap 'kill -TERM "$c" 2>/dev/null; exit 143' TERM
+    wait "$c" || rc=$?
+    trap - TERM
+    return "$rc"
+}
+
 # The hosted runner, under timeout(1); TSan on some kernels needs ASLR off.
-run_hosted() {
-    local kind=$1 runner=$2 secs=$3 rc=0
-    timeout -k 10 "$secs" "$runner" || rc=$?
-    if [[ $kind == tsan && $rc != 0 ]] && grep -q 'unexpected memory mapping' "$4" 2>/dev/null \
+run_hosted() { # kind runner seconds log
+    local kind=$1 runner=$2 secs=$3 log=$4 rc=0
+    killable timeout -k 10 "$secs" "$runner" || rc=$?
+    if [[ $kind == tsan && $rc != 0 ]] && grep -q 'unexpected memory mapping' "$log" 2>/dev/null \
         && command -v setarch >/dev/null; then
         echo "test.sh: retrying $runner with ASLR disabled (setarch -R)"
         rc=0
-        timeout -k 10 "$secs" setarch "$(uname -m)" -R "$runner" || rc=$?
+        killable timeout -k 10 "$secs" setarch "$(uname -m)" -R "$runner" || rc=$?
     fi
     return "$rc"
 }
+
+# Split "<prefix><name> ... <result>" into $tname and $tresult; false if the
+# line is not of that form.
+split_test_line() { # line prefix
+    local rest=${1#"$2"}
+    [[ $1 == "$2"* && $rest == *" ..."* ]] || return 1
+    tname=${rest%%" ..."*}
+    tresult=${rest#*" ..."}
+    tresult=${tresult# }
+    [[ -n $tname ]]
+}
+tname=""
+tresult=""
 
 start_job() {
     local i=$1 id=${job_id[$1]} log rcfile
@@ -156,9 +183,10 @@ start_job() {
     rcfile=$logs/$id.rc
     job_start[i]=$SECONDS
     if [[ ${job_kind[i]} == hosted ]]; then
-        run_logged "$rcfile" "$log" run_hosted "${job_arg[i]}" "${job_kernel[i]}" "${job_timeout[i]}" "$log" &
+        run_logged "$rcfile" "$log" run_hosted "${job_arg[i]}" "${job_kernel[i]}" \
+            "${job_timeout[i]}" "$log" &
     else
-        run_logged "$rcfile" "$log" "$qemu_sh" --kernel "${job_kernel[i]}" --accel "$accel" \
+        run_logged "$rcfile" "$log" "$qemu_sh" --kernel "${job_kernel[i]}" --accel "${job_accel[i]}" \
             --smp "${job_smp[i]}" --append "${job_append[i]}" --timeout "${job_timeout[i]}" &
     fi
     job_pid[i]=$!
@@ -172,9 +200,9 @@ check_hosted() { # i rc
     local i=$1 rc=$2 kind=${job_arg[$1]} log=$logs/${job_id[$1]}.log
     local line name result ntests=0 nbad=0 ok=1 san
     while IFS= read -r line; do
-        if [[ $line =~ ^hosted:\ (.+)\ \.\.\.\ ?(.*)$ ]]; then
-            name=${BASH_REMATCH[1]}
-            result=${BASH_REMATCH[2]}
+        if split_test_line "$line" "hosted: "; then
+            name=$tname
+            result=$tresult
             ntests=$((ntests + 1))
             if [[ $result == ok ]]; then
                 pass "$kind/$name"
@@ -205,39 +233,44 @@ check_hosted() { # i rc
 # A boot with selftest=all: one test per self-test line, plus "<prefix>/boot".
 check_selftest() { # i rc
     local i=$1 rc=$2 prefix=${job_arg[$1]} smp=${job_smp[$1]} log=$logs/${job_id[$1]}.log
-    local line name result nok=0 nbad=0 last_started="" summary="" why=() t
+    local line name result nok=0 nbad=0 last_started="" summary="" why=() t text sp sf
     t=$((SECONDS - job_start[i]))
+    text=$(clean_log "$log")
     while IFS= read -r line; do
         if [[ $line =~ ^selftest:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
             summary="${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
-        elif [[ $line =~ ^selftest:\ (.+)\ \.\.\.\ ?(.*)$ ]]; then
-            name=${BASH_REMATCH[1]}
-            result=${BASH_REMATCH[2]}
+        elif split_test_line "$line" "selftest: "; then
+            name=$tname
+            result=$tresult
             if [[ $result == ok ]]; then
                 pass "$prefix/$name"; nok=$((nok + 1))
             elif [[ $result == FAIL* ]]; then
                 result=${result#FAIL}; result=${result#:}; result=${result# }
                 fail "$prefix/$name" "${result:-FAIL}"; nbad=$((nbad + 1))
-            elif [[ -z $result ]]; then
-                last_started=$name
-                fail "$prefix/$name" "started but printed no result on its line"
-                nbad=$((nbad + 1))
             else
-                fail "$prefix/$name" "unexpected result '$result'"; nbad=$((nbad + 1))
+                # Started but no result on its line: the boot ended (or hung)
+                # while it ran, or something else printed into the line.
+                last_started=$name
+                if [[ -z $result ]]; then
+                    fail "$prefix/$name" "did not finish (no result on its line)"
+                else
+                    fail "$prefix/$name" "did not finish (its line goes on: '$result')"
+                fi
+                nbad=$((nbad + 1))
             fi
         fi
-    done < <(clean_log "$log")
+    done <<<"$text"
 
     [[ $rc == 33 ]] || why+=("$(describe_status "$rc" "${job_timeout[i]}")")
     [[ -n $last_started && $rc != 33 ]] && why+=("stopped during self-test '$last_started'")
-    if ! clean_log "$log" | grep -q "^smp: $smp CPUs online"; then
-        line=$(clean_log "$log" | grep -m1 '^smp: ' || true)
+    if ! grep -q "^smp: $smp CPUs online" <<<"$text"; then
+        line=$(grep -m1 '^smp: ' <<<"$text" || true)
         if [[ -n $line ]]; then why+=("expected 'smp: $smp CPUs online', got '$line'")
         else why+=("no 'smp: $smp CPUs online' line"); fi
     fi
     ((nok > 0)) || why+=("no 'selftest: <name> ... ok' line")
-    ((nbad == 0)) && clean_log "$log" | grep -q 'FAIL' && why+=("output contains FAIL")
-    line=$(clean_log "$log" | grep -m1 'PANIC' || true)
+    ((nbad == 0)) && grep -q 'FAIL' <<<"$text" && why+=("output contains FAIL")
+    line=$(grep -m1 'PANIC' <<<"$text" || true)
     [[ -n $line ]] && why+=("kernel panicked: $line")
     if [[ -z $summary ]]; then
         why+=("no 'selftest: N passed, M failed' summary line")
@@ -250,15 +283,17 @@ check_selftest() { # i rc
         pass "$prefix/boot (${t} s)"
     else
         ((${#why[@]})) || why+=("a self-test failed")
-        fail "$prefix/boot" "$(IFS=';'; echo "${why[*]}" | sed 's/;/; /g')"
+        fail "$prefix/boot" "$(join_why "${why[@]}")"
         show_tail "$log"
     fi
-    # The accelerator the kernel sees should be the one we chose (checked once).
-    if [[ $prefix == smp1 ]]; then
-        line=$(clean_log "$log" | grep -m1 '^accel: ' || true)
-        if [[ $line == "accel: $accel" ]]; then pass "accel ($accel)"
-        elif [[ -z $line ]]; then fail "accel" "no 'accel: ...' line in ${log#"$repo"/}"
-        else fail "accel" "QEMU ran with $accel but the kernel printed '$line'"; fi
+    # The accelerator the kernel sees should be the one we chose (checked
+    # once per accelerator).
+    if [[ $prefix == smp1 || $prefix == kvm/* ]]; then
+        local want=${job_accel[i]}
+        line=$(grep -m1 '^accel: ' <<<"$text" || true)
+        if [[ $line == "accel: $want" ]]; then pass "accel ($want)"
+        elif [[ -z $line ]]; then fail "accel ($want)" "no 'accel: ...' line in ${log#"$repo"/}"
+        else fail "accel ($want)" "QEMU ran with $want but the kernel printed '$line'"; fi
     fi
 }
 
@@ -273,7 +308,7 @@ check_fault() { # i rc
         *) why+=("$(describe_status "$rc" "${job_timeout[i]}") (expected 35)") ;;
     esac
     grep -q "^smp: $smp CPUs online" <<<"$text" || why+=("no 'smp: $smp CPUs online' line before the fault")
-    pline=$(grep -m1 '^PANIC: ' <<<"$text" | grep -v '^PANIC: end of report' || true)
+    pline=$(grep -v '^PANIC: end of report' <<<"$text" | grep -m1 '^PANIC: ' || true)
     case $kind in
         pagefault) want='#PF|page fault' ;;
         gp) want='#GP|general protection' ;;
@@ -290,6 +325,11 @@ check_fault() { # i rc
             why+=("PANIC line does not say 'cpu $cpu': '$pline'")
         fi
     fi
+    if [[ -z $pline ]]; then
+        fail "$name" "$(join_why "${why[@]}")"
+        show_tail "$log"
+        return
+    fi
     if [[ $kind == pagefault || $kind == gp ]]; then
         grep -qi 'error code' <<<"$text" || why+=("no 'error code' line")
     fi
@@ -297,7 +337,10 @@ check_fault() { # i rc
         grep -qE 'cr2=0x[0-9a-fA-F]+ \([a-z -]+\)' <<<"$text" \
             || why+=("no decoded 'cr2=0x... (not-present write kernel)' line")
     fi
-    grep -qiE '(^|[^a-z])rax' <<<"$text" || why+=("no register dump (no rax)")
+    # An exception has a trap frame to dump; an explicit panic() need not.
+    if [[ $kind != panic ]]; then
+        grep -qiE '(^|[^a-z])rax' <<<"$text" || why+=("no register dump (no rax)")
+    fi
     if ! grep -q '^backtrace:' <<<"$text"; then
         why+=("no 'backtrace:' line")
     elif ! sed -n '/^backtrace:/,/^PANIC: end of report/p' <<<"$text" | sed '1d;/^PANIC: end of report/d' | grep -q .; then
@@ -307,7 +350,7 @@ check_fault() { # i rc
     if ((${#why[@]} == 0)); then
         pass "$name"
     else
-        fail "$name" "$(IFS=';'; echo "${why[*]}" | sed 's/;/; /g')"
+        fail "$name" "$(join_why "${why[@]}")"
         show_tail "$log"
     fi
 }
@@ -322,9 +365,9 @@ check_apic() { # i rc
     if [[ -z $line ]]; then why+=("no 'apic: ...' line")
     elif [[ $line != "apic: $mode" ]]; then why+=("expected 'apic: $mode', got '$line'"); fi
     if ((${#why[@]} == 0)); then
-        pass "apic/$mode"
+        pass "apic/$mode (${job_accel[i]})"
     else
-        fail "apic/$mode" "$(IFS=';'; echo "${why[*]}" | sed 's/;/; /g')"
+        fail "apic/$mode (${job_accel[i]})" "$(join_why "${why[@]}")"
         show_tail "$log"
     fi
 }
@@ -342,8 +385,26 @@ check_job() { # i
 }
 
 # ---- plan ---------------------------------------------------------------------
-# Longest first, so that two slots stay busy to the end.
+# The main boots run under one accelerator (TCG unless told otherwise: it is
+# the documented reference platform, and its timing does not depend on a
+# host hypervisor). KVM, where it works, adds the boots that only it can do
+# (x2APIC) at no more vCPUs than host cores.
 kernel=$build/kernel.elf
+boots_ok=1
+kvm_ok=0
+kvm_note=""
+[[ -n $accel ]] || accel=tcg
+if [[ ! -f $kernel ]]; then
+    boots_ok=0
+elif probed=$("$qemu_sh" --print-accel --kernel "$kernel" 2>"$logs/accel.log") && [[ $probed == kvm ]]; then
+    kvm_ok=1
+else
+    kvm_note=" (KVM not usable here: $(tail -n 1 "$logs/accel.log" 2>/dev/null | sed 's/^qemu.sh: //'))"
+fi
+echo "$prog: testing ${build#"$repo"/}/ under $accel$( ((kvm_ok)) && echo ", plus KVM boots")$kvm_note," \
+     "$jobs at a time; logs in ${logs#"$repo"/}/"
+
+# Longest first, so that the slots stay busy to the end.
 for kind in tsan asan; do
     runner=$build/hosted/runner-$kind
     if [[ -x $runner ]]; then
@@ -353,22 +414,20 @@ for kind in tsan asan; do
     fi
 done
 
-boots_ok=1
-if [[ ! -f $kernel ]]; then
+if ((boots_ok == 0)); then
     fail "kernel" "${kernel#"$repo"/} not found (run make first)"
-    boots_ok=0
-elif [[ -z $accel ]]; then
-    if ! accel=$("$qemu_sh" --quiet --print-accel --kernel "$kernel" 2>"$logs/accel.log"); then
-        fail "qemu" "scripts/qemu.sh could not choose an accelerator: $(tail -n 3 "$logs/accel.log" | tr '\n' ' ')"
-        boots_ok=0
-    fi
 fi
 
 if ((boots_ok)); then
+    host_cpus=$(nproc 2>/dev/null || echo 2)
     if ((quick)); then smps=(4 1); else smps=(16 8 4 2 1); fi
     for n in "${smps[@]}"; do
-        add_job "smp$n" selftest "smp$n" "$kernel" "$n" "selftest=all" "$boot_timeout"
+        add_job "smp$n" selftest "smp$n" "$kernel" "$n" "selftest=all" "$boot_timeout" "$accel"
     done
+    if ((kvm_ok)) && [[ $accel != kvm ]]; then
+        add_job "kvm-smp$host_cpus" selftest "kvm/smp$host_cpus" "$kernel" "$host_cpus" \
+            "selftest=all" "$boot_timeout" kvm
+    fi
     for v in "${variants[@]}"; do
         [[ $v == /* ]] || v=$repo/$v
         vname=$(basename "$v")
@@ -377,22 +436,25 @@ if ((boots_ok)); then
             continue
         fi
         for n in 4 1; do
-            add_job "$vname-smp$n" selftest "$vname/smp$n" "$v/kernel.elf" "$n" "selftest=all" "$boot_timeout"
+            add_job "$vname-smp$n" selftest "$vname/smp$n" "$v/kernel.elf" "$n" "selftest=all" \
+                "$boot_timeout" "$accel"
         done
     done
     if ((quick)); then faults=(pagefault panic); else faults=(pagefault gp ud panic); fi
     for f in "${faults[@]}"; do
-        add_job "fault-$f" fault "$f" "$kernel" 2 "selftest=none fault=$f" "$short_timeout"
+        add_job "fault-$f" fault "$f" "$kernel" 2 "selftest=none fault=$f" "$short_timeout" "$accel"
     done
     if ((!quick)); then
         add_job "fault-pagefault-cpu1" fault pagefault "$kernel" 2 \
-            "selftest=none fault=pagefault fault_cpu=1" "$short_timeout"
+            "selftest=none fault=pagefault fault_cpu=1" "$short_timeout" "$accel"
     fi
-    add_job "apic-xapic" apic xapic "$kernel" 2 "selftest=none apic=xapic" "$short_timeout"
-    if [[ $accel == kvm ]]; then
-        ((quick)) || add_job "apic-x2apic" apic x2apic "$kernel" 2 "selftest=none" "$short_timeout"
+    add_job "apic-xapic" apic xapic "$kernel" 2 "selftest=none apic=xapic" "$short_timeout" "$accel"
+    if ((kvm_ok)); then
+        add_job "apic-x2apic-kvm" apic x2apic "$kernel" 2 "selftest=none" "$short_timeout" kvm
+        [[ $accel == kvm ]] || add_job "apic-xapic-kvm" apic xapic "$kernel" 2 \
+            "selftest=none apic=xapic" "$short_timeout" kvm
     else
-        skip "apic/x2apic" "needs KVM (TCG offers no x2APIC); running under $accel"
+        skip "apic/x2apic" "needs KVM (TCG offers no x2APIC)$kvm_note"
     fi
 fi
 
@@ -408,11 +470,6 @@ cleanup() {
 trap 'echo "$prog: interrupted, stopping QEMU" >&2; cleanup; exit 130' INT TERM HUP
 
 njobs=${#job_id[@]}
-if ((njobs > 0)); then
-    nboots=0
-    for k in "${job_kind[@]}"; do [[ $k == hosted ]] || nboots=$((nboots + 1)); done
-    echo "$prog: $njobs jobs ($nboots QEMU boots, accelerator ${accel:-none}), $jobs at a time; logs in ${logs#"$repo"/}/"
-fi
 t0=$SECONDS
 next=0
 while ((next < njobs || ${#running[@]} > 0)); do
@@ -435,6 +492,10 @@ while ((next < njobs || ${#running[@]} > 0)); do
 done
 trap - INT TERM HUP
 
-((njobs > 0)) && echo "$prog: done in $((SECONDS - t0)) s${nskip:+, $nskip skipped}"
+if ((njobs > 0)); then
+    msg="$prog: done in $((SECONDS - t0)) s"
+    ((nskip == 0)) || msg+=", $nskip skipped"
+    echo "$msg"
+fi
 echo "$npass passed, $nfail failed"
 ((nfail == 0 && npass > 0))
