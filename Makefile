@@ -97,7 +97,10 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 
 include tests/hosted/hosted.mk
 
-test: $(O)/kernel.elf hosted-build
+# deps.sh first: on a fresh machine `make test` is all a user types.
+test:
+	scripts/deps.sh
+	$(MAKE) --no-print-directory $(O)/kernel.elf hosted-build
 	scripts/test.sh --build $(O)
 
 run: $(O)/kernel.elf

@@ -6,6 +6,8 @@
  * platform (ACPI, APIC, TSC), then the APs. Only the boot CPU runs here;
  * the APs wait in smp_ap_idle() for work from on_cpus().
  */
+#include <string.h>
+
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/irqflags.h>
@@ -24,6 +26,9 @@
 #endif
 
 static struct acpi_info acpi;
+
+/* Every option the kernel understands; anything else is a typo to report. */
+static const char *const cmdline_keys[] = {"selftest", "fault", "fault_cpu", "apic", NULL};
 
 void kmain(uint64_t start_info_phys);
 
@@ -53,6 +58,11 @@ void kmain(uint64_t start_info_phys)
 	pvh_parse(start_info_phys);
 	kprintf("testbed kernel, commit %s\n", KERNEL_COMMIT);
 	kprintf("cmdline: %s\n", boot_info.cmdline);
+	if (cmdline_check_keys(boot_info.cmdline, cmdline_keys, selection, sizeof(selection))) {
+		kprintf("cmdline: unknown option '%s' (known: selftest fault fault_cpu apic)\n",
+			selection);
+		platform_exit(false);
+	}
 	print_memmap();
 
 	arch_platform_init(&acpi);
@@ -74,7 +84,13 @@ void kmain(uint64_t start_info_phys)
 
 	fault_inject_from_cmdline(boot_info.cmdline);
 
-	if (!cmdline_get(boot_info.cmdline, "selftest", selection, sizeof(selection)))
-		selection[0] = 0;
-	platform_exit(selftest_run(selection[0] ? selection : "all"));
+	if (!cmdline_has(boot_info.cmdline, "selftest"))
+		memcpy(selection, "all", 4);
+	else if (!cmdline_get(boot_info.cmdline, "selftest", selection, sizeof(selection)) ||
+		 !selection[0]) {
+		kprintf("cmdline: selftest= needs all, none or a test name (up to %zu chars)\n",
+			sizeof(selection) - 1);
+		platform_exit(false);
+	}
+	platform_exit(selftest_run(selection));
 }

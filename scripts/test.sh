@@ -313,6 +313,7 @@ check_fault() { # i rc
         pagefault) want='#PF|page fault' ;;
         gp) want='#GP|general protection' ;;
         ud) want='#UD|invalid opcode' ;;
+        doublefault) want='#DF|double fault' ;;
         panic) want='' ;;
     esac
     if [[ -z $pline ]]; then
@@ -440,7 +441,7 @@ if ((boots_ok)); then
                 "$boot_timeout" "$accel"
         done
     done
-    if ((quick)); then faults=(pagefault panic); else faults=(pagefault gp ud panic); fi
+    if ((quick)); then faults=(pagefault panic); else faults=(pagefault gp ud doublefault panic); fi
     for f in "${faults[@]}"; do
         add_job "fault-$f" fault "$f" "$kernel" 2 "selftest=none fault=$f" "$short_timeout" "$accel"
     done

@@ -162,3 +162,40 @@ int cmdline_get_list(const char *cmdline, const char *key, uint64_t *out, size_t
 		val = comma + 1;
 	}
 }
+
+static bool is_known(const char *key, size_t klen, const char *const *known)
+{
+	for (; *known; known++)
+		if (strlen(*known) == klen && memcmp(*known, key, klen) == 0)
+			return true;
+	return false;
+}
+
+int cmdline_check_keys(const char *cmdline, const char *const *known, char *bad, size_t badsz)
+{
+	const char *p = cmdline;
+
+	if (p == NULL)
+		return 0;
+	while (*p != '\0') {
+		while (is_sep(*p))
+			p++;
+		const char *tok = p;
+		while (*p != '\0' && !is_sep(*p) && *p != '=')
+			p++;
+		size_t klen = (size_t)(p - tok);
+		while (*p != '\0' && !is_sep(*p))
+			p++;
+		if (klen == 0 && p == tok)
+			break; /* trailing separators */
+		if (klen == 0 || !is_known(tok, klen, known)) {
+			if (badsz > 0) {
+				size_t n = klen < badsz - 1 ? klen : badsz - 1;
+				memcpy(bad, tok, n);
+				bad[n] = '\0';
+			}
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

@@ -161,3 +161,22 @@ TEST(cmdline_list_errors)
 	CHECK_EQ_U64(cmdline_get_list("s=1", "s", v, 0), (uint64_t)-E2BIG);
 	CHECK_EQ_U64(cmdline_get_list("s=1,99999999999999999999", "s", v, 4), (uint64_t)-ERANGE);
 }
+
+TEST(cmdline_check_keys)
+{
+	static const char *const known[] = {"selftest", "fault", "apic", NULL};
+	char bad[8];
+
+	CHECK(cmdline_check_keys(NULL, known, bad, sizeof(bad)) == 0);
+	CHECK(cmdline_check_keys("", known, bad, sizeof(bad)) == 0);
+	CHECK(cmdline_check_keys("  selftest=all\tfault=gp apic  ", known, bad, sizeof(bad)) == 0);
+	CHECK(cmdline_check_keys("selftest", known, bad, sizeof(bad)) == 0);
+
+	CHECK(cmdline_check_keys("selftest=all selftst=all", known, bad, sizeof(bad)) == -EINVAL);
+	CHECK_STR_EQ(bad, "selftst");
+	CHECK(cmdline_check_keys("selftests=1", known, bad, sizeof(bad)) == -EINVAL);
+	CHECK_STR_EQ(bad, "selftes"); /* truncated to fit */
+	CHECK(cmdline_check_keys("apic =x", known, bad, sizeof(bad)) == -EINVAL);
+	CHECK_STR_EQ(bad, "");
+	CHECK(cmdline_check_keys("fault==gp", known, bad, sizeof(bad)) == 0);
+}

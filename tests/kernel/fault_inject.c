@@ -1,7 +1,9 @@
 /*
  * Deliberate faults for the panic-path tests (see kernel/fault_inject.h).
  * The page-fault address lies in a PML4 slot that nothing maps; the #GP
- * comes from a non-canonical address.
+ * comes from a non-canonical address. The double fault comes from a
+ * corrupt stack pointer: the #PF cannot push its frame, which makes it a
+ * #DF, and only the IST stack keeps that from becoming a triple fault.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -27,6 +29,8 @@ static void do_fault(void *arg)
 		*(volatile uint64_t *)(uintptr_t)NONCANONICAL_ADDR = 1;
 	else if (strcmp(kind, "ud") == 0)
 		__asm__ volatile("ud2");
+	else if (strcmp(kind, "doublefault") == 0)
+		__asm__ volatile("movq %0, %%rsp\n\tpushq $0" : : "r"(UNMAPPED_ADDR) : "memory");
 	else
 		panic("deliberate panic (fault=panic)");
 }
@@ -37,11 +41,12 @@ void fault_inject_from_cmdline(const char *cmdline)
 	uint64_t cpu = 0;
 	cpumask_t one;
 
-	if (!cmdline_get(cmdline, "fault", kind, sizeof(kind)))
+	if (!cmdline_has(cmdline, "fault"))
 		return;
-	if (strcmp(kind, "pagefault") && strcmp(kind, "gp") && strcmp(kind, "ud") &&
-	    strcmp(kind, "panic")) {
-		kprintf("fault: unknown fault=%s (expected pagefault, gp, ud or panic)\n", kind);
+	if (!cmdline_get(cmdline, "fault", kind, sizeof(kind)) ||
+	    (strcmp(kind, "pagefault") && strcmp(kind, "gp") && strcmp(kind, "ud") &&
+	     strcmp(kind, "doublefault") && strcmp(kind, "panic"))) {
+		kprintf("fault: bad fault= value (expected pagefault, gp, ud, doublefault or panic)\n");
 		platform_exit(false);
 	}
 	int rc = cmdline_get_u64(cmdline, "fault_cpu", &cpu);

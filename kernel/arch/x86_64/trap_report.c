@@ -70,6 +70,10 @@ void panic_trap(const struct trapframe *tf, const char *what)
 		tf->cs, tf->ss, tf->vector);
 	kprintf("cr0=%016lx cr3=%016lx cr4=%016lx\n", (unsigned long)read_cr0(),
 		(unsigned long)read_cr3(), (unsigned long)read_cr4());
+	const struct percpu *pc = this_cpu();
+	if (tf->rsp < pc->stack_bottom || tf->rsp > pc->stack_top)
+		kprintf("note: rsp is outside this CPU's kernel stack [%#lx, %#lx): stack overflow or corruption?\n",
+			(unsigned long)pc->stack_bottom, (unsigned long)pc->stack_top);
 	panic_backtrace(tf->rip, tf->rbp);
 	panic_end();
 }

@@ -46,4 +46,11 @@ int cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out);
  */
 int cmdline_get_list(const char *cmdline, const char *key, uint64_t *out, size_t max);
 
+/*
+ * Checks that every token's key is one of known[] (NULL-terminated), so a
+ * misspelt option is reported instead of silently ignored. Returns 0, or
+ * -EINVAL with the first unknown key copied (truncated) into bad.
+ */
+int cmdline_check_keys(const char *cmdline, const char *const *known, char *bad, size_t badsz);
+
 #endif
