@@ -1,9 +1,9 @@
 /*
- * The time-stamp counter. tsc_read_start()/tsc_read_end() bracket a timed
- * region: the fences keep the reads from moving into or out of it (an
- * lfence is dispatch-serializing on Intel and, with the usual MSR set, on
- * AMD). tsc_hz comes from CPUID 0x15 when it gives a crystal frequency, else
- * from the HPET, else from the PIT.
+ * The time-stamp counter. tsc_read() keeps the read after earlier
+ * instructions; tsc_read_fenced() also keeps later ones after it, for
+ * bracketing a timed region (an lfence is dispatch-serializing on Intel
+ * and, with the usual MSR set, on AMD). tsc_hz comes from CPUID 0x15 when
+ * it gives a crystal frequency, else from the HPET, else from the PIT.
  */
 #ifndef ARCH_TSC_H
 #define ARCH_TSC_H
@@ -24,16 +24,9 @@ static inline uint64_t tsc_read(void)
 	return rdtsc_raw();
 }
 
-static inline uint64_t tsc_read_start(void)
-{
-	uint64_t t;
-	__asm__ volatile("lfence" ::: "memory");
-	t = rdtsc_raw();
-	__asm__ volatile("lfence" ::: "memory");
-	return t;
-}
-
-static inline uint64_t tsc_read_end(void)
+/* For bracketing a timed region: neither earlier nor later instructions
+ * can move across the read. */
+static inline uint64_t tsc_read_fenced(void)
 {
 	uint64_t t;
 	__asm__ volatile("lfence" ::: "memory");
