@@ -28,6 +28,10 @@
  *   env_spinlock_t, ENV_SPINLOCK_INIT      a fair (FIFO) spinning lock
  *   void env_spin_lock(env_spinlock_t *) / env_spin_unlock / bool env_spin_trylock
  *   void env_cpu_relax(void)               body of every spin-wait loop
+ *   void env_call_on_each_cpu(void (*fn)(void *), void *arg)
+ *                                          run fn on every online CPU and wait;
+ *                                          thread context with interrupts on,
+ *                                          never from inside such a call
  *   void env_log(const char *fmt, ...)     one line to the console (the
  *                                          environment adds the newline)
  *   _Noreturn void env_panic(const char *fmt, ...)

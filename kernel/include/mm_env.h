@@ -68,6 +68,11 @@ static inline void env_spin_unlock(env_spinlock_t *l)
 	spin_unlock(l);
 }
 
+static inline void env_call_on_each_cpu(void (*fn)(void *), void *arg)
+{
+	on_each_cpu(fn, arg);
+}
+
 /* One line on the console; the newline is added. */
 __printf(1, 2) void env_log(const char *fmt, ...);
 __noreturn __printf(1, 2) void env_panic(const char *fmt, ...);

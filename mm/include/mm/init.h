@@ -1,0 +1,45 @@
+/*
+ * mm/init.h - bringing up the memory-management stack, and its frame
+ * accounting.
+ *
+ * Boot order: mm_init() on the boot CPU with the firmware memory map and
+ * the ranges that must never be allocated (kernel image, boot modules);
+ * it starts the bump allocator, builds the frame map, hands every frame it
+ * did not use to the buddy and creates the kmalloc caches. Then each CPU
+ * (the boot CPU included) calls mm_cpu_init() once before it allocates.
+ *
+ * Accounting is in frames and covers every frame of the map:
+ *   total = free + cached + used + reserved
+ * where cached frames sit in per-CPU caches, used ones were handed out
+ * (by the bump allocator or the buddy), and reserved ones never were RAM
+ * the allocator may use (holes, firmware ranges, the kernel image).
+ */
+#ifndef MM_INIT_H
+#define MM_INIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mm_region {
+	uint64_t base, size; /* bytes, physical */
+	bool usable;         /* RAM the allocator may use */
+};
+
+struct mm_frame_accounting {
+	uint64_t total, free, cached, used, reserved;
+	uint64_t bootmem_used; /* of `used`: taken by the bump allocator */
+};
+
+/* Returns 0, or a negative errno (with a message through env_log) if the
+ * map is unusable (no RAM, overlapping or absurd regions). */
+int mm_init(const struct mm_region *map, unsigned nmap, const struct mm_region *reserved,
+	    unsigned nreserved);
+void mm_cpu_init(void);
+
+void mm_frame_accounting(struct mm_frame_accounting *acct);
+
+/* Variant names, for the boot banner and every result. */
+const char *mm_variant_frame(void);
+const char *mm_variant_slab(void);
+
+#endif

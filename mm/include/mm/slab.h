@@ -1,0 +1,48 @@
+/*
+ * mm/slab.h - the small-object allocator's C interface, with Linux's names
+ * and semantics.
+ *
+ *   kmem_cache_create(name, size, align, flags, ctor) / _alloc / _free /
+ *   _destroy; kmalloc, kzalloc, kcalloc, krealloc, kfree, ksize.
+ *
+ * kmalloc serves 8 B .. KMALLOC_MAX_CACHE_SIZE from size classes and
+ * larger requests from whole pages. kmalloc(0) returns ZERO_SIZE_PTR,
+ * kfree(NULL) and kfree(ZERO_SIZE_PTR) do nothing, kcalloc checks n*size
+ * for overflow. Objects freed on another CPU than the one that allocated
+ * them are fine. Callable from any context with interrupts on or off.
+ *
+ * kmem_cache_create takes Linux's five arguments; flags is accepted for
+ * source compatibility and must be 0 (SLAB_HWCACHE_ALIGN is the one flag
+ * honoured).
+ */
+#ifndef MM_SLAB_H
+#define MM_SLAB_H
+
+#include <stddef.h>
+
+#include <mm/gfp.h>
+
+struct kmem_cache;
+
+#define SLAB_HWCACHE_ALIGN 0x2000u
+
+#define ZERO_SIZE_PTR ((void *)16)
+#define ZERO_OR_NULL_PTR(p) ((unsigned long)(p) <= (unsigned long)ZERO_SIZE_PTR)
+
+#define KMALLOC_MIN_SIZE 8
+#define KMALLOC_MAX_CACHE_SIZE 8192
+
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,
+				     unsigned int flags, void (*ctor)(void *));
+void *kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
+void kmem_cache_free(struct kmem_cache *cache, void *obj);
+void kmem_cache_destroy(struct kmem_cache *cache);
+
+void *kmalloc(size_t size, gfp_t gfp);
+void *kzalloc(size_t size, gfp_t gfp);
+void *kcalloc(size_t n, size_t size, gfp_t gfp);
+void *krealloc(const void *p, size_t new_size, gfp_t gfp);
+void kfree(const void *p);
+size_t ksize(const void *p);
+
+#endif

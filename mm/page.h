@@ -1,0 +1,86 @@
+/*
+ * mm/page.h - per-frame metadata (struct page) and the frame map.
+ *
+ * One struct page per 4 KiB frame of the range [mem_base_pfn,
+ * mem_base_pfn + mem_npages) that the boot memory map covers, in one array
+ * (mem_map) carved from RAM by the boot allocator. The buddy finds a
+ * block's buddy in O(1): its pfn differs in bit `order`, and its struct
+ * page says whether it is free and at which order.
+ *
+ * Who owns a struct page: the buddy (under its lock) while the frame is in
+ * a free list (PG_buddy); a CPU's page cache while it sits there (PG_pcp);
+ * the slab layer while it backs a slab (PG_slab); the allocating caller
+ * otherwise. Each owner uses the union member that belongs to it.
+ */
+#ifndef MM_PAGE_H
+#define MM_PAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hal.h"
+#include "list.h"
+
+enum page_flags {
+	PG_reserved = 1u << 0, /* never handed to the buddy (firmware, kernel image, holes) */
+	PG_buddy = 1u << 1,    /* head of a free block in a buddy free list */
+	PG_pcp = 1u << 2,      /* in a per-CPU page cache */
+	PG_slab = 1u << 3,     /* backs a slab (head page) */
+	PG_tail = 1u << 4,     /* non-head page of a multi-page slab or large kmalloc */
+	PG_large_kmalloc = 1u << 5, /* head of a page-backed kmalloc block */
+	PG_allocated = 1u << 6, /* handed out by alloc_pages (debug accounting) */
+};
+
+struct kmem_cache;
+struct slab;
+
+struct page {
+	struct list_head list; /* free list, pcp list, or slab list */
+	uint32_t flags;
+	uint8_t order;         /* free block order (PG_buddy), or allocation order */
+	uint8_t pad[3];
+	union {
+		struct {       /* PG_slab / PG_tail */
+			struct kmem_cache *cache;
+			struct page *head; /* PG_tail: the slab's head page */
+			void *freelist;
+			uint32_t inuse;
+		} slab;
+		struct {       /* PG_pcp */
+			uint32_t cpu;
+		} pcp;
+		struct {       /* PG_large_kmalloc */
+			uint64_t size;
+		} large;
+	};
+};
+
+extern struct page *mem_map;
+extern uint64_t mem_base_pfn, mem_npages;
+
+static inline bool pfn_valid(uint64_t pfn)
+{
+	return pfn >= mem_base_pfn && pfn - mem_base_pfn < mem_npages;
+}
+
+static inline struct page *pfn_to_page_fast(uint64_t pfn)
+{
+	return &mem_map[pfn - mem_base_pfn];
+}
+
+static inline uint64_t page_to_pfn_fast(const struct page *p)
+{
+	return (uint64_t)(p - mem_map) + mem_base_pfn;
+}
+
+static inline void *page_to_virt(const struct page *p)
+{
+	return hal_phys_to_virt(PFN_PHYS(page_to_pfn_fast(p)));
+}
+
+static inline struct page *virt_to_page_fast(const void *va)
+{
+	return pfn_to_page_fast(PFN_OF(hal_virt_to_phys(va)));
+}
+
+#endif
