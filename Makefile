@@ -5,6 +5,9 @@
 #   make run [SMP=N]     interactive boot (serial on the terminal, Ctrl-A X quits)
 #   make gdb [SMP=N]     boot halted with a gdb stub; then: gdb -x scripts/gdbinit
 #   make CC=clang        build with clang instead of gcc
+#   make FRAME=buddy|pcp SLAB=locked|magazine DEBUG=0|1
+#                        choose the allocator variants (defaults: pcp, magazine,
+#                        DEBUG=0); use O=dir to keep several builds side by side
 #   make V=1             show the full commands
 #
 # The kernel is linked twice: the second link embeds the symbol table of the
@@ -22,17 +25,29 @@ NM ?= nm
 ARCH := x86_64
 ARCH_DIR := kernel/arch/$(ARCH)
 
+# Allocator variants: each value is one file, mm/frame_<v>.c or mm/slab_<v>.c.
+FRAME_VARIANTS := buddy pcp
+SLAB_VARIANTS := locked magazine
+FRAME ?= pcp
+SLAB ?= magazine
+DEBUG ?= 0
+$(if $(filter $(FRAME),$(FRAME_VARIANTS)),,$(error FRAME=$(FRAME): expected one of $(FRAME_VARIANTS)))
+$(if $(filter $(SLAB),$(SLAB_VARIANTS)),,$(error SLAB=$(SLAB): expected one of $(SLAB_VARIANTS)))
+$(if $(filter $(DEBUG),0 1),,$(error DEBUG=$(DEBUG): expected 0 or 1))
+
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
-KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c $(ARCH_DIR)/*.c tests/kernel/*.c)
+MM_SRCS := $(filter-out mm/frame_%.c mm/slab_%.c,$(wildcard mm/*.c)) \
+	mm/frame_$(FRAME).c mm/slab_$(SLAB).c
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c $(ARCH_DIR)/*.c tests/kernel/*.c) $(MM_SRCS)
 KERNEL_ASM := $(filter-out $(ARCH_DIR)/kernel.ld.S,$(wildcard $(ARCH_DIR)/*.S))
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(O)/%.o) $(KERNEL_ASM:%.S=$(O)/%.o)
 
 COMPILER_INC := $(shell $(CC) -print-file-name=include)
 
 KERNEL_CPPFLAGS := -nostdinc -isystem $(COMPILER_INC) \
-	-Ikernel/include -I$(ARCH_DIR)/include -Imm \
-	-DKERNEL_COMMIT='"$(COMMIT)"'
+	-Ikernel/include -I$(ARCH_DIR)/include -Imm -Imm/include \
+	-DKERNEL_COMMIT='"$(COMMIT)"' -DMM_DEBUG=$(DEBUG)
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
@@ -48,15 +63,15 @@ else
 KERNEL_CFLAGS += -mno-80387 -mgeneral-regs-only
 endif
 
-.PHONY: all test run gdb clean
+.PHONY: all test run gdb clean variants
 
 all: $(O)/kernel.elf
 
 # Flags and commit are recorded so that a change rebuilds what depends on them.
 $(O)/build-id: FORCE
 	@mkdir -p $(@D)
-	@echo '$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS)' | cmp -s - $@ || \
-		echo '$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS)' > $@
+	@echo '$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) $(FRAME) $(SLAB)' | cmp -s - $@ || \
+		echo '$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) $(FRAME) $(SLAB)' > $@
 
 $(O)/%.o: %.c $(O)/build-id
 	@mkdir -p $(@D)
@@ -97,11 +112,25 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 
 include tests/hosted/hosted.mk
 
+# Every variant combination, plus the debug build of the defaults, each in
+# its own build directory; the default build is $(O) itself.
+TEST_VARIANTS := $(foreach f,$(FRAME_VARIANTS),$(foreach s,$(SLAB_VARIANTS),$(f)-$(s)))
+VARIANT_DIRS := $(patsubst %,$(O)/variants/%,$(filter-out $(FRAME)-$(SLAB),$(TEST_VARIANTS))) \
+	$(O)/variants/$(FRAME)-$(SLAB)-debug
+
+variants:
+	@for v in $(filter-out $(FRAME)-$(SLAB),$(TEST_VARIANTS)); do \
+		$(MAKE) --no-print-directory O=$(O)/variants/$$v FRAME=$${v%-*} SLAB=$${v#*-} \
+			$(O)/variants/$$v/kernel.elf || exit 1; \
+	done
+	@$(MAKE) --no-print-directory O=$(O)/variants/$(FRAME)-$(SLAB)-debug DEBUG=1 \
+		$(O)/variants/$(FRAME)-$(SLAB)-debug/kernel.elf
+
 # deps.sh first: on a fresh machine `make test` is all a user types.
 test:
 	scripts/deps.sh
-	$(MAKE) --no-print-directory $(O)/kernel.elf hosted-build
-	scripts/test.sh --build $(O)
+	$(MAKE) --no-print-directory $(O)/kernel.elf hosted-build variants
+	scripts/test.sh --build $(O) $(addprefix --variant ,$(VARIANT_DIRS))
 
 run: $(O)/kernel.elf
 	scripts/qemu.sh --kernel $(O)/kernel.elf --smp $(SMP) --interactive

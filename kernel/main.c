@@ -16,10 +16,12 @@
 #include <kernel/acpi.h>
 #include <kernel/boot.h>
 #include <kernel/fault_inject.h>
+#include <kernel/mm_boot.h>
 #include <kernel/printk.h>
 #include <kernel/selftest.h>
 #include <kernel/smp.h>
 #include <lib/cmdline.h>
+#include <mm/init.h>
 
 #ifndef KERNEL_COMMIT
 #define KERNEL_COMMIT "unknown"
@@ -64,6 +66,9 @@ void kmain(uint64_t start_info_phys)
 		platform_exit(false);
 	}
 	print_memmap();
+
+	mm_boot_init();
+	mm_cpu_init();
 
 	arch_platform_init(&acpi);
 	kprintf("cpu: %s, hypervisor \"%s\", nx=%d smep=%d smap=%d pdpe1gb=%d\n",

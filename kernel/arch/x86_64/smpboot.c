@@ -25,6 +25,7 @@
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/smp.h>
+#include <mm/init.h>
 
 #define SIPI_FIRST_WAIT_US 1000
 #define SIPI_SECOND_WAIT_US 2000000 /* TCG with many vCPUs on few cores is slow */
@@ -74,6 +75,7 @@ void arch_early_init(void)
 void arch_ap_entry(uint64_t cpu)
 {
 	cpu_local_init((unsigned)cpu);
+	mm_cpu_init();
 	lapic_init_ap();
 	if (lapic_id() != this_cpu()->arch.apic_id)
 		panic("cpu %u came up with APIC id %u, expected %u", this_cpu_id(), lapic_id(),
