@@ -19,8 +19,8 @@ QEMU: self-tests at -smp 1, 2, 4, 8 and 16, deliberate faults (page fault,
 general-protection fault, invalid opcode, panic, page fault on CPU 1) and the
 APIC modes. Boots run in parallel, at most --jobs QEMUs at once.
 
-  --build DIR      build directory (default: \$O, else build); needs DIR/kernel.elf,
-                   DIR/hosted/runner-asan and DIR/hosted/runner-tsan
+  --build DIR      build directory (default: \$O, else build); needs DIR/kernel.elf
+                   and the hosted runners listed in DIR/hosted/runners.list
   --quick          fewer boots: self-tests at -smp 1 and 4 only, faults pagefault
                    and panic only, APIC xapic only
   --variant DIR    also boot DIR/kernel.elf (another build variant) with the
@@ -152,10 +152,13 @@ killable() {
 }
 
 # The hosted runner, under timeout(1); TSan on some kernels needs ASLR off.
+# A data race must fail the run, not just print a warning.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1}
+
 run_hosted() { # kind runner seconds log
     local kind=$1 runner=$2 secs=$3 log=$4 rc=0
     killable timeout -k 10 "$secs" "$runner" || rc=$?
-    if [[ $kind == tsan && $rc != 0 ]] && grep -q 'unexpected memory mapping' "$log" 2>/dev/null \
+    if [[ $kind == tsan* && $rc != 0 ]] && grep -q 'unexpected memory mapping' "$log" 2>/dev/null \
         && command -v setarch >/dev/null; then
         echo "test.sh: retrying $runner with ASLR disabled (setarch -R)"
         rc=0
@@ -405,15 +408,24 @@ fi
 echo "$prog: testing ${build#"$repo"/}/ under $accel$( ((kvm_ok)) && echo ", plus KVM boots")$kvm_note," \
      "$jobs at a time; logs in ${logs#"$repo"/}/"
 
-# Longest first, so that the slots stay busy to the end.
-for kind in tsan asan; do
-    runner=$build/hosted/runner-$kind
-    if [[ -x $runner ]]; then
-        add_job "hosted-$kind" hosted "$kind" "$runner" 0 "" 600
-    else
-        fail "$kind/runner" "not built: ${runner#"$repo"/} is missing (run make first)"
-    fi
-done
+# The hosted build lists its runners (one per sanitizer flavour and variant
+# combination) in runners.list. Longest (TSan) first, so that the slots stay
+# busy to the end.
+runners_list=$build/hosted/runners.list
+if [[ ! -s $runners_list ]]; then
+    fail "hosted/runners" "${runners_list#"$repo"/} is missing or empty (run make first)"
+else
+    while IFS= read -r runner; do
+        [[ -n $runner ]] || continue
+        [[ $runner == /* ]] || runner=$repo/$runner
+        kind=$(basename "$runner"); kind=${kind#runner-}
+        if [[ -x $runner ]]; then
+            add_job "hosted-$kind" hosted "$kind" "$runner" 0 "" 600
+        else
+            fail "$kind/runner" "not built: ${runner#"$repo"/} is missing (run make first)"
+        fi
+    done < <(grep tsan "$runners_list"; grep -v tsan "$runners_list")
+fi
 
 if ((boots_ok == 0)); then
     fail "kernel" "${kernel#"$repo"/} not found (run make first)"
