@@ -9,6 +9,8 @@
 #                        choose the allocator variants (defaults: pcp, magazine,
 #                        DEBUG=0); use O=dir to keep several builds side by side
 #   make V=1             show the full commands
+#   make bench-host      hosted micro-benchmark of every variant (ns per op);
+#                        make bench-host-callgrind counts instructions per op
 #
 # The kernel is linked twice: the second link embeds the symbol table of the
 # first (.ksyms) for backtraces. .ksyms sits after .data, so no text symbol
@@ -111,6 +113,7 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 	$(Q)mv $@.tmp $@
 
 include tests/hosted/hosted.mk
+include bench/host/bench.mk
 
 # Every variant combination, plus the debug build of the defaults, each in
 # its own build directory; the default build is $(O) itself.

@@ -7,6 +7,11 @@
  * cannot be lost between the check and the halt); they take the call from
  * their slot and run it in thread context, not in the IPI handler, so the
  * function may take as long as it likes and may itself receive IPIs.
+ * A CPU that is busy (not idle) when the IPI arrives runs the call from the
+ * IPI handler instead, with interrupts off, as Linux's smp_call_function
+ * does: so a drain requested by mm/ completes while other CPUs run tests or
+ * benchmarks. A CPU waiting for call_lock serves calls posted to it, so two
+ * CPUs calling at once cannot deadlock.
  *
  * Every participant waits at the call's start barrier, then runs fn, then
  * decrements `remaining`. The caller spins until `remaining` is zero and
@@ -41,6 +46,13 @@ static void run_call(struct smp_call *c)
 	atomic_fetch_sub_explicit(&c->remaining, 1, memory_order_release);
 }
 
+static void serve_pending(struct percpu *pc)
+{
+	struct smp_call *c = atomic_exchange(&pc->call, NULL);
+	if (c)
+		run_call(c);
+}
+
 void on_cpus(const cpumask_t *mask, smp_fn_t fn, void *arg)
 {
 	unsigned me = this_cpu_id();
@@ -56,7 +68,10 @@ void on_cpus(const cpumask_t *mask, smp_fn_t fn, void *arg)
 	atomic_init(&c.remaining, n);
 	cpumask_unset(&others, me);
 
-	spin_lock(&call_lock);
+	while (!spin_trylock(&call_lock)) {
+		serve_pending(this_cpu());
+		cpu_relax();
+	}
 	for_each_cpu_in(cpu, &others) {
 		struct smp_call *expect = NULL;
 		if (!atomic_compare_exchange_strong(&cpu_area(cpu)->call, &expect, &c))
@@ -75,14 +90,18 @@ void on_each_cpu(smp_fn_t fn, void *arg)
 	on_cpus(&cpu_online_mask, fn, arg);
 }
 
-static void ipi_call_wakeup(struct trapframe *tf)
+static void ipi_call(struct trapframe *tf)
 {
-	(void)tf; /* the idle loop does the work */
+	struct percpu *pc = this_cpu();
+
+	(void)tf;
+	if (!pc->idle) /* idle CPUs run it from smp_ap_idle(), in thread context */
+		serve_pending(pc);
 }
 
 void smp_init_ipis(void)
 {
-	BUG_ON(irq_register(VECTOR_IPI_CALL, ipi_call_wakeup) != 0);
+	BUG_ON(irq_register(VECTOR_IPI_CALL, ipi_call) != 0);
 }
 
 void smp_ap_idle(void)
@@ -93,10 +112,12 @@ void smp_ap_idle(void)
 		cli();
 		struct smp_call *c = atomic_exchange(&pc->call, NULL);
 		if (c) {
+			pc->idle = false;
 			sti();
 			run_call(c);
 			continue;
 		}
+		pc->idle = true;
 		sti_hlt();
 	}
 }

@@ -16,6 +16,10 @@
 
 extern const char frame_variant[];
 
+/* (Re)sets the variant's state: mm_init, once the buddy has its frames,
+ * with nothing else running. */
+void frame_init(void);
+
 /* A block of 2^order frames, or NULL. No zeroing, no debug checks. */
 struct page *frame_alloc(unsigned order);
 void frame_free(struct page *page, unsigned order);

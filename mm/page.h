@@ -8,7 +8,7 @@
  * page says whether it is free and at which order.
  *
  * Who owns a struct page: the buddy (under its lock) while the frame is in
- * a free list (PG_buddy); a CPU's page cache while it sits there (PG_pcp);
+ * a free list (page->buddy); a CPU's page cache while it sits there (PG_pcp);
  * the slab layer while it backs a slab (PG_slab); the allocating caller
  * otherwise. Each owner uses the union member that belongs to it.
  */
@@ -23,12 +23,12 @@
 
 enum page_flags {
 	PG_reserved = 1u << 0, /* never handed to the buddy (firmware, kernel image, holes) */
-	PG_buddy = 1u << 1,    /* head of a free block in a buddy free list */
 	PG_pcp = 1u << 2,      /* in a per-CPU page cache */
 	PG_slab = 1u << 3,     /* backs a slab (head page) */
 	PG_tail = 1u << 4,     /* non-head page of a multi-page slab or large kmalloc */
 	PG_large_kmalloc = 1u << 5, /* head of a page-backed kmalloc block */
 	PG_allocated = 1u << 6, /* handed out by alloc_pages (debug accounting) */
+	PG_poisoned = 1u << 7, /* freed by __free_pages and filled with poison (debug) */
 };
 
 struct kmem_cache;
@@ -36,9 +36,17 @@ struct slab;
 
 struct page {
 	struct list_head list; /* free list, pcp list, or slab list */
-	uint32_t flags;
-	uint8_t order;         /* free block order (PG_buddy), or allocation order */
-	uint8_t pad[3];
+	uint32_t flags;        /* PG_*, written only by the page's owner */
+	uint8_t order;         /* free block order (buddy), or allocation order */
+	/*
+	 * Head of a free block in a buddy free list. Set and cleared only
+	 * under the buddy lock, and kept out of flags because the buddy tests
+	 * it on pages it does not own (a block's buddy), while their owner
+	 * may be writing flags: a byte of its own makes that no data race
+	 * (Linux keeps PageBuddy in page_type for the same reason).
+	 */
+	bool buddy;
+	uint8_t pad[2];
 	union {
 		struct {       /* PG_slab / PG_tail */
 			struct kmem_cache *cache;

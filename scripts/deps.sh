@@ -17,6 +17,7 @@ missing ones with apt-get when run as root.
   (always)   qemu-system-x86, and the build tools: a C compiler (gcc or clang),
              make and ld (packages gcc, make, binutils)
   --bench    also hwloc, python3-matplotlib, python3-numpy (for ./run_bench.sh)
+             and valgrind (for make bench-host-callgrind)
   --check    only report what is missing; never install (exit 1 if anything is)
   -h, --help show this help
 
@@ -37,7 +38,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 packages=(qemu-system-x86)
-((bench)) && packages+=(hwloc python3-matplotlib python3-numpy)
+((bench)) && packages+=(hwloc python3-matplotlib python3-numpy valgrind)
 
 missing=()
 
@@ -61,6 +62,7 @@ else
     have qemu-system-x86_64 || missing+=(qemu-system-x86)
     if ((bench)); then
         have hwloc-bind || missing+=(hwloc)
+        have valgrind || missing+=(valgrind)
     fi
     if ((${#missing[@]})); then
         echo "$prog: error: missing: ${missing[*]} (no dpkg here: install them with your package manager)" >&2

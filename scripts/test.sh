@@ -224,7 +224,9 @@ check_hosted() { # i rc
         if [[ $rc == 124 ]]; then
             fail "$kind/runner" "timed out after ${job_timeout[i]} s"
         else
-            fail "$kind/runner" "exited with status $rc"
+            local last
+            last=$(sed -n 's/^hosted: start //p' "$log" | tail -n 1)
+            fail "$kind/runner" "exited with status $rc${last:+ (last test started: $last)}"
         fi
         ok=0
     elif ((ntests == 0 && ok)); then

@@ -1,15 +1,32 @@
 # hosted.mk - builds and runs the hosted unit tests (make fragment).
 #
-# The portable kernel sources and the test runner are built twice as
-# ordinary Linux programs: runner-asan (AddressSanitizer + UBSan, any report
-# fatal) and runner-tsan (ThreadSanitizer). Included by the top-level
-# Makefile, or used alone from the repository root:
+# The portable sources (mm/, the portable kernel libraries) and the tests
+# are built as ordinary Linux programs, one runner per flavour and variant
+# combination: $(O)/hosted/runner-<flavour>-<frame>-<slab>, where
+#   flavour  asan        AddressSanitizer + UBSan, any report fatal
+#            tsan        ThreadSanitizer
+#            asan-debug  as asan, with mm/'s debug checks (-DMM_DEBUG=1)
+#   frame    buddy pcp         (mm/frame_<frame>.c)
+#   slab     locked magazine   (mm/slab_<slab>.c)
+# Every other mm/*.c file is common to all variants. Each source is
+# compiled once per flavour (variant files included: frame_pcp.o serves
+# both slab variants), so a variant costs a link, not a build.
+# $(O)/hosted/runners.list names every runner built, one absolute path a
+# line, for scripts/test.sh.
+#
+# Included by the top-level Makefile, or used alone from the repository
+# root:
 #   make -f tests/hosted/hosted.mk hosted-test [HOSTED_CC=clang] [O=build]
+# HOSTED_FLAVOURS, HOSTED_FRAMES and HOSTED_SLABS narrow the set, e.g.
+#   make hosted-test HOSTED_FLAVOURS=asan HOSTED_FRAMES=pcp
+# and HOSTED_V=1 shows the full commands.
 #
 # kernel/include is on the quote path only (-iquote): its string.h and
 # errno.h are for the freestanding kernel and must never stand in for
 # glibc's <string.h> and <errno.h>. Portable headers are included with
-# quotes ("lib/format.h", "kernel/acpi.h").
+# quotes ("lib/format.h", "kernel/acpi.h"). The quote path searches
+# tests/hosted/env first, so "mm_env.h" and "mm_hal.h" are the hosted
+# ones, not the kernel's.
 #
 # Uses only HOSTED_* variables and O. Included, it leaves the default goal
 # as it found it, so it may come before the top-level default target; alone,
@@ -20,53 +37,84 @@ HOSTED_STANDALONE := $(filter 1,$(words $(MAKEFILE_LIST)))
 
 O ?= build
 HOSTED_CC ?= cc
+HOSTED_V ?= 0
 HOSTED_OUT := $(O)/hosted
+HOSTED_Q := $(if $(filter 1,$(HOSTED_V)),,@)
 
-HOSTED_SRCS := tests/hosted/runner.c tests/hosted/env/env.c \
-	$(sort $(wildcard tests/hosted/test_*.c)) \
-	kernel/lib/format.c kernel/lib/cmdline.c kernel/acpi.c
+# Adding a variant or a flavour is one word here (and a HOSTED_FLAGS_ line).
+HOSTED_FLAVOURS ?= asan tsan asan-debug
+HOSTED_FRAMES ?= buddy pcp
+HOSTED_SLABS ?= locked magazine
+
+HOSTED_COMMON := $(sort $(wildcard tests/hosted/*.c)) \
+	tests/hosted/env/env.c tests/hosted/env/hal.c \
+	kernel/lib/format.c kernel/lib/cmdline.c kernel/acpi.c \
+	$(filter-out mm/frame_%.c mm/slab_%.c,$(wildcard mm/*.c))
 
 HOSTED_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O1 \
 	-fno-omit-frame-pointer -MMD -MP \
-	-Itests/hosted/env -Itests/hosted -Imm -iquote kernel/include
-HOSTED_ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
-HOSTED_TSAN_FLAGS := -fsanitize=thread
+	-Itests/hosted/env -Itests/hosted -Imm -Imm/include \
+	-iquote tests/hosted/env -iquote kernel/include
+HOSTED_FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
+HOSTED_FLAGS_tsan := -fsanitize=thread
+HOSTED_FLAGS_asan-debug := $(HOSTED_FLAGS_asan) -DMM_DEBUG=1
 
-# Records the compiler and flags, so that changing HOSTED_CC rebuilds
-# everything instead of linking objects from two compilers.
-HOSTED_CC_ID := $(HOSTED_OUT)/cc-id
-
-HOSTED_ASAN_OBJS := $(HOSTED_SRCS:%.c=$(HOSTED_OUT)/asan/%.o)
-HOSTED_TSAN_OBJS := $(HOSTED_SRCS:%.c=$(HOSTED_OUT)/tsan/%.o)
+HOSTED_RUNNERS := $(foreach fl,$(HOSTED_FLAVOURS),$(foreach f,$(HOSTED_FRAMES),\
+	$(foreach s,$(HOSTED_SLABS),$(HOSTED_OUT)/runner-$(fl)-$(f)-$(s))))
 
 .PHONY: hosted-build hosted-test hosted-cc-id
 
-hosted-build: $(HOSTED_OUT)/runner-asan $(HOSTED_OUT)/runner-tsan
+hosted-build: $(HOSTED_RUNNERS) $(HOSTED_OUT)/runners.list
 
+# Every runner, even after a failure; TSan stops at its first report.
+# User TSAN_OPTIONS come last, so they win.
 hosted-test: hosted-build
-	@$(HOSTED_OUT)/runner-asan
-	@TSAN_OPTIONS=halt_on_error=1 $(HOSTED_OUT)/runner-tsan
+	@status=0; for r in $(HOSTED_RUNNERS); do \
+		echo "== $$r"; \
+		case $$r in \
+		*/runner-tsan-*) TSAN_OPTIONS="halt_on_error=1 $$TSAN_OPTIONS" $$r || status=1 ;; \
+		*) $$r || status=1 ;; \
+		esac; \
+	done; exit $$status
 
-$(HOSTED_OUT)/runner-asan: $(HOSTED_ASAN_OBJS)
-	$(HOSTED_CC) $(HOSTED_CFLAGS) $(HOSTED_ASAN_FLAGS) -o $@ $^
-
-$(HOSTED_OUT)/runner-tsan: $(HOSTED_TSAN_OBJS)
-	$(HOSTED_CC) $(HOSTED_CFLAGS) $(HOSTED_TSAN_FLAGS) -o $@ $^
-
-# Rewritten only when it changes, so its date marks the last change.
-$(HOSTED_CC_ID): hosted-cc-id
+# The files below are rewritten only when their text changes, so their
+# dates mark the last change: a new compiler or flags rebuild that flavour
+# instead of linking objects from two compilers, and the list stays put.
+define HOSTED_WRITE_IF_CHANGED
 	@mkdir -p $(@D)
-	@echo '$(HOSTED_CC) $(HOSTED_CFLAGS)' | cmp -s - $@ || \
-		echo '$(HOSTED_CC) $(HOSTED_CFLAGS)' > $@
+	@printf '%s\n' $(1) | cmp -s - $@ || printf '%s\n' $(1) > $@
+endef
 
-$(HOSTED_ASAN_OBJS): $(HOSTED_OUT)/asan/%.o: %.c $(HOSTED_CC_ID)
-	@mkdir -p $(@D)
-	$(HOSTED_CC) $(HOSTED_CFLAGS) $(HOSTED_ASAN_FLAGS) -c -o $@ $<
+$(HOSTED_OUT)/runners.list: hosted-cc-id
+	$(call HOSTED_WRITE_IF_CHANGED,$(abspath $(HOSTED_RUNNERS)))
 
-$(HOSTED_TSAN_OBJS): $(HOSTED_OUT)/tsan/%.o: %.c $(HOSTED_CC_ID)
-	@mkdir -p $(@D)
-	$(HOSTED_CC) $(HOSTED_CFLAGS) $(HOSTED_TSAN_FLAGS) -c -o $@ $<
+# $(1): flavour. Objects go to $(HOSTED_OUT)/$(1)/<source path>.o.
+define HOSTED_FLAVOUR_RULES
+HOSTED_OBJS_$(1) := $$(HOSTED_COMMON:%.c=$$(HOSTED_OUT)/$(1)/%.o)
+HOSTED_VOBJS_$(1) := $$(HOSTED_FRAMES:%=$$(HOSTED_OUT)/$(1)/mm/frame_%.o) \
+	$$(HOSTED_SLABS:%=$$(HOSTED_OUT)/$(1)/mm/slab_%.o)
 
--include $(HOSTED_ASAN_OBJS:.o=.d) $(HOSTED_TSAN_OBJS:.o=.d)
+$$(HOSTED_OUT)/$(1)/cc-id: hosted-cc-id
+	$$(call HOSTED_WRITE_IF_CHANGED,'$$(HOSTED_CC) $$(HOSTED_CFLAGS) $$(HOSTED_FLAGS_$(1))')
+
+$$(HOSTED_OBJS_$(1)) $$(HOSTED_VOBJS_$(1)): $$(HOSTED_OUT)/$(1)/%.o: %.c $$(HOSTED_OUT)/$(1)/cc-id
+	@mkdir -p $$(@D)
+	@$$(if $$(HOSTED_Q),echo "  CC      $(1) $$<")
+	$$(HOSTED_Q)$$(HOSTED_CC) $$(HOSTED_CFLAGS) $$(HOSTED_FLAGS_$(1)) -c -o $$@ $$<
+
+-include $$(HOSTED_OBJS_$(1):.o=.d) $$(HOSTED_VOBJS_$(1):.o=.d)
+endef
+
+# $(1): flavour, $(2): frame variant, $(3): slab variant.
+define HOSTED_RUNNER_RULE
+$$(HOSTED_OUT)/runner-$(1)-$(2)-$(3): $$(HOSTED_OBJS_$(1)) \
+		$$(HOSTED_OUT)/$(1)/mm/frame_$(2).o $$(HOSTED_OUT)/$(1)/mm/slab_$(3).o
+	@$$(if $$(HOSTED_Q),echo "  LD      $$@")
+	$$(HOSTED_Q)$$(HOSTED_CC) $$(HOSTED_CFLAGS) $$(HOSTED_FLAGS_$(1)) -o $$@ $$^
+endef
+
+$(foreach fl,$(HOSTED_FLAVOURS),$(eval $(call HOSTED_FLAVOUR_RULES,$(fl))))
+$(foreach fl,$(HOSTED_FLAVOURS),$(foreach f,$(HOSTED_FRAMES),$(foreach s,$(HOSTED_SLABS),\
+	$(eval $(call HOSTED_RUNNER_RULE,$(fl),$(f),$(s))))))
 
 .DEFAULT_GOAL := $(if $(HOSTED_STANDALONE),hosted-test,$(HOSTED_SAVED_GOAL))

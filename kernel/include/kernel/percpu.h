@@ -7,6 +7,7 @@
 #define KERNEL_PERCPU_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,7 @@ struct percpu {
 
 	/* Work posted by on_cpus(); written by the poster, taken by us. */
 	_Atomic(struct smp_call *) call;
+	bool idle; /* in smp_ap_idle's halt: run calls in thread context */
 
 	/* Self-test result of the test running on this CPU. */
 	char test_failure[160];

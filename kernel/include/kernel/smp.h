@@ -7,8 +7,10 @@
  * be in mask. Only one on_cpus() runs at a time (callers are serialized);
  * fn must not call on_cpus() itself.
  *
- * fn runs in thread context with interrupts enabled on CPUs other than the
- * caller, and with the caller's interrupt state on the caller.
+ * fn runs in thread context with interrupts enabled on idle CPUs, from the
+ * IPI handler (interrupts off) on CPUs that were busy, and with the
+ * caller's interrupt state on the caller. A busy CPU with interrupts off
+ * runs it when it turns them back on.
  */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H

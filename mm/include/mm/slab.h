@@ -9,7 +9,9 @@
  * larger requests from whole pages. kmalloc(0) returns ZERO_SIZE_PTR,
  * kfree(NULL) and kfree(ZERO_SIZE_PTR) do nothing, kcalloc checks n*size
  * for overflow. Objects freed on another CPU than the one that allocated
- * them are fine. Callable from any context with interrupts on or off.
+ * them are fine. Callable from any context with interrupts on or off,
+ * except kmem_cache_shrink and kmem_cache_destroy: they run a drain on
+ * every CPU, so they need thread context with interrupts on.
  *
  * kmem_cache_create takes Linux's five arguments; flags is accepted for
  * source compatibility and must be 0 (SLAB_HWCACHE_ALIGN is the one flag
@@ -37,6 +39,9 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 void *kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
 void kmem_cache_free(struct kmem_cache *cache, void *obj);
 void kmem_cache_destroy(struct kmem_cache *cache);
+/* Returns every free object this cache holds (CPU magazines, depot, empty
+ * slabs) to the page allocator; 0 as in Linux. */
+int kmem_cache_shrink(struct kmem_cache *cache);
 
 void *kmalloc(size_t size, gfp_t gfp);
 void *kzalloc(size_t size, gfp_t gfp);

@@ -3,6 +3,7 @@
  * One mapping at a time; tests set it up before starting any CPU threads.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <sys/mman.h>
 
 #include "mm_hal.h"

@@ -6,6 +6,12 @@
  * a run there is one CPU, id 0. "Interrupts off" is a per-thread flag; there
  * are no interrupts, so it only lets mm/ assert its context rules.
  *
+ * env_call_on_each_cpu simulates IPIs (env.c): a call posted to a CPU runs
+ * when that CPU next polls with interrupts on, in env_irq_restore (when it
+ * re-enables), in env_cpu_relax, or once its run function has returned.
+ * While no call is in flight a poll is one relaxed load of a global
+ * counter, so the irq and lock fast paths stay cheap.
+ *
  * env_spinlock_t is a ticket lock on C11 atomics: FIFO, like the kernel's.
  * Lock acquire and trylock are acquire operations, unlock is a release.
  * env_cpu_relax() yields the thread, because the host may run more "CPUs"
@@ -25,9 +31,30 @@
 extern _Thread_local unsigned hosted_cpu_id;
 extern _Thread_local bool hosted_irqs_off;
 extern _Atomic unsigned hosted_ncpus;
+extern _Atomic unsigned hosted_calls_in_flight;
+
+/* When nonzero, env_panic ends the process with hosted_exit_now(this)
+ * instead of abort(), for death tests (test.h: EXPECT_PANIC). */
+extern int hosted_panic_exit_status;
+
+/* Ends the process at once with the exit_group system call: no atexit
+ * handlers, no stdio flush, none of the sanitizers' exit work (LeakSanitizer,
+ * and TSan's _exit, which sleeps a second while other threads live). */
+_Noreturn void hosted_exit_now(int status);
 
 /* Runs fn on ncpus (1..ENV_MAX_CPUS) threads at once; not reentrant. */
 void hosted_run_cpus(unsigned ncpus, void (*fn)(unsigned cpu, void *arg), void *arg);
+/* Whether a hosted_run_cpus run is under way (its threads exist). */
+bool hosted_cpus_running(void);
+
+/* Runs the calls posted to this CPU, if it is a CPU thread of a run. */
+void hosted_poll_calls(void);
+
+static inline void hosted_poll_calls_if_pending(void)
+{
+	if (atomic_load_explicit(&hosted_calls_in_flight, memory_order_relaxed) != 0)
+		hosted_poll_calls();
+}
 
 static inline unsigned env_cpu_id(void)
 {
@@ -55,6 +82,8 @@ static inline void env_irq_restore(env_irqflags_t was_off)
 {
 	atomic_signal_fence(memory_order_seq_cst);
 	hosted_irqs_off = was_off;
+	if (!was_off)
+		hosted_poll_calls_if_pending();	/* an IPI lands as interrupts come on */
 }
 
 static inline bool env_irqs_disabled(void)
@@ -64,6 +93,8 @@ static inline bool env_irqs_disabled(void)
 
 static inline void env_cpu_relax(void)
 {
+	if (!hosted_irqs_off)
+		hosted_poll_calls_if_pending();
 	sched_yield();
 }
 
@@ -102,8 +133,12 @@ static inline void env_spin_unlock(env_spinlock_t *l)
 	atomic_store_explicit(&l->owner, owner + 1, memory_order_release);
 }
 
+/* Runs fn on every CPU (see the top of this file) and waits for all. */
+void env_call_on_each_cpu(void (*fn)(void *), void *arg);
+
 /* One line to stderr; the newline is added. */
 void env_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "env_panic: <message>" to stderr, then abort() (but see above). */
 _Noreturn void env_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -1,0 +1,109 @@
+# bench.mk - the host-native allocator micro-benchmark (make fragment).
+#
+#   make bench-host            build and run $(O)/bench-host/bench-<frame>-<slab>
+#                              for every variant: a table of ns per op at 1
+#                              and 2 threads, then default/baseline ratios
+#   make bench-host-callgrind  instructions per op of each variant on one
+#                              CPU, counted by valgrind's callgrind: exact and
+#                              noise-free, unlike the timings
+#
+# mm/ and the hosted environment (tests/hosted/env) are built at -O2
+# without sanitizers, each common source once and the variant files
+# (mm/frame_<frame>.c, mm/slab_<slab>.c) once each, as in the hosted tests
+# (tests/hosted/hosted.mk). The first variant of each list is the
+# default, the second the baseline that the ratios compare it with.
+#
+# Included by the top-level Makefile, or used alone from the repository
+# root: make -f bench/host/bench.mk bench-host [BENCH_HOST_CC=clang] [O=build]
+# (BENCH_HOST_V=1 shows the full commands).
+# Uses only BENCH_HOST_* variables and O, and leaves the default goal as it
+# found it when included.
+
+BENCH_HOST_SAVED_GOAL := $(.DEFAULT_GOAL)
+BENCH_HOST_STANDALONE := $(filter 1,$(words $(MAKEFILE_LIST)))
+
+O ?= build
+BENCH_HOST_CC ?= cc
+BENCH_HOST_V ?= 0
+BENCH_HOST_Q := $(if $(filter 1,$(BENCH_HOST_V)),,@)
+BENCH_HOST_OUT := $(O)/bench-host
+BENCH_HOST_FRAMES := pcp buddy
+BENCH_HOST_SLABS := magazine locked
+# Pairs per callgrind run, after a warm-up outside the counted function.
+BENCH_HOST_CALLGRIND_N ?= 100000
+BENCH_HOST_CALLGRIND_OPS := page0 page9 kmalloc64 kmalloc256
+
+BENCH_HOST_COMMON := $(wildcard bench/host/*.c) tests/hosted/env/env.c tests/hosted/env/hal.c \
+	$(filter-out mm/frame_%.c mm/slab_%.c,$(wildcard mm/*.c))
+BENCH_HOST_VARIANTS := $(foreach f,$(BENCH_HOST_FRAMES),$(foreach s,$(BENCH_HOST_SLABS),$(f)-$(s)))
+BENCH_HOST_BINS := $(BENCH_HOST_VARIANTS:%=$(BENCH_HOST_OUT)/bench-%)
+BENCH_HOST_DEFAULT := $(BENCH_HOST_OUT)/bench-$(firstword $(BENCH_HOST_VARIANTS))
+
+BENCH_HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O2 -MMD -MP \
+	-Itests/hosted/env -Imm -Imm/include
+
+BENCH_HOST_OBJS := $(BENCH_HOST_COMMON:%.c=$(BENCH_HOST_OUT)/obj/%.o)
+BENCH_HOST_VOBJS := $(BENCH_HOST_FRAMES:%=$(BENCH_HOST_OUT)/obj/mm/frame_%.o) \
+	$(BENCH_HOST_SLABS:%=$(BENCH_HOST_OUT)/obj/mm/slab_%.o)
+BENCH_HOST_CC_ID := $(BENCH_HOST_OUT)/cc-id
+
+.PHONY: bench-host bench-host-build bench-host-callgrind bench-host-cc-id
+
+bench-host-build: $(BENCH_HOST_BINS)
+
+# Each variant's rows go to a file, shown once the variant is done; the
+# ratios are read back from all of them.
+bench-host: bench-host-build
+	@$(BENCH_HOST_DEFAULT) --header
+	@for v in $(BENCH_HOST_VARIANTS); do \
+		$(BENCH_HOST_OUT)/bench-$$v --rows > $(BENCH_HOST_OUT)/rows-$$v.txt || exit 1; \
+		cat $(BENCH_HOST_OUT)/rows-$$v.txt; \
+	done
+	@cat $(BENCH_HOST_VARIANTS:%=$(BENCH_HOST_OUT)/rows-%.txt) > $(BENCH_HOST_OUT)/rows.txt
+	@$(BENCH_HOST_DEFAULT) --ratios $(BENCH_HOST_OUT)/rows.txt \
+		$(word 2,$(BENCH_HOST_FRAMES)) $(word 2,$(BENCH_HOST_SLABS))
+
+# callgrind counts only inside bench_callgrind_loop (the N pairs); its
+# "summary:" line is the total. About 10 instructions of each op are the
+# loop's own: counter, NULL check, argument set-up, the two calls.
+bench-host-callgrind: bench-host-build
+	@command -v valgrind >/dev/null || { echo "bench-host-callgrind: needs valgrind (apt-get install valgrind)"; exit 1; }
+	@echo "# instructions per op (one allocation plus its free) on one CPU, counted by"
+	@echo "# callgrind over $(BENCH_HOST_CALLGRIND_N) ops after a warm-up: exact, noise-free;"
+	@echo "# about 10 of each op are the benchmark loop's own"
+	@echo "# variant             op                  instr/op"
+	@for v in $(BENCH_HOST_VARIANTS); do for op in $(BENCH_HOST_CALLGRIND_OPS); do \
+		out=$(BENCH_HOST_OUT)/callgrind-$$v-$$op.out; \
+		valgrind --tool=callgrind --toggle-collect=bench_callgrind_loop \
+			--callgrind-out-file=$$out $(BENCH_HOST_OUT)/bench-$$v \
+			--callgrind $$op $(BENCH_HOST_CALLGRIND_N) 2>$$out.log || \
+			{ cat $$out.log; exit 1; }; \
+		awk -v v=$$v -v op=$$op -v n=$(BENCH_HOST_CALLGRIND_N) \
+			'/^summary:/ { printf "  %-20s %-18s %9.1f\n", v, op, $$2 / n }' $$out; \
+	done; done
+
+# $(1): frame variant, $(2): slab variant.
+define BENCH_HOST_BIN_RULE
+$$(BENCH_HOST_OUT)/bench-$(1)-$(2): $$(BENCH_HOST_OBJS) \
+		$$(BENCH_HOST_OUT)/obj/mm/frame_$(1).o $$(BENCH_HOST_OUT)/obj/mm/slab_$(2).o
+	@$$(if $$(BENCH_HOST_Q),echo "  LD      $$@")
+	$$(BENCH_HOST_Q)$$(BENCH_HOST_CC) $$(BENCH_HOST_CFLAGS) -o $$@ $$^
+endef
+
+$(foreach f,$(BENCH_HOST_FRAMES),$(foreach s,$(BENCH_HOST_SLABS),\
+	$(eval $(call BENCH_HOST_BIN_RULE,$(f),$(s)))))
+
+# Rewritten only when it changes: a new compiler or flags rebuild all.
+$(BENCH_HOST_CC_ID): bench-host-cc-id
+	@mkdir -p $(@D)
+	@echo '$(BENCH_HOST_CC) $(BENCH_HOST_CFLAGS)' | cmp -s - $@ || \
+		echo '$(BENCH_HOST_CC) $(BENCH_HOST_CFLAGS)' > $@
+
+$(BENCH_HOST_OBJS) $(BENCH_HOST_VOBJS): $(BENCH_HOST_OUT)/obj/%.o: %.c $(BENCH_HOST_CC_ID)
+	@mkdir -p $(@D)
+	@$(if $(BENCH_HOST_Q),echo "  CC      bench $<")
+	$(BENCH_HOST_Q)$(BENCH_HOST_CC) $(BENCH_HOST_CFLAGS) -c -o $@ $<
+
+-include $(BENCH_HOST_OBJS:.o=.d) $(BENCH_HOST_VOBJS:.o=.d)
+
+.DEFAULT_GOAL := $(if $(BENCH_HOST_STANDALONE),bench-host,$(BENCH_HOST_SAVED_GOAL))

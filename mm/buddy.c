@@ -1,0 +1,230 @@
+/*
+ * mm/buddy.c - the buddy allocator (Knowlton 1965; Linux's __rmqueue and
+ * __free_one_page have the same shape).
+ *
+ * Design. Free memory is kept as blocks of 2^order frames, order 0 (4 KiB)
+ * .. MAX_PAGE_ORDER (18, 1 GiB), each naturally aligned in physical
+ * memory: a block of order o starts at a pfn that is a multiple of 2^o.
+ * The buddy of the block at pfn is the block at pfn ^ (1 << o), the other
+ * half of the block of order o + 1 that contains both. So freeing looks up
+ * the buddy in O(1) through its struct page: if it is the head of a free
+ * block (page->buddy) of the same order, the two merge, and the test repeats
+ * one order up. Allocating takes a block of the smallest order that has
+ * one and splits it, putting the upper halves back on the lower lists. No
+ * list is ever searched.
+ *
+ * Data structures. One free list per order, linked through page->list of
+ * each block's head page; the head carries page->buddy and page->order.
+ * The other pages of a free block carry no buddy state, which is why a
+ * merge clears page->buddy on the buddy it absorbs. A bitmask of the non-empty
+ * lists finds the smallest order with a free block in one instruction.
+ * Counters per order (free blocks, allocations, frees, splits, merges)
+ * and of free pages make the allocator observable.
+ *
+ * Locking. One spinlock, buddy.lock, guards everything in `buddy` and the
+ * list, flags and order of every free block's head page. It is taken with
+ * interrupts off, because frames may be allocated from any context. It is
+ * the innermost lock of the frame side: the per-CPU caches (frame_pcp.c)
+ * call in with their own lock held, never the other way round.
+ *
+ * Context. Any, interrupts on or off. buddy_init and buddy_add_free_range
+ * are for mm_init only, while nothing else runs.
+ */
+#include "buddy.h"
+
+#include "env.h"
+
+static struct {
+	env_spinlock_t lock;
+	uint32_t nonempty; /* bit o set iff free_list[o] is not empty */
+	uint64_t free_pages;
+	struct list_head free_list[BUDDY_NR_ORDERS];
+	struct buddy_order_stats stats[BUDDY_NR_ORDERS];
+} buddy = { .lock = ENV_SPINLOCK_INIT };
+
+_Static_assert(BUDDY_NR_ORDERS <= 32, "the non-empty mask is 32 bits");
+
+static inline env_irqflags_t buddy_lock(void)
+{
+	env_irqflags_t irq = env_irq_save();
+
+	env_spin_lock(&buddy.lock);
+	return irq;
+}
+
+static inline void buddy_unlock(env_irqflags_t irq)
+{
+	env_spin_unlock(&buddy.lock);
+	env_irq_restore(irq);
+}
+
+static inline void push_block(struct page *page, unsigned order)
+{
+	page->buddy = true;
+	page->order = (uint8_t)order;
+	list_add(&page->list, &buddy.free_list[order]);
+	buddy.stats[order].free_blocks++;
+	buddy.nonempty |= 1u << order;
+	buddy.free_pages += 1ull << order;
+}
+
+static inline void unlink_block(struct page *page, unsigned order)
+{
+	list_del(&page->list);
+	page->buddy = false;
+	if (--buddy.stats[order].free_blocks == 0)
+		buddy.nonempty &= ~(1u << order);
+	buddy.free_pages -= 1ull << order;
+}
+
+/* Removes a block of exactly `order`, splitting a larger one if needed. */
+static struct page *take_block(unsigned order)
+{
+	uint32_t avail = buddy.nonempty >> order;
+	unsigned o;
+	struct page *page;
+
+	if (avail == 0)
+		return NULL;
+	o = order + (unsigned)__builtin_ctz(avail);
+	page = list_first_entry(&buddy.free_list[o], struct page, list);
+	unlink_block(page, o);
+	while (o > order) {
+		buddy.stats[o].splits++;
+		o--;
+		push_block(page + (1u << o), o);
+	}
+	page->order = (uint8_t)order;
+	buddy.stats[order].allocs++;
+	return page;
+}
+
+/* Puts the block at pfn back, merging it with its buddy while it can. */
+static void merge_block(uint64_t pfn, unsigned order)
+{
+	while (order < MAX_PAGE_ORDER) {
+		uint64_t buddy_pfn = pfn ^ (1ull << order);
+		struct page *b;
+
+		if (!pfn_valid(buddy_pfn))
+			break;
+		b = pfn_to_page_fast(buddy_pfn);
+		if (!b->buddy || b->order != order)
+			break;
+		unlink_block(b, order);
+		buddy.stats[order].merges++;
+		pfn &= ~(1ull << order);
+		order++;
+	}
+	push_block(pfn_to_page_fast(pfn), order);
+}
+
+static inline void give_block(struct page *page, unsigned order)
+{
+	buddy.stats[order].frees++;
+	merge_block(page_to_pfn_fast(page), order);
+}
+
+void buddy_init(void)
+{
+	env_irqflags_t irq = buddy_lock();
+
+	buddy.nonempty = 0;
+	buddy.free_pages = 0;
+	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++) {
+		list_init(&buddy.free_list[o]);
+		buddy.stats[o] = (struct buddy_order_stats){ 0 };
+	}
+	buddy_unlock(irq);
+}
+
+void buddy_add_free_range(uint64_t start_pfn, uint64_t end_pfn)
+{
+	env_irqflags_t irq = buddy_lock();
+
+	/* The largest naturally aligned blocks that tile the range. */
+	while (start_pfn < end_pfn) {
+		unsigned order = 63 - (unsigned)__builtin_clzll(end_pfn - start_pfn);
+
+		if (start_pfn != 0 && (unsigned)__builtin_ctzll(start_pfn) < order)
+			order = (unsigned)__builtin_ctzll(start_pfn);
+		if (order > MAX_PAGE_ORDER)
+			order = MAX_PAGE_ORDER;
+		merge_block(start_pfn, order);
+		start_pfn += 1ull << order;
+	}
+	buddy_unlock(irq);
+}
+
+struct page *buddy_alloc(unsigned order)
+{
+	env_irqflags_t irq;
+	struct page *page;
+
+	if (order > MAX_PAGE_ORDER)
+		return NULL;
+	irq = buddy_lock();
+	page = take_block(order);
+	buddy_unlock(irq);
+	return page;
+}
+
+void buddy_free(struct page *page, unsigned order)
+{
+	env_irqflags_t irq = buddy_lock();
+
+	give_block(page, order);
+	buddy_unlock(irq);
+}
+
+unsigned buddy_alloc_bulk(unsigned order, unsigned n, struct list_head *list)
+{
+	env_irqflags_t irq = buddy_lock();
+	unsigned taken;
+
+	for (taken = 0; taken < n; taken++) {
+		struct page *page = take_block(order);
+
+		if (page == NULL)
+			break;
+		page->flags |= PG_pcp;
+		list_add_tail(&page->list, list);
+	}
+	buddy_unlock(irq);
+	return taken;
+}
+
+unsigned buddy_free_bulk(unsigned order, unsigned n, struct list_head *list)
+{
+	env_irqflags_t irq = buddy_lock();
+	unsigned freed;
+
+	for (freed = 0; freed < n && !list_empty(list); freed++) {
+		struct page *page = list_entry(list->prev, struct page, list);
+
+		list_del(&page->list);
+		page->flags &= ~(uint32_t)PG_pcp;
+		give_block(page, order);
+	}
+	buddy_unlock(irq);
+	return freed;
+}
+
+uint64_t buddy_free_pages(void)
+{
+	env_irqflags_t irq = buddy_lock();
+	uint64_t n = buddy.free_pages;
+
+	buddy_unlock(irq);
+	return n;
+}
+
+void buddy_stats(struct buddy_stats *stats)
+{
+	env_irqflags_t irq = buddy_lock();
+
+	stats->free_pages = buddy.free_pages;
+	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++)
+		stats->order[o] = buddy.stats[o];
+	buddy_unlock(irq);
+}

@@ -1,0 +1,57 @@
+/*
+ * mm/debug.h - the debug mode of the memory-management stack.
+ *
+ * MM_DEBUG is a compile-time constant, 0 or 1, set by the build
+ * (-DMM_DEBUG=1). Checks are written as ordinary code guarded by it,
+ *
+ *	if (MM_DEBUG && page_is_bad(page))
+ *		env_panic(...);
+ *
+ * so that both modes are compiled and type-checked, and the compiler
+ * removes the checks entirely when MM_DEBUG is 0: debugging is a mode of
+ * the same code, never a fork of it (illumos kmem's KMF_* flags, made
+ * static). No #ifdef MM_DEBUG inside function bodies.
+ *
+ * Poisoning: free memory is filled with a pattern, and the pattern is
+ * checked when the memory is handed out again, so a write through a
+ * dangling pointer is caught at the next allocation rather than never.
+ */
+#ifndef MM_DEBUG_H
+#define MM_DEBUG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef MM_DEBUG
+#define MM_DEBUG 0
+#endif
+
+_Static_assert(MM_DEBUG == 0 || MM_DEBUG == 1, "MM_DEBUG must be 0 or 1");
+
+/* Linux's PAGE_POISON: fills free frames. */
+#define MM_POISON_FREE_PAGE 0xaau
+
+/* The first byte of [p, p + len) that is not `pattern`, or NULL. */
+static inline const void *mm_poison_find(const void *p, size_t len, uint8_t pattern)
+{
+	typedef uint64_t __attribute__((may_alias)) word_t;
+	const unsigned char *b = p;
+	size_t i = 0;
+
+	/* A word at a time where aligned: this runs over whole frames. */
+	if (((uintptr_t)b & 7) == 0) {
+		word_t word = 0x0101010101010101ull * pattern;
+
+		for (; i + 8 <= len; i += 8) {
+			if (*(const word_t *)(b + i) != word)
+				break;
+		}
+	}
+	for (; i < len; i++) {
+		if (b[i] != pattern)
+			return b + i;
+	}
+	return NULL;
+}
+
+#endif

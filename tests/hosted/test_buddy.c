@@ -1,0 +1,240 @@
+/*
+ * test_buddy.c - the buddy allocator (mm/buddy.c) on its own: natural
+ * alignment at every order, splits and merges counted and undone, the
+ * buddy found from the pfn, exhaustion and recovery, bulk moves.
+ */
+#include <stdlib.h>
+
+#include "buddy.h"
+#include "mm_fixture.h"
+#include "page.h"
+#include "test.h"
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* Whether the buddy's free blocks are, order by order, as in `before`. */
+static void check_free_blocks(const struct buddy_stats *before, int line)
+{
+	struct buddy_stats now;
+
+	buddy_stats(&now);
+	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++) {
+		if (now.order[o].free_blocks != before->order[o].free_blocks)
+			hosted_fail(__FILE__, line, "order %u: %" PRIu64 " free blocks, %" PRIu64
+				    " before", o, now.order[o].free_blocks,
+				    before->order[o].free_blocks);
+	}
+	if (now.free_pages != before->free_pages)
+		hosted_fail(__FILE__, line, "%" PRIu64 " free pages, %" PRIu64 " before",
+			    now.free_pages, before->free_pages);
+}
+
+static unsigned largest_free_order(const struct buddy_stats *s)
+{
+	unsigned largest = 0;
+
+	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++) {
+		if (s->order[o].free_blocks != 0)
+			largest = o;
+	}
+	return largest;
+}
+
+static void check_block(const struct page *page, unsigned order)
+{
+	uint64_t pfn = page_to_pfn_fast(page);
+
+	CHECK_EQ_U64(pfn & ((1ull << order) - 1), 0);
+	CHECK_EQ_U64(hal_virt_to_phys(page_to_virt(page)) & ((4096ull << order) - 1), 0);
+	CHECK(pfn_valid(pfn) && pfn_valid(pfn + (1ull << order) - 1));
+	CHECK_EQ_U64(page->order, order);
+	for (uint64_t i = 0; i < 1ull << order; i++)
+		CHECK(!page[i].buddy && !(page[i].flags & (PG_pcp | PG_reserved)));
+}
+
+TEST(buddy_every_order)
+{
+	struct buddy_stats before;
+	unsigned largest;
+
+	mm_fixture_setup(MM_FIXTURE_RAM);
+	buddy_stats(&before);
+	largest = largest_free_order(&before);
+	CHECK(largest >= 9 && largest < MAX_PAGE_ORDER); /* 2 MiB fits, 1 GiB cannot */
+	for (unsigned order = 0; order <= MAX_PAGE_ORDER + 1; order++) {
+		struct page *page = buddy_alloc(order);
+
+		if (order > largest) {
+			CHECK(page == NULL);
+			continue;
+		}
+		REQUIRE(page != NULL);
+		check_block(page, order);
+		buddy_free(page, order);
+		check_free_blocks(&before, __LINE__);
+	}
+	MM_FIXTURE_CHECK_ACCOUNTING();
+}
+
+TEST(buddy_split_and_merge_counts)
+{
+	struct buddy_stats before, after;
+	struct page *page, *held[4][64];
+	unsigned nheld[4] = { 0 };
+
+	mm_fixture_setup(MM_FIXTURE_RAM);
+	buddy_stats(&before);
+	/* Take every free block of orders 0..3, so that an order-0
+	 * allocation must split a block of order 4, four times. */
+	for (unsigned o = 0; o < 4; o++) {
+		REQUIRE(before.order[o].free_blocks <= 64);
+		while (before.order[o].free_blocks > nheld[o])
+			held[o][nheld[o]++] = buddy_alloc(o);
+	}
+	buddy_stats(&before);
+	REQUIRE(before.order[4].free_blocks > 0);
+	page = buddy_alloc(0);
+	REQUIRE(page != NULL);
+	buddy_stats(&after);
+	for (unsigned o = 1; o <= 4; o++)
+		CHECK_EQ_U64(after.order[o].splits, before.order[o].splits + 1);
+	for (unsigned o = 0; o < 4; o++)
+		CHECK_EQ_U64(after.order[o].free_blocks, before.order[o].free_blocks + 1);
+	CHECK_EQ_U64(after.order[4].free_blocks, before.order[4].free_blocks - 1);
+	CHECK_EQ_U64(after.order[0].allocs, before.order[0].allocs + 1);
+	buddy_free(page, 0);
+	buddy_stats(&after);
+	for (unsigned o = 0; o < 4; o++)
+		CHECK_EQ_U64(after.order[o].merges, before.order[o].merges + 1);
+	CHECK_EQ_U64(after.order[0].frees, before.order[0].frees + 1);
+	check_free_blocks(&before, __LINE__);
+	for (unsigned o = 0; o < 4; o++) {
+		for (unsigned i = 0; i < nheld[o]; i++)
+			buddy_free(held[o][i], o);
+	}
+	MM_FIXTURE_CHECK_ACCOUNTING();
+}
+
+TEST(buddy_merges_only_with_its_buddy)
+{
+	struct buddy_stats before, after;
+	struct page *block;
+
+	mm_fixture_setup(MM_FIXTURE_RAM);
+	buddy_stats(&before);
+	/* Free the two halves of an order-1 block one at a time. */
+	block = buddy_alloc(1);
+	REQUIRE(block != NULL);
+	buddy_free(block + 1, 0);
+	CHECK(block[1].buddy);
+	CHECK_EQ_U64(block[1].order, 0);
+	buddy_stats(&after);
+	CHECK_EQ_U64(after.order[0].merges, before.order[0].merges);
+	buddy_free(block, 0);
+	CHECK(!block[1].buddy); /* absorbed by the merge */
+	buddy_stats(&after);
+	CHECK_EQ_U64(after.order[0].merges, before.order[0].merges + 1);
+	check_free_blocks(&before, __LINE__);
+	MM_FIXTURE_CHECK_ACCOUNTING();
+}
+
+struct held_block {
+	struct page *page;
+	unsigned order;
+};
+
+TEST(buddy_exhaustion_and_recovery)
+{
+	struct buddy_stats before;
+	struct held_block *held;
+	uint64_t n = 0, pages = 0;
+
+	mm_fixture_setup(MM_FIXTURE_RAM);
+	buddy_stats(&before);
+	held = calloc(before.free_pages, sizeof(*held));
+	REQUIRE(held != NULL);
+	/* Random orders 0..6 until even order 0 fails. */
+	for (;;) {
+		unsigned order = (unsigned)(rng() % 7);
+		struct page *page = buddy_alloc(order);
+
+		if (page == NULL) {
+			if (order == 0)
+				break;
+			continue;
+		}
+		check_block(page, order);
+		held[n++] = (struct held_block){ page, order };
+		pages += 1ull << order;
+	}
+	CHECK_EQ_U64(pages, before.free_pages);
+	CHECK_EQ_U64(buddy_free_pages(), 0);
+	for (unsigned o = 0; o <= MAX_PAGE_ORDER; o++)
+		CHECK(buddy_alloc(o) == NULL);
+	/* Free in random order: everything merges back as it was. */
+	for (uint64_t i = n; i > 1; i--) {
+		uint64_t j = rng() % i;
+		struct held_block t = held[i - 1];
+
+		held[i - 1] = held[j];
+		held[j] = t;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		buddy_free(held[i].page, held[i].order);
+	check_free_blocks(&before, __LINE__);
+	free(held);
+	MM_FIXTURE_CHECK_ACCOUNTING();
+}
+
+static unsigned list_length(const struct list_head *list)
+{
+	unsigned n = 0;
+
+	for (const struct list_head *e = list->next; e != list; e = e->next)
+		n++;
+	return n;
+}
+
+TEST(buddy_bulk_moves)
+{
+	struct buddy_stats before, after;
+	struct list_head list;
+	uint64_t fit = 0;
+	unsigned got;
+
+	mm_fixture_setup(MM_FIXTURE_RAM);
+	buddy_stats(&before);
+	list_init(&list);
+	CHECK_EQ_U64(buddy_alloc_bulk(3, 10, &list), 10);
+	CHECK_EQ_U64(list_length(&list), 10);
+	list_for_each_entry(page, &list, struct page, list) {
+		CHECK(page->flags & PG_pcp);
+		CHECK_EQ_U64(page->order, 3);
+		CHECK_EQ_U64(page_to_pfn_fast(page) & 7, 0);
+	}
+	buddy_stats(&after);
+	CHECK_EQ_U64(after.order[3].allocs, before.order[3].allocs + 10);
+	CHECK_EQ_U64(buddy_free_bulk(3, 4, &list), 4);
+	CHECK_EQ_U64(list_length(&list), 6);
+	CHECK_EQ_U64(buddy_free_bulk(3, 100, &list), 6);
+	CHECK(list_empty(&list));
+	check_free_blocks(&before, __LINE__);
+
+	/* Asking for more than there is takes exactly what there is. */
+	for (unsigned o = 12; o < BUDDY_NR_ORDERS; o++)
+		fit += before.order[o].free_blocks << (o - 12);
+	got = buddy_alloc_bulk(12, 1000, &list);
+	CHECK_EQ_U64(got, fit);
+	CHECK(buddy_alloc(12) == NULL);
+	CHECK_EQ_U64(buddy_free_bulk(12, 1000, &list), got);
+	check_free_blocks(&before, __LINE__);
+	MM_FIXTURE_CHECK_ACCOUNTING();
+}
