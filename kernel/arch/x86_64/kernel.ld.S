@@ -40,6 +40,10 @@ SECTIONS
 		__selftests_start = .;
 		KEEP(*(.selftests))
 		__selftests_end = .;
+		. = ALIGN(8);
+		__extable_start = .;
+		KEEP(*(__ex_table))
+		__extable_end = .;
 		. = ALIGN(16);
 		__trampoline_start = .;
 		KEEP(*(.trampoline))

@@ -3,6 +3,8 @@
  *
  *   - NMI: if a panic is in progress, this CPU was told to stop; otherwise
  *     it is counted (self-tests send NMIs on purpose).
+ *   - A #GP or #PF at an instruction listed in the exception table resumes
+ *     at its fix-up (arch/extable.h).
  *   - Other exceptions: a registered exception handler may claim the trap
  *     (and fix up the frame); anything unclaimed is a kernel bug and ends in
  *     panic_trap() with a full report.
@@ -15,6 +17,7 @@
 #include <errno.h>
 
 #include <arch/apic.h>
+#include <arch/extable.h>
 #include <arch/trapframe.h>
 #include <arch/x86.h>
 #include <kernel/irq.h>
@@ -95,6 +98,8 @@ void trap_dispatch(struct trapframe *tf)
 		return;
 	}
 	if (v < 32) {
+		if ((v == 13 || v == 14) && extable_fixup(tf))
+			return;
 		if (exception_handlers[v] && exception_handlers[v](tf))
 			return;
 		panic_trap(tf, exception_names[v]);
