@@ -20,11 +20,11 @@
  * order in their head page, so the frame accounting can count them.
  *
  * Locking. Each cache has its own spinlock, pcp->lock, guarding its lists,
- * its count and the list, flags and order of the head pages on them (Linux
- * 6.x, since pcp->lock replaced local_lock in 5.19 / 6.0). The owning CPU
- * takes it with interrupts off on every operation; no one else wants it
- * then, so it costs one uncontended atomic on a cache line that stays in
- * the owner's cache. Another CPU takes it only to drain the cache
+ * its count and the list, flags and order of the head pages on them (as
+ * in Linux since 6.0, where this spinlock replaced a local_lock). The
+ * owning CPU takes it with interrupts off on every operation; no one else
+ * wants it then, so it costs one uncontended atomic on a cache line that
+ * stays in the owner's cache. Another CPU takes it only to drain the cache
  * (frame_drain_all) or read its count. Because the owner uses trylock and
  * falls back to the buddy when a drainer holds its lock (Linux's
  * pcp_spin_trylock), the fast path never waits. Lock order: pcp->lock,
@@ -49,9 +49,9 @@
  * hold is paid per batch of fast-path operations, so a bigger batch
  * amortizes the lock better but holds it longer while other CPUs wait,
  * and strands more frames in one CPU's cache. 63 is what Linux computes
- * for any zone over 256 MiB (zone_batchsize: 1/4 of min(zone/1024,
- * 1 MiB), then 2^n - 1 so that successive batches do not map to the same
- * cache colours).
+ * for any zone of 1 GiB or more (zone_batchsize: a quarter of
+ * min(zone / 1024, 1 MiB), clamped to 2^n - 1 because powers of two were
+ * found to interact badly with cache colouring).
  *
  * PCP_HIGH, default 6 * PCP_BATCH (378 pages, about 1.5 MiB per CPU): the
  * cache drains a batch once it holds this many pages. Linux's default for
@@ -125,7 +125,7 @@ static inline void pcp_unlock(struct per_cpu_pages *pcp, env_irqflags_t irq)
 
 /* Fills the empty list of `order` with a batch; false if the buddy has no
  * block of that order. */
-static __attribute__((noinline)) bool pcp_refill(struct per_cpu_pages *pcp, unsigned order)
+static bool pcp_refill(struct per_cpu_pages *pcp, unsigned order)
 {
 	unsigned want = PCP_BATCH >> order;
 	unsigned got = buddy_alloc_bulk(order, want != 0 ? want : 1, &pcp->lists[order]);
@@ -136,8 +136,7 @@ static __attribute__((noinline)) bool pcp_refill(struct per_cpu_pages *pcp, unsi
 
 /* Returns at least nr_pages (or everything) to the buddy, coldest first,
  * starting with the list of `order`. Called with pcp->lock held. */
-static __attribute__((noinline)) void pcp_drain(struct per_cpu_pages *pcp, unsigned nr_pages,
-						unsigned order)
+static void pcp_drain(struct per_cpu_pages *pcp, unsigned nr_pages, unsigned order)
 {
 	for (unsigned i = 0; i < PCP_NR_ORDERS && nr_pages > 0; i++) {
 		unsigned want = (nr_pages + (1u << order) - 1) >> order, freed;
@@ -151,20 +150,48 @@ static __attribute__((noinline)) void pcp_drain(struct per_cpu_pages *pcp, unsig
 	}
 }
 
+static inline struct page *pcp_take(struct per_cpu_pages *pcp, unsigned order)
+{
+	struct page *page = list_first_entry(&pcp->lists[order], struct page, list);
+
+	list_del(&page->list);
+	page->flags &= ~(uint32_t)PG_pcp;
+	pcp->count -= 1u << order;
+	return page;
+}
+
+/*
+ * The slow paths finish the operation, unlock included, so that the fast
+ * paths call them last (a tail call) and keep nothing live across a call:
+ * no registers to save on a cache hit.
+ */
+static __attribute__((noinline)) struct page *pcp_alloc_refill(struct per_cpu_pages *pcp,
+							       unsigned order, env_irqflags_t irq)
+{
+	struct page *page = pcp_refill(pcp, order) ? pcp_take(pcp, order) : NULL;
+
+	pcp_unlock(pcp, irq);
+	return page;
+}
+
+static __attribute__((noinline)) void pcp_free_high(struct per_cpu_pages *pcp, unsigned order,
+						    env_irqflags_t irq)
+{
+	pcp_drain(pcp, PCP_BATCH, order);
+	pcp_unlock(pcp, irq);
+}
+
 struct page *frame_alloc(unsigned order)
 {
 	struct per_cpu_pages *pcp;
-	struct page *page = NULL;
+	struct page *page;
 	env_irqflags_t irq;
 
 	if (order > PCP_MAX_ORDER || (pcp = pcp_lock(&irq)) == NULL)
 		return buddy_alloc(order);
-	if (__builtin_expect(!list_empty(&pcp->lists[order]), 1) || pcp_refill(pcp, order)) {
-		page = list_first_entry(&pcp->lists[order], struct page, list);
-		list_del(&page->list);
-		page->flags &= ~(uint32_t)PG_pcp;
-		pcp->count -= 1u << order;
-	}
+	if (__builtin_expect(list_empty(&pcp->lists[order]), 0))
+		return pcp_alloc_refill(pcp, order, irq);
+	page = pcp_take(pcp, order);
 	pcp_unlock(pcp, irq);
 	return page;
 }
@@ -182,8 +209,10 @@ void frame_free(struct page *page, unsigned order)
 	page->order = (uint8_t)order;
 	list_add(&page->list, &pcp->lists[order]);
 	pcp->count += 1u << order;
-	if (__builtin_expect(pcp->count >= PCP_HIGH, 0))
-		pcp_drain(pcp, PCP_BATCH, order);
+	if (__builtin_expect(pcp->count >= PCP_HIGH, 0)) {
+		pcp_free_high(pcp, order, irq);
+		return;
+	}
 	pcp_unlock(pcp, irq);
 }
 
