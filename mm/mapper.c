@@ -1,0 +1,616 @@
+/*
+ * mm/mapper.c - the page mapper and the flush batch (see mapper.h for the
+ * API, the kernel/user split, the locking rules and the flush contract).
+ *
+ * Design. Levels count up from the leaves: level 0 holds 4 KiB leaves,
+ * LARGE_LEVEL may hold large leaves (HAL_PTE_LARGE), TOP_LEVEL is the root.
+ * Every operation is a recursive walk over an inclusive range [va, last]
+ * (inclusive, so a range ending at 2^64 needs no overflowing end), one loop
+ * per table over the entries that the range touches, as Linux walks
+ * pgd/pud/pmd/pte ranges. Calls that can fail check the whole range in a
+ * first walk that changes nothing, so they are all or nothing:
+ *   map      map_check finds conflicts and counts the tables that the range
+ *            lacks; exactly that many are allocated, then map_install
+ *            cannot fail.
+ *   unmap / protect   split_check refuses a range that cuts a large page,
+ *            then change_range clears or rewrites leaves.
+ * Invariant: apart from the root and the pinned kernel-half tables, no
+ * table in a tree is empty. unmap restores it on its way back up, so
+ * map_check may treat any present table entry at the leaf level as a
+ * conflict, and the table counters say exactly what the tree holds.
+ *
+ * Data structures. The tables themselves, reached through
+ * hal_phys_to_virt (the direct map; the simulated RAM when hosted), and
+ * the struct page of each table page while it waits on a flush batch.
+ *
+ * Entries are read and written with single atomic accesses: other CPUs'
+ * MMUs walk the tables without the lock (and set accessed/dirty bits), so
+ * a store must never tear, and the store that links a new table is a
+ * release, so its zeroed contents are visible first.
+ */
+#include "mapper.h"
+
+#include <errno.h>
+
+#include <mm/gfp.h>
+
+#include "page.h"
+
+typedef uint64_t pte_t;
+
+#define TOP_LEVEL (HAL_LEVELS - 1)
+#define INDEX_BITS (HAL_LEVEL_SHIFT(1) - HAL_LEVEL_SHIFT(0))
+#define VA_BITS (HAL_LEVEL_SHIFT(TOP_LEVEL) + INDEX_BITS)
+#define LARGE_LEVEL ((HAL_LARGE_PAGE_SHIFT - HAL_PAGE_SHIFT) / INDEX_BITS)
+#define LARGE_ORDER (HAL_LARGE_PAGE_SHIFT - HAL_PAGE_SHIFT)
+#define LOWER_LAST (((uintptr_t)1 << (VA_BITS - 1)) - 1) /* end of the lower half */
+#define UPPER_FIRST (~LOWER_LAST)			     /* start of the upper half */
+
+_Static_assert(HAL_TABLE_ENTRIES == 1 << INDEX_BITS, "entries per table and index bits disagree");
+_Static_assert(HAL_LEVEL_SHIFT(LARGE_LEVEL) == HAL_LARGE_PAGE_SHIFT,
+	       "the large page is not the span of a table entry");
+_Static_assert(LARGE_LEVEL >= 1 && LARGE_LEVEL < TOP_LEVEL, "large pages at an odd level");
+_Static_assert(VA_BITS < 64, "the mapper assumes a sign-extended virtual address");
+
+/* The upper levels grant every right: the MMU combines the rights of all
+ * levels (x86 ANDs them), so the leaf alone decides. */
+#define TABLE_BITS (HAL_PTE_PRESENT | HAL_PTE_WRITE | HAL_PTE_USER)
+/* The bits that protect rewrites. */
+#define FLAG_BITS (HAL_PTE_WRITE | HAL_PTE_USER | HAL_PTE_NX | HAL_PTE_NOCACHE | HAL_PTE_GLOBAL)
+#define MAPPER_ALL_FLAGS (MAPPER_WRITE | MAPPER_USER | MAPPER_NX | MAPPER_NOCACHE | MAPPER_GLOBAL)
+
+static const struct {
+	unsigned flag;
+	pte_t bit;
+} flag_bits[] = {
+	{ MAPPER_WRITE, HAL_PTE_WRITE },     { MAPPER_USER, HAL_PTE_USER },
+	{ MAPPER_NX, HAL_PTE_NX },	     { MAPPER_NOCACHE, HAL_PTE_NOCACHE },
+	{ MAPPER_GLOBAL, HAL_PTE_GLOBAL },
+};
+
+unsigned flush_batch_ceiling = 33;
+
+static pte_t flags_to_pte(unsigned flags)
+{
+	pte_t bits = 0;
+
+	for (unsigned i = 0; i < sizeof(flag_bits) / sizeof(flag_bits[0]); i++) {
+		if (flags & flag_bits[i].flag)
+			bits |= flag_bits[i].bit;
+	}
+	return bits;
+}
+
+static unsigned pte_to_flags(pte_t e)
+{
+	unsigned flags = 0;
+
+	for (unsigned i = 0; i < sizeof(flag_bits) / sizeof(flag_bits[0]); i++) {
+		if (e & flag_bits[i].bit)
+			flags |= flag_bits[i].flag;
+	}
+	return flags;
+}
+
+static inline pte_t pte_get(const pte_t *e)
+{
+	return __atomic_load_n(e, __ATOMIC_RELAXED);
+}
+
+static inline void pte_set(pte_t *e, pte_t v)
+{
+	__atomic_store_n(e, v, __ATOMIC_RELEASE);
+}
+
+static inline pte_t *table_at(phys_addr_t pa)
+{
+	return hal_phys_to_virt(pa);
+}
+
+static inline pte_t *pte_table(pte_t e)
+{
+	return table_at(e & HAL_PTE_ADDR_MASK);
+}
+
+static inline bool pte_is_leaf(pte_t e, unsigned level)
+{
+	return level == 0 || (e & HAL_PTE_LARGE);
+}
+
+static inline unsigned pte_index(uintptr_t va, unsigned level)
+{
+	return (va >> HAL_LEVEL_SHIFT(level)) & (HAL_TABLE_ENTRIES - 1);
+}
+
+static inline uintptr_t span(unsigned level)
+{
+	return (uintptr_t)1 << HAL_LEVEL_SHIFT(level);
+}
+
+/* The last address of [va, last] under va's entry at this level. */
+static inline uintptr_t entry_last(uintptr_t va, unsigned level, uintptr_t last)
+{
+	uintptr_t e = va | (span(level) - 1);
+
+	return e < last ? e : last;
+}
+
+/* Whether [va, end] is the whole of va's entry at this level. */
+static inline bool covers_entry(uintptr_t va, uintptr_t end, unsigned level)
+{
+	return (va & (span(level) - 1)) == 0 && ((end + 1) & (span(level) - 1)) == 0;
+}
+
+static env_irqflags_t mapper_lock(struct mapper *m)
+{
+	env_irqflags_t irq = env_irq_save();
+
+	env_spin_lock(&m->lock);
+	return irq;
+}
+
+static void mapper_unlock(struct mapper *m, env_irqflags_t irq)
+{
+	env_spin_unlock(&m->lock);
+	env_irq_restore(irq);
+}
+
+/* Whether [va, va + size) is aligned to align and lies where m maps. */
+static bool range_ok(const struct mapper *m, uintptr_t va, uint64_t size, uint64_t align)
+{
+	uintptr_t last = va + size - 1;
+
+	if (size == 0 || size % align != 0 || va % align != 0 || last < va)
+		return false;
+	if (last <= LOWER_LAST)
+		return true;
+	return !m->user && va >= UPPER_FIRST;
+}
+
+static void pages_free_list(struct list_head *list, unsigned order)
+{
+	while (!list_empty(list)) {
+		struct page *p = list_first_entry(list, struct page, list);
+
+		list_del(&p->list);
+		__free_pages(p, order);
+	}
+}
+
+/* n zeroed tables onto list, or none and false. */
+static bool tables_alloc(struct list_head *list, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		struct page *p = alloc_pages(__GFP_ZERO, 0);
+
+		if (p == NULL) {
+			pages_free_list(list, 0);
+			return false;
+		}
+		list_add(&p->list, list);
+	}
+	return true;
+}
+
+/* A table from list, now counted as m's. */
+static phys_addr_t table_take(struct mapper *m, struct list_head *list)
+{
+	struct page *p = list_first_entry(list, struct page, list);
+
+	list_del(&p->list);
+	m->tables_allocated++;
+	return PFN_PHYS(page_to_pfn_fast(p));
+}
+
+static bool table_empty(const pte_t *table)
+{
+	for (unsigned i = 0; i < HAL_TABLE_ENTRIES; i++) {
+		if (pte_get(&table[i]) & HAL_PTE_PRESENT)
+			return false;
+	}
+	return true;
+}
+
+/* Pinned tables hang from the upper half of a kernel root. */
+static bool table_pinned(const struct mapper *m, unsigned parent_level, uintptr_t va)
+{
+	return parent_level == TOP_LEVEL && m->kernel_half_pinned && va >= UPPER_FIRST;
+}
+
+/*
+ * The tables that mapping [va, last] with leaves at level leaf creates
+ * below one empty entry of this level: a new table at each level k from
+ * leaf up to level - 1, one per level-(k + 1) entry that the range touches.
+ */
+static uint64_t empty_tables(unsigned level, unsigned leaf, uintptr_t va, uintptr_t last)
+{
+	uint64_t n = 0;
+
+	for (unsigned k = leaf + 1; k <= level; k++)
+		n += (last >> HAL_LEVEL_SHIFT(k)) - (va >> HAL_LEVEL_SHIFT(k)) + 1;
+	return n;
+}
+
+/* Map, first walk: -EEXIST if anything in [va, last] is mapped; else
+ * adds to *need the tables that the second walk will link. */
+static int map_check(const pte_t *table, unsigned level, unsigned leaf, uintptr_t va,
+		     uintptr_t last, uint64_t *need)
+{
+	for (;;) {
+		uintptr_t end = entry_last(va, level, last);
+		pte_t e = pte_get(&table[pte_index(va, level)]);
+
+		if (e & HAL_PTE_PRESENT) {
+			if (level == leaf || pte_is_leaf(e, level))
+				return -EEXIST;
+			int err = map_check(pte_table(e), level - 1, leaf, va, end, need);
+
+			if (err != 0)
+				return err;
+		} else if (level > leaf) {
+			*need += empty_tables(level, leaf, va, end);
+		}
+		if (end == last)
+			return 0;
+		va = end + 1;
+	}
+}
+
+struct map_op {
+	struct mapper *m;
+	unsigned leaf;		/* level of the new leaves */
+	pte_t bits;		/* their bits besides the address */
+	uintptr_t va;		/* the start of the range, mapped at pa */
+	phys_addr_t pa;
+	struct list_head tables; /* exactly the tables the range lacks */
+};
+
+/* Map, second walk: the range is free and op->tables suffice. */
+static void map_install(struct map_op *op, pte_t *table, unsigned level, uintptr_t va,
+			uintptr_t last)
+{
+	for (;;) {
+		uintptr_t end = entry_last(va, level, last);
+		pte_t *e = &table[pte_index(va, level)];
+
+		if (level == op->leaf) {
+			pte_set(e, (op->pa + (va - op->va)) | op->bits);
+		} else {
+			if (!(pte_get(e) & HAL_PTE_PRESENT))
+				pte_set(e, table_take(op->m, &op->tables) | TABLE_BITS);
+			map_install(op, pte_table(pte_get(e)), level - 1, va, end);
+		}
+		if (end == last)
+			return;
+		va = end + 1;
+	}
+}
+
+int mapper_map(struct mapper *m, uintptr_t va, phys_addr_t pa, uint64_t size,
+	       uint64_t page_size, unsigned flags)
+{
+	struct map_op op = { .m = m, .va = va, .pa = pa };
+	uint64_t need = 0;
+	env_irqflags_t irq;
+	int err;
+
+	if (page_size == HAL_PAGE_SIZE)
+		op.leaf = 0;
+	else if (page_size == MAPPER_LARGE_PAGE_SIZE)
+		op.leaf = LARGE_LEVEL;
+	else
+		return -EINVAL;
+	if ((flags & ~MAPPER_ALL_FLAGS) != 0 || (m->user && (flags & MAPPER_GLOBAL)) ||
+	    !range_ok(m, va, size, page_size) || pa % page_size != 0 || pa + size - 1 < pa ||
+	    (pa + size - 1) >> HAL_PAGE_SHIFT > HAL_PTE_ADDR_MASK >> HAL_PAGE_SHIFT)
+		return -EINVAL;
+	op.bits = flags_to_pte(flags) | HAL_PTE_PRESENT | (op.leaf != 0 ? HAL_PTE_LARGE : 0);
+	list_init(&op.tables);
+
+	irq = mapper_lock(m);
+	err = map_check(table_at(m->root), TOP_LEVEL, op.leaf, va, va + size - 1, &need);
+	if (err == 0 && !tables_alloc(&op.tables, need))
+		err = -ENOMEM;
+	if (err == 0)
+		map_install(&op, table_at(m->root), TOP_LEVEL, va, va + size - 1);
+	mapper_unlock(m, irq);
+	return err;
+}
+
+/* Unmap or protect, first walk: -EINVAL if [va, last] cuts a large page. */
+static int split_check(const pte_t *table, unsigned level, uintptr_t va, uintptr_t last)
+{
+	for (;;) {
+		uintptr_t end = entry_last(va, level, last);
+		pte_t e = pte_get(&table[pte_index(va, level)]);
+
+		if ((e & HAL_PTE_PRESENT) && level > 0) {
+			if (!pte_is_leaf(e, level)) {
+				int err = split_check(pte_table(e), level - 1, va, end);
+
+				if (err != 0)
+					return err;
+			} else if (!covers_entry(va, end, level)) {
+				return -EINVAL;
+			}
+		}
+		if (end == last)
+			return 0;
+		va = end + 1;
+	}
+}
+
+/* Records that a stale TLB may still hold the leaf that mapped va. */
+static void batch_add_page(struct flush_batch *b, uintptr_t va, unsigned level, pte_t old)
+{
+	unsigned ceiling = flush_batch_ceiling < FLUSH_BATCH_MAX_PAGES ? flush_batch_ceiling
+								       : FLUSH_BATCH_MAX_PAGES;
+
+	if (old & HAL_PTE_GLOBAL) {
+		if (b->global_stride == 0 || va < b->global_first)
+			b->global_first = va;
+		if (b->global_stride == 0 || va > b->global_last)
+			b->global_last = va;
+		if (b->global_stride == 0 || span(level) < b->global_stride)
+			b->global_stride = span(level);
+	}
+	if (b->flush_all)
+		return;
+	if (b->npages < ceiling)
+		b->pages[b->npages++] = va;
+	else
+		b->flush_all = true;
+}
+
+static void batch_add_frame(struct flush_batch *b, pte_t old, unsigned level)
+{
+	uint64_t pfn = PFN_OF(old & HAL_PTE_ADDR_MASK);
+
+	if (!b->free_frames || !pfn_valid(pfn))
+		return;
+	list_add(&pfn_to_page_fast(pfn)->list, level == 0 ? &b->frames : &b->large_frames);
+}
+
+struct change_op {
+	struct mapper *m;
+	struct flush_batch *b;
+	bool unmap;		/* else protect */
+	pte_t bits;		/* protect: the new FLAG_BITS */
+	int64_t pages;		/* base pages unmapped or protected */
+};
+
+static void change_leaf(struct change_op *op, pte_t *e, pte_t old, unsigned level, uintptr_t va)
+{
+	uint64_t pages = span(level) >> HAL_PAGE_SHIFT;
+	pte_t new = op->unmap ? 0 : (old & ~FLAG_BITS) | op->bits;
+
+	op->pages += (int64_t)pages;
+	if (new == old)
+		return;
+	pte_set(e, new);
+	batch_add_page(op->b, va, level, old);
+	if (op->unmap) {
+		op->b->unmapped += pages;
+		batch_add_frame(op->b, old, level);
+	}
+}
+
+static void change_range(struct change_op *op, pte_t *table, unsigned level, uintptr_t va,
+			 uintptr_t last);
+
+/* Recurses below entry e; an unmap that empties the table unlinks it. */
+static void change_table(struct change_op *op, pte_t *e, pte_t old, unsigned level, uintptr_t va,
+			 uintptr_t end)
+{
+	pte_t *child = pte_table(old);
+
+	change_range(op, child, level - 1, va, end);
+	if (!op->unmap || table_pinned(op->m, level, va) ||
+	    !(covers_entry(va, end, level) || table_empty(child)))
+		return;
+	pte_set(e, 0);
+	list_add(&virt_to_page_fast(child)->list, &op->b->tables);
+	op->b->ntables++;
+	op->m->tables_freed++;
+}
+
+/* Unmap or protect, second walk. */
+static void change_range(struct change_op *op, pte_t *table, unsigned level, uintptr_t va,
+			 uintptr_t last)
+{
+	for (;;) {
+		uintptr_t end = entry_last(va, level, last);
+		pte_t *e = &table[pte_index(va, level)];
+		pte_t old = pte_get(e);
+
+		if ((old & HAL_PTE_PRESENT) && pte_is_leaf(old, level))
+			change_leaf(op, e, old, level, va);
+		else if (old & HAL_PTE_PRESENT)
+			change_table(op, e, old, level, va, end);
+		if (end == last)
+			return;
+		va = end + 1;
+	}
+}
+
+static int64_t change(struct mapper *m, uintptr_t va, uint64_t size, struct change_op *op)
+{
+	env_irqflags_t irq;
+	int err;
+
+	if (!range_ok(m, va, size, HAL_PAGE_SIZE))
+		return -EINVAL;
+	irq = mapper_lock(m);
+	err = split_check(table_at(m->root), TOP_LEVEL, va, va + size - 1);
+	if (err == 0)
+		change_range(op, table_at(m->root), TOP_LEVEL, va, va + size - 1);
+	mapper_unlock(m, irq);
+	return err != 0 ? err : op->pages;
+}
+
+int64_t mapper_unmap(struct mapper *m, uintptr_t va, uint64_t size, struct flush_batch *b)
+{
+	struct change_op op = { .m = m, .b = b, .unmap = true };
+
+	return change(m, va, size, &op);
+}
+
+int64_t mapper_protect(struct mapper *m, uintptr_t va, uint64_t size, unsigned flags,
+		       struct flush_batch *b)
+{
+	struct change_op op = { .m = m, .b = b, .bits = flags_to_pte(flags) };
+
+	if ((flags & ~MAPPER_ALL_FLAGS) != 0 || (m->user && (flags & MAPPER_GLOBAL)))
+		return -EINVAL;
+	return change(m, va, size, &op);
+}
+
+int mapper_translate(struct mapper *m, uintptr_t va, struct mapper_translation *t)
+{
+	const pte_t *table = table_at(m->root);
+	env_irqflags_t irq;
+	int err = -ENOENT;
+
+	if (!range_ok(m, va & HAL_PAGE_MASK, HAL_PAGE_SIZE, HAL_PAGE_SIZE))
+		return -EINVAL;
+	irq = mapper_lock(m);
+	for (unsigned level = TOP_LEVEL;; level--) {
+		pte_t e = pte_get(&table[pte_index(va, level)]);
+
+		if (!(e & HAL_PTE_PRESENT))
+			break;
+		if (pte_is_leaf(e, level)) {
+			t->page_size = span(level);
+			t->pa = (e & HAL_PTE_ADDR_MASK) + (va & (span(level) - 1));
+			t->flags = pte_to_flags(e);
+			err = 0;
+			break;
+		}
+		table = pte_table(e);
+	}
+	mapper_unlock(m, irq);
+	return err;
+}
+
+int mapper_init(struct mapper *m)
+{
+	struct list_head root;
+
+	*m = (struct mapper){ .lock = ENV_SPINLOCK_INIT };
+	list_init(&root);
+	if (!tables_alloc(&root, 1))
+		return -ENOMEM;
+	m->root = table_take(m, &root);
+	return 0;
+}
+
+int mapper_prealloc_kernel_half(struct mapper *kernel)
+{
+	pte_t *root = table_at(kernel->root);
+	struct list_head tables;
+	uint64_t need = 0;
+	env_irqflags_t irq;
+	int err = 0;
+
+	if (kernel->user)
+		return -EINVAL;
+	list_init(&tables);
+	irq = mapper_lock(kernel);
+	for (unsigned i = HAL_TABLE_ENTRIES / 2; i < HAL_TABLE_ENTRIES; i++)
+		need += !(pte_get(&root[i]) & HAL_PTE_PRESENT);
+	if (!tables_alloc(&tables, need)) {
+		err = -ENOMEM;
+	} else {
+		for (unsigned i = HAL_TABLE_ENTRIES / 2; i < HAL_TABLE_ENTRIES; i++) {
+			if (!(pte_get(&root[i]) & HAL_PTE_PRESENT))
+				pte_set(&root[i], table_take(kernel, &tables) | TABLE_BITS);
+		}
+		kernel->kernel_half_pinned = true;
+	}
+	mapper_unlock(kernel, irq);
+	return err;
+}
+
+int mapper_init_user(struct mapper *user, const struct mapper *kernel)
+{
+	const pte_t *kroot = table_at(kernel->root);
+	pte_t *root;
+	int err;
+
+	/* Pinned root entries never change again: read them unlocked. */
+	if (!kernel->kernel_half_pinned)
+		return -EINVAL;
+	err = mapper_init(user);
+	if (err != 0)
+		return err;
+	user->user = true;
+	root = table_at(user->root);
+	for (unsigned i = HAL_TABLE_ENTRIES / 2; i < HAL_TABLE_ENTRIES; i++)
+		pte_set(&root[i], pte_get(&kroot[i]));
+	return 0;
+}
+
+/* Frees the table at pa, level `level`, and the tables below its first
+ * n entries. */
+static void tree_free(struct mapper *m, phys_addr_t pa, unsigned level, unsigned n)
+{
+	const pte_t *table = table_at(pa);
+
+	for (unsigned i = 0; level > 0 && i < n; i++) {
+		pte_t e = pte_get(&table[i]);
+
+		if ((e & HAL_PTE_PRESENT) && !pte_is_leaf(e, level))
+			tree_free(m, e & HAL_PTE_ADDR_MASK, level - 1, HAL_TABLE_ENTRIES);
+	}
+	__free_pages(pfn_to_page_fast(PFN_OF(pa)), 0);
+	m->tables_freed++;
+}
+
+void mapper_destroy(struct mapper *m)
+{
+	tree_free(m, m->root, TOP_LEVEL, m->user ? HAL_TABLE_ENTRIES / 2 : HAL_TABLE_ENTRIES);
+	m->root = 0;
+}
+
+void flush_batch_init(struct flush_batch *b, bool free_frames)
+{
+	b->npages = 0;
+	b->flush_all = false;
+	b->free_frames = free_frames;
+	b->global_first = b->global_last = 0;
+	b->global_stride = 0;
+	b->unmapped = 0;
+	b->ntables = 0;
+	list_init(&b->tables);
+	list_init(&b->frames);
+	list_init(&b->large_frames);
+}
+
+void flush_batch_flush_local(const struct flush_batch *b)
+{
+	if (!b->flush_all) {
+		for (unsigned i = 0; i < b->npages; i++)
+			hal_flush_page_local(b->pages[i]);
+		return;
+	}
+	hal_flush_all_local();
+	for (uintptr_t va = b->global_first; b->global_stride != 0; va += b->global_stride) {
+		hal_flush_page_local(va);
+		if (b->global_last - va < b->global_stride)
+			break;
+	}
+}
+
+void flush_batch_free(struct flush_batch *b)
+{
+	pages_free_list(&b->tables, 0);
+	pages_free_list(&b->frames, 0);
+	pages_free_list(&b->large_frames, LARGE_ORDER);
+	flush_batch_init(b, b->free_frames);
+}
+
+void flush_batch_finish_local(struct flush_batch *b)
+{
+	flush_batch_flush_local(b);
+	flush_batch_free(b);
+}

@@ -1,0 +1,170 @@
+/*
+ * mm/mapper.h - the page mapper (DragonOS's PageMapper<Arch, Allocator>)
+ * and the flush batch that its unmap and protect fill (Linux's mmu_gather).
+ *
+ * A mapper owns one tree of page tables. It is written once against
+ * mm/hal.h: HAL_LEVELS levels of HAL_TABLE_ENTRIES entries, leaf entries at
+ * level 0 (HAL_PAGE_SIZE) or, with HAL_PTE_LARGE, at the level whose shift
+ * is HAL_LARGE_PAGE_SHIFT (MAPPER_LARGE_PAGE_SIZE). Tables come from
+ * alloc_pages(__GFP_ZERO, 0) when a mapping needs them and go back once
+ * they are empty, through a flush batch (below).
+ *
+ * Address range. The tree translates VA_BITS = HAL_LEVEL_SHIFT(top) +
+ * log2(HAL_TABLE_ENTRIES) bits, sign-extended (48 on x86_64): the lower half
+ * [0, 2^(VA_BITS-1)) and the upper half [-2^(VA_BITS-1), 2^64). A range
+ * must lie in one half. The kernel mapper may map both; a user mapper only
+ * the lower half, because its upper half is the kernel's (see below).
+ * Anything else, and any misalignment, is -EINVAL.
+ *
+ * Kernel and user mappers. The kernel mapper is shared by all CPUs. At boot
+ * mapper_prealloc_kernel_half gives every upper-half entry of its root a
+ * table and pins them: they are never freed, so those root entries never
+ * change again. mapper_init_user copies them into a new user root, so a
+ * kernel mapping made later, under any of them, is seen from every address
+ * space without touching the user roots. mapper_destroy of a user mapper
+ * frees only its lower half.
+ *
+ * Semantics.
+ *   map      all or nothing: -EEXIST if any page of the range is mapped
+ *            (at either size), -ENOMEM if a table cannot be allocated; in
+ *            both cases nothing changed. Needs no flush: only empty
+ *            entries are written (the HAL caches no non-present entry).
+ *   unmap    clears whatever is mapped in the range and returns the number
+ *            of base pages (HAL_PAGE_SIZE) it unmapped: a hole unmaps 0.
+ *   protect  sets the flags of every page mapped in the range and returns
+ *            how many base pages are mapped there.
+ *   Both refuse, with -EINVAL and nothing changed, a range that covers
+ *   part of a large page: splitting would allocate (so unmap could fail
+ *   with -ENOMEM) and would briefly mix 4 KiB and 2 MiB translations of
+ *   one address; the caller unmaps the large page whole and maps again.
+ *   translate  0 and the translation of one address, or -ENOENT.
+ *
+ * Locking and context. Each mapper has one lock, mapper->lock, that guards
+ * its tables and counters; every call takes it itself, with interrupts off
+ * (so a handler on this CPU can never spin on a lock it interrupted), and
+ * drops it before returning: no lock is held across a flush, and calls are
+ * fine with interrupts on or off. Tables are allocated under it, which
+ * mm/gfp.h allows in any context (lock order: mapper->lock, then the page
+ * allocator's and slab's locks; nothing under those calls the mapper). A user mapper's calls touch only its
+ * lower half, so they never read the kernel's tables under the wrong lock.
+ * mapper_init* and mapper_destroy need the mapper to be unused: nothing
+ * else calls into it, and (for destroy) no CPU uses its tables any longer
+ * nor holds a TLB entry made through them (for a user space: every CPU
+ * has switched away from it, which flushes its non-global entries).
+ *
+ * The flush batch contract (what the shootdown layer is built on).
+ *   1. The caller owns the batch: flush_batch_init it, pass it to any
+ *      number of mapper_unmap / mapper_protect calls (one mapper per batch,
+ *      as the shootdown targets that mapper's CPUs), and never share it
+ *      between CPUs while it fills.
+ *   2. When such a call returns, the entries are already changed in the
+ *      tables, and the batch holds what stale TLBs may still translate:
+ *      either pages[0 .. npages) (one VA per changed leaf entry, of either
+ *      size: a flush of any address in a page drops it) or, once more than
+ *      flush_batch_ceiling leaves changed, flush_all. Page tables that
+ *      became empty are unlinked from the tree and sit on batch->tables;
+ *      with free_frames, the frames of unmapped pages that belong to the
+ *      frame map sit on batch->frames (order 0) and ->large_frames (order
+ *      HAL_LARGE_PAGE_SHIFT - HAL_PAGE_SHIFT); MMIO is never freed.
+ *      Every freed table had an entry cleared by this batch, so a flush of
+ *      the batch also drops any cached walk through that table.
+ *   3. Finish: run flush_batch_flush_local on every CPU that may hold the
+ *      mapper's translations (it only reads the batch, so remote CPUs may
+ *      run it at once from an IPI), wait until all have, and only then
+ *      flush_batch_free, which returns the tables and frames to the page
+ *      allocator and empties the batch for reuse. flush_batch_finish_local
+ *      is that sequence for this CPU alone (one CPU, or early boot).
+ *      Until then the batch's tables and frames must stay untouched: a
+ *      stale TLB or walk cache on another CPU may still reach them.
+ *   4. Global translations: hal_flush_all_local keeps them, so a flush_all
+ *      batch also records the span of its global entries (global_first ..
+ *      global_last, step global_stride, 0 if none) and flushes them page
+ *      by page; a remote flush must do the same, which
+ *      flush_batch_flush_local does.
+ */
+#ifndef MM_MAPPER_H
+#define MM_MAPPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "env.h"
+#include "hal.h"
+#include "list.h"
+
+#define MAPPER_LARGE_PAGE_SIZE (1ull << HAL_LARGE_PAGE_SHIFT)
+
+/* Mapping flags; without any, a page is read-only, kernel-only,
+ * executable, write-back cached and non-global. */
+enum mapper_flags {
+	MAPPER_WRITE = 1u << 0,
+	MAPPER_USER = 1u << 1,
+	MAPPER_NX = 1u << 2,
+	MAPPER_NOCACHE = 1u << 3,
+	MAPPER_GLOBAL = 1u << 4, /* kernel mappers only */
+};
+
+struct mapper {
+	env_spinlock_t lock;	/* guards the tables and the fields below */
+	phys_addr_t root;	/* top-level table */
+	bool user;		/* lower half only; upper half is the kernel's */
+	bool kernel_half_pinned; /* mapper_prealloc_kernel_half has run */
+	/* Tables taken from and unlinked for the page allocator, root
+	 * included: allocated - freed are the tables in the tree. */
+	uint64_t tables_allocated, tables_freed;
+};
+
+struct mapper_translation {
+	phys_addr_t pa;		/* of the address itself, not of its page */
+	uint64_t page_size;	/* HAL_PAGE_SIZE or MAPPER_LARGE_PAGE_SIZE */
+	unsigned flags;		/* MAPPER_* */
+};
+
+/*
+ * Past this many changed leaves a batch flushes everything instead of page
+ * by page. Linux's tlb_single_page_flush_ceiling: 33 invlpg cost about as
+ * much as a full flush plus refilling the TLB entries it throws away, so
+ * beyond that the full flush is cheaper. A tunable for the harness: set it
+ * (0 .. FLUSH_BATCH_MAX_PAGES) before any batch fills.
+ */
+#define FLUSH_BATCH_MAX_PAGES 64
+extern unsigned flush_batch_ceiling;
+
+struct flush_batch {
+	uintptr_t pages[FLUSH_BATCH_MAX_PAGES];
+	unsigned npages;
+	bool flush_all;		/* pages[] overflowed: flush everything */
+	bool free_frames;	/* collect the frames of unmapped pages */
+	uintptr_t global_first, global_last; /* span of the global leaves changed */
+	uint64_t global_stride;	/* smallest of their page sizes; 0: none */
+	uint64_t unmapped;	/* base pages unmapped into this batch */
+	uint64_t ntables;	/* on tables */
+	struct list_head tables; /* page-table pages, through page->list */
+	struct list_head frames, large_frames; /* data frames, with free_frames */
+};
+
+int mapper_init(struct mapper *m);
+int mapper_prealloc_kernel_half(struct mapper *kernel);
+int mapper_init_user(struct mapper *user, const struct mapper *kernel);
+void mapper_destroy(struct mapper *m);
+
+/* page_size: HAL_PAGE_SIZE or MAPPER_LARGE_PAGE_SIZE; va, pa and size are
+ * multiples of it. */
+int mapper_map(struct mapper *m, uintptr_t va, phys_addr_t pa, uint64_t size,
+	       uint64_t page_size, unsigned flags);
+int64_t mapper_unmap(struct mapper *m, uintptr_t va, uint64_t size, struct flush_batch *b);
+int64_t mapper_protect(struct mapper *m, uintptr_t va, uint64_t size, unsigned flags,
+		       struct flush_batch *b);
+int mapper_translate(struct mapper *m, uintptr_t va, struct mapper_translation *t);
+
+void flush_batch_init(struct flush_batch *b, bool free_frames);
+void flush_batch_flush_local(const struct flush_batch *b);
+void flush_batch_free(struct flush_batch *b);
+void flush_batch_finish_local(struct flush_batch *b);
+
+static inline bool flush_batch_needs_flush(const struct flush_batch *b)
+{
+	return b->flush_all || b->npages != 0;
+}
+
+#endif
