@@ -319,6 +319,7 @@ check_fault() { # i rc
         gp) want='#GP|general protection' ;;
         ud) want='#UD|invalid opcode' ;;
         doublefault) want='#DF|double fault' ;;
+        stackoverflow) want='#DF|double fault' ;;
         panic) want='' ;;
     esac
     if [[ -z $pline ]]; then
@@ -338,6 +339,9 @@ check_fault() { # i rc
     fi
     if [[ $kind == pagefault || $kind == gp ]]; then
         grep -qi 'error code' <<<"$text" || why+=("no 'error code' line")
+    fi
+    if [[ $kind == stackoverflow ]]; then
+        grep -q 'kernel stack overflow' <<<"$text" || why+=("no 'kernel stack overflow' note: did the guard page catch it?")
     fi
     if [[ $kind == pagefault ]]; then
         grep -qE 'cr2=0x[0-9a-fA-F]+ \([a-z -]+\)' <<<"$text" \
@@ -455,7 +459,7 @@ if ((boots_ok)); then
                 "$boot_timeout" "$accel"
         done
     done
-    if ((quick)); then faults=(pagefault panic); else faults=(pagefault gp ud doublefault panic); fi
+    if ((quick)); then faults=(pagefault panic); else faults=(pagefault gp ud doublefault stackoverflow panic); fi
     for f in "${faults[@]}"; do
         add_job "fault-$f" fault "$f" "$kernel" 2 "selftest=none fault=$f" "$short_timeout" "$accel"
     done

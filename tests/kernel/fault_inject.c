@@ -1,7 +1,8 @@
 /*
  * Deliberate faults for the panic-path tests (see kernel/fault_inject.h).
  * The page-fault address lies in a PML4 slot that nothing maps; the #GP
- * comes from a non-canonical address. The double fault comes from a
+ * comes from a non-canonical address. A stack overflow runs into the
+ * stack's guard page. The double fault comes from a
  * corrupt stack pointer: the #PF cannot push its frame, which makes it a
  * #DF, and only the IST stack keeps that from becoming a triple fault.
  */
@@ -19,6 +20,17 @@
 #define UNMAPPED_ADDR     0xffff900000001000ull
 #define NONCANONICAL_ADDR 0x8000000000000000ull
 
+/* Recurses until the stack runs into its guard page (the bound only keeps
+ * the compiler from calling the recursion infinite). */
+static unsigned recurse(volatile char *prev, unsigned depth)
+{
+	volatile char frame[256];
+	frame[0] = prev ? prev[0] : 1;
+	if (depth == 0)
+		return frame[0];
+	return recurse(frame, depth - 1) + frame[0];
+}
+
 static void do_fault(void *arg)
 {
 	const char *kind = arg;
@@ -29,6 +41,8 @@ static void do_fault(void *arg)
 		*(volatile uint64_t *)(uintptr_t)NONCANONICAL_ADDR = 1;
 	else if (strcmp(kind, "ud") == 0)
 		__asm__ volatile("ud2");
+	else if (strcmp(kind, "stackoverflow") == 0)
+		recurse(NULL, 1u << 20);
 	else if (strcmp(kind, "doublefault") == 0)
 		__asm__ volatile("movq %0, %%rsp\n\tpushq $0" : : "r"(UNMAPPED_ADDR) : "memory");
 	else
@@ -45,8 +59,8 @@ void fault_inject_from_cmdline(const char *cmdline)
 		return;
 	if (!cmdline_get(cmdline, "fault", kind, sizeof(kind)) ||
 	    (strcmp(kind, "pagefault") && strcmp(kind, "gp") && strcmp(kind, "ud") &&
-	     strcmp(kind, "doublefault") && strcmp(kind, "panic"))) {
-		kprintf("fault: bad fault= value (expected pagefault, gp, ud, doublefault or panic)\n");
+	     strcmp(kind, "doublefault") && strcmp(kind, "stackoverflow") && strcmp(kind, "panic"))) {
+		kprintf("fault: bad fault= value (expected pagefault, gp, ud, doublefault, stackoverflow or panic)\n");
 		platform_exit(false);
 	}
 	int rc = cmdline_get_u64(cmdline, "fault_cpu", &cpu);

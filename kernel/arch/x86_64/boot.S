@@ -187,6 +187,9 @@ boot_pdpt_high:
 	.skip 4096
 boot_pd:
 	.skip 4 * 4096
+	.globl boot_stack_guard
+boot_stack_guard:			/* unmapped by paging_init */
+	.skip 4096
 	.globl boot_stack_bottom
 boot_stack_bottom:
 	.skip KSTACK_SIZE

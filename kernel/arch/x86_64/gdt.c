@@ -11,10 +11,11 @@
 #include <arch/layout.h>
 #include <kernel/percpu.h>
 
-#define SEG_KCODE64 0x00af9a000000ffffull
-#define SEG_KDATA   0x00cf92000000ffffull
-#define SEG_UDATA   0x00cff2000000ffffull
-#define SEG_UCODE64 0x00affa000000ffffull
+/* Accessed bits preset, so loading a selector never writes the table. */
+#define SEG_KCODE64 0x00af9b000000ffffull
+#define SEG_KDATA   0x00cf93000000ffffull
+#define SEG_UDATA   0x00cff3000000ffffull
+#define SEG_UCODE64 0x00affb000000ffffull
 #define TSS_AVAILABLE 0x89ull
 
 struct __attribute__((packed)) table_ptr {

@@ -1,13 +1,15 @@
 /*
  * Boot-CPU platform bring-up: CPU features, the legacy PIC out of the way,
- * ACPI (for CPUs, the APIC address and the HPET), the local APIC and the
- * TSC calibration. Runs once, on the boot CPU, before the APs start.
+ * ACPI (for CPUs, the APIC address and the HPET), the local APIC, the
+ * TSC calibration, and the switch from the boot page tables to the
+ * kernel's own (paging.c). Runs once, on the boot CPU, before the APs start.
  */
 #include <string.h>
 
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/layout.h>
+#include <arch/paging.h>
 #include <arch/platform.h>
 #include <arch/tsc.h>
 #include <kernel/acpi.h>
@@ -67,4 +69,5 @@ void arch_platform_init(struct acpi_info *acpi)
 	lapic_init_bsp(acpi->lapic_addr, want_x2apic());
 
 	tsc_calibrate(acpi);
+	paging_init();
 }

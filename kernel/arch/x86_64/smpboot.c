@@ -9,7 +9,8 @@
  * the SDM prescribes. An AP that never answers is reported and left out;
  * the kernel goes on with the CPUs it has.
  *
- * Stacks are static: a kernel stack and IST stacks per CPU.
+ * Stacks are static: a kernel stack (with an unmapped guard page below it,
+ * see paging.c) and IST stacks per CPU.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/layout.h>
+#include <arch/paging.h>
 #include <arch/platform.h>
 #include <arch/tsc.h>
 #include <arch/x86.h>
@@ -37,7 +39,7 @@ struct tramp_params {
 extern char trampoline_start[], trampoline_end[], tr_params[];
 extern char boot_stack_bottom[], boot_stack_top[];
 
-static uint8_t kstacks[MAX_CPUS][KSTACK_SIZE] __attribute__((aligned(4096)));
+struct kstack_slot kstack_slots[MAX_CPUS] __attribute__((aligned(4096)));
 static uint8_t ist_stacks[MAX_CPUS][IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(4096)));
 
 struct percpu percpu_areas[MAX_CPUS];
@@ -98,7 +100,7 @@ static bool wait_online(unsigned cpu, uint64_t us)
 static bool start_ap(unsigned cpu, volatile struct tramp_params *p)
 {
 	uint32_t apic = cpu_area(cpu)->arch.apic_id;
-	p->stack = (uint64_t)(uintptr_t)(kstacks[cpu] + KSTACK_SIZE);
+	p->stack = (uint64_t)(uintptr_t)(kstack_slots[cpu].stack + KSTACK_SIZE);
 	p->entry = (uint64_t)(uintptr_t)arch_ap_entry;
 	p->arg = cpu;
 	__asm__ volatile("mfence" ::: "memory");
@@ -144,8 +146,8 @@ void arch_smp_boot(const struct acpi_info *acpi)
 	 * next one, and is put back into wait-for-SIPI by another INIT so that
 	 * a late start cannot pick up the next AP's parameters. */
 	for (unsigned i = 0; i < naps; i++) {
-		percpu_setup(next, aps[i], (uintptr_t)kstacks[next],
-			     (uintptr_t)(kstacks[next] + KSTACK_SIZE));
+		percpu_setup(next, aps[i], (uintptr_t)kstack_slots[next].stack,
+			     (uintptr_t)(kstack_slots[next].stack + KSTACK_SIZE));
 		if (!start_ap(next, p)) {
 			lapic_send(aps[i], ICR_DM_INIT | ICR_ASSERT | ICR_LEVEL);
 			kprintf("smp: CPU with APIC id %u did not start\n", aps[i]);

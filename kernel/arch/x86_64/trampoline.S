@@ -63,12 +63,14 @@ tr_long:
 	pushq	$0				/* fake return address ends backtraces */
 	jmp	*%rax
 
+	/* Accessed bits preset: the page is mapped read-only once paging is
+	 * on, and a CPU loading a descriptor without it would write it. */
 	.balign 8
 tr_gdt:
 	.quad 0
-	.quad 0x00af9a000000ffff		/* 0x08: 64-bit code */
-	.quad 0x00cf92000000ffff		/* 0x10: data */
-	.quad 0x00cf9a000000ffff		/* 0x18: 32-bit code */
+	.quad 0x00af9b000000ffff		/* 0x08: 64-bit code */
+	.quad 0x00cf93000000ffff		/* 0x10: data */
+	.quad 0x00cf9b000000ffff		/* 0x18: 32-bit code */
 tr_gdt_end:
 tr_gdtr:
 	.word tr_gdt_end - tr_gdt - 1

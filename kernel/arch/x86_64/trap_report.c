@@ -4,6 +4,7 @@
  * backtrace. Runs on the faulting CPU after panic_begin() has stopped the
  * others, so it may print freely.
  */
+#include <arch/layout.h>
 #include <arch/trapframe.h>
 #include <arch/x86.h>
 #include <kernel/ksyms.h>
@@ -71,7 +72,10 @@ void panic_trap(const struct trapframe *tf, const char *what)
 	kprintf("cr0=%016lx cr3=%016lx cr4=%016lx\n", (unsigned long)read_cr0(),
 		(unsigned long)read_cr3(), (unsigned long)read_cr4());
 	const struct percpu *pc = this_cpu();
-	if (tf->rsp < pc->stack_bottom || tf->rsp > pc->stack_top)
+	if (tf->rsp < pc->stack_bottom && tf->rsp >= pc->stack_bottom - PAGE_SIZE_4K)
+		kprintf("note: kernel stack overflow: rsp is in the guard page below this CPU's stack [%#lx, %#lx)\n",
+			(unsigned long)pc->stack_bottom, (unsigned long)pc->stack_top);
+	else if (tf->rsp < pc->stack_bottom || tf->rsp > pc->stack_top)
 		kprintf("note: rsp is outside this CPU's kernel stack [%#lx, %#lx): stack overflow or corruption?\n",
 			(unsigned long)pc->stack_bottom, (unsigned long)pc->stack_top);
 	panic_backtrace(tf->rip, tf->rbp);

@@ -1,6 +1,6 @@
 /*
  * Deliberate faults, for the tests of the panic path: fault=pagefault|gp|
- * ud|doublefault|panic on the command line makes CPU fault_cpu (default 0) commit that
+ * ud|doublefault|stackoverflow|panic on the command line makes CPU fault_cpu (default 0) commit that
  * fault after boot. The run must then end in a panic report; if the fault
  * somehow returns, the kernel says so and exits with failure.
  */

@@ -1,0 +1,71 @@
+/*
+ * The kernel's own page tables (kernel/arch/x86_64/paging.c): the image is
+ * W^X (a write probe into text or rodata faults, one into data does not;
+ * the mapper reports text executable and read-only, rodata and data
+ * no-execute), the direct map is writable and no-execute, and every
+ * kernel stack's guard page is unmapped. Checked on every CPU, whose TLBs
+ * all use the same tables.
+ */
+#include <errno.h>
+
+#include <arch/cpu.h>
+#include <arch/extable.h>
+#include <arch/paging.h>
+#include <arch/x86.h>
+#include <kernel/percpu.h>
+#include <kernel/selftest.h>
+#include <mapper.h>
+#include <mm/gfp.h>
+
+static const uint64_t rodata_word = 0x0123456789abcdefull;
+static uint64_t data_word = 42;
+
+static unsigned flags_of(const void *va)
+{
+	struct mapper_translation t;
+	if (mapper_translate(kernel_mapper(), (uintptr_t)va, &t) != 0)
+		return ~0u;
+	return t.flags;
+}
+
+SELFTEST_ALL_CPUS(paging_kernel_image_is_w_xor_x)
+{
+	const unsigned nx = cpu_features.nx ? MAPPER_NX : 0;
+	void *text = (void *)(uintptr_t)&flags_of;
+	uint64_t v;
+
+	ST_CHECK_EQ(read_cr3(), kernel_mapper()->root);
+	ST_CHECK_EQ(probe_read_u64(text, &v), 0);
+	ST_CHECK_EQ(probe_write_u64(text, v), -EFAULT);
+	ST_CHECK_EQ(probe_write_u64((void *)(uintptr_t)&rodata_word, 1), -EFAULT);
+	ST_CHECK_EQ(rodata_word, 0x0123456789abcdefull);
+	ST_CHECK_EQ(probe_write_u64(&data_word, data_word), 0);
+
+	ST_CHECK_EQ(flags_of(text) & (MAPPER_WRITE | MAPPER_NX), 0);
+	ST_CHECK_EQ(flags_of(&rodata_word) & (MAPPER_WRITE | MAPPER_NX), nx);
+	ST_CHECK_EQ(flags_of(&data_word) & (MAPPER_WRITE | MAPPER_NX), MAPPER_WRITE | nx);
+	ST_CHECK(read_cr0() & CR0_WP);
+	if (cpu_features.nx)
+		ST_CHECK(rdmsr(MSR_EFER) & EFER_NXE);
+}
+
+SELFTEST(paging_direct_map_is_writable_and_nx)
+{
+	const unsigned nx = cpu_features.nx ? MAPPER_NX : 0;
+	unsigned long page = get_zeroed_page(GFP_KERNEL);
+	ST_CHECK(page != 0);
+	ST_CHECK_EQ(flags_of((void *)page) & (MAPPER_WRITE | MAPPER_NX), MAPPER_WRITE | nx);
+	ST_CHECK_EQ(probe_write_u64((void *)page, 5), 0);
+	free_page(page);
+}
+
+SELFTEST_ALL_CPUS(paging_stack_guard_pages_are_unmapped)
+{
+	uint64_t v;
+	struct percpu *pc = this_cpu();
+
+	ST_CHECK_EQ(probe_read_u64((void *)(pc->stack_bottom - 8), &v), -EFAULT);
+	ST_CHECK_EQ(probe_read_u64((void *)pc->stack_bottom, &v), 0);
+	ST_CHECK_EQ(probe_read_u64(boot_stack_guard, &v), -EFAULT);
+	ST_CHECK_EQ(probe_read_u64(kstack_slots[this_cpu_id()].guard, &v), -EFAULT);
+}
