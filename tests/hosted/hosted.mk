@@ -54,7 +54,7 @@ HOSTED_COMMON := $(sort $(wildcard tests/hosted/*.c)) \
 HOSTED_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O1 \
 	-fno-omit-frame-pointer -MMD -MP \
 	-Itests/hosted/env -Itests/hosted -Imm -Imm/include \
-	-iquote tests/hosted/env -iquote kernel/include
+	-iquote tests/hosted/env -iquote kernel/include -iquote kernel/arch/x86_64/include
 HOSTED_FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
 HOSTED_FLAGS_tsan := -fsanitize=thread
 HOSTED_FLAGS_asan-debug := $(HOSTED_FLAGS_asan) -DMM_DEBUG=1

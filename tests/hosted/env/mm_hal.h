@@ -2,7 +2,8 @@
  * mm_hal.h - the hosted hardware abstraction: x86_64's geometry over a
  * simulated physical memory.
  *
- * Physical memory is one large anonymous mapping, hosted_phys_base..
+ * The geometry and entry format are x86_64's (arch/pte.h, shared with the
+ * kernel). Physical memory is one large anonymous mapping, hosted_phys_base..
  * hosted_phys_base + hosted_phys_size; a physical address is an offset
  * into it plus HOSTED_PHYS_START (so that physical address 0 is never a
  * valid frame, as it is not on real machines either). TLB flushes only
@@ -14,26 +15,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "arch/pte.h"
+
 typedef uint64_t phys_addr_t;
-
-#define HAL_PAGE_SHIFT 12
-#define HAL_PAGE_SIZE 4096u
-#define HAL_LEVELS 4
-#define HAL_TABLE_ENTRIES 512
-#define HAL_LEVEL_SHIFT(l) (HAL_PAGE_SHIFT + 9 * (l))
-#define HAL_LARGE_PAGE_SHIFT 21
-#define HAL_CACHELINE 64
-
-#define HAL_PTE_PRESENT (1ull << 0)
-#define HAL_PTE_WRITE (1ull << 1)
-#define HAL_PTE_USER (1ull << 2)
-#define HAL_PTE_NOCACHE (1ull << 4)
-#define HAL_PTE_ACCESSED (1ull << 5)
-#define HAL_PTE_DIRTY (1ull << 6)
-#define HAL_PTE_LARGE (1ull << 7)
-#define HAL_PTE_GLOBAL (1ull << 8)
-#define HAL_PTE_NX (1ull << 63)
-#define HAL_PTE_ADDR_MASK 0x000ffffffffff000ull
 
 /* Simulated RAM starts at 1 MiB, like the kernel's usable RAM. */
 #define HOSTED_PHYS_START 0x100000ull
