@@ -5,7 +5,7 @@
 #   make run [SMP=N]     interactive boot (serial on the terminal, Ctrl-A X quits)
 #   make gdb [SMP=N]     boot halted with a gdb stub; then: gdb -x scripts/gdbinit
 #   make CC=clang        build with clang instead of gcc
-#   make FRAME=buddy|pcp SLAB=locked|magazine DEBUG=0|1
+#   make FRAME=buddy|pcp SLAB=locked|magazine SHOOTDOWN=batched|sync DEBUG=0|1
 #                        choose the allocator variants (defaults: pcp, magazine,
 #                        DEBUG=0); use O=dir to keep several builds side by side
 #   make V=1             show the full commands
@@ -27,20 +27,24 @@ NM ?= nm
 ARCH := x86_64
 ARCH_DIR := kernel/arch/$(ARCH)
 
-# Allocator variants: each value is one file, mm/frame_<v>.c or mm/slab_<v>.c.
+# Variants: each value is one file, mm/frame_<v>.c, mm/slab_<v>.c or
+# mm/shootdown_<v>.c.
 FRAME_VARIANTS := buddy pcp
 SLAB_VARIANTS := locked magazine
+SHOOTDOWN_VARIANTS := batched sync
 FRAME ?= pcp
 SLAB ?= magazine
+SHOOTDOWN ?= batched
 DEBUG ?= 0
 $(if $(filter $(FRAME),$(FRAME_VARIANTS)),,$(error FRAME=$(FRAME): expected one of $(FRAME_VARIANTS)))
 $(if $(filter $(SLAB),$(SLAB_VARIANTS)),,$(error SLAB=$(SLAB): expected one of $(SLAB_VARIANTS)))
+$(if $(filter $(SHOOTDOWN),$(SHOOTDOWN_VARIANTS)),,$(error SHOOTDOWN=$(SHOOTDOWN): expected one of $(SHOOTDOWN_VARIANTS)))
 $(if $(filter $(DEBUG),0 1),,$(error DEBUG=$(DEBUG): expected 0 or 1))
 
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
-MM_SRCS := $(filter-out mm/frame_%.c mm/slab_%.c,$(wildcard mm/*.c)) \
-	mm/frame_$(FRAME).c mm/slab_$(SLAB).c
+MM_SRCS := $(filter-out mm/frame_%.c mm/slab_%.c mm/shootdown_%.c,$(wildcard mm/*.c)) \
+	mm/frame_$(FRAME).c mm/slab_$(SLAB).c mm/shootdown_$(SHOOTDOWN).c
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c $(ARCH_DIR)/*.c tests/kernel/*.c) $(MM_SRCS)
 KERNEL_ASM := $(filter-out $(ARCH_DIR)/kernel.ld.S,$(wildcard $(ARCH_DIR)/*.S))
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(O)/%.o) $(KERNEL_ASM:%.S=$(O)/%.o)
@@ -72,8 +76,8 @@ all: $(O)/kernel.elf
 # Flags and commit are recorded so that a change rebuilds what depends on them.
 $(O)/build-id: FORCE
 	@mkdir -p $(@D)
-	@echo '$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) $(FRAME) $(SLAB)' | cmp -s - $@ || \
-		echo '$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) $(FRAME) $(SLAB)' > $@
+	@echo '$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) $(FRAME) $(SLAB) $(SHOOTDOWN)' | cmp -s - $@ || \
+		echo '$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) $(FRAME) $(SLAB) $(SHOOTDOWN)' > $@
 
 $(O)/%.o: %.c $(O)/build-id
 	@mkdir -p $(@D)
@@ -115,11 +119,12 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 include tests/hosted/hosted.mk
 include bench/host/bench.mk
 
-# Every variant combination, plus the debug build of the defaults, each in
-# its own build directory; the default build is $(O) itself.
+# Every variant combination, plus the debug build of the defaults and the
+# sync shootdown baseline, each in its own build directory (booted at 4
+# CPUs; the shootdown baseline also at 8); the default build is $(O) itself.
 TEST_VARIANTS := $(foreach f,$(FRAME_VARIANTS),$(foreach s,$(SLAB_VARIANTS),$(f)-$(s)))
 VARIANT_DIRS := $(patsubst %,$(O)/variants/%,$(filter-out $(FRAME)-$(SLAB),$(TEST_VARIANTS))) \
-	$(O)/variants/$(FRAME)-$(SLAB)-debug
+	$(O)/variants/$(FRAME)-$(SLAB)-debug $(O)/variants/shootdown-sync:4,8
 
 variants:
 	@for v in $(filter-out $(FRAME)-$(SLAB),$(TEST_VARIANTS)); do \
@@ -128,6 +133,8 @@ variants:
 	done
 	@$(MAKE) --no-print-directory O=$(O)/variants/$(FRAME)-$(SLAB)-debug DEBUG=1 \
 		$(O)/variants/$(FRAME)-$(SLAB)-debug/kernel.elf
+	@$(MAKE) --no-print-directory O=$(O)/variants/shootdown-sync SHOOTDOWN=sync \
+		$(O)/variants/shootdown-sync/kernel.elf
 
 # deps.sh first: on a fresh machine `make test` is all a user types.
 test:

@@ -83,6 +83,7 @@ void kmain(uint64_t start_info_phys)
 					   : "not reported invariant by CPUID: timings may drift");
 
 	smp_init_ipis();
+	tlb_ipi_init();
 	irq_enable(); /* the boot CPU takes IPIs like any other from here on */
 	arch_smp_boot(&acpi);
 	kprintf("smp: %u CPUs online\n", smp_cpus_online);

@@ -10,6 +10,7 @@
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <mm/init.h>
+#include <shootdown.h>
 
 /* Real-mode IVT, BIOS data, EBDA and the AP trampoline live below 1 MiB. */
 #define LOW_RESERVED_END 0x100000ull
@@ -47,8 +48,8 @@ void mm_boot_init(void)
 	int rc = mm_init(map, n, reserved, 2);
 	if (rc)
 		panic("mm_init failed (error %d): see the message above", rc);
-	kprintf("variant: frame=%s slab=%s debug=%d\n", mm_variant_frame(), mm_variant_slab(),
-		MM_DEBUG);
+	kprintf("variant: frame=%s slab=%s shootdown=%s debug=%d\n", mm_variant_frame(),
+		mm_variant_slab(), shootdown_variant, MM_DEBUG);
 	mm_boot_report();
 }
 

@@ -32,6 +32,14 @@
  *                                          run fn on every online CPU and wait;
  *                                          thread context with interrupts on,
  *                                          never from inside such a call
+ *   void env_flush_ipi(const env_cpumask_t *cpus, void (*fn)(void *), void *arg)
+ *                                          run fn on every CPU in cpus, the
+ *                                          others from an IPI, the caller (if in
+ *                                          cpus) meanwhile; return when all
+ *                                          have; fn must take no lock. The caller
+ *                                          runs such calls sent to it while it
+ *                                          waits, so concurrent callers cannot
+ *                                          deadlock. Interrupts on or off.
  *   void env_log(const char *fmt, ...)     one line to the console (the
  *                                          environment adds the newline)
  *   _Noreturn void env_panic(const char *fmt, ...)
@@ -52,5 +60,22 @@
 #ifndef ENV_MAX_CPUS
 #error "<mm_env.h> must define ENV_MAX_CPUS"
 #endif
+
+/* A set of CPU ids (declared here for <mm_env.h>'s env_flush_ipi). */
+static inline void env_cpumask_clear(env_cpumask_t *m)
+{
+	for (unsigned i = 0; i < ENV_CPUMASK_WORDS; i++)
+		m->bits[i] = 0;
+}
+
+static inline void env_cpumask_set(env_cpumask_t *m, unsigned cpu)
+{
+	m->bits[cpu / 64] |= 1ull << (cpu % 64);
+}
+
+static inline bool env_cpumask_test(const env_cpumask_t *m, unsigned cpu)
+{
+	return (m->bits[cpu / 64] >> (cpu % 64)) & 1;
+}
 
 #endif

@@ -354,6 +354,7 @@ static void batch_add_page(struct flush_batch *b, uintptr_t va, unsigned level, 
 		if (b->global_stride == 0 || span(level) < b->global_stride)
 			b->global_stride = span(level);
 	}
+	b->nleaves++;
 	if (b->flush_all)
 		return;
 	if (b->npages < ceiling)
@@ -575,6 +576,7 @@ void mapper_destroy(struct mapper *m)
 void flush_batch_init(struct flush_batch *b, bool free_frames)
 {
 	b->npages = 0;
+	b->nleaves = 0;
 	b->flush_all = false;
 	b->free_frames = free_frames;
 	b->global_first = b->global_last = 0;

@@ -133,6 +133,7 @@ extern unsigned flush_batch_ceiling;
 struct flush_batch {
 	uintptr_t pages[FLUSH_BATCH_MAX_PAGES];
 	unsigned npages;
+	uint64_t nleaves;	/* changed leaves, recorded in pages[] or not */
 	bool flush_all;		/* pages[] overflowed: flush everything */
 	bool free_frames;	/* collect the frames of unmapped pages */
 	uintptr_t global_first, global_last; /* span of the global leaves changed */

@@ -23,8 +23,10 @@ APIC modes. Boots run in parallel, at most --jobs QEMUs at once.
                    and the hosted runners listed in DIR/hosted/runners.list
   --quick          fewer boots: self-tests at -smp 1 and 4 only, faults pagefault
                    and panic only, APIC xapic only
-  --variant DIR    also boot DIR/kernel.elf (another build variant) with the
-                   self-tests at -smp 1 and 4; may be given several times
+  --variant DIR[:N,...]
+                   also boot DIR/kernel.elf (another build variant) with the
+                   self-tests at -smp 4, or at the CPU counts listed; may be
+                   given several times
   --jobs N         at most N things at once (default: host cores, \$(nproc))
   --timeout SEC    time limit of one self-test boot (default: 120; short
                    boots get half of it)
@@ -448,13 +450,19 @@ if ((boots_ok)); then
             "selftest=all" "$boot_timeout" kvm
     fi
     for v in "${variants[@]}"; do
+        vsmps=4
+        if [[ $v == *:* ]]; then
+            vsmps=${v##*:}
+            v=${v%:*}
+        fi
+        [[ $vsmps =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "--variant $v: bad CPU list '$vsmps'"
         [[ $v == /* ]] || v=$repo/$v
         vname=$(basename "$v")
         if [[ ! -f $v/kernel.elf ]]; then
             fail "$vname/kernel" "${v#"$repo"/}/kernel.elf not found (build it with make O=${v#"$repo"/})"
             continue
         fi
-        for n in 4 1; do
+        for n in ${vsmps//,/ }; do
             add_job "$vname-smp$n" selftest "$vname/smp$n" "$v/kernel.elf" "$n" "selftest=all" \
                 "$boot_timeout" "$accel"
         done

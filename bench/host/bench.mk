@@ -34,7 +34,7 @@ BENCH_HOST_CALLGRIND_N ?= 100000
 BENCH_HOST_CALLGRIND_OPS := page0 page9 kmalloc64 kmalloc256
 
 BENCH_HOST_COMMON := $(wildcard bench/host/*.c) tests/hosted/env/env.c tests/hosted/env/hal.c \
-	$(filter-out mm/frame_%.c mm/slab_%.c,$(wildcard mm/*.c))
+	$(filter-out mm/frame_%.c mm/slab_%.c mm/shootdown_%.c,$(wildcard mm/*.c)) mm/shootdown_batched.c
 BENCH_HOST_VARIANTS := $(foreach f,$(BENCH_HOST_FRAMES),$(foreach s,$(BENCH_HOST_SLABS),$(f)-$(s)))
 BENCH_HOST_BINS := $(BENCH_HOST_VARIANTS:%=$(BENCH_HOST_OUT)/bench-%)
 BENCH_HOST_DEFAULT := $(BENCH_HOST_OUT)/bench-$(firstword $(BENCH_HOST_VARIANTS))

@@ -12,11 +12,15 @@
 #include <arch/irqflags.h>
 #include <kernel/compiler.h>
 #include <kernel/config.h>
+#include <kernel/cpumask.h>
 #include <kernel/percpu.h>
 #include <kernel/smp.h>
 #include <kernel/spinlock.h>
 
 #define ENV_MAX_CPUS MAX_CPUS
+
+typedef cpumask_t env_cpumask_t;
+#define ENV_CPUMASK_WORDS CPUMASK_WORDS
 
 static inline unsigned env_cpu_id(void)
 {
@@ -72,6 +76,9 @@ static inline void env_call_on_each_cpu(void (*fn)(void *), void *arg)
 {
 	on_each_cpu(fn, arg);
 }
+
+/* kernel/tlb_ipi.c */
+void env_flush_ipi(const env_cpumask_t *cpus, void (*fn)(void *), void *arg);
 
 /* One line on the console; the newline is added. */
 __printf(1, 2) void env_log(const char *fmt, ...);

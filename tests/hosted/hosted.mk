@@ -49,7 +49,7 @@ HOSTED_SLABS ?= locked magazine
 HOSTED_COMMON := $(sort $(wildcard tests/hosted/*.c)) \
 	tests/hosted/env/env.c tests/hosted/env/hal.c \
 	kernel/lib/format.c kernel/lib/cmdline.c kernel/acpi.c \
-	$(filter-out mm/frame_%.c mm/slab_%.c,$(wildcard mm/*.c))
+	$(filter-out mm/frame_%.c mm/slab_%.c mm/shootdown_%.c,$(wildcard mm/*.c)) mm/shootdown_batched.c
 
 HOSTED_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O1 \
 	-fno-omit-frame-pointer -MMD -MP \

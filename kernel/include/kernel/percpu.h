@@ -14,6 +14,7 @@
 #include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <kernel/config.h>
+#include <kernel/cpumask.h>
 
 #define CONSOLE_LINE_MAX 256
 
@@ -36,8 +37,17 @@ struct percpu {
 	/* Self-test result of the test running on this CPU. */
 	char test_failure[160];
 
+	/* TLB-flush requests (kernel/tlb_ipi.c): ours as an initiator, and
+	 * the initiators that have one pending for us. */
+	struct flush_request {
+		void (*fn)(void *);
+		void *arg;
+		_Atomic unsigned pending;
+	} flush_req;
+	_Atomic uint64_t flush_from[CPUMASK_WORDS];
+
 	/* Counters, read by other CPUs after a barrier. */
-	_Atomic uint64_t ipis_sent, ipis_received, nmis_received;
+	_Atomic uint64_t ipis_sent, ipis_received, nmis_received, flushes_done;
 
 	_Atomic int online;
 	struct arch_percpu arch;

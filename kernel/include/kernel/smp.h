@@ -31,5 +31,6 @@ void on_each_cpu(smp_fn_t fn, void *arg);
 __attribute__((noreturn)) void smp_ap_idle(void);
 
 void smp_init_ipis(void);
+void tlb_ipi_init(void);
 
 #endif

@@ -244,3 +244,25 @@ void env_panic(const char *fmt, ...)
 		hosted_exit_now(hosted_panic_exit_status);
 	abort();
 }
+
+struct flush_ipi {
+	const env_cpumask_t *cpus;
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void flush_ipi_filter(void *p)
+{
+	const struct flush_ipi *f = p;
+	unsigned cpu = env_cpu_id();
+
+	if ((f->cpus->bits[cpu / 64] >> (cpu % 64)) & 1)
+		f->fn(f->arg);
+}
+
+void env_flush_ipi(const env_cpumask_t *cpus, void (*fn)(void *), void *arg)
+{
+	struct flush_ipi f = {cpus, fn, arg};
+
+	env_call_on_each_cpu(flush_ipi_filter, &f);
+}

@@ -28,6 +28,11 @@
 /* As in the kernel, so multi-word CPU masks are exercised here too. */
 #define ENV_MAX_CPUS 256
 
+#define ENV_CPUMASK_WORDS ((ENV_MAX_CPUS + 63) / 64)
+typedef struct {
+	uint64_t bits[ENV_CPUMASK_WORDS];
+} env_cpumask_t;
+
 extern _Thread_local unsigned hosted_cpu_id;
 extern _Thread_local bool hosted_irqs_off;
 extern _Atomic unsigned hosted_ncpus;
@@ -135,6 +140,9 @@ static inline void env_spin_unlock(env_spinlock_t *l)
 
 /* Runs fn on every CPU (see the top of this file) and waits for all. */
 void env_call_on_each_cpu(void (*fn)(void *), void *arg);
+/* Simulated flush IPIs: an env_call_on_each_cpu round in which only the
+ * CPUs of the set run fn (so interrupts must be on, as there). */
+void env_flush_ipi(const env_cpumask_t *cpus, void (*fn)(void *), void *arg);
 
 /* One line to stderr; the newline is added. */
 void env_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,31 @@
+/*
+ * mm/shootdown.h - cross-CPU TLB shootdown: the policy that finishes a
+ * flush batch (mm/mapper.h) on every CPU that may hold the translations it
+ * changed, over the environment's flush IPIs (env_flush_ipi). Variants,
+ * chosen at build time (SHOOTDOWN=...):
+ *   batched  mm/shootdown_batched.c  one IPI round per batch, carrying the
+ *            whole batch (its pages, or a full flush past the ceiling);
+ *   sync     mm/shootdown_sync.c     one IPI round per changed page, as a
+ *            naive kernel that flushes inside its unmap loop would.
+ * Either way the batch's page tables and frames are freed only after every
+ * target has flushed.
+ *
+ * Context: any CPU, interrupts on or off; no lock may be held that a flush
+ * handler could need (handlers take none). Concurrent shootdowns from
+ * several CPUs are fine: the environment serves incoming requests while it
+ * waits.
+ */
+#ifndef MM_SHOOTDOWN_H
+#define MM_SHOOTDOWN_H
+
+#include "env.h"
+#include "mapper.h"
+
+extern const char shootdown_variant[];
+
+/* Flushes b on every CPU in cpus (the caller included when it is in the
+ * set), then frees b's tables and frames and resets it. Returns the number
+ * of IPI rounds it took (0 if b needed no flush). */
+unsigned tlb_shootdown(struct flush_batch *b, const env_cpumask_t *cpus);
+
+#endif
