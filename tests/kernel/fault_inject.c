@@ -31,36 +31,74 @@ static unsigned recurse(volatile char *prev, unsigned depth)
 	return recurse(frame, depth - 1) + frame[0];
 }
 
+static void fault_pagefault(void)
+{
+	*(volatile uint64_t *)(uintptr_t)UNMAPPED_ADDR = 1;
+}
+
+static void fault_gp(void)
+{
+	*(volatile uint64_t *)(uintptr_t)NONCANONICAL_ADDR = 1;
+}
+
+static void fault_ud(void)
+{
+	__asm__ volatile("ud2");
+}
+
+static void fault_doublefault(void)
+{
+	__asm__ volatile("movq %0, %%rsp\n\tpushq $0" : : "r"(UNMAPPED_ADDR) : "memory");
+}
+
+static void fault_stackoverflow(void)
+{
+	recurse(NULL, 1u << 20);
+}
+
+static void fault_panic(void)
+{
+	panic("deliberate panic (fault=panic)");
+}
+
+static const struct fault {
+	const char *name;
+	void (*commit)(void);
+} faults[] = {
+	{"pagefault", fault_pagefault},     {"gp", fault_gp},
+	{"ud", fault_ud},                   {"doublefault", fault_doublefault},
+	{"stackoverflow", fault_stackoverflow}, {"panic", fault_panic},
+};
+
 static void do_fault(void *arg)
 {
-	const char *kind = arg;
+	((const struct fault *)arg)->commit();
+}
 
-	if (strcmp(kind, "pagefault") == 0)
-		*(volatile uint64_t *)(uintptr_t)UNMAPPED_ADDR = 1;
-	else if (strcmp(kind, "gp") == 0)
-		*(volatile uint64_t *)(uintptr_t)NONCANONICAL_ADDR = 1;
-	else if (strcmp(kind, "ud") == 0)
-		__asm__ volatile("ud2");
-	else if (strcmp(kind, "stackoverflow") == 0)
-		recurse(NULL, 1u << 20);
-	else if (strcmp(kind, "doublefault") == 0)
-		__asm__ volatile("movq %0, %%rsp\n\tpushq $0" : : "r"(UNMAPPED_ADDR) : "memory");
-	else
-		panic("deliberate panic (fault=panic)");
+static const struct fault *find_fault(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		if (strcmp(faults[i].name, name) == 0)
+			return &faults[i];
+	return NULL;
 }
 
 void fault_inject_from_cmdline(const char *cmdline)
 {
-	static char kind[16];
+	char kind[16];
+	const struct fault *f = NULL;
 	uint64_t cpu = 0;
 	cpumask_t one;
 
 	if (!cmdline_has(cmdline, "fault"))
 		return;
-	if (!cmdline_get(cmdline, "fault", kind, sizeof(kind)) ||
-	    (strcmp(kind, "pagefault") && strcmp(kind, "gp") && strcmp(kind, "ud") &&
-	     strcmp(kind, "doublefault") && strcmp(kind, "stackoverflow") && strcmp(kind, "panic"))) {
-		kprintf("fault: bad fault= value (expected pagefault, gp, ud, doublefault, stackoverflow or panic)\n");
+	if (cmdline_get(cmdline, "fault", kind, sizeof(kind)))
+		f = find_fault(kind);
+	if (!f) {
+		kprintf("fault: bad fault= value; expected one of:");
+		for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+			kprintf(" %s", faults[i].name);
+		kprintf("\n");
 		platform_exit(false);
 	}
 	int rc = cmdline_get_u64(cmdline, "fault_cpu", &cpu);
@@ -71,7 +109,7 @@ void fault_inject_from_cmdline(const char *cmdline)
 	kprintf("fault: injecting %s on cpu %lu\n", kind, (unsigned long)cpu);
 	cpumask_clear(&one);
 	cpumask_set(&one, (unsigned)cpu);
-	on_cpus(&one, do_fault, kind);
+	on_cpus(&one, do_fault, (void *)f);
 	kprintf("fault: %s on cpu %lu did not fault\n", kind, (unsigned long)cpu);
 	platform_exit(false);
 }

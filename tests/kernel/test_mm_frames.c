@@ -144,21 +144,16 @@ static void frames_worker(void *arg)
 			give_back(&mailbox[from][i], from);
 }
 
-static void snapshot(struct mm_frame_accounting *a)
-{
-	mm_frame_accounting(a);
-}
-
 SELFTEST(mm_frames_all_cpus_oracle_and_remote_free)
 {
 	struct mm_frame_accounting before, after;
 
-	snapshot(&before);
+	mm_frame_accounting(&before);
 	for (unsigned i = 0; i < ORACLE_FRAMES / 64; i++)
 		atomic_init(&oracle[i], 0);
 	barrier_init(&bar, smp_cpus_online);
 	on_each_cpu(frames_worker, NULL);
-	snapshot(&after);
+	mm_frame_accounting(&after);
 	ST_CHECK_EQ(after.free + after.cached + after.used + after.reserved, after.total);
 	ST_CHECK_EQ(after.used, before.used);
 	ST_CHECK_EQ(after.total, before.total);
@@ -170,7 +165,7 @@ SELFTEST(mm_frames_exhaustion_and_recovery)
 	unsigned long n = 0;
 	unsigned long head = 0;
 
-	snapshot(&before);
+	mm_frame_accounting(&before);
 	for (;;) {
 		unsigned long a = __get_free_pages(GFP_KERNEL, 0);
 		if (!a)
@@ -193,7 +188,7 @@ SELFTEST(mm_frames_exhaustion_and_recovery)
 	for (unsigned i = 0; i < 4096 / 8; i++)
 		ST_CHECK(((unsigned long *)z)[i] == 0);
 	free_pages(z, 0);
-	snapshot(&after);
+	mm_frame_accounting(&after);
 	/* Running dry may have made the slab layer give back empty slabs. */
 	ST_CHECK(after.used <= before.used);
 	ST_CHECK_EQ(after.free + after.cached + after.used, before.free + before.cached + before.used);
