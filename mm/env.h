@@ -78,4 +78,39 @@ static inline bool env_cpumask_test(const env_cpumask_t *m, unsigned cpu)
 	return (m->bits[cpu / 64] >> (cpu % 64)) & 1;
 }
 
+static inline bool env_cpumask_empty(const env_cpumask_t *m)
+{
+	for (unsigned i = 0; i < ENV_CPUMASK_WORDS; i++)
+		if (m->bits[i])
+			return false;
+	return true;
+}
+
+/*
+ * For a mask that CPUs update concurrently (a mapper's CPU set): each
+ * update is one sequentially consistent read-modify-write of its word, and
+ * a snapshot reads every word after a full fence. So a CPU that sets its
+ * bit before it walks some tables, and an initiator that changes those
+ * tables before it takes a snapshot, cannot miss each other: either the
+ * walk sees the change or the snapshot sees the bit.
+ */
+static inline void env_cpumask_set_atomic(env_cpumask_t *m, unsigned cpu)
+{
+	__atomic_fetch_or(&m->bits[cpu / 64], 1ull << (cpu % 64), __ATOMIC_SEQ_CST);
+}
+
+static inline void env_cpumask_clear_atomic(env_cpumask_t *m, unsigned cpu)
+{
+	__atomic_fetch_and(&m->bits[cpu / 64], ~(1ull << (cpu % 64)), __ATOMIC_SEQ_CST);
+}
+
+/* The full fence is a read-modify-write that changes nothing (ThreadSanitizer
+ * does not model fences): neither earlier stores nor later loads pass it. */
+static inline void env_cpumask_snapshot(env_cpumask_t *dst, env_cpumask_t *src)
+{
+	dst->bits[0] = __atomic_fetch_or(&src->bits[0], 0, __ATOMIC_SEQ_CST);
+	for (unsigned i = 1; i < ENV_CPUMASK_WORDS; i++)
+		dst->bits[i] = __atomic_load_n(&src->bits[i], __ATOMIC_ACQUIRE);
+}
+
 #endif

@@ -23,6 +23,9 @@
  *   phys_addr_t hal_virt_to_phys(const void *)  inverse, for direct-map addresses
  *   void hal_flush_page_local(uintptr_t va)  drop one translation on this CPU
  *   void hal_flush_all_local(void)           drop all (non-global) translations
+ *   void hal_load_root(phys_addr_t root)     translate through the tree at root
+ *                                            from now on, on this CPU; drops the
+ *                                            non-global translations
  *   HAL_CACHELINE                            coherence granule, for padding
  */
 #ifndef MM_HAL_H

@@ -439,6 +439,9 @@ static int64_t change(struct mapper *m, uintptr_t va, uint64_t size, struct chan
 	env_irqflags_t irq;
 	int err;
 
+	if (op->b->mapper != m)
+		env_panic("mapper: a flush batch for mapper %p used on mapper %p",
+			  (void *)op->b->mapper, (void *)m);
 	if (!range_ok(m, va, size, HAL_PAGE_SIZE))
 		return -EINVAL;
 	irq = mapper_lock(m);
@@ -569,12 +572,33 @@ static void tree_free(struct mapper *m, phys_addr_t pa, unsigned level, unsigned
 
 void mapper_destroy(struct mapper *m)
 {
+	if (m->user && !env_cpumask_empty(&m->cpus))
+		env_panic("mapper: destroying mapper %p while a CPU still runs on it", (void *)m);
 	tree_free(m, m->root, TOP_LEVEL, m->user ? HAL_TABLE_ENTRIES / 2 : HAL_TABLE_ENTRIES);
 	m->root = 0;
 }
 
-void flush_batch_init(struct flush_batch *b, bool free_frames)
+void mapper_switch(struct mapper *prev, struct mapper *next)
 {
+	if (!env_irqs_disabled())
+		env_panic("mapper_switch with interrupts on: the CPU could change under it");
+	if (prev == next)
+		return;
+	unsigned cpu = env_cpu_id();
+	env_cpumask_set_atomic(&next->cpus, cpu);
+	hal_load_root(next->root);
+	if (prev != NULL && prev->user)
+		env_cpumask_clear_atomic(&prev->cpus, cpu);
+}
+
+void mapper_cpus(struct mapper *m, env_cpumask_t *out)
+{
+	env_cpumask_snapshot(out, &m->cpus);
+}
+
+void flush_batch_init(struct flush_batch *b, struct mapper *m, bool free_frames)
+{
+	b->mapper = m;
 	b->npages = 0;
 	b->nleaves = 0;
 	b->flush_all = false;
@@ -608,7 +632,7 @@ void flush_batch_free(struct flush_batch *b)
 	pages_free_list(&b->tables, 0);
 	pages_free_list(&b->frames, 0);
 	pages_free_list(&b->large_frames, LARGE_ORDER);
-	flush_batch_init(b, b->free_frames);
+	flush_batch_init(b, b->mapper, b->free_frames);
 }
 
 void flush_batch_finish_local(struct flush_batch *b)

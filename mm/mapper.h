@@ -47,16 +47,28 @@
  * mm/gfp.h allows in any context (lock order: mapper->lock, then the page
  * allocator's and slab's locks; nothing under those calls the mapper). A user mapper's calls touch only its
  * lower half, so they never read the kernel's tables under the wrong lock.
- * mapper_init* and mapper_destroy need the mapper to be unused: nothing
+ mapper_init* and mapper_destroy need the mapper to be unused: nothing
  * else calls into it, and (for destroy) no CPU uses its tables any longer
  * nor holds a TLB entry made through them (for a user space: every CPU
  * has switched away from it, which flushes its non-global entries).
  *
+ * Which CPUs may hold its translations. mapper->cpus is the set a
+ * shootdown must reach (Linux's mm_cpumask). mapper_switch(prev, next),
+ * with interrupts off, adds this CPU to next's set, loads next's root and
+ * then takes the CPU out of prev's set: loading a root dropped prev's
+ * non-global translations. The kernel mapper is the exception: its
+ * translations are global and outlive every switch, so its set only
+ * grows (every CPU that ever ran on it). The set is updated with atomic
+ * read-modify-writes and read by mapper_cpus after a full fence, so a CPU
+ * joining while an initiator changes entries either walks the new entries
+ * or is in the initiator's snapshot (env_cpumask_snapshot).
+ *
  * The flush batch contract (what the shootdown layer is built on).
- *   1. The caller owns the batch: flush_batch_init it, pass it to any
- *      number of mapper_unmap / mapper_protect calls (one mapper per batch,
- *      as the shootdown targets that mapper's CPUs), and never share it
- *      between CPUs while it fills.
+ *   1. The caller owns the batch: flush_batch_init it for one mapper,
+ *      pass it to any number of mapper_unmap / mapper_protect calls on
+ *      that mapper (a batch for another mapper panics: the shootdown
+ *      targets the batch's mapper's CPUs), and never share it between
+ *      CPUs while it fills.
  *   2. When such a call returns, the entries are already changed in the
  *      tables, and the batch holds what stale TLBs may still translate:
  *      either pages[0 .. npages) (one VA per changed leaf entry, of either
@@ -69,7 +81,8 @@
  *      Every freed table had an entry cleared by this batch, so a flush of
  *      the batch also drops any cached walk through that table.
  *   3. Finish: run flush_batch_flush_local on every CPU that may hold the
- *      mapper's translations (it only reads the batch, so remote CPUs may
+ *      mapper's translations (mapper_cpus, taken after the entries changed;
+ *      mm/shootdown.h does all of this) (it only reads the batch, so remote CPUs may
  *      run it at once from an IPI), wait until all have, and only then
  *      flush_batch_free, which returns the tables and frames to the page
  *      allocator and empties the batch for reuse. flush_batch_finish_local
@@ -109,6 +122,7 @@ struct mapper {
 	phys_addr_t root;	/* top-level table */
 	bool user;		/* lower half only; upper half is the kernel's */
 	bool kernel_half_pinned; /* mapper_prealloc_kernel_half has run */
+	env_cpumask_t cpus;	/* may hold its translations; atomic words, no lock */
 	/* Tables taken from and unlinked for the page allocator, root
 	 * included: allocated - freed are the tables in the tree. */
 	uint64_t tables_allocated, tables_freed;
@@ -131,6 +145,7 @@ struct mapper_translation {
 extern unsigned flush_batch_ceiling;
 
 struct flush_batch {
+	struct mapper *mapper;	/* whose entries it changes */
 	uintptr_t pages[FLUSH_BATCH_MAX_PAGES];
 	unsigned npages;
 	uint64_t nleaves;	/* changed leaves, recorded in pages[] or not */
@@ -158,7 +173,12 @@ int64_t mapper_protect(struct mapper *m, uintptr_t va, uint64_t size, unsigned f
 		       struct flush_batch *b);
 int mapper_translate(struct mapper *m, uintptr_t va, struct mapper_translation *t);
 
-void flush_batch_init(struct flush_batch *b, bool free_frames);
+/* Interrupts off. prev may be NULL (nothing to leave); next may equal prev. */
+void mapper_switch(struct mapper *prev, struct mapper *next);
+/* A snapshot of the CPUs that may hold m's translations. */
+void mapper_cpus(struct mapper *m, env_cpumask_t *out);
+
+void flush_batch_init(struct flush_batch *b, struct mapper *m, bool free_frames);
 void flush_batch_flush_local(const struct flush_batch *b);
 void flush_batch_free(struct flush_batch *b);
 void flush_batch_finish_local(struct flush_batch *b);

@@ -1,7 +1,8 @@
 /*
  * mm/shootdown.h - cross-CPU TLB shootdown: the policy that finishes a
  * flush batch (mm/mapper.h) on every CPU that may hold the translations it
- * changed, over the environment's flush IPIs (env_flush_ipi). Variants,
+ * changed (its mapper's CPU set), over the environment's flush IPIs
+ * (env_flush_ipi). Variants,
  * chosen at build time (SHOOTDOWN=...):
  *   batched  mm/shootdown_batched.c  one IPI round per batch, carrying the
  *            whole batch (its pages, or a full flush past the ceiling);
@@ -23,9 +24,10 @@
 
 extern const char shootdown_variant[];
 
-/* Flushes b on every CPU in cpus (the caller included when it is in the
- * set), then frees b's tables and frames and resets it. Returns the number
- * of IPI rounds it took (0 if b needed no flush). */
-unsigned tlb_shootdown(struct flush_batch *b, const env_cpumask_t *cpus);
+/* Flushes b on every CPU that may hold its mapper's translations
+ * (mapper_cpus, the caller included when it is one of them), then frees
+ * b's tables and frames and resets it. Returns the number of IPI rounds it
+ * took (0 if b needed no flush). */
+unsigned tlb_shootdown(struct flush_batch *b);
 
 #endif

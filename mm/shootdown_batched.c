@@ -14,12 +14,15 @@ static void flush_batch_ipi(void *b)
 	flush_batch_flush_local(b);
 }
 
-unsigned tlb_shootdown(struct flush_batch *b, const env_cpumask_t *cpus)
+unsigned tlb_shootdown(struct flush_batch *b)
 {
 	unsigned rounds = 0;
 
 	if (flush_batch_needs_flush(b)) {
-		env_flush_ipi(cpus, flush_batch_ipi, b);
+		env_cpumask_t cpus;
+
+		mapper_cpus(b->mapper, &cpus);
+		env_flush_ipi(&cpus, flush_batch_ipi, b);
 		rounds = 1;
 	}
 	flush_batch_free(b);

@@ -20,16 +20,18 @@ static void flush_batch_ipi(void *b)
 	flush_batch_flush_local(b);
 }
 
-unsigned tlb_shootdown(struct flush_batch *b, const env_cpumask_t *cpus)
+unsigned tlb_shootdown(struct flush_batch *b)
 {
 	unsigned rounds = 0;
+	env_cpumask_t cpus;
 
+	mapper_cpus(b->mapper, &cpus);
 	if (!b->flush_all) {
 		for (unsigned i = 0; i < b->npages; i++, rounds++)
-			env_flush_ipi(cpus, flush_one_page, (void *)b->pages[i]);
+			env_flush_ipi(&cpus, flush_one_page, (void *)b->pages[i]);
 	} else {
 		for (uint64_t i = 0; i < b->nleaves; i++, rounds++)
-			env_flush_ipi(cpus, flush_batch_ipi, b);
+			env_flush_ipi(&cpus, flush_batch_ipi, b);
 	}
 	flush_batch_free(b);
 	return rounds;

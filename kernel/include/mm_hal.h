@@ -34,4 +34,9 @@ static inline void hal_flush_all_local(void)
 	write_cr3(read_cr3());
 }
 
+static inline void hal_load_root(phys_addr_t root)
+{
+	write_cr3(root);
+}
+
 #endif

@@ -8,6 +8,11 @@
 #            asan-debug  as asan, with mm/'s debug checks (-DMM_DEBUG=1)
 #   frame    buddy pcp         (mm/frame_<frame>.c)
 #   slab     locked magazine   (mm/slab_<slab>.c)
+# all with the batched shootdown (mm/shootdown_batched.c), and for the
+# frame-slab pairs in HOSTED_SYNC_PAIRS also
+# runner-<flavour>-<frame>-<slab>-sync, with the sync one
+# (mm/shootdown_sync.c): only the shootdown tests tell those two apart, so
+# one pair is enough.
 # Every other mm/*.c file is common to all variants. Each source is
 # compiled once per flavour (variant files included: frame_pcp.o serves
 # both slab variants), so a variant costs a link, not a build.
@@ -45,22 +50,25 @@ HOSTED_Q := $(if $(filter 1,$(HOSTED_V)),,@)
 HOSTED_FLAVOURS ?= asan tsan asan-debug
 HOSTED_FRAMES ?= buddy pcp
 HOSTED_SLABS ?= locked magazine
+HOSTED_SYNC_PAIRS ?= pcp-magazine
 
 HOSTED_COMMON := $(sort $(wildcard tests/hosted/*.c)) \
 	tests/hosted/env/env.c tests/hosted/env/hal.c \
-	kernel/lib/format.c kernel/lib/cmdline.c kernel/acpi.c \
-	$(filter-out mm/frame_%.c mm/slab_%.c mm/shootdown_%.c,$(wildcard mm/*.c)) mm/shootdown_batched.c
+	kernel/lib/format.c kernel/lib/cmdline.c kernel/lib/crc32.c kernel/acpi.c bench/hist.c \
+	$(filter-out mm/frame_%.c mm/slab_%.c mm/shootdown_%.c,$(wildcard mm/*.c))
 
 HOSTED_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O1 \
 	-fno-omit-frame-pointer -MMD -MP \
 	-Itests/hosted/env -Itests/hosted -Imm -Imm/include \
-	-iquote tests/hosted/env -iquote kernel/include -iquote kernel/arch/x86_64/include
+	-iquote tests/hosted/env -iquote kernel/include -iquote kernel/arch/x86_64/include \
+	-iquote bench
 HOSTED_FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
 HOSTED_FLAGS_tsan := -fsanitize=thread
 HOSTED_FLAGS_asan-debug := $(HOSTED_FLAGS_asan) -DMM_DEBUG=1
 
 HOSTED_RUNNERS := $(foreach fl,$(HOSTED_FLAVOURS),$(foreach f,$(HOSTED_FRAMES),\
-	$(foreach s,$(HOSTED_SLABS),$(HOSTED_OUT)/runner-$(fl)-$(f)-$(s))))
+	$(foreach s,$(HOSTED_SLABS),$(HOSTED_OUT)/runner-$(fl)-$(f)-$(s)))) \
+	$(foreach fl,$(HOSTED_FLAVOURS),$(HOSTED_SYNC_PAIRS:%=$(HOSTED_OUT)/runner-$(fl)-%-sync))
 
 .PHONY: hosted-build hosted-test hosted-cc-id
 
@@ -92,7 +100,8 @@ $(HOSTED_OUT)/runners.list: hosted-cc-id
 define HOSTED_FLAVOUR_RULES
 HOSTED_OBJS_$(1) := $$(HOSTED_COMMON:%.c=$$(HOSTED_OUT)/$(1)/%.o)
 HOSTED_VOBJS_$(1) := $$(HOSTED_FRAMES:%=$$(HOSTED_OUT)/$(1)/mm/frame_%.o) \
-	$$(HOSTED_SLABS:%=$$(HOSTED_OUT)/$(1)/mm/slab_%.o)
+	$$(HOSTED_SLABS:%=$$(HOSTED_OUT)/$(1)/mm/slab_%.o) \
+	$$(HOSTED_OUT)/$(1)/mm/shootdown_batched.o $$(HOSTED_OUT)/$(1)/mm/shootdown_sync.o
 
 $$(HOSTED_OUT)/$(1)/cc-id: hosted-cc-id
 	$$(call HOSTED_WRITE_IF_CHANGED,'$$(HOSTED_CC) $$(HOSTED_CFLAGS) $$(HOSTED_FLAGS_$(1))')
@@ -105,16 +114,20 @@ $$(HOSTED_OBJS_$(1)) $$(HOSTED_VOBJS_$(1)): $$(HOSTED_OUT)/$(1)/%.o: %.c $$(HOST
 -include $$(HOSTED_OBJS_$(1):.o=.d) $$(HOSTED_VOBJS_$(1):.o=.d)
 endef
 
-# $(1): flavour, $(2): frame variant, $(3): slab variant.
+# $(1): flavour, $(2): frame variant, $(3): slab variant, $(4): shootdown
+# variant, $(5): suffix of the runner's name.
 define HOSTED_RUNNER_RULE
-$$(HOSTED_OUT)/runner-$(1)-$(2)-$(3): $$(HOSTED_OBJS_$(1)) \
-		$$(HOSTED_OUT)/$(1)/mm/frame_$(2).o $$(HOSTED_OUT)/$(1)/mm/slab_$(3).o
+$$(HOSTED_OUT)/runner-$(1)-$(2)-$(3)$(5): $$(HOSTED_OBJS_$(1)) \
+		$$(HOSTED_OUT)/$(1)/mm/frame_$(2).o $$(HOSTED_OUT)/$(1)/mm/slab_$(3).o \
+		$$(HOSTED_OUT)/$(1)/mm/shootdown_$(4).o
 	@$$(if $$(HOSTED_Q),echo "  LD      $$@")
 	$$(HOSTED_Q)$$(HOSTED_CC) $$(HOSTED_CFLAGS) $$(HOSTED_FLAGS_$(1)) -o $$@ $$^
 endef
 
 $(foreach fl,$(HOSTED_FLAVOURS),$(eval $(call HOSTED_FLAVOUR_RULES,$(fl))))
 $(foreach fl,$(HOSTED_FLAVOURS),$(foreach f,$(HOSTED_FRAMES),$(foreach s,$(HOSTED_SLABS),\
-	$(eval $(call HOSTED_RUNNER_RULE,$(fl),$(f),$(s))))))
+	$(eval $(call HOSTED_RUNNER_RULE,$(fl),$(f),$(s),batched,)))))
+$(foreach fl,$(HOSTED_FLAVOURS),$(foreach p,$(HOSTED_SYNC_PAIRS),\
+	$(eval $(call HOSTED_RUNNER_RULE,$(fl),$(word 1,$(subst -, ,$(p))),$(word 2,$(subst -, ,$(p))),sync,-sync))))
 
 .DEFAULT_GOAL := $(if $(HOSTED_STANDALONE),hosted-test,$(HOSTED_SAVED_GOAL))

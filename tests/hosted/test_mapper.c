@@ -83,7 +83,7 @@ static void setup(struct mapper *m, struct flush_batch *b, bool free_frames)
 	if (mapper_init(m) != 0)
 		env_panic("test_mapper: no frame for a root table");
 	if (b != NULL)
-		flush_batch_init(b, free_frames);
+		flush_batch_init(b, m, free_frames);
 }
 
 static void check_translation(struct mapper *m, uintptr_t va, phys_addr_t pa, uint64_t size,
@@ -262,8 +262,12 @@ TEST(mapper_bad_arguments)
 	CHECK_EQ_U64(mapper_prealloc_kernel_half(&u), -EINVAL);
 	CHECK_EQ_U64(mapper_map(&u, 0xffff800000000000, 0, PG, PG, 0), -EINVAL);
 	CHECK_EQ_U64(mapper_map(&u, 0x1000, 0, PG, PG, MAPPER_GLOBAL), -EINVAL);
-	CHECK_EQ_U64(mapper_unmap(&u, 0xffff800000000000, PG, &b), -EINVAL);
-	CHECK_EQ_U64(mapper_protect(&u, 0x1000, PG, MAPPER_GLOBAL, &b), -EINVAL);
+	struct flush_batch ub;
+	flush_batch_init(&ub, &u, false);
+	CHECK_EQ_U64(mapper_unmap(&u, 0xffff800000000000, PG, &ub), -EINVAL);
+	CHECK_EQ_U64(mapper_protect(&u, 0x1000, PG, MAPPER_GLOBAL, &ub), -EINVAL);
+	CHECK_EQ_U64(ub.npages, 0);
+	EXPECT_PANIC(mapper_unmap(&u, 0x1000, PG, &b), "flush batch for mapper");
 	CHECK_EQ_U64(translate_err(&u, 0xffff800000000000), -EINVAL);
 
 	CHECK_EQ_U64(mapper_unmap(&m, 0x1000, PG, &b), 1);
@@ -369,7 +373,7 @@ static void unmap_and_flush(struct mapper *m, uintptr_t x, unsigned n, unsigned 
 	struct flush_batch b;
 
 	*pages = *alls = UINT64_MAX;
-	flush_batch_init(&b, false);
+	flush_batch_init(&b, m, false);
 	REQUIRE(mapper_map(m, x, 0, (uint64_t)n * PG, PG, flags) == 0);
 	CHECK_EQ_U64(mapper_unmap(m, x, (uint64_t)n * PG, &b), n);
 	CHECK_EQ_U64(b.flush_all, n > ceiling);
@@ -525,7 +529,7 @@ TEST(mapper_user_shares_kernel_half)
 	CHECK_EQ_U64(mapper_test_walk(k.root, uva), 0);
 
 	/* Pinned tables stay when their last mapping goes. */
-	flush_batch_init(&b, false);
+	flush_batch_init(&b, &k, false);
 	CHECK_EQ_U64(mapper_unmap(&k, kva, PG, &b), 1);
 	CHECK_EQ_U64(b.ntables, 2);
 	CHECK_EQ_U64(mapper_test_tables(&k), 1 + HAL_TABLE_ENTRIES / 2);

@@ -81,7 +81,7 @@ static void model_init(struct model *md, struct mapper *m, uintptr_t base, unsig
 	md->npages = npages;
 	md->slots = calloc(npages, sizeof(md->slots[0]));
 	md->rng = seed * 0x9e3779b97f4a7c15ull + 1;
-	flush_batch_init(&md->b, false);
+	flush_batch_init(&md->b, m, false);
 }
 
 static bool any_mapped(const struct model *md, unsigned s, unsigned n)

@@ -61,9 +61,9 @@ static void expect_write(void *want_ok)
 static unsigned unmap_and_shoot(uintptr_t va, uint64_t size)
 {
 	struct flush_batch b;
-	flush_batch_init(&b, false);
+	flush_batch_init(&b, kernel_mapper(), false);
 	mapper_unmap(kernel_mapper(), va, size, &b);
-	return tlb_shootdown(&b, &cpu_online_mask);
+	return tlb_shootdown(&b);
 }
 
 SELFTEST(shootdown_unmap_then_every_cpu_faults)
@@ -89,9 +89,9 @@ SELFTEST(shootdown_protect_then_every_cpu_write_faults)
 	probe_va = TEST_VA;
 	map_page(TEST_VA, frame - DIRECT_MAP_BASE, MAPPER_WRITE | MAPPER_NX | MAPPER_GLOBAL);
 	on_each_cpu(expect_write, (void *)1);
-	flush_batch_init(&b, false);
+	flush_batch_init(&b, kernel_mapper(), false);
 	ST_CHECK_EQ(mapper_protect(kernel_mapper(), TEST_VA, PAGE, MAPPER_NX | MAPPER_GLOBAL, &b), 1);
-	tlb_shootdown(&b, &cpu_online_mask);
+	tlb_shootdown(&b);
 	on_each_cpu(expect_write, NULL);
 	on_each_cpu(expect_read, (void *)1);
 	unmap_and_shoot(TEST_VA, PAGE);

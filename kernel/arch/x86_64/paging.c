@@ -62,7 +62,7 @@ static void map_image(const char *start, const char *end, unsigned flags, const 
 static void unmap_guard(const void *va)
 {
 	struct flush_batch b;
-	flush_batch_init(&b, false);
+	flush_batch_init(&b, &kmapper, false);
 	if (mapper_unmap(&kmapper, (uintptr_t)va, PAGE_SIZE_4K, &b) != 1)
 		panic("paging: guard page %p was not mapped", va);
 	flush_batch_finish_local(&b);
@@ -90,7 +90,7 @@ void paging_init(void)
 	map_or_panic(TRAMPOLINE_PHYS, TRAMPOLINE_PHYS, PAGE_SIZE_4K, PAGE_SIZE_4K, 0,
 		     "the AP trampoline");
 
-	write_cr3(kmapper.root);
+	mapper_switch(NULL, &kmapper);
 	write_cr4(read_cr4() | CR4_PGE);
 	kprintf("paging: kernel mapper active: W^X image, %s, %u stack guard pages\n",
 		cpu_features.nx ? "NX on" : "no NX on this CPU", MAX_CPUS + 1);

@@ -27,6 +27,7 @@
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/smp.h>
+#include <mapper.h>
 #include <mm/init.h>
 
 #define SIPI_FIRST_WAIT_US 1000
@@ -77,6 +78,7 @@ void arch_early_init(void)
 void arch_ap_entry(uint64_t cpu)
 {
 	cpu_local_init((unsigned)cpu);
+	mapper_switch(NULL, kernel_mapper()); /* the trampoline loaded its root: join its CPU set */
 	mm_cpu_init();
 	lapic_init_ap();
 	if (lapic_id() != this_cpu()->arch.apic_id)

@@ -11,6 +11,7 @@
 unsigned char *hosted_phys_base;
 uint64_t hosted_phys_size;
 _Atomic uint64_t hosted_flush_page_count, hosted_flush_all_count;
+_Thread_local phys_addr_t hosted_current_root;
 
 int hosted_phys_init(uint64_t size)
 {

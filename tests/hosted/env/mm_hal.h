@@ -7,7 +7,8 @@
  * hosted_phys_base + hosted_phys_size; a physical address is an offset
  * into it plus HOSTED_PHYS_START (so that physical address 0 is never a
  * valid frame, as it is not on real machines either). TLB flushes only
- * count: there is no MMU to flush.
+ * count: there is no MMU to flush, and loading a root only records it
+ * for the calling thread (hosted_current_root), which tests check.
  */
 #ifndef HOSTED_MM_HAL_H
 #define HOSTED_MM_HAL_H
@@ -25,6 +26,7 @@ typedef uint64_t phys_addr_t;
 extern unsigned char *hosted_phys_base;
 extern uint64_t hosted_phys_size;
 extern _Atomic uint64_t hosted_flush_page_count, hosted_flush_all_count;
+extern _Thread_local phys_addr_t hosted_current_root;
 
 /* Maps `size` bytes of simulated RAM (replacing any earlier one, whose
  * contents are lost). Returns 0 or -ENOMEM. */
@@ -49,6 +51,11 @@ static inline void hal_flush_page_local(uintptr_t va)
 static inline void hal_flush_all_local(void)
 {
 	atomic_fetch_add_explicit(&hosted_flush_all_count, 1, memory_order_relaxed);
+}
+
+static inline void hal_load_root(phys_addr_t root)
+{
+	hosted_current_root = root;
 }
 
 #endif
