@@ -14,9 +14,10 @@ Usage: scripts/deps.sh [--bench] [--check] [-h|--help]
 Check that the packages this project needs are installed, and install the
 missing ones with apt-get when run as root.
 
-  (always)   qemu-system-x86, and the build tools: a C compiler (gcc or clang),
+  (always)   qemu-system-x86, python3-matplotlib (the results tools and their
+             tests), and the build tools: a C compiler (gcc or clang),
              make and ld (packages gcc, make, binutils)
-  --bench    also hwloc, python3-matplotlib, python3-numpy (for ./run_bench.sh)
+  --bench    also hwloc, python3-numpy (for ./run_bench.sh)
              and valgrind (for make bench-host-callgrind)
   --check    only report what is missing; never install (exit 1 if anything is)
   -h, --help show this help
@@ -37,8 +38,8 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 
-packages=(qemu-system-x86)
-((bench)) && packages+=(hwloc python3-matplotlib python3-numpy valgrind)
+packages=(qemu-system-x86 python3-matplotlib)
+((bench)) && packages+=(hwloc python3-numpy valgrind)
 
 missing=()
 

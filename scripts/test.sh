@@ -203,9 +203,10 @@ clean_log() { tr -d '\r' <"$1"; }
 
 check_hosted() { # i rc
     local i=$1 rc=$2 kind=${job_arg[$1]} log=$logs/${job_id[$1]}.log
-    local line name result ntests=0 nbad=0 ok=1 san
+    local line name result ntests=0 nbad=0 ok=1 san prefix="hosted: "
+    [[ $kind == host-tools ]] && prefix="host: "
     while IFS= read -r line; do
-        if split_test_line "$line" "hosted: "; then
+        if split_test_line "$line" "$prefix"; then
             name=$tname
             result=$tresult
             ntests=$((ntests + 1))
@@ -232,7 +233,7 @@ check_hosted() { # i rc
         fi
         ok=0
     elif ((ntests == 0 && ok)); then
-        fail "$kind/runner" "printed no 'hosted: <name> ... ok' line"; ok=0
+        fail "$kind/runner" "printed no '$prefix<name> ... ok' line"; ok=0
     fi
     ((ok)) || show_tail "$log"
 }
@@ -434,6 +435,9 @@ else
         fi
     done < <(grep tsan "$runners_list"; grep -v tsan "$runners_list")
 fi
+
+# The results tools (bench/host/, Python): parser, tables, plots, pinning.
+add_job host-tools hosted host-tools "$repo/tests/host/run_tests.py" 0 "" 300
 
 if ((boots_ok == 0)); then
     fail "kernel" "${kernel#"$repo"/} not found (run make first)"

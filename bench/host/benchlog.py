@@ -1,0 +1,338 @@
+"""Parse and validate one raw serial log holding a benchmark dump (bench/FORMAT.md).
+
+parse_log(path) returns a Dump or raises DumpError naming the file, the line
+and what is wrong. Lines that do not start with "BENCH " are the kernel's
+other output and are skipped; every "BENCH " line must be a valid record.
+"""
+
+import re
+import zlib
+from dataclasses import dataclass, field
+
+import hist
+
+VERSION = 1
+MAX_LINE = 250
+MAX_PAIRS_PER_BK = 12
+PREFIX = b"BENCH "
+
+KEY_RE = re.compile(r"[a-z0-9_]+\Z")
+VALUE_RE = re.compile(r"[A-Za-z0-9_.,:/+-]+\Z")
+INT_RE = re.compile(r"[0-9]+\Z")
+CRC_RE = re.compile(rb"(.*) \*([0-9a-f]{8})\Z", re.S)
+
+HEADER_INTS = ("version", "debug", "cpus", "tsc_hz", "mem_mib", "timer_min", "timer_median")
+HEADER_REQUIRED = HEADER_INTS + ("variant", "commit", "hypervisor", "suites")
+HIST_INTS = ("cpus", "samples", "min", "max", "sum", "wall", "nbk")
+HIST_REQUIRED = ("suite", "op") + HIST_INTS
+COUNTERS = ("ipis_sent", "ipis_received", "flushes", "rounds")
+# Parameter keys become summary.csv columns; these names are taken there.
+RESERVED_PARAMS = frozenset((
+    "variant", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
+    "ops_per_sec", "ipis_per_op", "rounds_per_op", "flushes_per_op", "tsc_hz",
+    "min_cycles", "max_cycles", "params", "bucket", "low_cycles", "high_cycles", "count"))
+SUITE_STATUSES = ("ok", "skipped", "failed")
+END_STATUSES = ("ok", "failed")
+
+
+class DumpError(Exception):
+    """A log that is not a valid dump; str() is "FILE:LINE: problem"
+    ("FILE: problem" when the file cannot be read at all)."""
+
+    def __init__(self, path, line, problem):
+        super().__init__(f"{path}:{line}: {problem}" if line else f"{path}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem
+
+
+@dataclass
+class Series:
+    """One measured series: a hist record and its buckets."""
+    suite: str
+    op: str
+    cpus: int
+    params: dict
+    samples: int
+    min: int
+    max: int
+    sum: int
+    wall: int
+    counters: dict
+    buckets: dict = field(default_factory=dict)
+    line: int = 0
+
+    def key(self):
+        return (self.suite, self.op, tuple(sorted(self.params.items())), self.cpus)
+
+
+@dataclass
+class Dump:
+    """One valid dump: header (the begin record), series, suite statuses."""
+    path: str
+    header: dict
+    series: list
+    suites: dict          # name -> {"status": ..., "reason": ... (when given)}
+    status: str           # the end record's status
+    records: int
+
+    @property
+    def variant(self):
+        return self.header["variant"]
+
+    @property
+    def tsc_hz(self):
+        return self.header["tsc_hz"]
+
+
+def parse_log(path):
+    """Read and validate the dump in the log at `path`."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise DumpError(path, None, f"cannot read: {e.strerror}") from None
+    return parse_bytes(data, path)
+
+
+def parse_bytes(data, path="<log>"):
+    """Validate the dump in a log's raw bytes; `path` names it in errors."""
+    parser = _Parser(path)
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()              # the newline ends the last line, it starts none
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip(b"\r")
+        if line.startswith(PREFIX):
+            parser.record(number, line)
+    return parser.finish(max(1, len(lines)))
+
+
+def split_record(path, number, line):
+    """Check a BENCH line's length, CRC and syntax; return (type, fields)
+    where fields is a list of tokens after the type."""
+    def fail(problem):
+        raise DumpError(path, number, problem)
+
+    if len(line) > MAX_LINE:
+        fail(f"malformed: line is {len(line)} bytes, longer than {MAX_LINE}")
+    m = CRC_RE.match(line)
+    if not m:
+        fail("corrupted: no ' *<crc>' (8 lower-case hex digits) at the end of the line")
+    body, crc = m.group(1), int(m.group(2), 16)
+    actual = zlib.crc32(body)
+    if actual != crc:
+        fail(f"corrupted: CRC {crc:08x} in the line, {actual:08x} computed")
+    try:
+        text = body.decode("ascii")
+    except UnicodeDecodeError:
+        fail("malformed: non-ASCII bytes in a record with a valid CRC")
+    tokens = text[len("BENCH "):].split(" ")
+    if "" in tokens:
+        fail("malformed: empty field (two spaces in a row, or a trailing space)")
+    return tokens[0], tokens[1:]
+
+
+def parse_fields(path, number, tokens):
+    """key=value tokens -> dict, checking key and value syntax."""
+    fields = {}
+    for token in tokens:
+        key, eq, value = token.partition("=")
+        if not eq or not KEY_RE.match(key) or not VALUE_RE.match(value):
+            raise DumpError(path, number, f"malformed: '{token}' is not key=value")
+        if key in fields:
+            raise DumpError(path, number, f"malformed: key '{key}' given twice")
+        fields[key] = value
+    return fields
+
+
+class _Parser:
+    """The dump's state machine, fed one BENCH line at a time."""
+
+    def __init__(self, path):
+        self.path = path
+        self.header = None
+        self.begin_line = 0
+        self.series = []
+        self.seen = {}            # series key -> line, to reject duplicates
+        self.suites = {}
+        self.open = None          # the Series whose bk records are pending
+        self.pending = 0          # bucket:count pairs still expected
+        self.records = 0          # BENCH lines since begin, begin included
+        self.end = None
+
+    def fail(self, number, problem):
+        raise DumpError(self.path, number, problem)
+
+    def need(self, number, rtype, fields, keys):
+        for key in keys:
+            if key not in fields:
+                self.fail(number, f"malformed: {rtype} record without '{key}='")
+
+    def integer(self, number, fields, key, lo=0):
+        value = fields[key]
+        if not INT_RE.match(value):
+            self.fail(number, f"malformed: {key}={value} is not a decimal integer")
+        n = int(value)
+        if n < lo or n > hist.MAX_VALUE:
+            self.fail(number, f"malformed: {key}={value} is outside {lo}..2^64-1")
+        return n
+
+    def record(self, number, line):
+        rtype, tokens = split_record(self.path, number, line)
+        if self.end is not None:
+            self.fail(number, f"malformed: '{rtype}' record after the dump's end "
+                              f"(line {self.end[0]})")
+        if rtype != "begin" and self.header is None:
+            self.fail(number, f"malformed: '{rtype}' record before 'BENCH begin'")
+        if rtype != "bk" and self.pending:
+            self.fail(number, f"malformed: hist at line {self.open.line} announced "
+                              f"nbk={len(self.open.buckets) + self.pending}, only "
+                              f"{len(self.open.buckets)} pairs came before this "
+                              f"'{rtype}' record (nbk mismatch)")
+        handler = {
+            "begin": self.on_begin, "hist": self.on_hist, "bk": self.on_bk,
+            "suite": self.on_suite, "end": self.on_end,
+        }.get(rtype)
+        if handler is None:
+            self.fail(number, f"malformed: unknown record type '{rtype}'")
+        if rtype != "end":
+            self.records += 1
+        if rtype == "bk":
+            handler(number, tokens)
+        else:
+            handler(number, parse_fields(self.path, number, tokens))
+
+    def on_begin(self, number, fields):
+        if self.header is not None:
+            self.fail(number, f"truncated: a second 'begin' before the dump opened "
+                              f"at line {self.begin_line} ended")
+        if "version" in fields and fields["version"] != str(VERSION):
+            self.fail(number, f"unsupported: version={fields['version']}, this "
+                              f"parser reads version {VERSION}")
+        self.need(number, "begin", fields, HEADER_REQUIRED)
+        header = dict(fields)
+        for key in HEADER_INTS:
+            header[key] = self.integer(number, fields, key)
+        if header["debug"] not in (0, 1):
+            self.fail(number, f"malformed: debug={header['debug']}, expected 0 or 1")
+        for key in ("cpus", "tsc_hz"):
+            if header[key] == 0:
+                self.fail(number, f"malformed: {key}=0")
+        parts = header["variant"].split("-")
+        if len(parts) != 3 or "" in parts:
+            self.fail(number, f"malformed: variant={header['variant']} is not "
+                              f"<frame>-<slab>-<shootdown>")
+        header["suites"] = [s for s in header["suites"].split(",") if s]
+        self.header = header
+        self.begin_line = number
+
+    def on_hist(self, number, fields):
+        self.need(number, "hist", fields, HIST_REQUIRED)
+        ints = {key: self.integer(number, fields, key) for key in HIST_INTS}
+        counters = {key: self.integer(number, fields, key)
+                    for key in COUNTERS if key in fields}
+        params = {k: v for k, v in fields.items()
+                  if k not in HIST_REQUIRED and k not in COUNTERS}
+        for key in params:
+            if key in RESERVED_PARAMS:
+                self.fail(number, f"malformed: parameter '{key}' clashes with a "
+                                  f"summary.csv column")
+        if ints["cpus"] < 1 or ints["samples"] < 1 or ints["wall"] < 1:
+            self.fail(number, "malformed: cpus, samples and wall must be at least 1")
+        if ints["min"] > ints["max"]:
+            self.fail(number, f"inconsistent: min={ints['min']} > max={ints['max']}")
+        n = ints["samples"]
+        # The kernel saturates sum at 2^64-1 rather than wrap: then it is a floor.
+        saturated = ints["sum"] == hist.MAX_VALUE
+        if not (ints["min"] * n <= ints["sum"] or saturated) or ints["sum"] > ints["max"] * n:
+            self.fail(number, f"inconsistent: sum={ints['sum']} is not between "
+                              f"samples*min and samples*max")
+        series = Series(fields["suite"], fields["op"], ints["cpus"], params, n,
+                        ints["min"], ints["max"], ints["sum"], ints["wall"],
+                        counters, {}, number)
+        first = self.seen.setdefault(series.key(), number)
+        if first != number:
+            self.fail(number, f"malformed: series {fields['suite']} {fields['op']} "
+                              f"cpus={ints['cpus']} measured twice (first at line {first})")
+        self.series.append(series)
+        self.open = series
+        self.pending = ints["nbk"]
+        if self.pending == 0:
+            self.close_hist(number)
+
+    def on_bk(self, number, tokens):
+        if not self.pending:
+            self.fail(number, "malformed: bk record outside a hist (no bucket "
+                              "pairs are expected here)")
+        if not tokens or len(tokens) > MAX_PAIRS_PER_BK:
+            self.fail(number, f"malformed: bk record with {len(tokens)} pairs "
+                              f"(1 to {MAX_PAIRS_PER_BK} allowed)")
+        buckets = self.open.buckets
+        last = next(reversed(buckets), -1)   # buckets arrive in increasing order
+        for token in tokens:
+            b, colon, c = token.partition(":")
+            if not colon or not INT_RE.match(b) or not INT_RE.match(c):
+                self.fail(number, f"malformed: '{token}' is not bucket:count")
+            bucket, count = int(b), int(c)
+            if bucket > hist.MAX_BUCKET:
+                self.fail(number, f"malformed: bucket {bucket} > {hist.MAX_BUCKET}")
+            if count == 0:
+                self.fail(number, f"malformed: bucket {bucket} with count 0 "
+                                  f"(only non-zero buckets are written)")
+            if bucket <= last:
+                self.fail(number, f"malformed: bucket {bucket} after bucket "
+                                  f"{last} (buckets must increase)")
+            if not self.pending:
+                self.fail(number, f"malformed: more bucket pairs than nbk="
+                                  f"{len(buckets)} of the hist at line "
+                                  f"{self.open.line} (nbk mismatch)")
+            buckets[bucket] = count
+            last = bucket
+            self.pending -= 1
+        if not self.pending:
+            self.close_hist(number)
+
+    def close_hist(self, number):
+        s = self.open
+        total = sum(s.buckets.values())
+        if total != s.samples:
+            self.fail(number, f"inconsistent: bucket counts of the hist at line "
+                              f"{s.line} add up to {total}, not samples={s.samples}")
+        lo, hi = min(s.buckets), max(s.buckets)
+        if lo != hist.bucket_of(s.min) or hi != hist.bucket_of(s.max):
+            self.fail(number, f"inconsistent: buckets {lo}..{hi} of the hist at "
+                              f"line {s.line} do not hold min={s.min} and max={s.max}")
+        self.open = None
+
+    def on_suite(self, number, fields):
+        self.need(number, "suite", fields, ("name", "status"))
+        name, status = fields["name"], fields["status"]
+        if status not in SUITE_STATUSES:
+            self.fail(number, f"malformed: suite status={status}, expected one of "
+                              f"{', '.join(SUITE_STATUSES)}")
+        if name in self.suites:
+            self.fail(number, f"malformed: suite {name} reported twice")
+        self.suites[name] = {k: v for k, v in fields.items() if k != "name"}
+
+    def on_end(self, number, fields):
+        self.need(number, "end", fields, ("status", "records"))
+        if fields["status"] not in END_STATUSES:
+            self.fail(number, f"malformed: end status={fields['status']}, expected "
+                              f"ok or failed")
+        records = self.integer(number, fields, "records")
+        if records != self.records:
+            self.fail(number, f"truncated: end says records={records}, but "
+                              f"{self.records} BENCH records came since the "
+                              f"begin at line {self.begin_line} (lost or extra lines)")
+        self.end = (number, fields["status"])
+
+    def finish(self, last_line):
+        if self.header is None:
+            self.fail(last_line, "truncated: no 'BENCH begin' record in the log "
+                                 "(no dump at all)")
+        if self.end is None:
+            self.fail(last_line, f"truncated: the dump begun at line "
+                                 f"{self.begin_line} has no 'BENCH end' record")
+        return Dump(self.path, self.header, self.series, self.suites,
+                    self.end[1], self.records)

@@ -1,0 +1,122 @@
+"""report.md of a results directory: how the run was made (meta.json), the
+results table, and links to the plots, with a warning when the run is
+incomplete or its timings are emulated."""
+
+import os
+
+import results
+import table
+
+PLOT_SECTIONS = (
+    ("latency-", "Latency percentiles",
+     "Each curve is one variant at the highest CPU count measured; the x axis stretches "
+     "the tail (50th to 99.99th percentile)."),
+    ("throughput-", "Throughput",
+     "Operations per second of all CPUs together, against how many CPUs ran the "
+     "operation at once."),
+    ("pages-", "Cost against pages per operation",
+     "Latency (p50 solid, p99 dashed) and IPIs sent per operation against the number of "
+     "pages one operation unmaps."),
+)
+
+
+def unknown(value):
+    return "unknown" if value in (None, "", []) else value
+
+
+def host_text(topology):
+    if not isinstance(topology, dict):
+        return unknown(topology)
+    counts = [f"{topology[k]} {name}{'s' * (topology[k] != 1)}"
+              for k, name in (("packages", "package"), ("cores", "core"), ("pus", "PU"))
+              if k in topology]
+    parts = [", ".join(counts)] if counts else []
+    if topology.get("model"):
+        parts.append(topology["model"])
+    if topology.get("source"):
+        parts.append(f"from {topology['source']}")
+    return "; ".join(parts) or "unknown"
+
+
+def timer_text(meta):
+    t = meta.get("timer_overhead_cycles")
+    if not t:
+        return "unknown"
+    median = (f"{t['median_min']}" if t["median_min"] == t["median_max"]
+              else f"{t['median_min']}-{t['median_max']}")
+    return (f"median {median} cycles, min {t['min']} cycles per timed interval "
+            f"(reported, not subtracted)")
+
+
+def memory_text(meta):
+    managed = sorted({d["mem_mib"] for d in meta.get("dumps", [])})
+    text = str(meta.get("memory", "unknown"))
+    if managed:
+        text += f" (the page allocator manages {'/'.join(map(str, managed))} MiB)"
+    return text
+
+
+def meta_lines(meta):
+    facts = [
+        ("Commit", meta.get("commit")),
+        ("Date", meta.get("date")),
+        ("QEMU", meta.get("qemu_version")),
+        ("Accelerator", meta.get("accel")),
+        ("vCPUs", meta.get("vcpus", meta.get("cpus_online"))),
+        ("Memory", memory_text(meta)),
+        ("Host", host_text(meta.get("host_topology"))),
+        ("Variants", ", ".join(meta.get("variants", []))),
+        ("TSC", f"{meta['tsc_hz']} Hz" if "tsc_hz" in meta else None),
+        ("Timer overhead", timer_text(meta)),
+    ]
+    out = ["| | |", "|---|---|"]
+    out += [f"| {name} | {unknown(value)} |" for name, value in facts]
+    return out
+
+
+def warning_lines(meta):
+    out = []
+    if meta.get("complete") is False:
+        out.append("> **Incomplete run.** These results miss part of what was run:")
+        out += [f"> - {reason}" for reason in meta.get("incomplete_reasons", [])]
+        out.append("")
+    for d in meta.get("duplicates", []):
+        out.append(f"> Measured twice: {d['series']}; kept {d['kept']}, dropped {d['dropped']}.")
+    if meta.get("debug"):
+        out.append("> Debug build: the timings include debug checks.")
+    return out
+
+
+def plot_lines(plot_files, results_dir, plots_dir):
+    if not plot_files:
+        return ["No plots were made (see the output of bench.py)."]
+    link_dir = os.path.relpath(os.path.abspath(plots_dir), os.path.abspath(results_dir))
+    names = [os.path.basename(p) for p in plot_files]
+    out = []
+    for prefix, heading, explanation in PLOT_SECTIONS:
+        mine = [n for n in names if n.startswith(prefix)]
+        if not mine:
+            continue
+        out += [f"### {heading}", "", explanation, ""]
+        for n in mine:
+            title = n[len(prefix):-len(".png")]
+            out += [f"![{heading}: {title}]({link_dir}/{n})", ""]
+    return out
+
+
+def markdown(rows, meta, plot_files, results_dir, plots_dir):
+    emulated = results.emulation(meta)
+    title = f"# Benchmark run {meta.get('run_id', os.path.basename(os.path.abspath(results_dir)))}"
+    out = [title, ""]
+    out += warning_lines(meta)
+    if emulated:
+        out += [f"Timings are **{emulated}**.", ""]
+    out += ["## Setup", ""] + meta_lines(meta) + [""]
+    out += ["## Results", "", table.markdown(rows, meta)]
+    out += ["## Plots", ""] + plot_lines(plot_files, results_dir, plots_dir)
+    out += ["## Files", "",
+            f"- `{results.SUMMARY}`: one row per variant and series (times in ns)",
+            f"- `{results.HISTOGRAMS}`: the raw histograms (cycles)",
+            f"- `{results.META}`: how the run was made, per-log details",
+            "- `*.log`: the raw serial logs", ""]
+    return "\n".join(out)

@@ -1,0 +1,158 @@
+"""A generator of valid benchmark dumps (bench/FORMAT.md) for the host tests.
+
+Dumps are built from raw sample lists, so a test knows the exact
+percentiles the parser's estimates must approach. Records carry correct
+CRCs; reseal() edits a record and recomputes its CRC, to make dumps that are
+wrong in exactly one way other than corruption.
+"""
+
+import os
+import random
+import sys
+import zlib
+from dataclasses import dataclass, field
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "bench", "host"))
+import hist  # noqa: E402  (needs the path above)
+
+PAIRS_PER_BK = 12
+VARIANTS = ["pcp-magazine-batched", "buddy-magazine-batched", "pcp-locked-batched",
+            "pcp-magazine-sync"]
+
+
+def seal(body):
+    """A record line from its body ("BENCH type k=v ...")."""
+    return f"{body} *{zlib.crc32(body.encode('ascii')):08x}"
+
+
+def record(rtype, fields):
+    return seal(" ".join(["BENCH", rtype] + [f"{k}={v}" for k, v in fields.items()]))
+
+
+def reseal(line, old, new):
+    """Replace text in a record's body and give it a valid CRC again."""
+    body = line.rsplit(" *", 1)[0]
+    if old not in body:
+        raise ValueError(f"'{old}' is not in {line!r}")
+    return seal(body.replace(old, new, 1))
+
+
+@dataclass
+class FakeSeries:
+    suite: str
+    op: str
+    cpus: int
+    values: list
+    params: dict = field(default_factory=dict)
+    counters: dict = field(default_factory=dict)
+    wall: int = 0            # 0: derive a plausible one from the values
+
+    def buckets(self):
+        counts = {}
+        for v in self.values:
+            b = hist.bucket_of(v)
+            counts[b] = counts.get(b, 0) + 1
+        return counts
+
+
+def hist_lines(s):
+    buckets = sorted(s.buckets().items())
+    fields = {"suite": s.suite, "op": s.op, "cpus": s.cpus, **s.params,
+              "samples": len(s.values), "min": min(s.values), "max": max(s.values),
+              "sum": min(sum(s.values), hist.MAX_VALUE),      # the kernel saturates
+              "wall": s.wall or sum(s.values) // s.cpus + 1,
+              **s.counters, "nbk": len(buckets)}
+    lines = [record("hist", fields)]
+    for i in range(0, len(buckets), PAIRS_PER_BK):
+        pairs = [f"{b}:{c}" for b, c in buckets[i:i + PAIRS_PER_BK]]
+        lines.append(seal("BENCH bk " + " ".join(pairs)))
+    return lines
+
+
+def dump_lines(variant, series, cpus=2, tsc_hz=2_000_000_000, hypervisor="tcg",
+               statuses=None, end_status="ok", **header):
+    """The BENCH lines of one dump. statuses: {suite: status}, default ok
+    for every suite that has series."""
+    suites = list(dict.fromkeys(s.suite for s in series))
+    statuses = statuses or {name: "ok" for name in suites}
+    head = {"version": 1, "variant": variant, "debug": 0, "commit": "abc1234",
+            "cpus": cpus, "tsc_hz": tsc_hz, "hypervisor": hypervisor, "mem_mib": 240,
+            "timer_min": 38, "timer_median": 42, "suites": ",".join(statuses)}
+    head.update(header)
+    lines = [record("begin", head)]
+    for name in statuses:
+        for s in series:
+            if s.suite == name:
+                lines += hist_lines(s)
+        lines.append(record("suite", {"name": name, "status": statuses[name]}))
+    lines.append(record("end", {"status": end_status, "records": len(lines)}))
+    return lines
+
+
+NOISE = ["SeaBIOS (version 1.16.2-debian-1.16.2-1)", "smp: 2 CPUs online",
+         "BENCHMARK is not a record", "selftest: ok", "\x00\x1b[2J garbage",
+         "BENCH", "xBENCH begin version=1"]
+
+
+def log_bytes(lines, noise=False, crlf=False, seed=1):
+    """A serial log around the records: optional kernel noise between them
+    and \\r\\n line ends, as a real console gives."""
+    rng = random.Random(seed)
+    out = ["boot: kernel starting"] if noise else []
+    for line in lines:
+        if noise and rng.random() < 0.4:
+            out.append(rng.choice(NOISE))
+        out.append(line)
+    out.append("qemu: terminating on signal" if noise else "")
+    end = "\r\n" if crlf else "\n"
+    return end.join(out).encode("latin-1")
+
+
+def samples(rng, n, median, spread=0.3, tail=0.0):
+    """n plausible latencies in cycles: log-normal around median, with a
+    fraction `tail` of slow outliers (10-100x)."""
+    out = []
+    for _ in range(n):
+        v = rng.lognormvariate(0, spread) * median
+        if rng.random() < tail:
+            v *= rng.uniform(10, 100)
+        out.append(max(1, int(v)))
+    return out
+
+
+def standard_series(variant, cpus_list=(1, 2), seed=0):
+    """A small run of one variant: frame, slab and shootdown suites, the
+    latter over several page counts with IPI counters."""
+    rng = random.Random(f"{variant}-{seed}")
+    slow = {"frame": 1.0 + (variant.startswith("buddy")) * 0.8,
+            "slab": 1.0 + ("-locked-" in variant) * 0.6,
+            "shootdown": 1.0 + variant.endswith("-sync") * 1.5}
+    series = []
+    for cpus in cpus_list:
+        for op, base in (("alloc", 300), ("free", 200)):
+            vals = samples(rng, 400, base * slow["frame"] * cpus ** 0.5, tail=0.01)
+            series.append(FakeSeries("frame.bulk", op, cpus, vals, {"order": 0}))
+        vals = samples(rng, 300, 150 * slow["slab"], tail=0.01)
+        series.append(FakeSeries("slab.kmalloc", "kmalloc", cpus, vals, {"size": 64}))
+        for pages in (1, 8, 64):
+            vals = samples(rng, 200, 2000 * slow["shootdown"] + 40 * pages)
+            rounds = len(vals) if variant.endswith("-sync") else len(vals) // 2 + 1
+            counters = {"ipis_sent": rounds * (cpus - 1), "ipis_received": rounds * (cpus - 1),
+                        "rounds": rounds, "flushes": len(vals) * cpus}
+            series.append(FakeSeries("shootdown.unmap", "unmap", cpus, vals,
+                                     {"pages": pages}, counters))
+    return series
+
+
+def write_standard_logs(directory, cpus_list=(1, 2), variants=VARIANTS):
+    """One valid log per variant in directory; returns their paths."""
+    paths = []
+    for variant in variants:
+        lines = dump_lines(variant, standard_series(variant, cpus_list),
+                           cpus=max(cpus_list))
+        path = os.path.join(directory, f"{variant}-smp{max(cpus_list)}.log")
+        with open(path, "wb") as f:
+            f.write(log_bytes(lines, noise=True, crlf=True))
+        paths.append(path)
+    return paths

@@ -1,0 +1,262 @@
+"""The serial-log parser: valid dumps round-trip, and every kind of bad dump is
+rejected with the file, the line and the problem."""
+
+import os
+import tempfile
+import unittest
+
+import fake_dump
+from fake_dump import reseal
+import benchlog
+
+VARIANT = "pcp-magazine-batched"
+
+
+def clean_lines():
+    return fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT))
+
+
+def find(lines, start, nth=0):
+    """Index of the nth line that starts with `start`."""
+    hits = [i for i, line in enumerate(lines) if line.startswith(start)]
+    return hits[nth]
+
+
+class TestParse(unittest.TestCase):
+    def check_dump(self, dump, series):
+        self.assertEqual(dump.variant, VARIANT)
+        self.assertEqual(dump.tsc_hz, 2_000_000_000)
+        self.assertEqual(dump.header["cpus"], 2)
+        self.assertEqual(dump.header["suites"], ["frame.bulk", "slab.kmalloc", "shootdown.unmap"])
+        self.assertEqual(dump.status, "ok")
+        self.assertEqual(set(dump.suites), {"frame.bulk", "slab.kmalloc", "shootdown.unmap"})
+        self.assertEqual(len(dump.series), len(series))
+        by_key = {s.key(): s for s in dump.series}
+        for f in series:
+            params = {k: str(v) for k, v in f.params.items()}
+            got = by_key[(f.suite, f.op, tuple(sorted(params.items())), f.cpus)]
+            self.assertEqual(got.params, params)
+            self.assertEqual((got.samples, got.min, got.max, got.sum),
+                             (len(f.values), min(f.values), max(f.values), sum(f.values)))
+            self.assertEqual(got.buckets, f.buckets())
+            self.assertEqual(got.counters, f.counters)
+
+    def test_round_trip(self):
+        series = fake_dump.standard_series(VARIANT)
+        data = fake_dump.log_bytes(fake_dump.dump_lines(VARIANT, series))
+        self.check_dump(benchlog.parse_bytes(data, "x.log"), series)
+
+    def test_noise_and_carriage_returns_ignored(self):
+        series = fake_dump.standard_series(VARIANT)
+        data = fake_dump.log_bytes(fake_dump.dump_lines(VARIANT, series), noise=True, crlf=True)
+        self.assertIn(b"\r\n", data)
+        self.assertIn(b"smp: 2 CPUs online", data)
+        self.check_dump(benchlog.parse_bytes(data, "x.log"), series)
+
+    def test_parse_log_reads_a_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = fake_dump.write_standard_logs(d, variants=[VARIANT])[0]
+            self.assertEqual(benchlog.parse_log(path).variant, VARIANT)
+            with self.assertRaises(benchlog.DumpError) as e:
+                benchlog.parse_log(os.path.join(d, "missing.log"))
+            self.assertIn("missing.log: cannot read", str(e.exception))
+
+    def test_unknown_keys_kept(self):
+        lines = clean_lines()
+        i = find(lines, "BENCH begin")
+        lines[i] = reseal(lines[i], "debug=0", "debug=0 host_note=abc")
+        i = find(lines, "BENCH hist")
+        lines[i] = reseal(lines[i], "order=0", "order=0 batch=32")
+        dump = benchlog.parse_bytes(fake_dump.log_bytes(lines))
+        self.assertEqual(dump.header["host_note"], "abc")
+        self.assertEqual(dump.series[0].params, {"order": "0", "batch": "32"})
+
+    def test_saturated_sum(self):
+        s = fake_dump.FakeSeries("frame.huge", "alloc", 1, [2 ** 62 + i for i in range(8)],
+                                 wall=2 ** 63)
+        dump = benchlog.parse_bytes(fake_dump.log_bytes(fake_dump.dump_lines(VARIANT, [s])))
+        self.assertEqual(dump.series[0].sum, 2 ** 64 - 1)
+
+    def test_failed_status(self):
+        s = fake_dump.FakeSeries("frame.bulk", "alloc", 1, [50])
+        lines = fake_dump.dump_lines(VARIANT, [s], end_status="failed",
+                                     statuses={"frame.bulk": "ok", "slab.x": "failed"})
+        dump = benchlog.parse_bytes(fake_dump.log_bytes(lines))
+        self.assertEqual(dump.status, "failed")
+        self.assertEqual(dump.suites["slab.x"], {"status": "failed"})
+
+
+# Each case: (name, mutation of the clean lines returning the index of the
+# line the error must name, words the message must contain).
+def edit(start, old, new, nth=0):
+    def mutate(lines):
+        i = find(lines, start, nth)
+        lines[i] = reseal(lines[i], old, new)
+        return i
+    return mutate
+
+
+def set_field(start, key, value, nth=0):
+    """Set key=... of the nth record starting with `start`, whatever it was."""
+    def mutate(lines):
+        i = find(lines, start, nth)
+        old = lines[i].split(f" {key}=")[1].split(" ")[0]
+        lines[i] = reseal(lines[i], f" {key}={old}", f" {key}={value}")
+        return i
+    return mutate
+
+
+def at_last_bk(mutate):
+    """For errors found when the first hist's buckets are complete."""
+    def wrapped(lines):
+        mutate(lines)
+        return find(lines, "BENCH hist", 1) - 1
+    return wrapped
+
+
+def flip_byte(lines):
+    i = find(lines, "BENCH bk", 2)
+    line = bytearray(lines[i].encode())
+    line[12] ^= 0x01
+    lines[i] = line.decode()
+    return i
+
+
+def cut_at_line(lines):
+    i = find(lines, "BENCH suite", 1)
+    del lines[i:]
+    return len(lines) - 1      # the error names the log's last line
+
+
+def cut_mid_line(lines):
+    i = find(lines, "BENCH hist", 3)
+    lines[i] = lines[i][:40]
+    del lines[i + 1:]
+    return i
+
+
+def drop_line(lines):
+    i = find(lines, "BENCH suite")
+    del lines[i]
+    return find(lines, "BENCH end")
+
+
+def records_count(lines):
+    i = find(lines, "BENCH end")
+    n = lines[i].split("records=")[1].split(" ")[0]
+    lines[i] = reseal(lines[i], f"records={n}", f"records={int(n) + 1}")
+    return i
+
+
+@at_last_bk
+def bucket_count(lines):
+    i = find(lines, "BENCH bk")
+    first = lines[i].split(" ")[2]
+    b, c = first.split(":")
+    lines[i] = reseal(lines[i], f" {first}", f" {b}:{int(c) + 1}")
+
+
+def nbk(delta):
+    def mutate(lines):
+        i = find(lines, "BENCH hist")
+        n = lines[i].split("nbk=")[1].split(" ")[0]
+        lines[i] = reseal(lines[i], f"nbk={n}", f"nbk={int(n) + delta}")
+        last_bk = find(lines, "BENCH hist", 1) - 1
+        return last_bk + 1 if delta > 0 else last_bk
+    return mutate
+
+
+def swap_buckets(lines):
+    i = find(lines, "BENCH bk")
+    pairs = lines[i].split(" *")[0].split(" ")[2:]
+    lines[i] = reseal(lines[i], f"{pairs[0]} {pairs[1]}", f"{pairs[1]} {pairs[0]}")
+    return i
+
+
+def insert(where, record):
+    def mutate(lines):
+        i = find(lines, where) + 1
+        lines.insert(i, record)
+        return i
+    return mutate
+
+
+def prepend(lines):
+    lines.insert(0, fake_dump.record("suite", {"name": "early", "status": "ok"}))
+    return 0
+
+
+def append_after_end(lines):
+    lines.append(fake_dump.record("suite", {"name": "late", "status": "ok"}))
+    return len(lines) - 1
+
+
+def too_many_pairs(lines):
+    i = find(lines, "BENCH bk")
+    lines[i] = reseal(lines[i], "BENCH bk ", "BENCH bk " + "0:1 " * 13)
+    return i
+
+
+def only_noise(lines):
+    del lines[:]
+    return 0
+
+
+REJECTIONS = [
+    ("corrupted_byte", flip_byte, "corrupted: CRC"),
+    ("cut_at_line_boundary", cut_at_line, "truncated: the dump begun at line 1 has no 'BENCH end'"),
+    ("cut_mid_line", cut_mid_line, "corrupted"),
+    ("lost_line", drop_line, "truncated: end says records="),
+    ("records_count_mismatch", records_count, "truncated: end says records="),
+    ("bucket_sum_mismatch", bucket_count, "add up to"),
+    ("nbk_too_large", nbk(+1), "nbk mismatch"),
+    ("nbk_too_small", nbk(-1), "nbk mismatch"),
+    ("unknown_record_type", edit("BENCH suite", "BENCH suite", "BENCH suitx"),
+     "unknown record type 'suitx'"),
+    ("missing_header_key", edit("BENCH begin", " tsc_hz=2000000000", ""), "without 'tsc_hz='"),
+    ("missing_hist_key", edit("BENCH hist", " samples=", " s="), "without 'samples='"),
+    ("bad_version", edit("BENCH begin", "version=1", "version=2"), "version=2"),
+    ("non_increasing_buckets", swap_buckets, "buckets must increase"),
+    ("bk_outside_hist", insert("BENCH suite", fake_dump.seal("BENCH bk 3:1")),
+     "bk record outside a hist"),
+    ("second_begin", insert("BENCH begin", fake_dump.record("begin", {})), "second 'begin'"),
+    ("record_before_begin", prepend, "'suite' record before 'BENCH begin'"),
+    ("record_after_end", append_after_end, "after the dump's end"),
+    ("not_an_integer", edit("BENCH hist", "cpus=1", "cpus=one"),
+     "cpus=one is not a decimal integer"),
+    ("bad_key_value", edit("BENCH hist", "op=alloc", "op"), "'op' is not key=value"),
+    ("bad_variant", edit("BENCH begin", "variant=pcp-magazine-batched", "variant=pcp"),
+     "not <frame>-<slab>-<shootdown>"),
+    ("min_not_in_first_bucket", at_last_bk(set_field("BENCH hist", "min", 1)), "do not hold min=1"),
+    ("sum_below_min", set_field("BENCH hist", "sum", 5), "sum=5 is not between"),
+    ("duplicate_series", edit("BENCH hist", "op=free", "op=alloc", nth=1), "measured twice"),
+    ("bad_suite_status", edit("BENCH suite", "status=ok", "status=fine"), "status=fine"),
+    ("too_many_pairs", too_many_pairs, "pairs (1 to 12 allowed)"),
+    ("line_too_long", edit("BENCH begin", "commit=abc1234", "commit=" + "a" * 240),
+     "longer than 250"),
+    ("no_dump_at_all", only_noise, "no 'BENCH begin'"),
+]
+
+
+def make_rejection_test(mutate, words):
+    def test(self):
+        lines = clean_lines()
+        index = mutate(lines)
+        data = fake_dump.log_bytes(lines)
+        with self.assertRaises(benchlog.DumpError) as caught:
+            benchlog.parse_bytes(data, "run/x.log")
+        message = str(caught.exception)
+        # log_bytes puts record i on line i + 1 (or one past the end).
+        expected_line = index + 1 if lines else 1
+        self.assertTrue(message.startswith(f"run/x.log:{expected_line}: "),
+                        f"wrong place: {message}")
+        self.assertIn(words, message)
+    return test
+
+
+class TestRejects(unittest.TestCase):
+    pass
+
+
+for _name, _mutate, _words in REJECTIONS:
+    setattr(TestRejects, f"test_{_name}", make_rejection_test(_mutate, _words))

@@ -1,0 +1,221 @@
+"""bench.py end to end: process, replot without logs, compare, table, exit statuses."""
+
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import fake_dump
+import bench
+import results
+
+BENCH_PY = bench.__file__
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def run(*argv):
+    """bench.main in this process: (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = bench.main(list(argv))
+        except SystemExit as e:          # argparse's usage errors
+            code = e.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def linked_plots(report_path):
+    with open(report_path) as f:
+        return re.findall(r"!\[[^]]*\]\(([^)]+\.png)\)", f.read())
+
+
+class TestProcess(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        root = cls.tmp.name
+        cls.run_a = os.path.join(root, "results", "run-a")
+        cls.plots_a = os.path.join(root, "plots", "run-a")
+        os.makedirs(cls.run_a)
+        cls.logs_a = fake_dump.write_standard_logs(cls.run_a)
+        cls.meta_json = os.path.join(root, "meta-in.json")
+        with open(cls.meta_json, "w") as f:
+            json.dump({"accel": "tcg", "date": "2025-01-02T03:04:05Z", "qemu_version": "7.2.0",
+                       "vcpus": 2, "memory": "256M", "variants": fake_dump.VARIANTS}, f)
+        cls.result = run("process", "--out", cls.run_a, "--plots", cls.plots_a,
+                         "--meta-json", cls.meta_json, *cls.logs_a)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def path(self, *parts):
+        return os.path.join(self.tmp.name, *parts)
+
+    def small_run(self, name, extra_logs=()):
+        """A one-variant, one-series run (quick to plot) plus extra logs."""
+        d = self.path("results", name)
+        os.makedirs(d, exist_ok=True)
+        s = fake_dump.FakeSeries("slab.kmalloc", "kmalloc", 1, list(range(100, 400)), {"size": 64})
+        good = os.path.join(d, "good.log")
+        with open(good, "wb") as f:
+            f.write(fake_dump.log_bytes(fake_dump.dump_lines(fake_dump.VARIANTS[0], [s], cpus=1)))
+        logs = [good]
+        for log_name, data in extra_logs:
+            logs.append(os.path.join(d, log_name))
+            with open(logs[-1], "wb") as f:
+                f.write(data)
+        return d, logs
+
+    def test_process_writes_everything(self):
+        code, out, err = self.result
+        self.assertEqual(code, 0, err)
+        for name in ("summary.csv", "histograms.csv", "meta.json", "report.md"):
+            self.assertTrue(os.path.isfile(os.path.join(self.run_a, name)), name)
+        self.assertIn("p50 ns", out)
+        self.assertIn("emulated (TCG)", out)
+        with open(os.path.join(self.run_a, "summary.csv")) as f:
+            self.assertTrue(f.readline().startswith(",".join(results.LEADING) + ","))
+        with open(os.path.join(self.run_a, "meta.json")) as f:
+            meta = json.load(f)
+        self.assertTrue(meta["complete"], meta["incomplete_reasons"])
+        self.assertEqual(meta["qemu_version"], "7.2.0")
+        self.assertEqual(len(meta["dumps"]), 4)
+        self.assertEqual(meta["plots_dir"], "../../plots/run-a")
+
+    def test_every_plot_exists(self):
+        links = linked_plots(os.path.join(self.run_a, "report.md"))
+        self.assertTrue(all(link.startswith("../../plots/run-a/") for link in links), links)
+        names = sorted(os.path.basename(link) for link in links)
+        self.assertEqual(names, sorted(os.listdir(self.plots_a)))
+        for kind in ("latency-frame.bulk-alloc-order0.png",
+                     "throughput-slab.kmalloc-kmalloc-size64.png",
+                     "pages-shootdown.unmap-unmap.png"):
+            self.assertIn(kind, names)
+        for link in links:
+            with open(os.path.join(self.run_a, link), "rb") as f:
+                self.assertEqual(f.read(8), PNG, link)
+
+    def test_bad_logs_reported_good_ones_kept(self):
+        variant = "pcp-locked-batched"
+        lines = fake_dump.dump_lines(variant, fake_dump.standard_series(variant))
+        corrupt = bytearray(fake_dump.log_bytes(lines))
+        corrupt[corrupt.index(b"BENCH hist") + 20] ^= 0x04
+        truncated = fake_dump.log_bytes(lines[:-1])
+        d, logs = self.small_run("run-bad", [("corrupt.log", bytes(corrupt)),
+                                             ("truncated.log", truncated)])
+        code, out, err = run("process", "--out", d, "--plots", self.path("plots", "run-bad"), *logs)
+        self.assertEqual(code, 1)
+        self.assertRegex(err, rf"bench.py: {re.escape(logs[1])}:2: corrupted: CRC")
+        self.assertRegex(err, rf"bench.py: {re.escape(logs[2])}:{len(lines) - 1}: truncated")
+        rows, meta = results.load_results(d)
+        self.assertEqual({r.variant for r in rows}, {fake_dump.VARIANTS[0]})
+        self.assertEqual([r["log"] for r in meta["rejected"]], ["corrupt.log", "truncated.log"])
+        with open(os.path.join(d, "report.md")) as f:
+            self.assertIn("Incomplete run", f.read())
+        # The same logs again: the same run, so it may be rewritten.
+        code, _, err = run("process", "--out", d, "--plots", self.path("plots", "run-bad"), *logs)
+        self.assertEqual(code, 1)
+        self.assertNotIn("already holds", err)
+
+    def test_refuses_to_overwrite_another_run(self):
+        _, logs = self.small_run("run-other")
+        with open(os.path.join(self.run_a, "summary.csv"), "rb") as f:
+            before = f.read()
+        code, _, err = run("process", "--out", self.run_a, "--plots", self.plots_a, *logs)
+        self.assertEqual(code, 2)
+        self.assertIn("already holds the results of other logs", err)
+        with open(os.path.join(self.run_a, "summary.csv"), "rb") as f:
+            self.assertEqual(f.read(), before)
+
+    def test_replot_without_logs(self):
+        copy = self.path("copy", "run-a")
+        os.makedirs(copy)
+        for name in ("summary.csv", "histograms.csv", "meta.json"):
+            shutil.copy(os.path.join(self.run_a, name), copy)
+        plots = self.path("plots-again")
+        code, out, err = run("replot", copy, "--plots", plots)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(sorted(os.listdir(plots)), sorted(os.listdir(self.plots_a)))
+        links = linked_plots(os.path.join(copy, "report.md"))
+        self.assertEqual(len(links), len(os.listdir(plots)))
+        self.assertTrue(all(os.path.exists(os.path.join(copy, link)) for link in links))
+
+    def test_replot_default_plots_dir(self):
+        d, logs = self.small_run("run-replot")
+        self.assertEqual(run("process", "--out", d, "--plots", self.path("plots", "run-replot"),
+                             *logs)[0], 0)
+        shutil.rmtree(self.path("plots", "run-replot"))
+        for log in logs:
+            os.remove(log)
+        code, _, err = run("replot", d)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(len(os.listdir(self.path("plots", "run-replot"))), 2)
+
+    def test_compare_prints_ratios(self):
+        rows, _ = results.load_results(self.run_a, with_histograms=False)
+        dropped = rows.pop(0)
+        rows[0].p50_ns *= 2
+        run_b = self.path("results", "run-b")
+        os.makedirs(run_b)
+        with open(os.path.join(run_b, "summary.csv"), "w") as f:
+            f.write(results.summary_text(rows))
+        code, out, err = run("compare", self.run_a, run_b)
+        self.assertEqual(code, 0, err)
+        self.assertIn("B/A", out)
+        lines = out.splitlines()
+        i = lines.index(results.describe(rows[0].key()))
+        self.assertEqual(lines[i + 1].split()[2], "2.00")
+        self.assertEqual(lines[i + 3].split()[2], "1.00")
+        self.assertIn("Only in A:", out)
+        self.assertIn(f"  {results.describe(dropped.key())}", out)
+
+    def test_table(self):
+        code, out, err = run("table", self.run_a)
+        self.assertEqual(code, 0, err)
+        self.assertIn("p50 d/b", out)
+        self.assertIn("emulated (TCG)", out)
+
+    def test_corrupted_summary_rejected(self):
+        d = self.path("corrupt")
+        os.makedirs(d)
+        for name in ("summary.csv", "meta.json"):
+            shutil.copy(os.path.join(self.run_a, name), d)
+        with open(os.path.join(d, "summary.csv"), "r+b") as f:
+            f.seek(200)
+            byte = f.read(1)
+            f.seek(200)
+            f.write(bytes([byte[0] ^ 0x01]))
+        code, _, err = run("table", d)
+        self.assertEqual(code, 1)
+        self.assertIn(f"bench.py: {os.path.join(d, 'summary.csv')}", err)
+
+    def test_table_and_compare_need_no_matplotlib(self):
+        code = ("import sys; sys.path.insert(0, sys.argv[1]); import bench; "
+                "assert bench.main(['table', sys.argv[2]]) == 0; "
+                "assert bench.main(['compare', sys.argv[2], sys.argv[2]]) == 0; "
+                "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'")
+        p = subprocess.run([sys.executable, "-c", code, os.path.dirname(BENCH_PY), self.run_a],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr[-500:])
+
+    def test_exit_statuses(self):
+        def status(*argv):
+            p = subprocess.run([sys.executable, BENCH_PY, *argv], capture_output=True, text=True)
+            return p.returncode, p.stdout + p.stderr
+
+        self.assertEqual(status()[0], 2)
+        self.assertEqual(status("process", "--out", "x")[0], 2)
+        code, text = status("table", self.path("nowhere"))
+        self.assertEqual(code, 1)
+        self.assertIn("nowhere/summary.csv: cannot read", text)
+        for command in ("process", "replot", "compare", "table"):
+            code, text = status(command, "--help")
+            self.assertEqual(code, 0, command)
+            self.assertIn("usage: bench.py " + command, text)
