@@ -1,8 +1,9 @@
 /*
  * Handing physical memory to mm/ at boot: the firmware map becomes
- * mm_regions (RAM the direct map cannot reach yet is left out and said so),
- * the kernel image and the low 1 MiB are reserved, and the frame
- * accounting is printed and checked. Boot CPU, once, before the APs start.
+ * mm_regions, the kernel image and the low 1 MiB are reserved, and the
+ * frame accounting is printed and checked. RAM beyond the boot tables'
+ * 4 GiB waits (deferred) until paging_init has mapped it. Boot CPU, once,
+ * before the APs start.
  */
 #include <arch/layout.h>
 #include <kernel/boot.h>
@@ -23,29 +24,14 @@ void mm_boot_init(void)
 		{boot_info.kernel_phys_start,
 		 boot_info.kernel_phys_end - boot_info.kernel_phys_start, false},
 	};
-	uint64_t beyond = 0;
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < boot_info.memmap_count; i++) {
 		const struct boot_mem_region *r = &boot_info.memmap[i];
-		uint64_t base = r->base, size = r->size;
-		if (base >= BOOT_MAPPED_PHYS) {
-			if (r->type == BOOT_MEM_USABLE)
-				beyond += size;
-			continue;
-		}
-		if (base + size > BOOT_MAPPED_PHYS) {
-			if (r->type == BOOT_MEM_USABLE)
-				beyond += base + size - BOOT_MAPPED_PHYS;
-			size = BOOT_MAPPED_PHYS - base;
-		}
-		map[n++] = (struct mm_region){base, size, r->type == BOOT_MEM_USABLE};
+		map[n++] = (struct mm_region){r->base, r->size, r->type == BOOT_MEM_USABLE};
 	}
-	if (beyond)
-		kprintf("mem: %lu MiB of RAM above 4 GiB left unused: the boot direct map ends there\n",
-			(unsigned long)(beyond >> 20));
 
-	int rc = mm_init(map, n, reserved, 2);
+	int rc = mm_init_reachable(map, n, reserved, 2, BOOT_MAPPED_PHYS);
 	if (rc)
 		panic("mm_init failed (error %d): see the message above", rc);
 	kprintf("variant: frame=%s slab=%s shootdown=%s debug=%d\n", mm_variant_frame(),
@@ -59,10 +45,11 @@ void mm_boot_report(void)
 
 	mm_frame_accounting(&a);
 	uint64_t sum = a.free + a.cached + a.used + a.reserved;
-	kprintf("mem: frames total=%lu free=%lu cached=%lu used=%lu (bump %lu) reserved=%lu: %s\n",
+	kprintf("mem: frames total=%lu free=%lu cached=%lu used=%lu (bump %lu, deferred %lu) "
+		"reserved=%lu: %s\n",
 		(unsigned long)a.total, (unsigned long)a.free, (unsigned long)a.cached,
-		(unsigned long)a.used, (unsigned long)a.bootmem_used, (unsigned long)a.reserved,
-		sum == a.total ? "all accounted for" : "MISMATCH");
+		(unsigned long)a.used, (unsigned long)a.bootmem_used, (unsigned long)a.deferred,
+		(unsigned long)a.reserved, sum == a.total ? "all accounted for" : "MISMATCH");
 	if (sum != a.total)
 		panic("frame accounting: free+cached+used+reserved = %lu, total = %lu",
 		      (unsigned long)sum, (unsigned long)a.total);

@@ -17,6 +17,13 @@
  * is thus in exactly one class, and the counts of used and reserved frames
  * kept here let mm_frame_accounting prove that nothing was lost.
  *
+ * Reach. Early on the direct map may cover only part of RAM (the kernel's
+ * boot tables map 4 GiB). Frames at or above bootmem.reach are never
+ * handed out and not given to the buddy at handoff; they wait, counted as
+ * deferred (and by the census as used), until bootmem_extend_reach: the
+ * kernel's own direct map, built with tables from the buddy, now covers
+ * them.
+ *
  * Bad input (no usable RAM, overlapping map entries, an entry that is
  * empty or whose end overflows, more entries than the static tables hold)
  * is rejected with a negative errno and a line through env_log; the
@@ -51,6 +58,8 @@ static struct {
 	struct bootmem_range range[BOOTMEM_MAX_RANGES];
 	unsigned nranges;
 	uint64_t used_frames, reserved_frames;
+	uint64_t reach;           /* pfn: frames from here on wait for the direct map */
+	uint64_t deferred_frames; /* free frames at or above reach */
 	bool open; /* between bootmem_init and bootmem_handoff */
 } bootmem;
 
@@ -149,7 +158,7 @@ static void add_usable(uint64_t start, uint64_t end, unsigned nreserved)
 }
 
 int bootmem_init(const struct mm_region *map, unsigned nmap, const struct mm_region *reserved,
-		 unsigned nreserved, uint64_t *base_pfn, uint64_t *npages)
+		 unsigned nreserved, uint64_t reach, uint64_t *base_pfn, uint64_t *npages)
 {
 	uint64_t lo = UINT64_MAX, hi = 0, free_frames = 0;
 	int err;
@@ -189,6 +198,8 @@ int bootmem_init(const struct mm_region *map, unsigned nmap, const struct mm_reg
 		return -ENOMEM;
 	}
 	bootmem.used_frames = 0;
+	bootmem.deferred_frames = 0;
+	bootmem.reach = reach >> HAL_PAGE_SHIFT;
 	bootmem.reserved_frames = (hi - lo) - free_frames;
 	bootmem.open = true;
 	*base_pfn = lo;
@@ -206,7 +217,9 @@ void *bootmem_alloc(size_t bytes)
 		struct bootmem_range *r = &bootmem.range[i];
 		void *va;
 
-		if (r->end - r->next < n)
+		uint64_t end = r->end < bootmem.reach ? r->end : bootmem.reach;
+
+		if (r->next >= end || end - r->next < n)
 			continue;
 		va = hal_phys_to_virt(PFN_PHYS(r->next));
 		r->next += n;
@@ -223,19 +236,54 @@ static void mark_reserved(uint64_t start, uint64_t end)
 		pfn_to_page_fast(pfn)->flags |= PG_reserved;
 }
 
+/* Gives the buddy the free frames of every range within [from, to). */
+static uint64_t free_between(uint64_t from, uint64_t to)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < bootmem.nranges; i++) {
+		const struct bootmem_range *r = &bootmem.range[i];
+		uint64_t lo = r->next > from ? r->next : from, hi = r->end < to ? r->end : to;
+
+		if (lo < hi) {
+			buddy_add_free_range(lo, hi);
+			n += hi - lo;
+		}
+	}
+	return n;
+}
+
 void bootmem_handoff(void)
 {
-	uint64_t pfn = mem_base_pfn;
+	uint64_t pfn = mem_base_pfn, free = 0;
 
 	for (unsigned i = 0; i < bootmem.nranges; i++) {
 		const struct bootmem_range *r = &bootmem.range[i];
 
 		mark_reserved(pfn, r->start);
-		buddy_add_free_range(r->next, r->end);
+		free += r->end - r->next;
 		pfn = r->end;
 	}
 	mark_reserved(pfn, mem_base_pfn + mem_npages);
+	bootmem.deferred_frames = free - free_between(0, bootmem.reach);
 	bootmem.open = false;
+}
+
+void bootmem_extend_reach(uint64_t reach)
+{
+	uint64_t pfn = reach >> HAL_PAGE_SHIFT;
+
+	if (bootmem.open)
+		env_panic("mm: bootmem_extend_reach before the handoff");
+	if (pfn <= bootmem.reach)
+		return;
+	bootmem.deferred_frames -= free_between(bootmem.reach, pfn);
+	bootmem.reach = pfn;
+}
+
+uint64_t bootmem_deferred_frames(void)
+{
+	return bootmem.deferred_frames;
 }
 
 uint64_t bootmem_used_frames(void)

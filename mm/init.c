@@ -42,12 +42,18 @@ uint64_t mem_base_pfn, mem_npages;
 int mm_init(const struct mm_region *map, unsigned nmap, const struct mm_region *reserved,
 	    unsigned nreserved)
 {
+	return mm_init_reachable(map, nmap, reserved, nreserved, UINT64_MAX);
+}
+
+int mm_init_reachable(const struct mm_region *map, unsigned nmap,
+		      const struct mm_region *reserved, unsigned nreserved, uint64_t reach)
+{
 	uint64_t base_pfn, npages;
 	int err;
 
 	mem_map = NULL;
 	mem_npages = 0;
-	err = bootmem_init(map, nmap, reserved, nreserved, &base_pfn, &npages);
+	err = bootmem_init(map, nmap, reserved, nreserved, reach, &base_pfn, &npages);
 	if (err != 0)
 		return err;
 	mem_map = bootmem_alloc(npages * sizeof(struct page));
@@ -65,6 +71,11 @@ int mm_init(const struct mm_region *map, unsigned nmap, const struct mm_region *
 	return 0;
 }
 
+void mm_extend_reach(uint64_t reach)
+{
+	bootmem_extend_reach(reach);
+}
+
 void mm_cpu_init(void)
 {
 	frame_cpu_init();
@@ -76,7 +87,8 @@ void mm_cpu_init(void)
 void mm_frame_accounting(struct mm_frame_accounting *acct)
 {
 	struct mm_frame_accounting a = { .total = mem_npages,
-					 .bootmem_used = bootmem_used_frames() };
+					 .bootmem_used = bootmem_used_frames(),
+					 .deferred = bootmem_deferred_frames() };
 	uint64_t buddy_free = buddy_free_pages(), cached = frame_cached_pages();
 	uint64_t reserved = bootmem_reserved_frames();
 
@@ -98,7 +110,7 @@ void mm_frame_accounting(struct mm_frame_accounting *acct)
 		i += n;
 	}
 	if (a.free != buddy_free || a.cached != cached || a.reserved != reserved ||
-	    a.used < a.bootmem_used || a.free + a.cached + a.used + a.reserved != a.total)
+	    a.used < a.bootmem_used + a.deferred || a.free + a.cached + a.used + a.reserved != a.total)
 		env_panic("mm: frame accounting broken: %llu frames, census free %llu cached %llu "
 			  "used %llu reserved %llu; counters free %llu cached %llu reserved %llu "
 			  "bootmem %llu",

@@ -14,8 +14,9 @@ usage() {
     cat <<EOF
 Usage: scripts/test.sh [--build DIR] [--quick] [--variant DIR]... [options]
 
-Runs the hosted unit tests (ASan and TSan runners) and boots the kernel under
-QEMU: self-tests at -smp 1, 2, 4, 8 and 16, deliberate faults (page fault,
+Runs the hosted unit tests (ASan and TSan runners), the results tools' tests
+(tests/host) and boots the kernel under QEMU: self-tests at -smp 1, 2, 4, 8
+and 16 and with 6 GiB of RAM, deliberate faults (page fault,
 general-protection fault, invalid opcode, panic, page fault on CPU 1) and the
 APIC modes. Boots run in parallel, at most --jobs QEMUs at once.
 
@@ -125,12 +126,14 @@ job_smp=()
 job_append=()
 job_timeout=()
 job_accel=()
+job_mem=()
 job_pid=()
 job_start=()
 
-add_job() { # id kind arg kernel smp append timeout accel
+add_job() { # id kind arg kernel smp append timeout accel [mem]
     job_id+=("$1"); job_kind+=("$2"); job_arg+=("$3"); job_kernel+=("$4")
     job_smp+=("$5"); job_append+=("$6"); job_timeout+=("$7"); job_accel+=("${8:-}")
+    job_mem+=("${9:-256M}")
 }
 
 # Run a command with its output in a log, then record its status. A TERM to
@@ -192,7 +195,8 @@ start_job() {
             "${job_timeout[i]}" "$log" &
     else
         run_logged "$rcfile" "$log" "$qemu_sh" --kernel "${job_kernel[i]}" --accel "${job_accel[i]}" \
-            --smp "${job_smp[i]}" --append "${job_append[i]}" --timeout "${job_timeout[i]}" &
+            --smp "${job_smp[i]}" --mem "${job_mem[i]}" --append "${job_append[i]}" \
+            --timeout "${job_timeout[i]}" &
     fi
     job_pid[i]=$!
 }
@@ -449,6 +453,9 @@ if ((boots_ok)); then
     for n in "${smps[@]}"; do
         add_job "smp$n" selftest "smp$n" "$kernel" "$n" "selftest=all" "$boot_timeout" "$accel"
     done
+    # RAM above 4 GiB: beyond the boot tables, mapped and handed over later.
+    ((quick)) || add_job "mem6g-smp2" selftest "mem6g/smp2" "$kernel" 2 "selftest=all" \
+        "$boot_timeout" "$accel" 6G
     if ((kvm_ok)) && [[ $accel != kvm ]]; then
         add_job "kvm-smp$host_cpus" selftest "kvm/smp$host_cpus" "$kernel" "$host_cpus" \
             "selftest=all" "$boot_timeout" kvm

@@ -270,3 +270,48 @@ TEST(bootmem_alloc_after_handoff_panics)
 	mm_fixture_setup(MM_FIXTURE_RAM);
 	EXPECT_PANIC(bootmem_alloc(4096), "after the buddy took over");
 }
+
+/* A direct map that reaches only the low half at first: nothing above the
+ * reach is handed out or freed into the buddy until mm_extend_reach, and
+ * the census counts those frames as deferred, then as free. */
+TEST(bootmem_defers_ram_beyond_the_reach)
+{
+	const struct mm_region map[] = { { P, 16 * MIB, true } };
+	const uint64_t reach = P + 8 * MIB, reach_pfn = reach >> HAL_PAGE_SHIFT;
+	struct mm_frame_accounting a, b;
+	struct page *got = NULL;
+	uint64_t n = 0, above = 0;
+
+	REQUIRE(hosted_phys_init(16 * MIB) == 0);
+	REQUIRE(mm_init_reachable(map, 1, NULL, 0, reach) == 0);
+	mm_cpu_init();
+	mm_frame_accounting(&a);
+	CHECK_EQ_U64(a.deferred, 2048); /* the upper 8 MiB */
+	CHECK(a.used >= a.deferred + a.bootmem_used);
+	CHECK_EQ_U64(a.free + a.cached + a.used + a.reserved, a.total);
+
+	/* Everything the allocator gives out now lies below the reach. */
+	for (struct page *p; (p = buddy_alloc(0)) != NULL; n++) {
+		if (page_to_pfn(p) >= reach_pfn)
+			above++;
+		*(struct page **)page_to_virt(p) = got;
+		got = p;
+	}
+	CHECK_EQ_U64(above, 0);
+	CHECK(n > 1000);
+	while (got != NULL) {
+		struct page *next = *(struct page **)page_to_virt(got);
+
+		buddy_free(got, 0);
+		got = next;
+	}
+
+	mm_extend_reach(reach);	/* no change: not beyond the old reach */
+	mm_frame_accounting(&b);
+	CHECK_EQ_U64(b.deferred, 2048);
+	mm_extend_reach(UINT64_MAX);
+	mm_frame_accounting(&b);
+	CHECK_EQ_U64(b.deferred, 0);
+	CHECK_EQ_U64(b.free, a.free + 2048);
+	CHECK_EQ_U64(b.used, a.used - 2048);
+}

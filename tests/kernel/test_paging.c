@@ -12,6 +12,7 @@
 #include <arch/extable.h>
 #include <arch/paging.h>
 #include <arch/x86.h>
+#include <kernel/boot.h>
 #include <kernel/percpu.h>
 #include <kernel/selftest.h>
 #include <mapper.h>
@@ -57,6 +58,31 @@ SELFTEST(paging_direct_map_is_writable_and_nx)
 	ST_CHECK_EQ(flags_of((void *)page) & (MAPPER_WRITE | MAPPER_NX), MAPPER_WRITE | nx);
 	ST_CHECK_EQ(probe_write_u64((void *)page, 5), 0);
 	free_page(page);
+}
+
+/* Every usable range of the firmware map, above 4 GiB too, is in the direct
+ * map at its physical address: its first, middle and last pages. */
+SELFTEST(paging_direct_map_covers_all_ram)
+{
+	struct mapper_translation t;
+
+	for (unsigned i = 0; i < boot_info.memmap_count; i++) {
+		const struct boot_mem_region *r = &boot_info.memmap[i];
+		uint64_t first = (r->base + PAGE_SIZE_4K - 1) & ~(uint64_t)(PAGE_SIZE_4K - 1);
+		uint64_t end = (r->base + r->size) & ~(uint64_t)(PAGE_SIZE_4K - 1);
+
+		if (r->type != BOOT_MEM_USABLE || first >= end)
+			continue;
+		const uint64_t probes[] = { first, first + (end - first) / 2, end - 8 };
+		for (unsigned j = 0; j < 3; j++) {
+			uint64_t pa = probes[j] & ~7ull, v;
+			int rc = mapper_translate(kernel_mapper(), DIRECT_MAP_BASE + pa, &t);
+			if (rc != 0 || t.pa != pa ||
+			    probe_read_u64((void *)(uintptr_t)(DIRECT_MAP_BASE + pa), &v) != 0)
+				selftest_fail("RAM at %#lx is not in the direct map (translate %d)",
+					      (unsigned long)pa, rc);
+		}
+	}
 }
 
 SELFTEST_ALL_CPUS(paging_stack_guard_pages_are_unmapped)

@@ -4,7 +4,9 @@
  *   - unmap: every CPU reads a page (so its TLB holds the translation), one
  *     CPU unmaps it and shoots down; once that returns, a probe on every CPU
  *     faults. Under TCG each vCPU keeps its own TLB, so a missing flush is
- *     seen as a probe that still succeeds. Repeated many times.
+ *     seen as a probe that still succeeds. Each round does this for
+ *     UNMAP_PAGES pages at once, each unmapped with its own shootdown, from
+ *     a different CPU every round; thousands of shootdowns in all.
  *   - protect: after write permission is removed, a write probe faults on
  *     every CPU while reads still work;
  *   - concurrent shootdowns from all CPUs at once finish (no deadlock);
@@ -17,6 +19,7 @@
 #include <arch/extable.h>
 #include <arch/paging.h>
 #include <kernel/percpu.h>
+#include <kernel/printk.h>
 #include <kernel/selftest.h>
 #include <kernel/smp.h>
 #include <mapper.h>
@@ -25,14 +28,17 @@
 
 #define TEST_VA 0xffffc90000000000ull
 #define PAGE 4096ull
-/* Rounds split by CPU count: each round is two on_each_cpu calls, and with
+/* Rounds split by CPU count: each round is three cross-CPU calls, and with
  * more vCPUs than host cores (TCG) those cost host time slices (about 8 ms
- * a round at 4 vCPUs on 2 cores, 30 ms at 8). */
+ * a round at 4 vCPUs on 2 cores, 30 ms at 8); pages per round make the
+ * shootdowns checked many more than the rounds. */
 #define UNMAP_ROUNDS (2400 / smp_cpus_online)
+#define UNMAP_PAGES 8
 #define CONCURRENT_ROUNDS (800 / smp_cpus_online)
 #define COUNT_PAGES 64
 
 static uintptr_t probe_va;
+static unsigned probe_pages = 1; /* probe_va and the pages after it */
 
 static void map_page(uintptr_t va, uint64_t phys, unsigned flags)
 {
@@ -43,11 +49,15 @@ static void map_page(uintptr_t va, uint64_t phys, unsigned flags)
 
 static void expect_read(void *want_ok)
 {
-	uint64_t v;
-	int rc = probe_read_u64((void *)probe_va, &v);
-	if (rc != (want_ok ? 0 : -EFAULT))
-		selftest_fail("read probe of %#lx gave %d: %s", (unsigned long)probe_va, rc,
-			      want_ok ? "the page should be mapped" : "a stale TLB entry survived");
+	for (unsigned i = 0; i < probe_pages; i++) {
+		uintptr_t va = probe_va + i * PAGE;
+		uint64_t v;
+		int rc = probe_read_u64((void *)va, &v);
+		if (rc != (want_ok ? 0 : -EFAULT))
+			selftest_fail("read probe of %#lx gave %d: %s", (unsigned long)va, rc,
+				      want_ok ? "the page should be mapped"
+					      : "a stale TLB entry survived");
+	}
 }
 
 static void expect_write(void *want_ok)
@@ -66,17 +76,35 @@ static unsigned unmap_and_shoot(uintptr_t va, uint64_t size)
 	return tlb_shootdown(&b);
 }
 
+static void unmap_each_page(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < probe_pages; i++)
+		unmap_and_shoot(probe_va + i * PAGE, PAGE);
+}
+
 SELFTEST(shootdown_unmap_then_every_cpu_faults)
 {
 	unsigned long frame = get_zeroed_page(GFP_KERNEL);
+	unsigned rounds = 0;
+	cpumask_t initiator;
+
 	ST_CHECK(frame != 0);
 	probe_va = TEST_VA;
-	for (unsigned i = 0; i < UNMAP_ROUNDS && !selftest_failed_here(); i++) {
-		map_page(TEST_VA, frame - DIRECT_MAP_BASE, MAPPER_WRITE | MAPPER_NX | MAPPER_GLOBAL);
+	probe_pages = UNMAP_PAGES;
+	for (; rounds < UNMAP_ROUNDS && !selftest_failed_here(); rounds++) {
+		for (unsigned p = 0; p < UNMAP_PAGES; p++)
+			map_page(TEST_VA + p * PAGE, frame - DIRECT_MAP_BASE,
+				 MAPPER_WRITE | MAPPER_NX | MAPPER_GLOBAL);
 		on_each_cpu(expect_read, (void *)1);
-		unmap_and_shoot(TEST_VA, PAGE);
+		cpumask_clear(&initiator);
+		cpumask_set(&initiator, rounds % smp_cpus_online);
+		on_cpus(&initiator, unmap_each_page, NULL);
 		on_each_cpu(expect_read, NULL);
 	}
+	probe_pages = 1;
+	kprintf("shootdown: %u unmaps checked on %u CPUs, initiated by each in turn\n",
+		rounds * UNMAP_PAGES, smp_cpus_online);
 	free_page(frame);
 }
 

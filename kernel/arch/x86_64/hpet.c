@@ -1,11 +1,10 @@
 /*
- * HPET main counter, used only as a calibration reference. The registers
- * are reached through the boot direct map, which maps the top 32 MiB below
- * 4 GiB uncached. Enabling the counter is idempotent; nothing else about
+ * HPET main counter, used as a calibration reference. The registers are
+ * one uncached window from the MMIO manager, kept for the kernel's life. Enabling the counter is idempotent; nothing else about
  * the HPET (comparators, interrupts) is touched.
  */
-#include <arch/layout.h>
 #include <arch/tsc.h>
+#include <mm/io.h>
 
 #define HPET_CAP     0x000
 #define HPET_CONFIG  0x010
@@ -20,12 +19,14 @@ static uint64_t period_fs;
 
 bool hpet_init(uint64_t phys)
 {
-	if (phys == 0 || phys + 0x400 > BOOT_MAPPED_PHYS)
+	if (phys == 0 || (hpet_regs = ioremap(phys, 0x400)) == NULL)
 		return false;
-	hpet_regs = phys_to_virt(phys);
 	period_fs = hpet_regs[HPET_CAP / 8] >> 32;
-	if (period_fs == 0 || period_fs > HPET_MAX_PERIOD_FS)
+	if (period_fs == 0 || period_fs > HPET_MAX_PERIOD_FS) {
+		iounmap(hpet_regs);
+		hpet_regs = NULL;
 		return false;
+	}
 	hpet_regs[HPET_CONFIG / 8] |= HPET_ENABLE;
 	return true;
 }

@@ -1,6 +1,7 @@
 /*
- * Local APIC driver. xAPIC registers are 32-bit MMIO at the APIC base,
- * 16 bytes apart; in x2APIC mode the same register is MSR 0x800 + off/16,
+ * Local APIC driver. xAPIC registers are 32-bit MMIO at the APIC base
+ * (one uncached window from the MMIO manager, shared by all CPUs: each
+ * sees its own APIC there), 16 bytes apart; in x2APIC mode the same register is MSR 0x800 + off/16,
  * the ICR is one 64-bit MSR and the id is 32 bits wide. Only this CPU's own
  * APIC is touched, so there is no cross-CPU locking; the two-write xAPIC
  * ICR sequence runs with interrupts off so a handler cannot split it.
@@ -11,6 +12,7 @@
 #include <arch/x86.h>
 #include <kernel/irq.h>
 #include <kernel/panic.h>
+#include <mm/io.h>
 
 #define APIC_ID    0x020
 #define APIC_TPR   0x080
@@ -61,9 +63,9 @@ void lapic_init_bsp(uint64_t phys_base, bool allow_x2apic)
 	struct cpuid_regs r = cpuid(1, 0);
 	mode = (allow_x2apic && (r.ecx & (1u << 21))) ? APIC_MODE_X2APIC : APIC_MODE_XAPIC;
 	if (mode == APIC_MODE_XAPIC) {
-		if (phys_base == 0 || phys_base + 0x1000 > BOOT_MAPPED_PHYS)
-			panic("local APIC base %#lx is not mapped", (unsigned long)phys_base);
-		xapic_regs = phys_to_virt(phys_base);
+		xapic_regs = ioremap(phys_base, 0x1000);
+		if (phys_base == 0 || xapic_regs == NULL)
+			panic("local APIC base %#lx cannot be mapped", (unsigned long)phys_base);
 	}
 	lapic_enable_local();
 }

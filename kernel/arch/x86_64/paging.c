@@ -2,9 +2,11 @@
  * The kernel's page tables, built with the portable mapper (mm/mapper.c)
  * once the page allocator runs, replacing the boot tables of boot.S:
  *
- *   - the direct map: the low 4 GiB at DIRECT_MAP_BASE in 2 MiB pages,
- *     read/write, no-execute, global; the top 32 MiB below 4 GiB (IOAPIC,
- *     HPET, local APIC) uncached until the MMIO manager takes them over;
+ *   - the direct map of all RAM (direct_map.c), read/write, no-execute,
+ *     global, mostly 2 MiB pages; once it is there, the RAM beyond the
+ *     boot tables' 4 GiB goes to the page allocator (mm_extend_reach);
+ *   - nothing yet in the MMIO window (MMIO_BASE): the MMIO manager
+ *     (mm/mmio.c) maps device registers and firmware tables there;
  *   - the image at KERNEL_VMA, W^X in 4 KiB pages: text read+execute,
  *     rodata read-only, data and bss read/write and no-execute;
  *   - every kernel stack's guard page left unmapped, so an overflow faults
@@ -23,11 +25,12 @@
 #include <arch/paging.h>
 #include <arch/x86.h>
 #include <kernel/config.h>
+#include <kernel/mm_boot.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <mapper.h>
-
-#define UC_START 0xfe000000ull /* as boot.S: top 32 MiB below 4 GiB */
+#include <mm/init.h>
+#include <mmio.h>
 
 extern char __text_start[], __text_end[], __rodata_start[], __data_start[], __kernel_end[];
 
@@ -73,11 +76,7 @@ void paging_init(void)
 	if (mapper_init(&kmapper) || mapper_prealloc_kernel_half(&kmapper))
 		panic("paging: no memory for the kernel's page tables");
 
-	map_or_panic(DIRECT_MAP_BASE, 0, UC_START, MAPPER_LARGE_PAGE_SIZE,
-		     MAPPER_WRITE | nx() | MAPPER_GLOBAL, "the direct map");
-	map_or_panic(DIRECT_MAP_BASE + UC_START, UC_START, BOOT_MAPPED_PHYS - UC_START,
-		     MAPPER_LARGE_PAGE_SIZE, MAPPER_WRITE | nx() | MAPPER_NOCACHE | MAPPER_GLOBAL,
-		     "the device window");
+	uint64_t ram_end = direct_map_init(&kmapper, MAPPER_WRITE | nx() | MAPPER_GLOBAL);
 
 	map_image(__text_start, __text_end, 0, "kernel text");
 	map_image(__rodata_start, __data_start, nx(), "kernel rodata");
@@ -92,6 +91,9 @@ void paging_init(void)
 
 	mapper_switch(NULL, &kmapper);
 	write_cr4(read_cr4() | CR4_PGE);
+	mm_extend_reach(ram_end);
+	mm_boot_report();
+	mmio_init(&kmapper, MMIO_BASE, MMIO_SIZE);
 	kprintf("paging: kernel mapper active: W^X image, %s, %u stack guard pages\n",
 		cpu_features.nx ? "NX on" : "no NX on this CPU", MAX_CPUS + 1);
 }

@@ -28,6 +28,7 @@ struct mm_region {
 struct mm_frame_accounting {
 	uint64_t total, free, cached, used, reserved;
 	uint64_t bootmem_used; /* of `used`: taken by the bump allocator */
+	uint64_t deferred;     /* of `used`: free RAM the direct map does not reach yet */
 };
 
 /* Returns 0, or a negative errno (with a message through env_log) if the
@@ -35,6 +36,19 @@ struct mm_frame_accounting {
 int mm_init(const struct mm_region *map, unsigned nmap, const struct mm_region *reserved,
 	    unsigned nreserved);
 void mm_cpu_init(void);
+
+/*
+ * For an environment whose direct map reaches only the RAM below the
+ * physical address reach at first (the kernel's boot page tables): as
+ * mm_init, but nothing at or above reach is touched or handed out; those
+ * frames wait, accounted as deferred, until mm_extend_reach says the
+ * direct map covers them (after the kernel mapper has mapped them, with
+ * tables from below the old reach). mm_init is mm_init_reachable with no
+ * limit. Boot CPU, nothing else in mm/ running.
+ */
+int mm_init_reachable(const struct mm_region *map, unsigned nmap,
+		      const struct mm_region *reserved, unsigned nreserved, uint64_t reach);
+void mm_extend_reach(uint64_t reach);
 
 void mm_frame_accounting(struct mm_frame_accounting *acct);
 

@@ -31,4 +31,12 @@ void lapic_eoi(void);
 /* Sends one IPI; low holds vector, delivery mode and shorthand. */
 void lapic_send(uint32_t apic_id, uint32_t low);
 
+struct acpi_info;
+
+/* IOAPICs (ioapic.c): mapped through the MMIO manager, every pin masked. */
+void ioapic_init(const struct acpi_info *acpi);
+unsigned ioapic_count(void);
+uint64_t ioapic_phys(unsigned i);
+uint32_t ioapic_read(unsigned i, uint32_t index);
+
 #endif

@@ -7,8 +7,11 @@
  *     the AP trampoline),
  *   - the low 4 GiB again at DIRECT_MAP_BASE (phys_to_virt),
  *   - the first 1 GiB at KERNEL_VMA (the image).
- * The page-table mapper (a later stage) replaces these with the real
- * direct map of all RAM.
+ * paging_init (paging.c) replaces them with the kernel mapper's tables:
+ *   - the direct map of all RAM at DIRECT_MAP_BASE (up to DIRECT_MAP_SIZE),
+ *   - the MMIO window at MMIO_BASE, where mm/mmio.c maps device registers
+ *     and firmware tables,
+ *   - the image at KERNEL_VMA, W^X.
  *
  * This header is included from assembly, so it holds only macros there.
  */
@@ -18,6 +21,9 @@
 #define KERNEL_VMA       0xffffffff80000000
 #define KERNEL_PHYS      0x100000
 #define DIRECT_MAP_BASE  0xffff800000000000
+#define DIRECT_MAP_SIZE  0x400000000000 /* 64 TiB */
+#define MMIO_BASE        0xffffc80000000000
+#define MMIO_SIZE        0x10000000000  /* 1 TiB */
 #define BOOT_MAPPED_PHYS 0x100000000 /* 4 GiB covered by the boot tables */
 
 /* Real-mode AP trampoline: must be page aligned and below 1 MiB. */

@@ -26,4 +26,8 @@ extern char boot_stack_guard[];
 void paging_init(void);
 struct mapper *kernel_mapper(void);
 
+/* Maps all RAM of the firmware map into the direct map with the given
+ * mapper flags; returns the end of the highest range. From paging_init. */
+uint64_t direct_map_init(struct mapper *k, unsigned flags);
+
 #endif
