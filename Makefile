@@ -45,7 +45,8 @@ COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(sh
 
 MM_SRCS := $(filter-out mm/frame_%.c mm/slab_%.c mm/shootdown_%.c,$(wildcard mm/*.c)) \
 	mm/frame_$(FRAME).c mm/slab_$(SLAB).c mm/shootdown_$(SHOOTDOWN).c
-KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c $(ARCH_DIR)/*.c tests/kernel/*.c) $(MM_SRCS)
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c $(ARCH_DIR)/*.c tests/kernel/*.c bench/*.c) \
+	$(MM_SRCS)
 KERNEL_ASM := $(filter-out $(ARCH_DIR)/kernel.ld.S,$(wildcard $(ARCH_DIR)/*.S))
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(O)/%.o) $(KERNEL_ASM:%.S=$(O)/%.o)
 

@@ -14,6 +14,7 @@
 #include <arch/platform.h>
 #include <arch/tsc.h>
 #include <kernel/acpi.h>
+#include <kernel/bench.h>
 #include <kernel/boot.h>
 #include <kernel/fault_inject.h>
 #include <kernel/mm_boot.h>
@@ -30,7 +31,8 @@
 static struct acpi_info acpi;
 
 /* Every option the kernel understands; anything else is a typo to report. */
-static const char *const cmdline_keys[] = {"selftest", "fault", "fault_cpu", "apic", NULL};
+static const char *const cmdline_keys[] = {"selftest", "fault",	    "fault_cpu",   "apic",
+					    "bench",	"bench_cpus", "bench_quick", NULL};
 
 void kmain(uint64_t start_info_phys);
 
@@ -61,7 +63,8 @@ void kmain(uint64_t start_info_phys)
 	kprintf("testbed kernel, commit %s\n", KERNEL_COMMIT);
 	kprintf("cmdline: %s\n", boot_info.cmdline);
 	if (cmdline_check_keys(boot_info.cmdline, cmdline_keys, selection, sizeof(selection))) {
-		kprintf("cmdline: unknown option '%s' (known: selftest fault fault_cpu apic)\n",
+		kprintf("cmdline: unknown option '%s' (known: selftest fault fault_cpu apic bench "
+			"bench_cpus bench_quick)\n",
 			selection);
 		platform_exit(false);
 	}
@@ -89,6 +92,8 @@ void kmain(uint64_t start_info_phys)
 	kprintf("smp: %u CPUs online\n", smp_cpus_online);
 
 	fault_inject_from_cmdline(boot_info.cmdline);
+	if (cmdline_has(boot_info.cmdline, "bench"))
+		platform_exit(bench_main(boot_info.cmdline));
 
 	if (!cmdline_has(boot_info.cmdline, "selftest"))
 		memcpy(selection, "all", 4);

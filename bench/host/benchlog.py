@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import hist
 
 VERSION = 1
-MAX_LINE = 250
+MAX_LINE = 500
 MAX_PAIRS_PER_BK = 12
 PREFIX = b"BENCH "
 

@@ -16,7 +16,7 @@
 #include <kernel/config.h>
 #include <kernel/cpumask.h>
 
-#define CONSOLE_LINE_MAX 256
+#define CONSOLE_LINE_MAX 512
 
 struct smp_call;
 

@@ -1,0 +1,186 @@
+/*
+ * The frame suites, shaped like the LLFree paper's benchmarks so that the
+ * numbers can be set beside theirs, each at order 0 and order 9:
+ *   frame.bulk    each CPU allocates its share of half of the free memory
+ *                 (op alloc), then frees all of it (op free), each phase
+ *                 timed on its own;
+ *   frame.repeat  each CPU allocates and frees one block in a loop (ops
+ *                 alloc and free);
+ *   frame.remote  each CPU allocates a batch (op alloc), then frees the
+ *                 batch of the next CPU (op free_remote): frames go back
+ *                 through a CPU that did not take them.
+ * The arrays of blocks are allocated before the phases, untimed.
+ */
+#include <kernel/printk.h>
+#include <lib/format.h>
+#include <mm/gfp.h>
+#include <mm/init.h>
+
+#include "bench.h"
+
+static const unsigned orders[] = { 0, 9 };
+
+struct frame_run {
+	unsigned order;
+	uint64_t per_cpu;		/* blocks each CPU handles */
+	struct page **blocks[BENCH_MAX_CPUS];
+};
+
+/* Array of n pointers per CPU, from whole pages (untimed). */
+static int arrays_alloc(struct frame_run *fr, unsigned cpus)
+{
+	unsigned order = 0;
+
+	while ((4096ull << order) < fr->per_cpu * sizeof(struct page *))
+		order++;
+	for (unsigned c = 0; c < cpus; c++) {
+		fr->blocks[c] = (struct page **)__get_free_pages(GFP_KERNEL | __GFP_ZERO, order);
+		if (fr->blocks[c] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static void arrays_free(struct frame_run *fr, unsigned cpus)
+{
+	unsigned order = 0;
+
+	while ((4096ull << order) < fr->per_cpu * sizeof(struct page *))
+		order++;
+	for (unsigned c = 0; c < cpus; c++)
+		if (fr->blocks[c])
+			free_pages((unsigned long)fr->blocks[c], order);
+}
+
+static void alloc_one(struct bench_cpu *bc, unsigned i)
+{
+	struct frame_run *fr = bc->arg;
+	struct page *p;
+
+	BENCH_TIME(bc, 0, p = alloc_pages(GFP_KERNEL, fr->order));
+	if (p == NULL)
+		bench_fail("alloc_pages(order %u) failed after %u blocks", fr->order, i);
+	fr->blocks[bc->cpu][i] = p;
+}
+
+static void free_own(struct bench_cpu *bc, unsigned i)
+{
+	struct frame_run *fr = bc->arg;
+	struct page *p = fr->blocks[bc->cpu][i];
+
+	if (p)
+		BENCH_TIME(bc, 0, __free_pages(p, fr->order));
+}
+
+static void free_next(struct bench_cpu *bc, unsigned i)
+{
+	struct frame_run *fr = bc->arg;
+	struct page *p = fr->blocks[(bc->cpu + 1) % bc->cpus][i];
+
+	if (p)
+		BENCH_TIME(bc, 0, __free_pages(p, fr->order));
+}
+
+static void warm(struct bench_cpu *bc)
+{
+	struct frame_run *fr = bc->arg;
+
+	for (unsigned i = 0; i < 64; i++) {
+		struct page *p = alloc_pages(GFP_KERNEL, fr->order);
+		if (p)
+			__free_pages(p, fr->order);
+	}
+}
+
+static int two_phases(const struct bench_step *step, struct frame_run *fr, const char *suite,
+		      const char *second_op, void (*second)(struct bench_cpu *, unsigned))
+{
+	char params[32];
+	int rc;
+
+	ksnprintf(params, sizeof(params), "order=%u", fr->order);
+	if (arrays_alloc(fr, step->cpus) != 0) {
+		arrays_free(fr, step->cpus);
+		kprintf("bench: %s: no memory for the block arrays\n", suite);
+		return -1;
+	}
+	struct bench_phase alloc = { .suite = suite, .ops = { "alloc" }, .params = params,
+				     .ops_per_cpu = (unsigned)fr->per_cpu, .warm = warm,
+				     .run = alloc_one, .arg = fr };
+	struct bench_phase release = { .suite = suite, .ops = { second_op }, .params = params,
+				       .ops_per_cpu = (unsigned)fr->per_cpu, .run = second, .arg = fr };
+	rc = bench_phase_run(step, &alloc);
+	rc |= bench_phase_run(step, &release);
+	arrays_free(fr, step->cpus);
+	return rc;
+}
+
+static uint64_t free_blocks(unsigned order)
+{
+	struct mm_frame_accounting a;
+
+	mm_frame_accounting(&a);
+	return (a.free + a.cached) >> order;
+}
+
+int bench_frame_bulk(const struct bench_step *step)
+{
+	static struct frame_run fr;
+	int rc = 0;
+
+	for (unsigned o = 0; o < sizeof(orders) / sizeof(orders[0]); o++) {
+		fr = (struct frame_run){ .order = orders[o] };
+		fr.per_cpu = free_blocks(fr.order) / 2 / step->cpus;
+		if (step->quick)
+			fr.per_cpu /= 8;
+		if (fr.per_cpu == 0)
+			fr.per_cpu = 1;
+		rc |= two_phases(step, &fr, "frame.bulk", "free", free_own);
+	}
+	return rc;
+}
+
+int bench_frame_remote(const struct bench_step *step)
+{
+	static struct frame_run fr;
+	int rc = 0;
+
+	for (unsigned o = 0; o < sizeof(orders) / sizeof(orders[0]); o++) {
+		fr = (struct frame_run){ .order = orders[o] };
+		fr.per_cpu = bench_ops(step, orders[o] ? 64 : 4096);
+		if (fr.per_cpu > free_blocks(fr.order) / 4 / step->cpus)
+			fr.per_cpu = free_blocks(fr.order) / 4 / step->cpus;
+		rc |= two_phases(step, &fr, "frame.remote", "free_remote", free_next);
+	}
+	return rc;
+}
+
+static void repeat_one(struct bench_cpu *bc, unsigned i)
+{
+	struct frame_run *fr = bc->arg;
+	struct page *p;
+
+	BENCH_TIME(bc, 0, p = alloc_pages(GFP_KERNEL, fr->order));
+	if (p == NULL) {
+		bench_fail("alloc_pages(order %u) failed at round %u", fr->order, i);
+		return;
+	}
+	BENCH_TIME(bc, 1, __free_pages(p, fr->order));
+}
+
+int bench_frame_repeat(const struct bench_step *step)
+{
+	static struct frame_run fr;
+	char params[32];
+	int rc = 0;
+
+	for (unsigned o = 0; o < sizeof(orders) / sizeof(orders[0]); o++) {
+		fr = (struct frame_run){ .order = orders[o] };
+		ksnprintf(params, sizeof(params), "order=%u", fr.order);
+		struct bench_phase ph = { .suite = "frame.repeat", .ops = { "alloc", "free" },
+					  .params = params, .ops_per_cpu = bench_ops(step, 4000),
+					  .warm = warm, .run = repeat_one, .arg = &fr };
+		rc |= bench_phase_run(step, &ph);
+	}
+	return rc;
+}

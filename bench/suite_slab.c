@@ -1,0 +1,138 @@
+/*
+ * The slab suites, through kmalloc/kfree, at 16, 64, 256, 1024 and 4096
+ * bytes:
+ *   slab.pair    kmalloc then kfree of one object, in a loop (ops kmalloc
+ *                and kfree): the per-CPU fast path;
+ *   slab.bulk    each CPU allocates a batch (op kmalloc), then frees it
+ *                (op kfree): the magazines run dry and overflow, so the
+ *                depot and the slab layer work too;
+ *   slab.remote  producer/consumer: each CPU allocates a batch (op
+ *                kmalloc), then frees the next CPU's batch (op
+ *                kfree_remote).
+ */
+#include <kernel/printk.h>
+#include <lib/format.h>
+#include <mm/gfp.h>
+#include <mm/slab.h>
+
+#include "bench.h"
+
+static const unsigned sizes[] = { 16, 64, 256, 1024, 4096 };
+#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+#define BATCH 1024	/* objects per CPU in bulk and remote */
+
+struct slab_run {
+	unsigned size;
+	void **objs[BENCH_MAX_CPUS];	/* BATCH each */
+};
+
+#define ARRAY_ORDER 1	/* BATCH pointers: two pages */
+_Static_assert(BATCH * sizeof(void *) <= (4096u << ARRAY_ORDER), "batch array too small");
+
+static void warm(struct bench_cpu *bc)
+{
+	struct slab_run *sr = bc->arg;
+
+	for (unsigned i = 0; i < 256; i++)
+		kfree(kmalloc(sr->size, GFP_KERNEL));
+}
+
+static void pair_one(struct bench_cpu *bc, unsigned i)
+{
+	struct slab_run *sr = bc->arg;
+	void *p;
+
+	BENCH_TIME(bc, 0, p = kmalloc(sr->size, GFP_KERNEL));
+	if (p == NULL) {
+		bench_fail("kmalloc(%u) failed at round %u", sr->size, i);
+		return;
+	}
+	BENCH_TIME(bc, 1, kfree(p));
+}
+
+static void alloc_one(struct bench_cpu *bc, unsigned i)
+{
+	struct slab_run *sr = bc->arg;
+	void *p;
+
+	BENCH_TIME(bc, 0, p = kmalloc(sr->size, GFP_KERNEL));
+	if (p == NULL)
+		bench_fail("kmalloc(%u) failed after %u objects", sr->size, i);
+	sr->objs[bc->cpu][i] = p;
+}
+
+static void free_own(struct bench_cpu *bc, unsigned i)
+{
+	struct slab_run *sr = bc->arg;
+
+	BENCH_TIME(bc, 0, kfree(sr->objs[bc->cpu][i]));
+}
+
+static void free_next(struct bench_cpu *bc, unsigned i)
+{
+	struct slab_run *sr = bc->arg;
+
+	BENCH_TIME(bc, 0, kfree(sr->objs[(bc->cpu + 1) % bc->cpus][i]));
+}
+
+static int batches(const struct bench_step *step, const char *suite, const char *second_op,
+		   void (*second)(struct bench_cpu *, unsigned))
+{
+	static struct slab_run sr;
+	unsigned n = bench_ops(step, BATCH);
+	char params[32];
+	int rc = 0;
+
+	for (unsigned s = 0; s < NSIZES; s++) {
+		sr = (struct slab_run){ .size = sizes[s] };
+		for (unsigned c = 0; c < step->cpus; c++) {
+			sr.objs[c] = (void **)__get_free_pages(GFP_KERNEL | __GFP_ZERO, ARRAY_ORDER);
+			if (sr.objs[c] == NULL) {
+				kprintf("bench: %s: no memory for the object arrays\n", suite);
+				rc = -1;
+			}
+		}
+		ksnprintf(params, sizeof(params), "size=%u", sr.size);
+		struct bench_phase alloc = { .suite = suite, .ops = { "kmalloc" }, .params = params,
+					     .ops_per_cpu = n, .warm = warm, .run = alloc_one,
+					     .arg = &sr };
+		struct bench_phase release = { .suite = suite, .ops = { second_op },
+					       .params = params, .ops_per_cpu = n, .run = second,
+					       .arg = &sr };
+		if (rc == 0) {
+			rc |= bench_phase_run(step, &alloc);
+			rc |= bench_phase_run(step, &release);
+		}
+		for (unsigned c = 0; c < step->cpus; c++)
+			if (sr.objs[c])
+				free_pages((unsigned long)sr.objs[c], ARRAY_ORDER);
+	}
+	return rc;
+}
+
+int bench_slab_bulk(const struct bench_step *step)
+{
+	return batches(step, "slab.bulk", "kfree", free_own);
+}
+
+int bench_slab_remote(const struct bench_step *step)
+{
+	return batches(step, "slab.remote", "kfree_remote", free_next);
+}
+
+int bench_slab_pair(const struct bench_step *step)
+{
+	static struct slab_run sr;
+	char params[32];
+	int rc = 0;
+
+	for (unsigned s = 0; s < NSIZES; s++) {
+		sr = (struct slab_run){ .size = sizes[s] };
+		ksnprintf(params, sizeof(params), "size=%u", sr.size);
+		struct bench_phase ph = { .suite = "slab.pair", .ops = { "kmalloc", "kfree" },
+					  .params = params, .ops_per_cpu = bench_ops(step, 4000),
+					  .warm = warm, .run = pair_one, .arg = &sr };
+		rc |= bench_phase_run(step, &ph);
+	}
+	return rc;
+}
