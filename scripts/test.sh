@@ -208,7 +208,10 @@ clean_log() { tr -d '\r' <"$1"; }
 check_hosted() { # i rc
     local i=$1 rc=$2 kind=${job_arg[$1]} log=$logs/${job_id[$1]}.log
     local line name result ntests=0 nbad=0 ok=1 san prefix="hosted: "
-    [[ $kind == host-tools ]] && prefix="host: "
+    case $kind in
+        host-tools) prefix="host: " ;;
+        bench-*) prefix="bench: " ;;
+    esac
     while IFS= read -r line; do
         if split_test_line "$line" "$prefix"; then
             name=$tname
@@ -407,6 +410,7 @@ check_job() { # i
 # host hypervisor). KVM, where it works, adds the boots that only it can do
 # (x2APIC) at no more vCPUs than host cores.
 kernel=$build/kernel.elf
+export TEST_KERNEL=$kernel # for the scripts run as jobs (tests/bench)
 boots_ok=1
 kvm_ok=0
 kvm_note=""
@@ -443,6 +447,12 @@ fi
 # The results tools (bench/host/, Python): parser, tables, plots, pinning.
 add_job host-tools hosted host-tools "$repo/tests/host/run_tests.py" 0 "" 300
 
+if ((boots_ok)); then
+    # Two icount boots of the same benchmark suites: identical dumps.
+    add_job bench-determinism hosted bench-determinism "$repo/tests/bench/determinism_test.sh" \
+        0 "" 700
+fi
+
 if ((boots_ok == 0)); then
     fail "kernel" "${kernel#"$repo"/} not found (run make first)"
 fi
@@ -457,8 +467,10 @@ if ((boots_ok)); then
     ((quick)) || add_job "mem6g-smp2" selftest "mem6g/smp2" "$kernel" 2 "selftest=all" \
         "$boot_timeout" "$accel" 6G
     if ((kvm_ok)) && [[ $accel != kvm ]]; then
+        # Twice the time: where /dev/kvm is a software one (kvm_pvm), every
+        # IPI and page-table switch traps, and this boot takes ~70 s unloaded.
         add_job "kvm-smp$host_cpus" selftest "kvm/smp$host_cpus" "$kernel" "$host_cpus" \
-            "selftest=all" "$boot_timeout" kvm
+            "selftest=all" "$((2 * boot_timeout))" kvm
     fi
     for v in "${variants[@]}"; do
         vsmps=4

@@ -32,8 +32,8 @@
  * more vCPUs than host cores (TCG) those cost host time slices (about 8 ms
  * a round at 4 vCPUs on 2 cores, 30 ms at 8); pages per round make the
  * shootdowns checked many more than the rounds. */
-#define UNMAP_ROUNDS (2400 / smp_cpus_online)
-#define UNMAP_PAGES 8
+#define UNMAP_ROUNDS (1200 / smp_cpus_online)
+#define UNMAP_PAGES 16
 #define CONCURRENT_ROUNDS (800 / smp_cpus_online)
 #define COUNT_PAGES 64
 
