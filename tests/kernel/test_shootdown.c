@@ -38,7 +38,7 @@
 /* Where every IPI traps to a software hypervisor (kvm_pvm) a round costs
  * far more: past this many seconds the test stops early, with at least
  * UNMAP_MIN_ROUNDS done, and says how many it did. */
-#define UNMAP_SECONDS 20
+#define UNMAP_SECONDS 40
 #define UNMAP_MIN_ROUNDS 50
 #define CONCURRENT_ROUNDS (800 / smp_cpus_online)
 #define COUNT_PAGES 64
