@@ -178,7 +178,7 @@ int bench_frame_repeat(const struct bench_step *step)
 		fr = (struct frame_run){ .order = orders[o] };
 		ksnprintf(params, sizeof(params), "order=%u", fr.order);
 		struct bench_phase ph = { .suite = "frame.repeat", .ops = { "alloc", "free" },
-					  .params = params, .ops_per_cpu = bench_ops(step, 4000),
+					  .params = params, .ops_per_cpu = bench_ops(step, 40000),
 					  .warm = warm, .run = repeat_one, .arg = &fr };
 		rc |= bench_phase_run(step, &ph);
 	}

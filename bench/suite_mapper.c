@@ -72,7 +72,7 @@ int bench_mapper_map(const struct bench_step *step)
 		mp.page = page_sizes[k];
 		ksnprintf(params, sizeof(params), "page_kib=%llu", (unsigned long long)(mp.page >> 10));
 		struct bench_phase ph = { .suite = "mapper.map", .ops = { "map", "unmap" },
-					  .params = params, .ops_per_cpu = bench_ops(step, 1000), .warm_ops = 16,
+					  .params = params, .ops_per_cpu = bench_ops(step, 10000), .warm_ops = 16,
 					  .irqs_on = true, .warm = warm, .run = map_unmap, .done = done };
 		rc |= bench_phase_run(step, &ph);
 	}

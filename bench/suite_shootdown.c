@@ -117,7 +117,7 @@ static int unmap_body(const struct bench_step *step)
 		barrier_init(&sd.unmapped, step->cpus);
 		ksnprintf(params, sizeof(params), "pages=%u", sd.pages);
 		struct bench_phase ph = { .suite = "shootdown.unmap", .ops = { "unmap" },
-					  .params = params, .ops_per_cpu = bench_ops(step, 200),
+					  .params = params, .ops_per_cpu = bench_ops(step, 1000),
 					  .warm_ops = WARM_ROUNDS,
 					  .irqs_on = true, .warm = enter, .run = unmap_round,
 					  .done = leave };
@@ -132,7 +132,7 @@ static int concurrent_body(const struct bench_step *step)
 
 	ksnprintf(params, sizeof(params), "pages=%u", CONCURRENT_PAGES);
 	struct bench_phase ph = { .suite = "shootdown.concurrent", .ops = { "unmap" },
-				  .params = params, .ops_per_cpu = bench_ops(step, 400),
+				  .params = params, .ops_per_cpu = bench_ops(step, 2000),
 				  .warm_ops = WARM_ROUNDS,
 				  .irqs_on = true, .warm = enter, .run = concurrent_round,
 				  .done = leave };

@@ -130,7 +130,7 @@ int bench_slab_pair(const struct bench_step *step)
 		sr = (struct slab_run){ .size = sizes[s] };
 		ksnprintf(params, sizeof(params), "size=%u", sr.size);
 		struct bench_phase ph = { .suite = "slab.pair", .ops = { "kmalloc", "kfree" },
-					  .params = params, .ops_per_cpu = bench_ops(step, 4000),
+					  .params = params, .ops_per_cpu = bench_ops(step, 40000),
 					  .warm = warm, .run = pair_one, .arg = &sr };
 		rc |= bench_phase_run(step, &ph);
 	}
