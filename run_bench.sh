@@ -1,143 +1,606 @@
 #!/usr/bin/env bash
-# run_bench.sh - the main job: build the kernel and run it on every host core.
+# run_bench.sh - the main job: build every allocator variant, boot each one
+# into the kernel's benchmark harness on the host's cores, and turn the
+# serial dumps into results/<run-id>/ (summary.csv, histograms.csv,
+# meta.json, report.md, the logs) and plots/<run-id>/.
 #
-# For now it boots the kernel with its self-tests on as many vCPUs as the host
-# has cores and keeps the serial log in results/<run-id>/. The benchmark
-# harness (results tables, plots) grows from here: options are parsed in
-# parse_args, the work is done in main.
+# Options are parsed in parse_args; main runs the steps in order: check,
+# build, boot each variant one after the other, process. A run only ever
+# creates a new run directory: nothing already in results/ is replaced.
 set -euo pipefail
 
 prog=run_bench.sh
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Debian's interpreter, the one with python3-matplotlib; the first python3 on
+# PATH may be another one without it (DESIGN.md).
+python=/usr/bin/python3
+qemu=${QEMU:-qemu-system-x86_64}      # as scripts/qemu.sh
+host_cores=$(nproc 2>/dev/null || echo 1)
+suites_file=bench/suites.c
+# The design and each mechanism's honest baseline (bench/host/variants.py).
+default_variants=(pcp-magazine-batched buddy-magazine-batched pcp-locked-batched
+                  pcp-magazine-sync)
 
 usage() {
     cat <<EOF
 Usage: ./run_bench.sh [options]
 
-Installs what is missing (scripts/deps.sh --bench; apt-get when root), builds
-the kernel (make), boots it under QEMU with all self-tests (selftest=all) on one
-vCPU per host core, shows the serial output and exits with the boot's status
-(0 if the kernel reported success). The serial log is kept in
-results/<run-id>/ and results/latest points at the newest run.
-(The benchmark harness, with summary.csv and plots, is still to come.)
+Installs what is missing (scripts/deps.sh --bench), builds each variant into
+BUILD/bench-variants/<variant>/, boots them one after the other under QEMU
+with the benchmark suites (one vCPU per host core, each vCPU pinned to its
+own core), and processes the serial dumps with bench/host/bench.py:
+
+  results/<run-id>/   summary.csv, histograms.csv, meta.json, report.md and
+                      logs/<variant>.log (the raw serial logs)
+  plots/<run-id>/     the PNG plots
+  results/latest, plots/latest   point at the newest run
+
+It shows which variant and suite is running, prints the results table at the
+end, and never replaces or deletes an existing run directory.
 
 Options:
-  --smp N          vCPUs (default: host cores, \$(nproc) = $(nproc 2>/dev/null || echo '?'));
-                   more than the host has is allowed but warned about
-  --mem SIZE       guest memory (default: 256M)
-  --accel MODE     kvm or tcg (default: \$ACCEL, else KVM if it works, else TCG)
-  --deterministic  run under -icount shift=0,align=off,sleep=off (single-threaded
-                   TCG; guest TSC counts instructions)
-  --timeout SEC    stop the boot after SEC seconds (default: 600)
-  --build DIR      build directory (default: \$O, else build); make O=DIR is used
-  --no-build       do not run make; use the kernel already in the build directory
+  --variants LIST  comma-separated variants <frame>-<slab>-<shootdown>, with
+                   frame: $(variant_set FRAME), slab: $(variant_set SLAB), shootdown: $(variant_set SHOOTDOWN)
+                   (default, the design and each mechanism's baseline:
+                   $(wrap_words "${default_variants[@]}"))
+  --smp LIST       comma-separated vCPU counts; each variant is booted once per
+                   count, and the logs are named logs/<variant>-smp<N>.log
+                   (default: one boot on as many vCPUs as host cores, here
+                   $host_cores). More vCPUs than host cores is allowed, but warned
+                   about and not pinned
+  --suites LIST    comma-separated suites to run, or all (default: all); known:
+                   $(wrap_words "$(known_suites_text)")
+                   A boot of N vCPUs runs each suite at 1, 2, 4, ... CPUs (powers
+                   of two below N) and at N CPUs.
+  --quick          smaller operation counts (bench_quick=1): for tests, not for
+                   results
+  --accel MODE     kvm or tcg (default: \$ACCEL, else KVM if a probe boot works
+                   under it and it is hardware virtualization, else
+                   multi-threaded TCG; scripts/qemu.sh decides once for the
+                   whole run)
+  --deterministic  run under -icount shift=0,align=off,sleep=off: single-threaded
+                   TCG where guest cycles count guest instructions, so two runs
+                   of one build give identical cycle figures (for per-operation
+                   cost, never for scaling); vCPUs are not pinned
+  --mem SIZE       guest memory, QEMU syntax (default: 512M)
+  --out DIR        write this run into DIR (created; must be new or empty) and
+                   its plots into DIR/plots, instead of results/<run-id>/ and
+                   plots/<run-id>/; results/latest and plots/latest are left alone
+  --timeout SEC    stop a boot after SEC seconds (default: 600); the run is then
+                   incomplete
+  --build DIR      build root (default: \$O, else build): variant V is built in
+                   DIR/bench-variants/V with make O=DIR/bench-variants/V
+  --no-build       do not run make; boot the kernels already in DIR/bench-variants/<variant>
   --no-deps        do not run scripts/deps.sh
+  --perf           also record 'perf stat -p <QEMU pid>' for each boot in
+                   <run dir>/perf/; where perf does not work this is said once
+                   and the run goes on (meta.json records what happened)
   -h, --help       show this help
 
-Exit status: 0 if the kernel finished and everything passed (QEMU status 33),
-1 otherwise.
+Environment: QEMU=PATH (the QEMU binary), ACCEL=kvm|tcg, O=DIR (see above).
+
+Ctrl-C stops QEMU, keeps the logs collected so far and processes them (the run
+is marked incomplete).
+Exit status: 0 if every boot completed all its suites and every log was
+processed; 1 if the run is incomplete (a failed suite, a panic, a timeout, a
+rejected log), a build failed or something is missing; 2 for usage errors;
+130 when interrupted.
 EOF
 }
 
 die() { echo "$prog: error: $*" >&2; echo "$prog: try './run_bench.sh --help'" >&2; exit 2; }
+fail() { echo "$prog: error: $*" >&2; exit 1; }
 note() { echo "$prog: $*" >&2; }
+# A progress line, stamped with the time since the start of the run.
+step() { note "[$((SECONDS / 60))m$(printf %02d $((SECONDS % 60)))s] $*"; }
 
-host_cores=$(nproc 2>/dev/null || echo 1)
+# The variant values are the Makefile's (FRAME_VARIANTS := buddy pcp, ...):
+# adding a research variant there is enough for this script to accept it.
+variant_set() { sed -n "s/^$1_VARIANTS[[:space:]]*:=[[:space:]]*//p" "$repo/Makefile"; }
+
+# Suite names, one per table entry '.name = "frame.bulk",' of bench/suites.c.
+known_suites() {
+    [[ -f $repo/$suites_file ]] || return 0
+    grep -oE '\.name[[:space:]]*=[[:space:]]*"[^"]+"' "$repo/$suites_file" | sed 's/.*"\(.*\)"/\1/'
+}
+known_suites_text() {
+    local names
+    names=$(known_suites | tr '\n' ' ')
+    echo "${names:-($suites_file is missing)}"
+}
+# Words as lines of at most 60 characters, indented for the help text.
+wrap_words() { echo "$*" | fold -s -w 60 | sed -e 's/ *$//' -e '1!s/^/                   /'; }
 
 # ---- options (all of them, in one place) ----------------------------------
-opt_smp=$host_cores
-opt_mem=256M
+opt_variants=("${default_variants[@]}")
+opt_smp=()            # empty: one boot at host_cores, log named <variant>.log
+opt_suites=all
+opt_quick=0
 opt_accel=${ACCEL:-}
 opt_deterministic=0
+opt_mem=512M
+opt_out=""
 opt_timeout=600
 opt_build=${O:-build}
 opt_make=1
 opt_deps=1
+opt_perf=0
 
 parse_args() {
-    local smp_given=0
+    local variants="" smp=""
     need_arg() { [[ $# -ge 2 && -n $2 ]] || die "option $1 needs a value"; }
     while [[ $# -gt 0 ]]; do
         case $1 in
-            --smp) need_arg "$@"; opt_smp=$2; smp_given=1; shift 2 ;;
-            --smp=*) opt_smp=${1#*=}; smp_given=1; shift ;;
-            --mem) need_arg "$@"; opt_mem=$2; shift 2 ;;
-            --mem=*) opt_mem=${1#*=}; shift ;;
+            --variants) need_arg "$@"; variants=$2; shift 2 ;;
+            --variants=*) variants=${1#*=}; shift ;;
+            --smp) need_arg "$@"; smp=$2; shift 2 ;;
+            --smp=*) smp=${1#*=}; shift ;;
+            --suites) need_arg "$@"; opt_suites=$2; shift 2 ;;
+            --suites=*) opt_suites=${1#*=}; shift ;;
+            --quick) opt_quick=1; shift ;;
             --accel) need_arg "$@"; opt_accel=$2; shift 2 ;;
             --accel=*) opt_accel=${1#*=}; shift ;;
             --deterministic) opt_deterministic=1; shift ;;
+            --mem) need_arg "$@"; opt_mem=$2; shift 2 ;;
+            --mem=*) opt_mem=${1#*=}; shift ;;
+            --out) need_arg "$@"; opt_out=$2; shift 2 ;;
+            --out=*) opt_out=${1#*=}; shift ;;
             --timeout) need_arg "$@"; opt_timeout=$2; shift 2 ;;
             --timeout=*) opt_timeout=${1#*=}; shift ;;
             --build) need_arg "$@"; opt_build=$2; shift 2 ;;
             --build=*) opt_build=${1#*=}; shift ;;
             --no-build) opt_make=0; shift ;;
             --no-deps) opt_deps=0; shift ;;
+            --perf) opt_perf=1; shift ;;
             -h|--help) usage; exit 0 ;;
             *) die "unknown argument '$1'" ;;
         esac
     done
-    [[ $opt_smp =~ ^[1-9][0-9]*$ ]] || die "--smp wants a positive integer, got '$opt_smp'"
+    [[ -z $variants ]] || check_variants "$variants"
+    [[ -z $smp ]] || check_smp "$smp"
+    [[ $opt_mem =~ ^[1-9][0-9]*[KMGT]?$ ]] || die "--mem wants a size such as 512M or 1G, got '$opt_mem'"
     [[ $opt_timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds, got '$opt_timeout'"
-    case $opt_accel in kvm|tcg|"") ;; *) die "--accel must be kvm or tcg, got '$opt_accel'" ;; esac
+    case $opt_accel in kvm|tcg|"") ;; *) die "--accel (or ACCEL) must be kvm or tcg, got '$opt_accel'" ;; esac
     if ((opt_deterministic)) && [[ $opt_accel == kvm ]]; then
         die "--deterministic runs under TCG (icount); it cannot be combined with --accel kvm"
     fi
-    if ((smp_given && opt_smp > host_cores)); then
-        note "warning: --smp $opt_smp is more than the $host_cores host cores:" \
-             "vCPUs will share cores and timings will be distorted"
+    # Checked now, before anything is built: a run never writes into a
+    # directory that holds something already.
+    [[ -z $opt_out || $opt_out == /* ]] || opt_out=$PWD/$opt_out
+    if [[ -n $opt_out && -e $opt_out ]]; then
+        [[ -d $opt_out ]] || die "--out $opt_out exists and is not a directory"
+        [[ -z $(ls -A "$opt_out") ]] || die "--out $opt_out is not empty; give a new directory"
     fi
+}
+
+check_variants() {
+    local v f s d frames slabs shootdowns list
+    frames=" $(variant_set FRAME) " slabs=" $(variant_set SLAB) " shootdowns=" $(variant_set SHOOTDOWN) "
+    [[ $frames != "  " && $slabs != "  " && $shootdowns != "  " ]] ||
+        fail "cannot read FRAME_VARIANTS, SLAB_VARIANTS and SHOOTDOWN_VARIANTS from Makefile"
+    opt_variants=()
+    IFS=, read -ra list <<<"$1"
+    for v in "${list[@]}"; do
+        IFS=- read -r f s d <<<"$v"
+        if [[ $v != "$f-$s-$d" || $frames != *" $f "* || $slabs != *" $s "* ||
+              $shootdowns != *" $d "* ]]; then
+            die "unknown variant '$v': a variant is <frame>-<slab>-<shootdown> with frame in" \
+                "{${frames:1:-1}}, slab in {${slabs:1:-1}}, shootdown in {${shootdowns:1:-1}}" \
+                "(e.g. ${default_variants[0]})"
+        fi
+        [[ " ${opt_variants[*]} " != *" $v "* ]] || die "variant '$v' is listed twice"
+        opt_variants+=("$v")
+    done
+    ((${#opt_variants[@]})) || die "--variants names no variant"
+}
+
+check_smp() {
+    local n
+    IFS=, read -ra opt_smp <<<"$1"
+    ((${#opt_smp[@]})) || die "--smp names no vCPU count"
+    for n in "${opt_smp[@]}"; do
+        [[ $n =~ ^[1-9][0-9]*$ ]] || die "--smp wants comma-separated positive integers, got '$1'"
+    done
+    [[ $(printf '%s\n' "${opt_smp[@]}" | sort | uniq -d) == "" ]] || die "--smp lists a count twice: '$1'"
+    for n in "${opt_smp[@]}"; do
+        if ((n > host_cores)); then
+            note "warning: --smp $n is more than the $host_cores host cores: vCPUs will" \
+                 "share cores (and cannot be pinned), so timings will be distorted"
+        fi
+    done
+}
+
+# Validated before anything is built, against the names the kernel declares.
+check_suites() {
+    local known s list
+    [[ -f $suites_file ]] ||
+        fail "$suites_file not found: the kernel's benchmark suites are missing from this tree"
+    known=" $(known_suites | tr '\n' ' ')"
+    [[ $known != " " ]] || fail "$suites_file declares no suite (no '.name = \"...\",' entries)"
+    [[ $opt_suites == all ]] && return
+    IFS=, read -ra list <<<"$opt_suites"
+    ((${#list[@]})) || die "--suites names no suite"
+    for s in "${list[@]}"; do
+        [[ -n $s && $known == *" $s "* ]] ||
+            die "unknown suite '$s'; known suites:$known(or all)"
+    done
+}
+
+# ---- state of the run ------------------------------------------------------
+tmp=""              # private scratch directory: QMP socket, pid file, meta input
+children=()         # background processes to stop on Ctrl-C
+interrupted=0
+incomplete=()       # incomplete_reasons for meta.json
+accel=""            # what was used: kvm, tcg or icount
+pin_note=""         # why vCPUs were not pinned (said once), empty if they were
+perf_outcome=off
+run_dir="" plots_dir="" run_id=""
+
+stop_children() {
+    local pid
+    for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+}
+on_signal() { interrupted=1; stop_children; }
+
+cleanup() { [[ -z $tmp ]] || rm -rf "$tmp"; }
+
+# Wait for a background child and return its exit status. A trapped signal
+# cuts 'wait' short, so wait again until the child has really ended.
+reap() {
+    while kill -0 "$1" 2>/dev/null; do wait "$1" 2>/dev/null || true; done
+    wait "$1" 2>/dev/null
+}
+
+kernel_of() { echo "$opt_build/bench-variants/$1/kernel.elf"; }
+
+make_cmd_of() { # variant -> the make command line that builds it
+    local f s d
+    IFS=- read -r f s d <<<"$1"
+    echo "make -j$host_cores O=$opt_build/bench-variants/$1 FRAME=$f SLAB=$s SHOOTDOWN=$d"
+}
+
+# ---- build -----------------------------------------------------------------
+# Every variant at once: a build is mostly waiting on small compiles, and the
+# builds share nothing (one O= directory each).
+build_variants() {
+    local v i rc pids=() cmd log
+    step "building ${#opt_variants[@]} variants in $opt_build/bench-variants/"
+    for v in "${opt_variants[@]}"; do
+        mkdir -p "$opt_build/bench-variants/$v"
+        read -ra cmd <<<"$(make_cmd_of "$v")"
+        "${cmd[@]}" >"$opt_build/bench-variants/$v/make.log" 2>&1 </dev/null &
+        pids+=($!)
+    done
+    children=("${pids[@]}")
+    for i in "${!pids[@]}"; do
+        v=${opt_variants[$i]}
+        rc=0
+        reap "${pids[$i]}" || rc=$?
+        ((interrupted)) && continue
+        if ((rc != 0)); then
+            stop_children        # the other builds
+            log=$opt_build/bench-variants/$v/make.log
+            echo "$prog: error: building variant $v failed: $(make_cmd_of "$v") (status $rc)" >&2
+            echo "$prog: last lines of $log:" >&2
+            tail -n 20 "$log" | sed 's/^/  | /' >&2
+            exit 1
+        fi
+    done
+    children=()
+    if ((interrupted)); then note "interrupted while building"; exit 130; fi
+}
+
+check_kernels() {
+    local v
+    for v in "${opt_variants[@]}"; do
+        [[ -f $(kernel_of "$v") ]] ||
+            die "$(kernel_of "$v") not found (run without --no-build, or: $(make_cmd_of "$v"))"
+    done
+}
+
+# ---- the run directory -----------------------------------------------------
+# results/<date>-<commit>, or with a suffix when that exists: an existing run
+# is never touched. mkdir (not -p) claims the name atomically.
+make_run_dir() {
+    if [[ -n $opt_out ]]; then
+        run_dir=$opt_out plots_dir=$opt_out/plots
+        mkdir -p "$run_dir"
+        run_id=$(basename "$(cd "$run_dir" && pwd)")
+    else
+        local base n=1 rev
+        base=$(date +%Y%m%d-%H%M%S)
+        if rev=$(git rev-parse --short HEAD 2>/dev/null); then base+="-$rev"; fi
+        mkdir -p results plots
+        [[ -w results && -w plots ]] || fail "results/ and plots/ must be writable"
+        run_id=$base
+        until [[ ! -e plots/$run_id ]] && mkdir "results/$run_id" 2>/dev/null; do
+            n=$((n + 1)); run_id=$base-$n
+        done
+        run_dir=results/$run_id plots_dir=plots/$run_id
+    fi
+    mkdir -p "$run_dir/logs"
+}
+
+# results/latest and plots/latest: replaced by a rename, so they always point
+# at a whole run; a real file or directory of that name is left alone.
+point_latest() {
+    local link
+    for link in results/latest plots/latest; do
+        if [[ -e $link && ! -L $link ]]; then
+            note "warning: $link is not a symlink; not updating it"
+            continue
+        fi
+        ln -sfn "$run_id" "$link.new.$$" && mv -Tf "$link.new.$$" "$link"
+    done
+}
+
+# ---- booting -----------------------------------------------------------------
+# One accelerator for the whole run (scripts/qemu.sh's probe, on the first
+# kernel): variants are only comparable when measured the same way.
+decide_accel() {
+    if ((opt_deterministic)); then accel=icount; return; fi
+    accel=$(scripts/qemu.sh --print-accel --kernel "$(kernel_of "${opt_variants[0]}")" \
+            ${opt_accel:+--accel "$opt_accel"}) || fail "scripts/qemu.sh could not decide the accelerator"
+    if [[ $accel == kvm ]] && ! [[ -r /dev/kvm && -w /dev/kvm ]]; then
+        fail "--accel kvm: /dev/kvm is missing or not accessible"
+    fi
+}
+
+# 1, 2, 4, ... below n, then n: the CPU counts each suite runs at.
+bench_cpus_for() {
+    local n=$1 c=1 out=""
+    while ((c < n)); do out+="$c,"; c=$((c * 2)); done
+    echo "$out$n"
 }
 
 describe_status() {
     case $1 in
-        33) echo "kernel finished, everything passed (QEMU status 33)" ;;
-        35) echo "a self-test failed or the kernel panicked (QEMU status 35)" ;;
+        33) echo "every suite completed" ;;
+        35) echo "a suite failed or the kernel panicked (QEMU status 35)" ;;
         124) echo "timed out after $opt_timeout s (QEMU stopped)" ;;
+        130) echo "interrupted" ;;
+        2) echo "scripts/qemu.sh could not start QEMU (status 2)" ;;
         *) echo "QEMU exited with status $1: triple fault or crash?" ;;
     esac
+}
+
+# Pin vCPU i to host core i once QEMU's QMP socket is up. Pinning is best
+# effort: without it the timings are noisier, not wrong, so a failure is
+# said once and the run goes on.
+pin_vcpus() {
+    local sock=$1 boot_pid=$2 out
+    until [[ -S $sock ]]; do
+        kill -0 "$boot_pid" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    if ! out=$("$python" bench/host/qmp_pin.py "$sock" 2>&1); then
+        [[ -n $pin_note ]] || note "warning: vCPUs not pinned, going on unpinned: ${out##*error: }"
+        pin_note="not pinned: ${out##*error: }"
+    fi
+}
+
+# perf stat on the QEMU process (it ends when QEMU does); its pid goes into
+# perf_pid, left empty when perf cannot run at all.
+perf_pid=""
+start_perf() {
+    local pidfile=$1 boot_pid=$2 out=$3
+    if ! command -v perf >/dev/null 2>&1; then
+        perf_outcome="unavailable: perf not found (Debian package linux-perf)"
+        note "perf: $perf_outcome; going on without it"
+        opt_perf=0
+        return
+    fi
+    until [[ -s $pidfile ]]; do
+        kill -0 "$boot_pid" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    mkdir -p "$(dirname "$out")"
+    perf stat -o "$out" -p "$(cat "$pidfile")" >"$tmp/perf.err" 2>&1 </dev/null &
+    perf_pid=$!
+}
+
+# After a boot: say once what perf could and could not record.
+check_perf() {
+    local out=$1 rc=0
+    reap "$perf_pid" || rc=$?
+    perf_pid=""
+    if ((rc != 0)) || [[ ! -s $out ]]; then
+        perf_outcome="unavailable: perf stat failed: $(head -n 1 "$tmp/perf.err")"
+        note "perf: $perf_outcome; going on without it"
+        rm -f "$out"
+        opt_perf=0
+    elif [[ $perf_outcome == off ]]; then
+        perf_outcome="perf stat -p <QEMU pid> of every boot in perf/"
+        if grep -q 'not supported' "$out"; then
+            perf_outcome+=" (hardware counters not supported here: software counters only)"
+            note "perf: hardware counters are not supported here; recording software counters only"
+        fi
+    fi
+}
+
+# Print the kernel's progress lines ("bench: suite NAME cpus=N (i/total):
+# what it measures") that appeared in the serial log since the last call,
+# without the description, to keep them one short line each. Only whole lines
+# are read: the last one may still be being written.
+seen_lines=0
+show_progress() {
+    local log=$1 label=$2 total line
+    [[ -f $log ]] || return 0
+    total=$(wc -l <"$log")
+    ((total > seen_lines)) || return 0
+    while IFS= read -r line; do
+        line=${line#bench: suite }
+        step "$label: ${line%%): *})"
+    done < <(sed -n "$((seen_lines + 1)),${total}p" "$log" | tr -d '\r' | grep -a '^bench: suite ' || true)
+    seen_lines=$total
+}
+
+# Boot one variant on n vCPUs; returns QEMU's status (see describe_status).
+boot() {
+    local variant=$1 n=$2 name=$3 label=$4 log err append boot_pid rc=0 started=$SECONDS
+    log=$run_dir/logs/$name.log
+    err=$run_dir/logs/$name.qemu-stderr
+    append="bench=$opt_suites bench_cpus=$(bench_cpus_for "$n")"
+    ((opt_quick)) && append+=" bench_quick=1"
+    local qargs=(-q --kernel "$(kernel_of "$variant")" --smp "$n" --mem "$opt_mem"
+                 --append "$append" --serial "$log" --timeout "$opt_timeout")
+    if ((opt_deterministic)); then qargs+=(--icount); else qargs+=(--accel "$accel"); fi
+    local extra=() pin=0
+    if ((!opt_deterministic && n <= host_cores)); then
+        rm -f "$tmp/qmp.sock"
+        extra+=(-qmp "unix:$tmp/qmp.sock,server=on,wait=off")
+        pin=1
+    fi
+    ((opt_perf)) && { rm -f "$tmp/qemu.pid"; extra+=(-pidfile "$tmp/qemu.pid"); }
+
+    step "$label: booting on $n vCPUs ($accel), $append"
+    scripts/qemu.sh "${qargs[@]}" -- "${extra[@]}" </dev/null 2>"$err" &
+    boot_pid=$!             # scripts/qemu.sh: a TERM to it stops QEMU too
+    children=("$boot_pid")
+    ((pin)) && pin_vcpus "$tmp/qmp.sock" "$boot_pid"
+    ((opt_perf)) && start_perf "$tmp/qemu.pid" "$boot_pid" "$run_dir/perf/$name.txt"
+    seen_lines=0
+    while kill -0 "$boot_pid" 2>/dev/null; do
+        show_progress "$log" "$label"
+        sleep 0.5
+    done
+    reap "$boot_pid" || rc=$?
+    children=()
+    show_progress "$log" "$label"
+    [[ -z $perf_pid ]] || check_perf "$run_dir/perf/$name.txt"
+    [[ -s $err ]] || rm -f "$err"
+    if ((rc == 33)); then
+        step "$label: done in $((SECONDS - started)) s"
+    else
+        step "$label: $(describe_status "$rc") after $((SECONDS - started)) s; log kept: $log"
+        [[ ! -s $err ]] || sed 's/^/  | /' "$err" >&2
+    fi
+    return "$rc"
+}
+
+boot_all() {
+    local counts=("${opt_smp[@]}") total i=0 v n name rc
+    ((${#counts[@]})) || counts=("$host_cores")
+    total=$((${#opt_variants[@]} * ${#counts[@]}))
+    # (check_smp has warned about these already)
+    for n in "${counts[@]}"; do
+        ((n <= host_cores)) || pin_note="not pinned: $n vCPUs on $host_cores host cores"
+    done
+    for v in "${opt_variants[@]}"; do
+        for n in "${counts[@]}"; do
+            i=$((i + 1))
+            name=$v
+            ((${#opt_smp[@]} == 0)) || name+="-smp$n"
+            rc=0
+            boot "$v" "$n" "$name" "$v smp $n ($i/$total)" || rc=$?
+            if ((interrupted)); then
+                incomplete+=("interrupted")
+                return
+            fi
+            ((rc == 33)) || incomplete+=("variant $v smp $n: $(describe_status "$rc")")
+        done
+    done
+}
+
+# ---- results -------------------------------------------------------------------
+commit_id() {
+    local c
+    c=$(git rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
+    # --no-optional-locks: only look; do not refresh the index.
+    [[ -z $(git --no-optional-locks status --porcelain 2>/dev/null) ]] || c+=-dirty
+    echo "$c"
+}
+
+# The facts only this script knows, for bench.py process --meta-json.
+write_meta_input() {
+    local counts=("${opt_smp[@]}")
+    ((${#counts[@]})) || counts=("$host_cores")
+    local pinning="vCPU i on host core i (qmp_pin.py)"
+    ((opt_deterministic)) && pinning="off (--deterministic: all vCPUs on one host thread)"
+    [[ -z $pin_note ]] || pinning=$pin_note
+    "$python" - "$1" "$(date -Iseconds)" "$("$qemu" --version | head -n 1)" "$accel" \
+        "$(IFS=,; echo "${counts[*]}")" "$opt_mem" "$run_id" "$(IFS=,; echo "${opt_variants[*]}")" \
+        "$(commit_id)" "$("$python" bench/host/qmp_pin.py --topology)" "$perf_outcome" \
+        "$pinning" "$opt_suites" "$opt_quick" "${incomplete[@]}" <<'EOF'
+import json, sys
+(out, date, qemu_version, accel, vcpus, memory, run_id, variants, commit, topology,
+ perf, pinning, suites, quick), reasons = sys.argv[1:15], sys.argv[15:]
+vcpus = [int(n) for n in vcpus.split(",")]
+meta = {"date": date, "qemu_version": qemu_version, "accel": accel,
+        "vcpus": vcpus[0] if len(vcpus) == 1 else vcpus, "memory": memory,
+        "run_id": run_id, "variants": variants.split(","), "commit": commit,
+        "host_topology": json.loads(topology), "perf": perf, "pinning": pinning,
+        "suites": suites, "quick": quick == "1", "incomplete_reasons": reasons}
+with open(out, "w") as f:
+    json.dump(meta, f, indent=2)
+EOF
+}
+
+# Why the run is incomplete: meta.json's list, which adds bench.py's reasons
+# (rejected logs, failed suites) to this script's.
+say_incomplete_reasons() {
+    local r
+    if [[ -f $run_dir/meta.json ]]; then
+        "$python" -c 'import json, sys
+for r in json.load(open(sys.argv[1])).get("incomplete_reasons", []): print(r)' \
+            "$run_dir/meta.json" 2>/dev/null | sed "s/^/$prog:   /" >&2 && return
+    fi
+    for r in "${incomplete[@]}"; do note "  $r"; done
+}
+
+# bench.py process on every log there is; returns its status.
+process_results() {
+    local logs=("$run_dir"/logs/*.log)
+    if [[ ! -e ${logs[0]} ]]; then
+        note "no serial log to process"
+        return 1
+    fi
+    step "processing ${#logs[@]} logs"
+    write_meta_input "$tmp/meta.json"
+    local rc=0
+    "$python" bench/host/bench.py process --out "$run_dir" --plots "$plots_dir" \
+        --meta-json "$tmp/meta.json" "${logs[@]}" || rc=$?
+    echo
+    echo "summary: $run_dir/summary.csv"
+    echo "report:  $run_dir/report.md"
+    echo "plots:   $plots_dir/"
+    return "$rc"
 }
 
 main() {
     parse_args "$@"
     cd "$repo"
+    trap on_signal INT TERM
+    trap cleanup EXIT
+    check_suites
 
     if ((opt_deps)); then
         scripts/deps.sh --bench
     fi
+    command -v "$qemu" >/dev/null 2>&1 ||
+        fail "$qemu not found: qemu-system-x86_64 comes with the Debian package qemu-system-x86 (scripts/deps.sh --bench installs it, as root)"
+    ((opt_make)) && build_variants
+    check_kernels
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/run_bench.XXXXXX")
+    decide_accel
+    ((interrupted)) && exit 130
 
-    local build=$opt_build
-    if ((opt_make)); then
-        if [[ $build == build ]]; then
-            make
-        else
-            make O="$build"
-        fi
+    make_run_dir
+    step "run $run_id: ${#opt_variants[@]} variants, results in $run_dir/, plots in $plots_dir/"
+    boot_all
+    local rc=0
+    process_results || rc=$?
+    [[ -n $opt_out ]] || point_latest
+    if ((interrupted)); then
+        note "interrupted: the logs collected so far are processed in $run_dir"
+        exit 130
     fi
-    local kernel=$build/kernel.elf
-    [[ -f $kernel ]] || die "$kernel not found (build it with make${opt_build:+ O=$opt_build})"
-
-    local run_id run_dir log
-    run_id=$(date +%Y%m%d-%H%M%S)
-    if rev=$(git rev-parse --short HEAD 2>/dev/null); then run_id+="-$rev"; fi
-    run_dir=results/$run_id
-    mkdir -p "$run_dir"
-    ln -sfn "$run_id" results/latest
-    log=$run_dir/boot-smp$opt_smp.log
-
-    local qargs=(--kernel "$kernel" --smp "$opt_smp" --mem "$opt_mem"
-                 --append "selftest=all" --timeout "$opt_timeout")
-    [[ -n $opt_accel ]] && qargs+=(--accel "$opt_accel")
-    ((opt_deterministic)) && qargs+=(--icount)
-
-    note "booting $kernel on $opt_smp vCPUs ($host_cores host cores), log: $log"
-    local rc
-    set +e
-    scripts/qemu.sh "${qargs[@]}" </dev/null 2>&1 | tee "$log"
-    rc=${PIPESTATUS[0]}
-    set -e
-    note "$(describe_status "$rc")"
-    note "serial log: $log"
-    [[ $rc == 33 ]]
+    if ((rc != 0 || ${#incomplete[@]})); then
+        note "the run is incomplete (bench.py process exited with status $rc):"
+        say_incomplete_reasons
+        exit 1
+    fi
+    step "done: every variant completed"
 }
 
 main "$@"

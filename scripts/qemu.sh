@@ -28,11 +28,14 @@ Options:
   --interactive     serial console and QEMU monitor on this terminal
                     (-serial mon:stdio; press Ctrl-A X to quit, Ctrl-A C for the monitor)
   --accel MODE      kvm, tcg or auto (default: \$ACCEL, else auto: KVM if a probe
-                    boot works under it, otherwise multi-threaded TCG)
+                    boot works under it and it is hardware virtualization,
+                    otherwise multi-threaded TCG)
   --icount          deterministic mode: -icount shift=0,align=off,sleep=off,
                     forces single-threaded TCG (guest TSC counts instructions)
   --print-accel     only decide the accelerator for --kernel (probing if needed),
                     print "kvm" or "tcg" and exit
+  --probe-kvm       only say whether KVM works at all for --kernel (a software
+                    KVM included): print "kvm" or "tcg" and exit
   --dry-run         print the QEMU command line instead of running it
   -q, --quiet       do not print the accelerator / command summary on stderr
   -h, --help        show this help
@@ -46,6 +49,9 @@ The KVM probe boots the kernel once with "-accel kvm -cpu host -smp 1
 -append selftest=none" (20 s limit); it counts as working only if QEMU exits
 with 33 and the serial output has "smp: 1 CPUs online". The result is cached
 in <dir of the kernel>/accel, keyed by the kernel's checksum.
+A KVM that is software virtualization (the kvm_pvm module) is not chosen
+automatically: it runs this kernel slower than TCG, and its page-table and
+TLB costs are not the hardware's. --accel kvm still uses it.
 EOF
 }
 
@@ -70,6 +76,7 @@ accel=${ACCEL:-auto}
 icount=0
 accel_why=""
 print_accel=0
+probe_only=0
 dry_run=0
 quiet=0
 extra=()
@@ -95,6 +102,7 @@ while [[ $# -gt 0 ]]; do
         --accel=*) accel=${1#*=}; shift ;;
         --icount) icount=1; shift ;;
         --print-accel) print_accel=1; shift ;;
+        --probe-kvm) probe_only=1; shift ;;
         --dry-run) dry_run=1; shift ;;
         -q|--quiet) quiet=1; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -159,16 +167,13 @@ kvm_probe() {
 }
 
 probe_why=""
-resolve_accel() {
-    if [[ $accel != auto ]]; then
-        : "${accel_why:=requested}"
-        return
-    fi
+# Whether KVM boots this kernel: sets kvm_works (kvm or tcg) and kvm_why.
+check_kvm() {
     if [[ ! -e /dev/kvm ]]; then
-        accel=tcg; accel_why="no /dev/kvm"; return
+        kvm_works=tcg; kvm_why="no /dev/kvm"; return
     fi
     if ! kvm_usable; then
-        accel=tcg; accel_why="/dev/kvm not accessible"; return
+        kvm_works=tcg; kvm_why="/dev/kvm not accessible"; return
     fi
     local dir cache key line
     dir=$(dirname "$kernel")
@@ -179,21 +184,41 @@ resolve_accel() {
         exec 9>>"$cache.lock"
         flock 9
         if [[ -f $cache ]] && line=$(head -n1 "$cache") && [[ ${line% *} == "$key" ]]; then
-            accel=${line##* }
-            accel_why="cached in ${cache#"$repo"/}"
+            kvm_works=${line##* }
+            kvm_why="cached in ${cache#"$repo"/}"
         else
-            if kvm_probe; then accel=kvm; accel_why="KVM probe boot succeeded"
-            else accel=tcg; accel_why="KVM probe failed: $probe_why"; fi
-            printf '%s %s\n' "$key" "$accel" >"$cache"
+            if kvm_probe; then kvm_works=kvm; kvm_why="KVM probe boot succeeded"
+            else kvm_works=tcg; kvm_why="KVM probe failed: $probe_why"; fi
+            printf '%s %s\n' "$key" "$kvm_works" >"$cache"
         fi
         flock -u 9
         exec 9>&-
     else
-        if kvm_probe; then accel=kvm; accel_why="KVM probe boot succeeded"
-        else accel=tcg; accel_why="KVM probe failed: $probe_why"; fi
+        if kvm_probe; then kvm_works=kvm; kvm_why="KVM probe boot succeeded"
+        else kvm_works=tcg; kvm_why="KVM probe failed: $probe_why"; fi
     fi
 }
 
+resolve_accel() {
+    if [[ $accel != auto ]]; then
+        : "${accel_why:=requested}"
+        return
+    fi
+    check_kvm
+    accel=$kvm_works
+    accel_why=$kvm_why
+    if [[ $accel == kvm && -d /sys/module/kvm_pvm ]]; then
+        accel=tcg
+        accel_why="KVM here is kvm_pvm, software virtualization slower than TCG; --accel kvm forces it"
+    fi
+}
+
+if ((probe_only)); then
+    check_kvm
+    note "KVM: $kvm_works ($kvm_why)"
+    echo "$kvm_works"
+    exit 0
+fi
 resolve_accel
 if ((print_accel)); then
     note "accelerator: $accel ($accel_why)"

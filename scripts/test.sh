@@ -410,14 +410,14 @@ check_job() { # i
 # host hypervisor). KVM, where it works, adds the boots that only it can do
 # (x2APIC) at no more vCPUs than host cores.
 kernel=$build/kernel.elf
-export TEST_KERNEL=$kernel # for the scripts run as jobs (tests/bench)
+export TEST_KERNEL=$kernel O=$build # for the scripts run as jobs (tests/bench)
 boots_ok=1
 kvm_ok=0
 kvm_note=""
 [[ -n $accel ]] || accel=tcg
 if [[ ! -f $kernel ]]; then
     boots_ok=0
-elif probed=$("$qemu_sh" --print-accel --kernel "$kernel" 2>"$logs/accel.log") && [[ $probed == kvm ]]; then
+elif probed=$("$qemu_sh" --probe-kvm --kernel "$kernel" 2>"$logs/accel.log") && [[ $probed == kvm ]]; then
     kvm_ok=1
 else
     kvm_note=" (KVM not usable here: $(tail -n 1 "$logs/accel.log" 2>/dev/null | sed 's/^qemu.sh: //'))"
@@ -451,6 +451,9 @@ if ((boots_ok)); then
     # Two icount boots of the same benchmark suites: identical dumps.
     add_job bench-determinism hosted bench-determinism "$repo/tests/bench/determinism_test.sh" \
         0 "" 700
+    # ./run_bench.sh --quick end to end (it builds two variants in
+    # $build/bench-variants/; pipeline_test.sh takes the build root from O).
+    add_job bench-pipeline hosted bench-pipeline "$repo/tests/bench/pipeline_test.sh" 0 "" 900
 fi
 
 if ((boots_ok == 0)); then

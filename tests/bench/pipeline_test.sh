@@ -1,0 +1,327 @@
+#!/usr/bin/env bash
+# tests/bench/pipeline_test.sh - the benchmark pipeline end to end, for make
+# test: ./run_bench.sh --quick on the default variant and the sync shootdown
+# baseline, then checks of what it wrote (summary.csv, plots, meta.json), of
+# bench.py's refusal of broken logs, and of a replot without the logs.
+#
+# Prints one line per check, "bench: <name> ... ok" or
+# "bench: <name> ... FAIL: <reason>", and exits 0 only if all passed.
+set -euo pipefail
+
+prog=pipeline_test.sh
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+python=/usr/bin/python3        # the interpreter with matplotlib (DESIGN.md)
+variants=pcp-magazine-batched,pcp-magazine-sync
+boot_timeout=150               # per boot; a quick boot takes well under a minute
+
+usage() {
+    cat <<EOF
+Usage: tests/bench/pipeline_test.sh [--build DIR]
+
+Runs ./run_bench.sh --quick --no-deps --smp 2 --suites all --accel \${ACCEL:-tcg}
+--variants $variants into a temporary
+directory (under TCG unless ACCEL says otherwise, like the other boots of
+make test: TCG is the reference platform, and a software KVM can be far
+slower), then checks its exit status; summary.csv: its columns, every suite
+of bench/suites.c for both variants, plausible numbers, fewer IPIs per
+64-page unmap when batched; the plots report.md links; meta.json; that
+bench.py process rejects a truncated and a corrupted log by name; and that
+bench.py replot works without the logs. It also checks that run_bench.sh
+refuses an unknown variant or suite and a missing QEMU. The temporary
+directory is removed at the end.
+
+  --build DIR   build root for run_bench.sh (default: \$O, else build): the
+                variants are built in DIR/bench-variants/<variant>
+  -h, --help    show this help
+
+Output: one line per check, "bench: <name> ... ok" or "... FAIL: <reason>".
+Exit status: 0 if every check passed, 1 otherwise, 2 for usage errors.
+EOF
+}
+
+build=${O:-build}
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --build) [[ $# -ge 2 && -n $2 ]] || { echo "$prog: error: --build needs a value" >&2; exit 2; }
+                 build=$2; shift 2 ;;
+        --build=*) build=${1#*=}; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "$prog: error: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+cd "$repo"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pipeline_test.XXXXXX")
+run=$tmp/run
+child=""
+trap 'rm -rf "$tmp"' EXIT
+# On a signal, stop run_bench.sh and let it finish before the temporary
+# directory it writes into is removed. The message goes to fd 3, the test's
+# own stderr: the signal may arrive while run_bench's output is redirected.
+exec 3>&2
+on_signal() {
+    if [[ -n $child ]]; then
+        kill -TERM "$child" 2>/dev/null || true
+        wait "$child" 2>/dev/null || true
+    fi
+    echo "$prog: interrupted" >&3
+    exit 130
+}
+trap on_signal INT TERM
+
+nfail=0
+# check NAME COMMAND...: the command prints why it failed (one line) and
+# returns non-zero; its output is the reason.
+check() {
+    local name=$1 why rc=0
+    shift
+    why=$("$@" 2>&1) || rc=$?
+    if ((rc == 0)); then
+        echo "bench: $name ... ok"
+    else
+        nfail=$((nfail + 1))
+        why=$(tr '\n' ' ' <<<"$why" | sed 's/ *$//')
+        echo "bench: $name ... FAIL: ${why:-status $rc}"
+    fi
+}
+
+# Show the end of a command's output, indented so that no line of it can be
+# taken for a check line.
+show_tail() {
+    echo "  --- last 30 lines of the output of $1 ---"
+    tail -n 30 "$2" | sed 's/^/  | /'
+}
+
+# run_bench.sh in the background, so that a TERM to this test stops it too.
+run_bench() {
+    local rc=0
+    "$repo/run_bench.sh" "$@" </dev/null &
+    child=$!
+    wait "$child" || rc=$?
+    child=""
+    return "$rc"
+}
+
+# ---- run_bench.sh refuses bad input before building anything ----------------
+expect_refusal() { # status, text the message must hold, run_bench arguments...
+    local want=$1 text=$2 out rc=0
+    shift 2
+    out=$(run_bench --no-deps --build "$build" --out "$tmp/refused" "$@" 2>&1) || rc=$?
+    [[ $rc == "$want" ]] || { echo "exit status $rc, expected $want: $out"; return 1; }
+    [[ $out == *"$text"* ]] || { echo "message does not say '$text': $out"; return 1; }
+    [[ ! -e $tmp/refused ]] || { echo "it created its --out directory"; return 1; }
+}
+check "unknown variant refused" expect_refusal 2 "unknown variant 'pcp-magazine-fast'" \
+    --variants pcp-magazine-batched,pcp-magazine-fast
+check "unknown suite refused" expect_refusal 2 "unknown suite 'frame.nope'" --suites frame.bulk,frame.nope
+QEMU=/nonexistent check "missing qemu refused" expect_refusal 1 "qemu-system-x86" --variants "$variants"
+
+# ---- the run ---------------------------------------------------------------------
+run_out=$tmp/run_bench.out
+run_rc=0
+run_bench --quick --no-deps --smp 2 --suites all --variants "$variants" --build "$build" \
+    --accel "${ACCEL:-tcg}" --timeout "$boot_timeout" --out "$run" >"$run_out" 2>&1 || run_rc=$?
+run_status() {
+    ((run_rc == 0)) || { echo "./run_bench.sh exited with status $run_rc"; return 1; }
+}
+check "run_bench exit status" run_status
+((run_rc == 0)) || show_tail ./run_bench.sh "$run_out"
+
+# The checks of the files, in Python: CSV, JSON and PNG are easier there.
+# Usage: pycheck CHECK [ARG...]; prints the reason of a failure, exits 1.
+pycheck() {
+    "$python" - "$run" "$variants" "$@" <<'EOF'
+import csv, json, os, re, sys
+
+run, variants, check, args = sys.argv[1], sys.argv[2].split(","), sys.argv[3], sys.argv[4:]
+HEADER = ("variant,suite,op,cpus,samples,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,"
+          "max_ns,ops_per_sec").split(",")
+
+
+def fail(why):
+    print(why)
+    sys.exit(1)
+
+
+def rows():
+    path = os.path.join(run, "summary.csv")
+    if not os.path.exists(path):
+        fail(f"no {path}")
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def series(r):
+    return f"{r['variant']} {r['suite']} {r['op']} cpus={r['cpus']}"
+
+
+def known_suites():
+    with open("bench/suites.c") as f:
+        return re.findall(r'\.name\s*=\s*"([^"]+)"', f.read())
+
+
+def header():
+    path = os.path.join(run, "summary.csv")
+    if not os.path.exists(path):
+        fail(f"no {path}")
+    with open(path, newline="") as f:
+        first = next(csv.reader(f), [])
+    if first[:12] != HEADER:
+        fail(f"leading columns are {','.join(first[:12])}")
+
+
+def suites():
+    have = {(r["variant"], r["suite"]) for r in rows()}
+    missing = [f"{v} {s}" for v in variants for s in known_suites() if (v, s) not in have]
+    if missing:
+        fail(f"no rows for {', '.join(missing)}")
+
+
+def numbers():
+    for r in rows():
+        try:
+            samples, p50, p99, top, ops = (float(r[k]) for k in
+                                           ("samples", "p50_ns", "p99_ns", "max_ns", "ops_per_sec"))
+        except ValueError:
+            fail(f"{series(r)}: a value is not a number")
+        if not (samples > 0 and 0 < p50 <= p99 <= top and ops > 0):
+            fail(f"{series(r)}: implausible: samples={r['samples']} p50={r['p50_ns']} "
+                 f"p99={r['p99_ns']} max={r['max_ns']} ops/s={r['ops_per_sec']}")
+
+
+def ipis():
+    found = {}
+    for r in rows():
+        if r["suite"] == "shootdown.unmap" and r["cpus"] == "2" and r.get("pages") == "64":
+            if not r.get("ipis_per_op"):
+                fail(f"{series(r)} pages=64 has no ipis_per_op")
+            found.setdefault(r["op"], {})[r["variant"]] = float(r["ipis_per_op"])
+    if not found:
+        fail("no shootdown.unmap row with pages=64 at 2 CPUs")
+    batched, sync = variants
+    for op, per in sorted(found.items()):
+        if batched not in per or sync not in per:
+            fail(f"shootdown.unmap {op} pages=64 cpus=2 is missing a variant (has {sorted(per)})")
+        if not per[batched] < per[sync]:
+            fail(f"shootdown.unmap {op} pages=64 cpus=2: ipis_per_op {per[batched]:g} batched, "
+                 f"{per[sync]:g} sync (batched should send fewer)")
+
+
+def plots(directory=run):
+    report = os.path.join(directory, "report.md")
+    if not os.path.exists(report):
+        fail(f"no {report}")
+    with open(report) as f:
+        links = re.findall(r"!\[[^]]*\]\(([^)]+)\)", f.read())
+    if not links:
+        fail(f"{report} links no plot")
+    for link in links:
+        path = os.path.normpath(os.path.join(directory, link))
+        if not os.path.isfile(path) or os.path.getsize(path) == 0:
+            fail(f"{link} (linked from report.md) is missing or empty")
+        with open(path, "rb") as f:
+            if f.read(8) != b"\x89PNG\r\n\x1a\n":
+                fail(f"{link} is not a PNG")
+
+
+def meta():
+    path = os.path.join(run, "meta.json")
+    try:
+        with open(path) as f:
+            m = json.load(f)
+    except (OSError, ValueError) as e:
+        fail(f"{path}: {e}")
+    for key in ("accel", "commit", "variants"):
+        if not m.get(key):
+            fail(f"meta.json has no {key}")
+    if sorted(m["variants"]) != sorted(variants):
+        fail(f"meta.json variants are {m['variants']}")
+
+
+def cut(src, dst):
+    """Keep the log up to the middle of its dump: no 'end' record."""
+    with open(src, "rb") as f:
+        lines = f.read().split(b"\n")
+    bench = [i for i, line in enumerate(lines) if line.startswith(b"BENCH ")]
+    if len(bench) < 4:
+        fail(f"{src} has only {len(bench)} BENCH lines")
+    with open(dst, "wb") as f:
+        f.write(b"\n".join(lines[:bench[len(bench) // 2]]) + b"\n")
+
+
+def flip(src, dst):
+    """Change one digit inside a BENCH line in the middle of the dump; print
+    the (1-based) number of that line."""
+    with open(src, "rb") as f:
+        lines = f.read().split(b"\n")
+    bench = [i for i, line in enumerate(lines) if line.startswith(b"BENCH ")]
+    if len(bench) < 4:
+        fail(f"{src} has only {len(bench)} BENCH lines")
+    i = bench[len(bench) // 2]
+    body = bytearray(lines[i])
+    digits = [j for j in range(6, body.rindex(b" *")) if chr(body[j]).isdigit()]
+    if not digits:
+        fail(f"{src}:{i + 1} has no digit to change")
+    j = digits[len(digits) // 2]
+    body[j] = ord("0") + (body[j] - ord("0") + 1) % 10
+    lines[i] = bytes(body)
+    with open(dst, "wb") as f:
+        f.write(b"\n".join(lines))
+    print(i + 1)
+
+
+{"header": header, "suites": suites, "numbers": numbers, "ipis": ipis,
+ "plots": lambda: plots(*args), "meta": meta,
+ "cut": lambda: cut(*args), "flip": lambda: flip(*args)}[check]()
+EOF
+}
+
+check "summary.csv columns" pycheck header
+check "every suite for both variants" pycheck suites
+check "plausible numbers" pycheck numbers
+check "fewer IPIs when batched" pycheck ipis
+check "report plots are PNGs" pycheck plots "$run"
+check "meta.json" pycheck meta
+
+# ---- bench.py refuses broken logs, naming them ---------------------------------
+log=$run/logs/${variants%%,*}-smp2.log
+broken=$tmp/broken
+mkdir -p "$broken"
+
+expect_rejected() { # log, text the message must hold
+    local out rc=0
+    out=$("$python" bench/host/bench.py process --out "$broken/out-${1##*/}" \
+          --plots "$broken/plots" "$1" 2>&1) || rc=$?
+    ((rc != 0)) || { echo "bench.py process accepted it"; return 1; }
+    [[ $out == *"$2"* ]] || { echo "no '$2' in: $(grep -m1 "${1##*/}" <<<"$out" || echo "$out")"; return 1; }
+}
+truncated() {
+    pycheck cut "$log" "$broken/truncated.log" || return 1
+    expect_rejected "$broken/truncated.log" "truncated.log" || return 1
+    expect_rejected "$broken/truncated.log" "truncated:"
+}
+corrupted() {
+    local line
+    line=$(pycheck flip "$log" "$broken/corrupted.log") || { echo "$line"; return 1; }
+    expect_rejected "$broken/corrupted.log" "corrupted.log:$line: corrupted"
+}
+check "truncated log rejected" truncated
+check "corrupted log rejected" corrupted
+
+# ---- replot from the results files alone --------------------------------------
+replot() {
+    local copy=$tmp/replot out
+    mkdir -p "$copy"
+    [[ -d $run ]] || { echo "no run directory"; return 1; }
+    (cd "$run" && find . -path ./logs -prune -o -path ./plots -prune -o -type f -print0 |
+        xargs -0 -r cp --parents -t "$copy")
+    out=$("$python" bench/host/bench.py replot "$copy" 2>&1) || { echo "bench.py replot: $out"; return 1; }
+    [[ -n $(ls "$copy/plots" 2>/dev/null) ]] || { echo "no plots in $copy/plots"; return 1; }
+    pycheck plots "$copy"
+}
+check "replot without logs" replot
+
+if ((nfail)); then
+    echo "$prog: $nfail checks failed" >&2
+    exit 1
+fi
