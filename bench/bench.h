@@ -38,7 +38,7 @@
 
 struct bench_step {
 	unsigned cpus;		/* CPUs taking part, ids 0 .. cpus-1 */
-	bool quick;		/* bench_quick=1: fewer operations (tests) */
+	unsigned scale;		/* percent of the default operation counts */
 };
 
 struct bench_cpu {
@@ -84,7 +84,7 @@ void bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 			hist_record((bc)->hist[k], bench_t1_ - bench_t0_); \
 	} while (0)
 
-/* Operation counts scaled for quick runs (at least 1). */
+/* n scaled by step->scale (bench_scale=, bench_quick=), at least 1. */
 unsigned bench_ops(const struct bench_step *step, unsigned n);
 
 /* Dump records (bench/dump.c). */

@@ -60,9 +60,9 @@ void bench_fail(const char *fmt, ...)
 
 unsigned bench_ops(const struct bench_step *step, unsigned n)
 {
-	if (step->quick)
-		n /= 8;
-	return n ? n : 1;
+	uint64_t scaled = (uint64_t)n * step->scale / 100;
+
+	return scaled == 0 ? 1 : scaled > UINT32_MAX ? UINT32_MAX : (unsigned)scaled;
 }
 
 static bool hists_ready(void)

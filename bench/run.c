@@ -1,13 +1,17 @@
 /*
  * bench/run.c - the harness's entry point: reads bench=, bench_cpus= and
- * bench_quick= from the command line, writes the dump's header (variant,
+ * bench_scale= / bench_quick= from the command line, writes the dump's header (variant,
  * commit, CPUs, TSC rate, hypervisor, memory, the timer's own cost), runs
  * every selected suite at every CPU count, and closes the dump.
  *
  *   bench=all | bench=<suite>[,<suite>...]   which suites (bench/suites.c)
  *   bench_cpus=<n>[,<n>...]                  CPU counts (default 1, 2, 4,
  *                                            ... and all online CPUs)
- *   bench_quick=1                            one eighth of the operations
+ *   bench_scale=<percent>                    operation counts, in percent of
+ *                                            the defaults (1 .. 10000; the
+ *                                            bulk frame suite never takes
+ *                                            more than half of free memory)
+ *   bench_quick=1                            bench_scale=12 (for tests)
  *
  * A bad option (unknown suite, a CPU count above the CPUs online, a
  * malformed list) is reported and nothing is measured. Boot CPU, after
@@ -35,7 +39,7 @@ struct selection {
 	bool suite[32];
 	uint64_t cpus[MAX_STEPS];
 	unsigned ncpus;
-	bool quick;
+	unsigned scale;
 };
 
 _Static_assert(sizeof(((struct selection *)0)->suite) / sizeof(bool) >= 9, "too many suites");
@@ -106,14 +110,21 @@ static int parse_cpus(const char *cmdline, struct selection *sel)
 
 static int parse(const char *cmdline, struct selection *sel)
 {
-	uint64_t quick = 0;
+	uint64_t quick = 0, scale = 100;
 	int rc = cmdline_get_u64(cmdline, "bench_quick", &quick);
 
-	if (rc != 0 && rc != -ENOENT) {
+	if ((rc != 0 && rc != -ENOENT) || quick > 1) {
 		kprintf("bench: bench_quick= wants 0 or 1\n");
 		return -1;
 	}
-	sel->quick = quick != 0;
+	if (quick)
+		scale = 12;
+	rc = cmdline_get_u64(cmdline, "bench_scale", &scale);
+	if ((rc != 0 && rc != -ENOENT) || scale < 1 || scale > 10000) {
+		kprintf("bench: bench_scale= wants a percentage from 1 to 10000\n");
+		return -1;
+	}
+	sel->scale = (unsigned)scale;
 	return parse_suites(cmdline, sel) || parse_cpus(cmdline, sel) ? -1 : 0;
 }
 
@@ -193,7 +204,7 @@ bool bench_main(const char *cmdline)
 		if (!sel.suite[s])
 			continue;
 		for (unsigned c = 0; c < sel.ncpus; c++) {
-			const struct bench_step step = { .cpus = (unsigned)sel.cpus[c], .quick = sel.quick };
+			const struct bench_step step = { .cpus = (unsigned)sel.cpus[c], .scale = sel.scale };
 			kprintf("bench: suite %s cpus=%u (%u/%u): %s\n", suite->name, step.cpus,
 				++step_no, nsteps, suite->what);
 			if (suite->run(&step) != 0)

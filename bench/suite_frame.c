@@ -130,9 +130,10 @@ int bench_frame_bulk(const struct bench_step *step)
 
 	for (unsigned o = 0; o < sizeof(orders) / sizeof(orders[0]); o++) {
 		fr = (struct frame_run){ .order = orders[o] };
+		/* Half of free memory is the most; a scale below 100% takes less. */
 		fr.per_cpu = free_blocks(fr.order) / 2 / step->cpus;
-		if (step->quick)
-			fr.per_cpu /= 8;
+		if (step->scale < 100)
+			fr.per_cpu = fr.per_cpu * step->scale / 100;
 		if (fr.per_cpu == 0)
 			fr.per_cpu = 1;
 		rc |= two_phases(step, &fr, "frame.bulk", "free", free_own);

@@ -32,7 +32,8 @@ static struct acpi_info acpi;
 
 /* Every option the kernel understands; anything else is a typo to report. */
 static const char *const cmdline_keys[] = {"selftest", "fault",	    "fault_cpu",   "apic",
-					    "bench",	"bench_cpus", "bench_quick", NULL};
+					    "bench",	"bench_cpus", "bench_quick", "bench_scale",
+					    NULL};
 
 void kmain(uint64_t start_info_phys);
 
@@ -64,7 +65,7 @@ void kmain(uint64_t start_info_phys)
 	kprintf("cmdline: %s\n", boot_info.cmdline);
 	if (cmdline_check_keys(boot_info.cmdline, cmdline_keys, selection, sizeof(selection))) {
 		kprintf("cmdline: unknown option '%s' (known: selftest fault fault_cpu apic bench "
-			"bench_cpus bench_quick)\n",
+			"bench_cpus bench_quick bench_scale)\n",
 			selection);
 		platform_exit(false);
 	}
