@@ -2,20 +2,24 @@
  * The kernel's own page tables (kernel/arch/x86_64/paging.c): the image is
  * W^X (a write probe into text or rodata faults, one into data does not;
  * the mapper reports text executable and read-only, rodata and data
- * no-execute), the direct map is writable and no-execute, and every
- * kernel stack's guard page is unmapped. Checked on every CPU, whose TLBs
- * all use the same tables.
+ * no-execute), the direct map covers all RAM and is writable and
+ * no-execute, every kernel stack's guard page is unmapped, and every CPU
+ * runs with global pages, SMEP and SMAP (where the CPU has them), SMAP
+ * keeping the kernel out of user pages outside stac/clac. Checked on every
+ * CPU, whose TLBs all use the same tables.
  */
 #include <errno.h>
 
 #include <arch/cpu.h>
 #include <arch/extable.h>
+#include <arch/irqflags.h>
 #include <arch/paging.h>
 #include <arch/x86.h>
 #include <kernel/boot.h>
 #include <kernel/percpu.h>
 #include <kernel/selftest.h>
 #include <mapper.h>
+#include <shootdown.h>
 #include <mm/gfp.h>
 
 static const uint64_t rodata_word = 0x0123456789abcdefull;
@@ -94,4 +98,48 @@ SELFTEST_ALL_CPUS(paging_stack_guard_pages_are_unmapped)
 	ST_CHECK_EQ(probe_read_u64((void *)pc->stack_bottom, &v), 0);
 	ST_CHECK_EQ(probe_read_u64(boot_stack_guard, &v), -EFAULT);
 	ST_CHECK_EQ(probe_read_u64(kstack_slots[this_cpu_id()].guard, &v), -EFAULT);
+}
+
+SELFTEST_ALL_CPUS(paging_protections_on_every_cpu)
+{
+	uint64_t cr4 = read_cr4();
+
+	ST_CHECK(cr4 & CR4_PGE);
+	ST_CHECK_EQ(!!(cr4 & CR4_SMEP), cpu_features.smep);
+	ST_CHECK_EQ(!!(cr4 & CR4_SMAP), cpu_features.smap);
+}
+
+/* With SMAP the kernel cannot read a user page unless it opens the window
+ * with stac; without SMAP (no such CPU feature) the read always works. */
+SELFTEST(paging_smap_blocks_kernel_access_to_user_pages)
+{
+	const uintptr_t uva = 0x0000000040000000ull;
+	unsigned long frame = get_zeroed_page(GFP_KERNEL);
+	struct mapper user;
+	struct flush_batch b;
+	uint64_t v = 0;
+
+	ST_CHECK(frame != 0);
+	ST_CHECK_EQ(mapper_init_user(&user, kernel_mapper()), 0);
+	*(uint64_t *)frame = 0x5a5a;
+	ST_CHECK_EQ(mapper_map(&user, uva, frame - DIRECT_MAP_BASE, PAGE_SIZE_4K, PAGE_SIZE_4K,
+			       MAPPER_USER | MAPPER_WRITE | MAPPER_NX), 0);
+
+	irqflags_t irq = irq_save();
+	mapper_switch(kernel_mapper(), &user);
+	int plain = probe_read_u64((void *)uva, &v);
+	stac();
+	int opened = probe_read_u64((void *)uva, &v);
+	clac();
+	mapper_switch(&user, kernel_mapper());
+	irq_restore(irq);
+
+	ST_CHECK_EQ(plain, cpu_features.smap ? -EFAULT : 0);
+	ST_CHECK_EQ(opened, 0);
+	ST_CHECK_EQ(v, 0x5a5a);
+	flush_batch_init(&b, &user, false);
+	ST_CHECK_EQ(mapper_unmap(&user, uva, PAGE_SIZE_4K, &b), 1);
+	tlb_shootdown(&b);
+	mapper_destroy(&user);
+	free_page(frame);
 }

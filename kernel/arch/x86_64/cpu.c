@@ -1,7 +1,8 @@
 /*
  * CPU identification on the boot CPU: the features the kernel depends on
  * or reports, and which hypervisor (accelerator) runs us. All CPUs of a
- * QEMU machine share one model, so the BSP's answer holds for all.
+ * QEMU machine share one model, so the BSP's answer holds for all. Also
+ * each CPU's paging protections (cpu_protections_init).
  */
 #include <string.h>
 
@@ -51,6 +52,17 @@ void cpu_features_init(void)
 }
 
 /* QEMU's TCG and KVM identify themselves in leaf 0x40000000. */
+void cpu_protections_init(void)
+{
+	uint64_t cr4 = read_cr4() | CR4_PGE;
+
+	if (cpu_features.smep)
+		cr4 |= CR4_SMEP;
+	if (cpu_features.smap)
+		cr4 |= CR4_SMAP;
+	write_cr4(cr4);
+}
+
 const char *cpu_accel_name(void)
 {
 	if (!cpu_features.hypervisor)

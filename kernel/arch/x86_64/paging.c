@@ -90,7 +90,7 @@ void paging_init(void)
 		     "the AP trampoline");
 
 	mapper_switch(NULL, &kmapper);
-	write_cr4(read_cr4() | CR4_PGE);
+	cpu_protections_init();
 	mm_extend_reach(ram_end);
 	mm_boot_report();
 	mmio_init(&kmapper, MMIO_BASE, MMIO_SIZE);

@@ -79,6 +79,7 @@ void arch_ap_entry(uint64_t cpu)
 {
 	cpu_local_init((unsigned)cpu);
 	mapper_switch(NULL, kernel_mapper()); /* the trampoline loaded its root: join its CPU set */
+	cpu_protections_init();
 	mm_cpu_init();
 	lapic_init_ap();
 	if (lapic_id() != this_cpu()->arch.apic_id)

@@ -53,6 +53,23 @@ struct cpu_features {
 extern struct cpu_features cpu_features;
 
 void cpu_features_init(void);
+/* This CPU's paging protections, once it runs on the kernel's tables:
+ * global pages (CR4.PGE), and where the CPU has them SMEP (no kernel
+ * execution of user pages) and SMAP (no kernel access to user pages
+ * outside stac/clac). Every CPU, after cpu_features_init on the BSP. */
+void cpu_protections_init(void);
+/* SMAP's window for deliberate user accesses (the EFLAGS.AC flag). */
+static inline void stac(void)
+{
+	if (cpu_features.smap)
+		__asm__ volatile("stac" ::: "memory", "cc");
+}
+
+static inline void clac(void)
+{
+	if (cpu_features.smap)
+		__asm__ volatile("clac" ::: "memory", "cc");
+}
 const char *cpu_accel_name(void);
 void gdt_init_cpu(struct percpu *pc, uint8_t *ist_stacks[IST_COUNT]);
 void idt_init(void);
