@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include <arch/irqflags.h>
+#include <kernel/config.h>
 #include <arch/tsc.h>
 
 #include <mapper.h>
@@ -34,7 +35,7 @@
 #include "hist.h"
 
 #define BENCH_MAX_KINDS 2	/* operation kinds timed in one phase */
-#define BENCH_MAX_CPUS 64
+#define BENCH_MAX_CPUS MAX_CPUS
 
 struct bench_step {
 	unsigned cpus;		/* CPUs taking part, ids 0 .. cpus-1 */

@@ -14,9 +14,10 @@
  * Afterwards the coordinator (the boot CPU) merges the per-CPU histograms
  * and writes one record per operation kind.
  *
- * The histograms (30 KiB each) are allocated once, for BENCH_MAX_CPUS
- * CPUs and every kind, before the first phase, so no phase allocates
- * anything for its own bookkeeping while it is measured. IPI and flush
+ * The histograms (30 KiB each) are allocated before a phase starts, for
+ * its CPUs and every kind, and kept for later phases, so no phase
+ * allocates anything for its own bookkeeping while it is measured, and a
+ * run on few CPUs of a large machine does not pay for all of them. IPI and flush
  * counters are summed over every online CPU, not only the participants:
  * shootdowns reach CPUs outside the phase too.
  *
@@ -65,13 +66,13 @@ unsigned bench_ops(const struct bench_step *step, unsigned n)
 	return scaled == 0 ? 1 : scaled > UINT32_MAX ? UINT32_MAX : (unsigned)scaled;
 }
 
-static bool hists_ready(void)
+static bool hists_ready(unsigned cpus)
 {
 	unsigned order = 0;
 
 	while ((4096ul << order) < sizeof(struct hist))
 		order++;
-	for (unsigned c = 0; c < BENCH_MAX_CPUS; c++)
+	for (unsigned c = 0; c < cpus; c++)
 		for (unsigned k = 0; k < BENCH_MAX_KINDS; k++)
 			if (hists[c][k] == NULL &&
 			    (hists[c][k] = (struct hist *)__get_free_pages(GFP_KERNEL, order)) == NULL)
@@ -148,7 +149,7 @@ int bench_phase_run(const struct bench_step *step, const struct bench_phase *ph)
 			smp_cpus_online, BENCH_MAX_CPUS);
 		return -1;
 	}
-	if (!hists_ready()) {
+	if (!hists_ready(step->cpus)) {
 		kprintf("bench: no memory for the histograms\n");
 		return -1;
 	}
