@@ -58,17 +58,22 @@ void cpu_features_init(void);
  * execution of user pages) and SMAP (no kernel access to user pages
  * outside stac/clac). Every CPU, after cpu_features_init on the BSP. */
 void cpu_protections_init(void);
-/* SMAP's window for deliberate user accesses (the EFLAGS.AC flag). */
+/*
+ * SMAP's window for deliberate user accesses: EFLAGS.AC set. Written with
+ * pushf/popf rather than the stac/clac instructions, which a software
+ * hypervisor (kvm_pvm, on this project's machines) fails to emulate with
+ * a "KVM internal error"; popf may change AC at CPL 0 everywhere.
+ */
+#define RFLAGS_AC (1ul << 18)
+
 static inline void stac(void)
 {
-	if (cpu_features.smap)
-		__asm__ volatile("stac" ::: "memory", "cc");
+	__asm__ volatile("pushfq; orq %0, (%%rsp); popfq" : : "i"(RFLAGS_AC) : "memory", "cc");
 }
 
 static inline void clac(void)
 {
-	if (cpu_features.smap)
-		__asm__ volatile("clac" ::: "memory", "cc");
+	__asm__ volatile("pushfq; andq %0, (%%rsp); popfq" : : "i"(~RFLAGS_AC) : "memory", "cc");
 }
 const char *cpu_accel_name(void);
 void gdt_init_cpu(struct percpu *pc, uint8_t *ist_stacks[IST_COUNT]);
