@@ -33,7 +33,7 @@
 #include <kernel/printk.h>
 #include <kernel/smp.h>
 #include <lib/format.h>
-#include <mm/gfp.h>
+#include <mm/slab.h>
 
 #include "bench.h"
 
@@ -68,14 +68,10 @@ unsigned bench_ops(const struct bench_step *step, unsigned n)
 
 static bool hists_ready(unsigned cpus)
 {
-	unsigned order = 0;
-
-	while ((4096ul << order) < sizeof(struct hist))
-		order++;
 	for (unsigned c = 0; c < cpus; c++)
 		for (unsigned k = 0; k < BENCH_MAX_KINDS; k++)
 			if (hists[c][k] == NULL &&
-			    (hists[c][k] = (struct hist *)__get_free_pages(GFP_KERNEL, order)) == NULL)
+			    (hists[c][k] = kmalloc(sizeof(struct hist), GFP_KERNEL)) == NULL)
 				return false;
 	return true;
 }

@@ -44,13 +44,10 @@ uintptr_t bench_space_region(unsigned cpu)
 
 void bench_unmap_range(struct bench_cpu *bc, struct bench_space *s, uintptr_t va, uint64_t size)
 {
-	struct flush_batch b;
 	unsigned rounds;
 
-	flush_batch_init(&b, &s->m, false);
-	if (mapper_unmap(&s->m, va, size, &b) < 0)
+	if (tlb_unmap(&s->m, va, size, &rounds) < 0)
 		bench_fail("unmap of [%#lx, +%#lx) refused", (unsigned long)va, (unsigned long)size);
-	rounds = tlb_shootdown(&b);
 	if (!bc->warming)
 		bc->rounds += rounds;
 }

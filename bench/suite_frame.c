@@ -15,6 +15,7 @@
 #include <lib/format.h>
 #include <mm/gfp.h>
 #include <mm/init.h>
+#include <mm/slab.h>
 
 #include "bench.h"
 
@@ -26,15 +27,11 @@ struct frame_run {
 	struct page **blocks[BENCH_MAX_CPUS];
 };
 
-/* Array of n pointers per CPU, from whole pages (untimed). */
+/* An array of per_cpu block pointers for each CPU (untimed). */
 static int arrays_alloc(struct frame_run *fr, unsigned cpus)
 {
-	unsigned order = 0;
-
-	while ((4096ull << order) < fr->per_cpu * sizeof(struct page *))
-		order++;
 	for (unsigned c = 0; c < cpus; c++) {
-		fr->blocks[c] = (struct page **)__get_free_pages(GFP_KERNEL | __GFP_ZERO, order);
+		fr->blocks[c] = kcalloc(fr->per_cpu, sizeof(struct page *), GFP_KERNEL);
 		if (fr->blocks[c] == NULL)
 			return -1;
 	}
@@ -43,13 +40,8 @@ static int arrays_alloc(struct frame_run *fr, unsigned cpus)
 
 static void arrays_free(struct frame_run *fr, unsigned cpus)
 {
-	unsigned order = 0;
-
-	while ((4096ull << order) < fr->per_cpu * sizeof(struct page *))
-		order++;
 	for (unsigned c = 0; c < cpus; c++)
-		if (fr->blocks[c])
-			free_pages((unsigned long)fr->blocks[c], order);
+		kfree(fr->blocks[c]);
 }
 
 static void alloc_one(struct bench_cpu *bc, unsigned i)

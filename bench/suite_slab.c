@@ -26,9 +26,6 @@ struct slab_run {
 	void **objs[BENCH_MAX_CPUS];	/* BATCH each */
 };
 
-#define ARRAY_ORDER 1	/* BATCH pointers: two pages */
-_Static_assert(BATCH * sizeof(void *) <= (4096u << ARRAY_ORDER), "batch array too small");
-
 static void warm(struct bench_cpu *bc)
 {
 	struct slab_run *sr = bc->arg;
@@ -86,7 +83,7 @@ static int batches(const struct bench_step *step, const char *suite, const char 
 	for (unsigned s = 0; s < NSIZES; s++) {
 		sr = (struct slab_run){ .size = sizes[s] };
 		for (unsigned c = 0; c < step->cpus; c++) {
-			sr.objs[c] = (void **)__get_free_pages(GFP_KERNEL | __GFP_ZERO, ARRAY_ORDER);
+			sr.objs[c] = kcalloc(BATCH, sizeof(void *), GFP_KERNEL);
 			if (sr.objs[c] == NULL) {
 				kprintf("bench: %s: no memory for the object arrays\n", suite);
 				rc = -1;
@@ -104,8 +101,7 @@ static int batches(const struct bench_step *step, const char *suite, const char 
 			rc |= bench_phase_run(step, &release);
 		}
 		for (unsigned c = 0; c < step->cpus; c++)
-			if (sr.objs[c])
-				free_pages((unsigned long)sr.objs[c], ARRAY_ORDER);
+			kfree(sr.objs[c]);
 	}
 	return rc;
 }

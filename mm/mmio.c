@@ -70,6 +70,20 @@ void mmio_init(struct mapper *kernel, uintptr_t base, uint64_t size)
 	mmio.nwindows = mmio.bytes = 0;
 }
 
+static env_irqflags_t mmio_lock(void)
+{
+	env_irqflags_t irq = env_irq_save();
+
+	env_spin_lock(&mmio.lock);
+	return irq;
+}
+
+static void mmio_unlock(env_irqflags_t irq)
+{
+	env_spin_unlock(&mmio.lock);
+	env_irq_restore(irq);
+}
+
 static uint64_t natural_alignment(uint64_t size)
 {
 	uint64_t a = HAL_PAGE_SIZE;
@@ -133,14 +147,12 @@ static int phys_busy(uint64_t phys, uint64_t size)
 
 static void window_remove(struct mmio_window *w)
 {
-	env_irqflags_t irq = env_irq_save();
+	env_irqflags_t irq = mmio_lock();
 
-	env_spin_lock(&mmio.lock);
 	list_del(&w->list);
 	mmio.nwindows--;
 	mmio.bytes -= w->size;
-	env_spin_unlock(&mmio.lock);
-	env_irq_restore(irq);
+	mmio_unlock(irq);
 	kfree(w);
 }
 
@@ -157,13 +169,8 @@ static int map_window(const struct mmio_window *w, unsigned mflags)
 	if (err == 0 && large < w->size) {
 		err = mapper_map(mmio.kernel, w->va + large, w->phys + large, w->size - large,
 				 HAL_PAGE_SIZE, mflags);
-		if (err != 0 && large) {
-			struct flush_batch b;
-
-			flush_batch_init(&b, mmio.kernel, false);
-			mapper_unmap(mmio.kernel, w->va, large, &b);
-			tlb_shootdown(&b);
-		}
+		if (err != 0 && large)
+			tlb_unmap(mmio.kernel, w->va, large, NULL);
 	}
 	return err;
 }
@@ -186,8 +193,7 @@ int mmio_map(uint64_t phys, uint64_t size, unsigned flags, void **va)
 		return -ENOMEM;
 	*w = (struct mmio_window){ .phys = phys, .size = size, .state = WINDOW_BUSY };
 
-	irq = env_irq_save();
-	env_spin_lock(&mmio.lock);
+	irq = mmio_lock();
 	err = phys_busy(phys, size);
 	if (err == 0) {
 		w->va = find_gap(size, natural_alignment(size), &before);
@@ -199,8 +205,7 @@ int mmio_map(uint64_t phys, uint64_t size, unsigned flags, void **va)
 		mmio.nwindows++;
 		mmio.bytes += size;
 	}
-	env_spin_unlock(&mmio.lock);
-	env_irq_restore(irq);
+	mmio_unlock(irq);
 	if (err != 0) {
 		kfree(w);
 		return err;
@@ -211,11 +216,9 @@ int mmio_map(uint64_t phys, uint64_t size, unsigned flags, void **va)
 		window_remove(w);
 		return err;
 	}
-	irq = env_irq_save();
-	env_spin_lock(&mmio.lock);
+	irq = mmio_lock();
 	w->state = WINDOW_LIVE;
-	env_spin_unlock(&mmio.lock);
-	env_irq_restore(irq);
+	mmio_unlock(irq);
 	*va = (void *)w->va;
 	return 0;
 }
@@ -223,11 +226,9 @@ int mmio_map(uint64_t phys, uint64_t size, unsigned flags, void **va)
 int mmio_unmap(void *va)
 {
 	struct mmio_window *found = NULL;
-	struct flush_batch b;
 	env_irqflags_t irq;
 
-	irq = env_irq_save();
-	env_spin_lock(&mmio.lock);
+	irq = mmio_lock();
 	list_for_each_entry(w, &mmio.windows, struct mmio_window, list) {
 		if (w->va == (uintptr_t)va && w->state == WINDOW_LIVE) {
 			found = w;
@@ -235,29 +236,25 @@ int mmio_unmap(void *va)
 			break;
 		}
 	}
-	env_spin_unlock(&mmio.lock);
-	env_irq_restore(irq);
+	mmio_unlock(irq);
 	if (found == NULL)
 		return -EINVAL;
 
-	flush_batch_init(&b, mmio.kernel, false);
-	if (mapper_unmap(mmio.kernel, found->va, found->size, &b) != (int64_t)(found->size / HAL_PAGE_SIZE))
+	if (tlb_unmap(mmio.kernel, found->va, found->size, NULL) !=
+	    (int64_t)(found->size / HAL_PAGE_SIZE))
 		env_panic("mmio: window %#lx (+%#lx) was not fully mapped", (unsigned long)found->va,
 			  (unsigned long)found->size);
-	tlb_shootdown(&b);
 	window_remove(found);
 	return 0;
 }
 
 void mmio_usage(uint64_t *windows, uint64_t *bytes)
 {
-	env_irqflags_t irq = env_irq_save();
+	env_irqflags_t irq = mmio_lock();
 
-	env_spin_lock(&mmio.lock);
 	*windows = mmio.nwindows;
 	*bytes = mmio.bytes;
-	env_spin_unlock(&mmio.lock);
-	env_irq_restore(irq);
+	mmio_unlock(irq);
 }
 
 static void *remap(uint64_t phys, size_t size, unsigned flags)

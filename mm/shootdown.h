@@ -30,4 +30,19 @@ extern const char shootdown_variant[];
  * took (0 if b needed no flush). */
 unsigned tlb_shootdown(struct flush_batch *b);
 
+/* The whole sequence for a caller with one range and nothing else to
+ * batch: unmaps [va, va + size) of m (frames are the caller's) and shoots
+ * it down. Returns mapper_unmap's result; with rounds, the IPI rounds. */
+static inline int64_t tlb_unmap(struct mapper *m, uintptr_t va, uint64_t size, unsigned *rounds)
+{
+	struct flush_batch b;
+
+	flush_batch_init(&b, m, false);
+	int64_t unmapped = mapper_unmap(m, va, size, &b);
+	unsigned r = tlb_shootdown(&b);
+	if (rounds)
+		*rounds = r;
+	return unmapped;
+}
+
 #endif

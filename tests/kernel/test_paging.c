@@ -116,7 +116,6 @@ SELFTEST(paging_smap_blocks_kernel_access_to_user_pages)
 	const uintptr_t uva = 0x0000000040000000ull;
 	unsigned long frame = get_zeroed_page(GFP_KERNEL);
 	struct mapper user;
-	struct flush_batch b;
 	uint64_t v = 0;
 
 	ST_CHECK(frame != 0);
@@ -137,9 +136,7 @@ SELFTEST(paging_smap_blocks_kernel_access_to_user_pages)
 	ST_CHECK_EQ(plain, cpu_features.smap ? -EFAULT : 0);
 	ST_CHECK_EQ(opened, 0);
 	ST_CHECK_EQ(v, 0x5a5a);
-	flush_batch_init(&b, &user, false);
-	ST_CHECK_EQ(mapper_unmap(&user, uva, PAGE_SIZE_4K, &b), 1);
-	tlb_shootdown(&b);
+	ST_CHECK_EQ(tlb_unmap(&user, uva, PAGE_SIZE_4K, NULL), 1);
 	mapper_destroy(&user);
 	free_page(frame);
 }
