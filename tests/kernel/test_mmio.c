@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include <arch/apic.h>
-#include <arch/extable.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <kernel/boot.h>
@@ -19,6 +18,8 @@
 #include <mapper.h>
 #include <mm/gfp.h>
 #include <mm/io.h>
+
+#include "probe_expect.h"
 
 #define PAGE 4096ull
 #define UNMAP_ROUNDS (400 / smp_cpus_online)
@@ -72,17 +73,6 @@ SELFTEST(mmio_firmware_and_device_windows)
 	ST_CHECK_EQ(b1, b0);
 }
 
-static uintptr_t probe_va;
-
-static void expect_read(void *want_ok)
-{
-	uint64_t v;
-	int rc = probe_read_u64((void *)probe_va, &v);
-	if (rc != (want_ok ? 0 : -EFAULT))
-		selftest_fail("read probe of window %#lx gave %d: %s", (unsigned long)probe_va, rc,
-			      want_ok ? "the window should be mapped" : "a stale TLB entry survived");
-}
-
 SELFTEST(mmio_unmap_then_every_cpu_faults)
 {
 	for (unsigned i = 0; i < UNMAP_ROUNDS && !selftest_failed_here(); i++) {
@@ -92,9 +82,10 @@ SELFTEST(mmio_unmap_then_every_cpu_faults)
 			selftest_fail("mmio_map of the RSDP page: %d", rc);
 			break;
 		}
-		probe_va = (uintptr_t)va;
-		on_each_cpu(expect_read, (void *)1);
+		struct probe_expect window = { (uintptr_t)va, 1, false, true };
+		on_each_cpu(probe_expect_check, &window);
 		ST_CHECK_EQ(mmio_unmap(va), 0);
-		on_each_cpu(expect_read, NULL);
+		window.ok = false;
+		on_each_cpu(probe_expect_check, &window);
 	}
 }

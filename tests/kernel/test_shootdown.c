@@ -27,6 +27,8 @@
 #include <mm/gfp.h>
 #include <shootdown.h>
 
+#include "probe_expect.h"
+
 #define TEST_VA 0xffffc90000000000ull
 #define PAGE 4096ull
 /* Rounds split by CPU count: each round is three cross-CPU calls, and with
@@ -43,9 +45,6 @@
 #define CONCURRENT_ROUNDS (800 / smp_cpus_online)
 #define COUNT_PAGES 64
 
-static uintptr_t probe_va;
-static unsigned probe_pages = 1; /* probe_va and the pages after it */
-
 static void map_page(uintptr_t va, uint64_t phys, unsigned flags)
 {
 	int rc = mapper_map(kernel_mapper(), va, phys, PAGE, PAGE, flags);
@@ -53,40 +52,12 @@ static void map_page(uintptr_t va, uint64_t phys, unsigned flags)
 		selftest_fail("mapper_map(%#lx) = %d", (unsigned long)va, rc);
 }
 
-static void expect_read(void *want_ok)
-{
-	for (unsigned i = 0; i < probe_pages; i++) {
-		uintptr_t va = probe_va + i * PAGE;
-		uint64_t v;
-		int rc = probe_read_u64((void *)va, &v);
-		if (rc != (want_ok ? 0 : -EFAULT))
-			selftest_fail("read probe of %#lx gave %d: %s", (unsigned long)va, rc,
-				      want_ok ? "the page should be mapped"
-					      : "a stale TLB entry survived");
-	}
-}
-
-static void expect_write(void *want_ok)
-{
-	int rc = probe_write_u64((void *)probe_va, 1);
-	if (rc != (want_ok ? 0 : -EFAULT))
-		selftest_fail("write probe of %#lx gave %d: %s", (unsigned long)probe_va, rc,
-			      want_ok ? "the page should be writable" : "a stale writable entry survived");
-}
-
-static unsigned unmap_and_shoot(uintptr_t va, uint64_t size)
-{
-	struct flush_batch b;
-	flush_batch_init(&b, kernel_mapper(), false);
-	mapper_unmap(kernel_mapper(), va, size, &b);
-	return tlb_shootdown(&b);
-}
-
 static void unmap_each_page(void *arg)
 {
-	(void)arg;
-	for (unsigned i = 0; i < probe_pages; i++)
-		unmap_and_shoot(probe_va + i * PAGE, PAGE);
+	const struct probe_expect *range = arg;
+
+	for (unsigned i = 0; i < range->pages; i++)
+		tlb_unmap(kernel_mapper(), range->va + i * PAGE, PAGE, NULL);
 }
 
 SELFTEST(shootdown_unmap_then_every_cpu_faults)
@@ -96,8 +67,9 @@ SELFTEST(shootdown_unmap_then_every_cpu_faults)
 	cpumask_t initiator;
 
 	ST_CHECK(frame != 0);
-	probe_va = TEST_VA;
-	probe_pages = UNMAP_PAGES;
+	struct probe_expect mapped = { TEST_VA, UNMAP_PAGES, false, true };
+	struct probe_expect gone = { TEST_VA, UNMAP_PAGES, false, false };
+
 	const uint64_t deadline = tsc_read() + UNMAP_SECONDS * tsc_hz;
 
 	for (; rounds < UNMAP_ROUNDS && !selftest_failed_here(); rounds++) {
@@ -106,13 +78,12 @@ SELFTEST(shootdown_unmap_then_every_cpu_faults)
 		for (unsigned p = 0; p < UNMAP_PAGES; p++)
 			map_page(TEST_VA + p * PAGE, frame - DIRECT_MAP_BASE,
 				 MAPPER_WRITE | MAPPER_NX | MAPPER_GLOBAL);
-		on_each_cpu(expect_read, (void *)1);
+		on_each_cpu(probe_expect_check, &mapped);
 		cpumask_clear(&initiator);
 		cpumask_set(&initiator, rounds % smp_cpus_online);
-		on_cpus(&initiator, unmap_each_page, NULL);
-		on_each_cpu(expect_read, NULL);
+		on_cpus(&initiator, unmap_each_page, &mapped);
+		on_each_cpu(probe_expect_check, &gone);
 	}
-	probe_pages = 1;
 	kprintf("shootdown: %u unmaps checked on %u CPUs, initiated by each in turn\n",
 		rounds * UNMAP_PAGES, smp_cpus_online);
 	free_page(frame);
@@ -124,15 +95,14 @@ SELFTEST(shootdown_protect_then_every_cpu_write_faults)
 	struct flush_batch b;
 
 	ST_CHECK(frame != 0);
-	probe_va = TEST_VA;
 	map_page(TEST_VA, frame - DIRECT_MAP_BASE, MAPPER_WRITE | MAPPER_NX | MAPPER_GLOBAL);
-	on_each_cpu(expect_write, (void *)1);
+	on_each_cpu(probe_expect_check, &(struct probe_expect){ TEST_VA, 1, true, true });
 	flush_batch_init(&b, kernel_mapper(), false);
 	ST_CHECK_EQ(mapper_protect(kernel_mapper(), TEST_VA, PAGE, MAPPER_NX | MAPPER_GLOBAL, &b), 1);
 	tlb_shootdown(&b);
-	on_each_cpu(expect_write, NULL);
-	on_each_cpu(expect_read, (void *)1);
-	unmap_and_shoot(TEST_VA, PAGE);
+	on_each_cpu(probe_expect_check, &(struct probe_expect){ TEST_VA, 1, true, false });
+	on_each_cpu(probe_expect_check, &(struct probe_expect){ TEST_VA, 1, false, true });
+	tlb_unmap(kernel_mapper(), TEST_VA, PAGE, NULL);
 	free_page(frame);
 }
 
@@ -151,7 +121,7 @@ static void concurrent_worker(void *arg)
 		map_page(va, frame - DIRECT_MAP_BASE, MAPPER_WRITE | MAPPER_NX | MAPPER_GLOBAL);
 		if (probe_read_u64((void *)va, &v) != 0)
 			selftest_fail("own page %#lx not readable", (unsigned long)va);
-		unmap_and_shoot(va, PAGE);
+		tlb_unmap(kernel_mapper(), va, PAGE, NULL);
 		if (probe_read_u64((void *)va, &v) != -EFAULT)
 			selftest_fail("own page %#lx still readable after its shootdown",
 				      (unsigned long)va);
@@ -177,7 +147,8 @@ SELFTEST(shootdown_ipi_rounds_for_64_pages)
 			 MAPPER_WRITE | MAPPER_NX | MAPPER_GLOBAL);
 	}
 	uint64_t sent = atomic_load(&this_cpu()->ipis_sent);
-	unsigned rounds = unmap_and_shoot(TEST_VA, COUNT_PAGES * PAGE);
+	unsigned rounds;
+	tlb_unmap(kernel_mapper(), TEST_VA, COUNT_PAGES * PAGE, &rounds);
 	sent = atomic_load(&this_cpu()->ipis_sent) - sent;
 	for (unsigned i = 0; i < COUNT_PAGES; i++)
 		free_page(frames[i]);
