@@ -33,16 +33,15 @@
 #include "bench.h"
 
 #define MAX_STEPS 16
+#define MAX_SUITES 32
 #define TIMER_SAMPLES 1001
 
 struct selection {
-	bool suite[32];
+	bool suite[MAX_SUITES];
 	uint64_t cpus[MAX_STEPS];
 	unsigned ncpus;
 	unsigned scale;
 };
-
-_Static_assert(sizeof(((struct selection *)0)->suite) / sizeof(bool) >= 9, "too many suites");
 
 static int find_suite(const char *name, size_t len)
 {
@@ -112,6 +111,12 @@ static int parse(const char *cmdline, struct selection *sel)
 {
 	uint64_t quick = 0, scale = 100;
 	int rc = cmdline_get_u64(cmdline, "bench_quick", &quick);
+
+	if (bench_nsuites > MAX_SUITES) {
+		kprintf("bench: %u suites declared, the selection holds %u\n", bench_nsuites,
+			MAX_SUITES);
+		return -1;
+	}
 
 	if ((rc != 0 && rc != -ENOENT) || quick > 1) {
 		kprintf("bench: bench_quick= wants 0 or 1\n");
