@@ -640,3 +640,171 @@ void flush_batch_finish_local(struct flush_batch *b)
 	flush_batch_flush_local(b);
 	flush_batch_free(b);
 }
+
+/*
+ * Walks and moves (see mapper.h), appended for the user address spaces.
+ *
+ * mapper_for_each is one walk over the present entries of the range.
+ * mapper_move walks the source range twice under both locks. The check
+ * pass refuses large leaves and mapped targets, and counts exactly the
+ * tables the targets lack: targets rise with the sources, so at each
+ * level the table one target needs is either the one the previous
+ * target needed or one not counted yet (a key per level tells which).
+ * The install pass links each target entry with map_install (one leaf,
+ * tables from the counted list); change_range then clears the sources
+ * into the batch as unmap would, without collecting their frames.
+ */
+struct walk_op {
+	mapper_leaf_fn fn;
+	void *arg;
+	int64_t pages;
+};
+
+static void walk_range(struct walk_op *op, const pte_t *table, unsigned level, uintptr_t va,
+		       uintptr_t last)
+{
+	for (;;) {
+		uintptr_t end = entry_last(va, level, last);
+		pte_t e = pte_get(&table[pte_index(va, level)]);
+
+		if ((e & HAL_PTE_PRESENT) && pte_is_leaf(e, level)) {
+			struct mapper_translation t = {
+				.pa = e & HAL_PTE_ADDR_MASK,
+				.page_size = span(level),
+				.flags = pte_to_flags(e),
+			};
+
+			op->pages += (int64_t)((end - va + 1) >> HAL_PAGE_SHIFT);
+			op->fn(op->arg, va & ~(span(level) - 1), &t);
+		} else if (e & HAL_PTE_PRESENT) {
+			walk_range(op, pte_table(e), level - 1, va, end);
+		}
+		if (end == last)
+			return;
+		va = end + 1;
+	}
+}
+
+int64_t mapper_for_each(struct mapper *m, uintptr_t va, uint64_t size, mapper_leaf_fn fn,
+			void *arg)
+{
+	struct walk_op op = { fn, arg, 0 };
+	env_irqflags_t irq;
+
+	if (!range_ok(m, va, size, HAL_PAGE_SIZE))
+		return -EINVAL;
+	irq = mapper_lock(m);
+	walk_range(&op, table_at(m->root), TOP_LEVEL, va, va + size - 1);
+	mapper_unlock(m, irq);
+	return op.pages;
+}
+
+struct move_op {
+	struct mapper *to;
+	uintptr_t delta;		/* target minus source, modulo 2^64 */
+	bool install;			/* the second pass */
+	int err;
+	int64_t pages;
+	uint64_t need;			/* check pass: tables the targets lack */
+	uintptr_t last_key[HAL_LEVELS];	/* the table last counted per level */
+	struct map_op map;		/* install pass: one leaf at a time */
+};
+
+/* Check pass, one target page: -EEXIST if mapped, else counts the
+ * tables missing above it that no earlier target needed. */
+static int move_check_target(struct move_op *op, uintptr_t t)
+{
+	const pte_t *table = table_at(op->to->root);
+
+	for (unsigned level = TOP_LEVEL;; level--) {
+		pte_t e = pte_get(&table[pte_index(t, level)]);
+
+		if (!(e & HAL_PTE_PRESENT)) {
+			for (unsigned k = 0; k < level; k++) {
+				uintptr_t key = t >> HAL_LEVEL_SHIFT(k + 1);
+
+				if (key != op->last_key[k]) {
+					op->last_key[k] = key;
+					op->need++;
+				}
+			}
+			return 0;
+		}
+		if (level == 0 || pte_is_leaf(e, level))
+			return -EEXIST;
+		table = pte_table(e);
+	}
+}
+
+static void move_walk(struct move_op *op, const pte_t *table, unsigned level, uintptr_t va,
+		      uintptr_t last)
+{
+	for (;;) {
+		uintptr_t end = entry_last(va, level, last);
+		pte_t e = pte_get(&table[pte_index(va, level)]);
+
+		if ((e & HAL_PTE_PRESENT) && level > 0 && pte_is_leaf(e, level)) {
+			op->err = -EINVAL;
+		} else if ((e & HAL_PTE_PRESENT) && level > 0) {
+			move_walk(op, pte_table(e), level - 1, va, end);
+		} else if (e & HAL_PTE_PRESENT) {
+			uintptr_t t = va + op->delta;
+
+			if (!op->install) {
+				op->err = move_check_target(op, t);
+			} else {
+				op->map.va = t;
+				op->map.pa = e & HAL_PTE_ADDR_MASK;
+				map_install(&op->map, table_at(op->to->root), TOP_LEVEL, t, t);
+			}
+			op->pages++;
+		}
+		if (op->err != 0 || end == last)
+			return;
+		va = end + 1;
+	}
+}
+
+int64_t mapper_move(struct mapper *from, uintptr_t va, uint64_t size, struct mapper *to,
+		    uintptr_t new_va, unsigned flags, struct flush_batch *b)
+{
+	struct move_op op = { .to = to, .delta = new_va - va };
+	uintptr_t last = va + size - 1, new_last = new_va + size - 1;
+	env_irqflags_t irq;
+
+	if (b->mapper != from)
+		env_panic("mapper: a flush batch for mapper %p used on mapper %p",
+			  (void *)b->mapper, (void *)from);
+	if ((flags & ~MAPPER_ALL_FLAGS) != 0 || (to->user && (flags & MAPPER_GLOBAL)) ||
+	    !range_ok(from, va, size, HAL_PAGE_SIZE) || !range_ok(to, new_va, size, HAL_PAGE_SIZE) ||
+	    (from == to && va <= new_last && new_va <= last))
+		return -EINVAL;
+	for (unsigned k = 0; k < HAL_LEVELS; k++)
+		op.last_key[k] = UINTPTR_MAX;
+	op.map = (struct map_op){ .m = to, .leaf = 0, .bits = flags_to_pte(flags) | HAL_PTE_PRESENT };
+	list_init(&op.map.tables);
+
+	irq = mapper_lock(from);
+	if (to != from)
+		env_spin_lock(&to->lock);
+	move_walk(&op, table_at(from->root), TOP_LEVEL, va, last);
+	if (op.err == 0 && !tables_alloc(&op.map.tables, op.need))
+		op.err = -ENOMEM;
+	if (op.err == 0) {
+		struct change_op clear = { .m = from, .b = b, .unmap = true };
+		bool free_frames = b->free_frames;
+
+		op.install = true;
+		op.pages = 0;
+		move_walk(&op, table_at(from->root), TOP_LEVEL, va, last);
+		b->free_frames = false;
+		change_range(&clear, table_at(from->root), TOP_LEVEL, va, last);
+		b->free_frames = free_frames;
+	}
+	if (to != from)
+		env_spin_unlock(&to->lock);
+	mapper_unlock(from, irq);
+	if (!list_empty(&op.map.tables))
+		env_panic("mapper_move: %p: tables left over, the count was wrong", (void *)from);
+	return op.err != 0 ? op.err : op.pages;
+}

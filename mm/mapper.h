@@ -188,4 +188,32 @@ static inline bool flush_batch_needs_flush(const struct flush_batch *b)
 	return b->flush_all || b->npages != 0;
 }
 
+/*
+ * Walks and moves (appended for the user address spaces, mm/aspace.c).
+ *
+ * mapper_for_each calls fn(arg, va, t) for every leaf mapped in
+ * [va, va + size), in address order, where va is the leaf's first
+ * address (below the range's start for a large page it cuts) and t its
+ * translation. It holds m->lock with interrupts off throughout, so fn
+ * must not call into m or wait for anything. Returns the base pages
+ * mapped in the range, or -EINVAL for a range map would refuse.
+ *
+ * mapper_move moves every leaf mapped in [va, va + size) of from to the
+ * same offset from new_va in to (to may be from), with flags for the
+ * moved entries: the frames stay where they are, only the entries move.
+ * All or nothing: -EINVAL for a bad range (either side), ranges that
+ * overlap in one mapper, or a large page among the moved leaves; -EEXIST
+ * if a target page is mapped; -ENOMEM if tables cannot be allocated.
+ * The source entries are cleared into b (a batch for from, as unmap
+ * does, but no frame goes on it), so b's flush drops stale translations
+ * of the old addresses; the new entries need none. Returns the base
+ * pages moved. Locks from's lock and then to's: the caller must
+ * serialise moves between two mappers (no two opposite moves at once).
+ */
+typedef void (*mapper_leaf_fn)(void *arg, uintptr_t va, const struct mapper_translation *t);
+int64_t mapper_for_each(struct mapper *m, uintptr_t va, uint64_t size, mapper_leaf_fn fn,
+			void *arg);
+int64_t mapper_move(struct mapper *from, uintptr_t va, uint64_t size, struct mapper *to,
+		    uintptr_t new_va, unsigned flags, struct flush_batch *b);
+
 #endif

@@ -1,0 +1,151 @@
+/*
+ * mm/aspace_check.c - aspace_check: the address space's invariants, for
+ * the tests and the testbed's check system call.
+ *
+ *   - the VMA tree's own invariants (vma_tree_check);
+ *   - every VMA page-aligned, with prot inside PROT_READ|WRITE|EXEC and
+ *     flags MAP_SHARED or MAP_PRIVATE with at most MAP_GROWSDOWN;
+ *   - no two adjacent VMAs mergeable (every change merges at its edges);
+ *   - every live page-table entry a 4 KiB page inside a VMA that is not
+ *     PROT_NONE, with exactly the mapper flags its prot gives, and under
+ *     a shared VMA the frame its object holds at that offset; every
+ *     parked entry inside a private PROT_NONE VMA;
+ *   - the resident count equals the entries of both mappers.
+ * It holds the write lock, so nothing changes under the walk: O(VMAs +
+ * mapped pages), with an O(log n) lookup per page.
+ */
+#include <errno.h>
+
+#include "aspace_internal.h"
+
+/* mm/ has no snprintf: "what [start, end)" into err, bounded. */
+static void put_str(char *err, size_t errlen, size_t *pos, const char *s)
+{
+	for (; *s && *pos + 1 < errlen; s++)
+		err[(*pos)++] = *s;
+	if (errlen)
+		err[*pos] = '\0';
+}
+
+static void put_hex(char *err, size_t errlen, size_t *pos, uint64_t v)
+{
+	char digits[19];
+	int i = (int)sizeof(digits) - 1;
+
+	digits[i] = '\0';
+	do {
+		digits[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	digits[--i] = 'x';
+	digits[--i] = '0';
+	put_str(err, errlen, pos, &digits[i]);
+}
+
+static void report(char *err, size_t errlen, const char *what, uint64_t a, uint64_t b)
+{
+	size_t pos = 0;
+
+	put_str(err, errlen, &pos, what);
+	put_str(err, errlen, &pos, " [");
+	put_hex(err, errlen, &pos, a);
+	put_str(err, errlen, &pos, ", ");
+	put_hex(err, errlen, &pos, b);
+	put_str(err, errlen, &pos, ")");
+}
+
+/* Whether the object's page index is the frame at pa (called under the
+ * address space mapper's lock: that lock, then the object's). */
+static bool shm_holds(struct shm *s, uint64_t index, phys_addr_t pa)
+{
+	phys_addr_t have;
+
+	return shm_lookup(s, index, &have) == 0 && have == pa;
+}
+
+struct check_walk {
+	struct aspace *as;
+	bool parked;
+	char *err;
+	size_t errlen;
+	bool failed;
+	uint64_t pages;
+};
+
+static void check_leaf(void *arg, uintptr_t va, const struct mapper_translation *t)
+{
+	struct check_walk *w = arg;
+	const struct vma *v = vma_find(w->as, va);
+	const char *why = NULL;
+
+	w->pages++;
+	if (w->failed)
+		return;
+	if (t->page_size != HAL_PAGE_SIZE)
+		why = "a large page";
+	else if (v == NULL)
+		why = w->parked ? "a parked page outside every VMA" : "a page outside every VMA";
+	else if (w->parked != (v->prot == PROT_NONE))
+		why = w->parked ? "a parked page under an accessible VMA" :
+				  "a live page under PROT_NONE";
+	else if (w->parked && v->shm != NULL)
+		why = "a parked page under a shared VMA";
+	else if (!w->parked && t->flags != vma_prot_flags(v->prot))
+		why = "a page with flags its VMA's prot does not give";
+	else if (v->shm != NULL && !shm_holds(v->shm, vma_pgoff(v, va), t->pa))
+		why = "a shared page that is not its object's";
+	if (why != NULL) {
+		report(w->err, w->errlen, why, va, va + t->page_size);
+		w->failed = true;
+	}
+}
+
+static int check_vmas(struct aspace *as, char *err, size_t errlen)
+{
+	const struct vma *prev = NULL;
+
+	for (struct vma_node *n = vma_tree_first(&as->tree); n != NULL; n = vma_tree_next(n)) {
+		const struct vma *v = vma_of(n);
+		uint64_t type = v->flags & ~(uint64_t)MAP_GROWSDOWN;
+
+		if (n->start % HAL_PAGE_SIZE != 0 || n->end % HAL_PAGE_SIZE != 0 ||
+		    (v->prot & ~(uint64_t)VMA_PROT_MASK) != 0 ||
+		    (type != MAP_SHARED && type != MAP_PRIVATE)) {
+			report(err, errlen, "a malformed VMA", n->start, n->end);
+			return -EINVAL;
+		}
+		if (vma_mergeable(prev, v)) {
+			report(err, errlen, "mergeable VMAs left apart around", vma_start(prev),
+			       n->end);
+			return -EINVAL;
+		}
+		prev = v;
+	}
+	return 0;
+}
+
+int aspace_check(struct aspace *as, char *err, size_t errlen)
+{
+	struct check_walk w = { .as = as, .err = err, .errlen = errlen };
+	uint64_t span = as->tree.hi - as->tree.lo;
+	int ret;
+
+	rwlock_write_lock(&as->lock);
+	ret = vma_tree_check(&as->tree, err, errlen);
+	if (ret == 0)
+		ret = check_vmas(as, err, errlen);
+	if (ret == 0) {
+		mapper_for_each(&as->mapper, as->tree.lo, span, check_leaf, &w);
+		w.parked = true;
+		mapper_for_each(&as->parked, as->tree.lo, span, check_leaf, &w);
+		uint64_t resident = __atomic_load_n(&as->resident, __ATOMIC_RELAXED);
+		if (!w.failed && w.pages != resident) {
+			report(err, errlen, "pages mapped and the resident count differ:", w.pages,
+			       resident);
+			w.failed = true;
+		}
+		ret = w.failed ? -EINVAL : 0;
+	}
+	rwlock_write_unlock(&as->lock);
+	return ret;
+}

@@ -1,0 +1,197 @@
+/*
+ * mm/aspace_internal.h - what the files of the address-space layer share
+ * (mm/aspace.c, aspace_check.c, vma.c, shm.c, fault.c, mmap.c, mprotect.c,
+ * mremap.c, madvise.c); nothing outside mm/ includes it. The design and the locking rules are at
+ * the top of mm/aspace.c.
+ */
+#ifndef MM_ASPACE_INTERNAL_H
+#define MM_ASPACE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aspace.h"
+#include "env.h"
+#include "hal.h"
+#include "mapper.h"
+#include "rwlock.h"
+#include "vma_tree.h"
+
+#define PAGE_ALIGN_UP(x) (((x) + HAL_PAGE_SIZE - 1) & HAL_PAGE_MASK)
+
+/* Linux's stack_guard_gap (256 pages): a growing stack keeps this far
+ * from the accessible mapping below it. */
+#define ASPACE_STACK_GUARD_GAP (256ull * HAL_PAGE_SIZE)
+
+/* The protection bits a VMA keeps (PROT_SEM and unknown bits are not). */
+#define VMA_PROT_MASK (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+/* A shared anonymous memory object (mm/shm.c). */
+struct shm {
+	uint64_t refs;		/* VMAs pointing to it; under the write lock */
+	struct mapper pages;	/* page offset << page shift -> frame */
+};
+
+/* Page offsets an object can index: the lower half of a mapper. */
+#define SHM_MAX_PAGES                                                              \
+	(1ull << (HAL_LEVEL_SHIFT(HAL_LEVELS - 1) + HAL_LEVEL_SHIFT(1) - HAL_LEVEL_SHIFT(0) - \
+		  1 - HAL_PAGE_SHIFT))
+
+/* One VMA: a range of anonymous memory with one protection. */
+struct vma {
+	struct vma_node node;	/* node.start, node.end: the range */
+	uint64_t prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC, or PROT_NONE */
+	uint64_t flags;		/* MAP_SHARED or MAP_PRIVATE, | MAP_GROWSDOWN */
+	struct shm *shm;	/* MAP_SHARED: the object; NULL when private */
+	uint64_t pgoff;		/* MAP_SHARED: the object page at node.start */
+};
+
+/* The object page that backs va in v (a shared VMA). */
+static inline uint64_t vma_pgoff(const struct vma *v, uintptr_t va)
+{
+	return v->pgoff + ((va - v->node.start) >> HAL_PAGE_SHIFT);
+}
+
+struct aspace {
+	struct rwlock lock;	/* see the top of mm/aspace.c */
+	struct mapper mapper;	/* the page tables CPUs run on */
+	/* PROT_NONE pages, parked with their frames at their own
+	 * addresses; never loaded on a CPU, so changes need no shootdown. */
+	struct mapper parked;
+	struct vma_tree tree;	/* the VMAs, under lock */
+	uintptr_t mmap_base;
+	uintptr_t brk_start, brk; /* under lock (write) */
+	/* Atomic counters (stats may read them at any time). */
+	uint64_t resident;	/* page-table entries, live or parked */
+	uint64_t faults;
+	uint64_t shootdown_rounds;
+};
+
+static inline struct vma *vma_of(struct vma_node *n)
+{
+	return n ? list_entry(n, struct vma, node) : NULL;
+}
+
+static inline uintptr_t vma_start(const struct vma *v)
+{
+	return v->node.start;
+}
+
+static inline uintptr_t vma_end(const struct vma *v)
+{
+	return v->node.end;
+}
+
+static inline struct vma *vma_next(const struct vma *v)
+{
+	return vma_of(vma_tree_next(&v->node));
+}
+
+static inline struct vma *vma_prev(const struct vma *v)
+{
+	return vma_of(vma_tree_prev(&v->node));
+}
+
+/* The VMA holding addr, or NULL. */
+static inline struct vma *vma_find(struct aspace *as, uintptr_t addr)
+{
+	return vma_of(vma_tree_find(&as->tree, addr));
+}
+
+/* The first VMA that ends above addr (Linux's find_vma), or NULL. */
+static inline struct vma *vma_find_after(struct aspace *as, uintptr_t addr)
+{
+	return vma_of(vma_tree_first_end_after(&as->tree, addr));
+}
+
+/* The first VMA that overlaps [start, end), or NULL. */
+static inline struct vma *vma_intersect(struct aspace *as, uintptr_t start, uintptr_t end)
+{
+	struct vma *v = vma_find_after(as, start);
+
+	return v && vma_start(v) < end ? v : NULL;
+}
+
+/* The mapper flags of a page under prot (PROT_NONE pages are parked). */
+static inline unsigned vma_prot_flags(uint64_t prot)
+{
+	unsigned flags = MAPPER_USER;
+
+	if (prot & PROT_WRITE)
+		flags |= MAPPER_WRITE;
+	if (!(prot & PROT_EXEC))
+		flags |= MAPPER_NX;
+	return flags;
+}
+
+/*
+ * One system call that changes the address space (under the write lock):
+ * its flush batches and the VMAs it may need, allocated before anything
+ * changes so that a split never fails half way.
+ */
+#define ASPACE_OP_SPARES 8
+struct aspace_op {
+	struct aspace *as;
+	struct flush_batch batch;	/* as->mapper: one shootdown at the end */
+	struct flush_batch parked_batch; /* as->parked: flushed locally */
+	struct vma *spare[ASPACE_OP_SPARES];
+};
+
+/* Takes the write lock and allocates nspare VMAs: 0 or -ENOMEM (then
+ * nothing is held). */
+int aspace_op_begin(struct aspace_op *op, struct aspace *as, unsigned nspare);
+/* Shoots the batches down, frees the unused spares, drops the lock. */
+void aspace_op_end(struct aspace_op *op);
+
+/* vma.c: VMA objects, split, merge, removal of ranges. */
+struct vma *vma_alloc(void);
+void vma_free(struct vma *v);
+/* Whether a (below) and b (above) could be one VMA. */
+bool vma_mergeable(const struct vma *a, const struct vma *b);
+/* Splits v at addr (strictly inside it); returns the upper part, a
+ * spare, now in the tree. */
+struct vma *vma_split(struct aspace_op *op, struct vma *v, uintptr_t addr);
+/* Merges v with its neighbours where they are mergeable; returns the
+ * VMA that now holds v's range. */
+struct vma *vma_merge_around(struct aspace *as, struct vma *v);
+/* Inserts [start, end) with prot and flags (the range is free), backed by
+ * shm from page pgoff on when shm is not NULL (the VMA takes a reference),
+ * merged with its neighbours; returns it. Uses a spare. */
+struct vma *vma_insert(struct aspace_op *op, uintptr_t start, uintptr_t end, uint64_t prot,
+		       uint64_t flags, struct shm *shm, uint64_t pgoff);
+/* Drops the page-table entries of [start, end), inside v: a private
+ * VMA's frames are freed after the shootdown, a shared one's stay with
+ * its object. */
+void aspace_zap(struct aspace_op *op, const struct vma *v, uintptr_t start, uintptr_t end);
+/* Unmaps [start, end) whole: pages and VMAs (needs two spares). */
+void aspace_unmap_range(struct aspace_op *op, uintptr_t start, uintptr_t end);
+
+/* mmap.c */
+/* A free range of len bytes for a non-fixed mapping (hint honoured when
+ * free; MAP_32BIT in flags), or 0 if none. */
+uintptr_t aspace_place(struct aspace *as, uintptr_t hint, uint64_t len, uint64_t flags);
+/* munmap's checks and work, inside a call: 0 or -EINVAL (two spares). */
+long aspace_unmap_checked(struct aspace_op *op, uintptr_t addr, uint64_t len);
+
+/* shm.c: shared anonymous memory objects. */
+/* A new object with no reference yet, or NULL. */
+struct shm *shm_create(void);
+/* The frame of page index, allocated zeroed if absent: 0 or -ENOMEM. */
+int shm_page(struct shm *s, uint64_t index, phys_addr_t *pa);
+/* The frame of page index if it exists: 0 or -ENOENT. */
+int shm_lookup(struct shm *s, uint64_t index, phys_addr_t *pa);
+/* Frees pages [first, first + n) (MADV_REMOVE): their frames go on
+ * into's frame list, to be freed after its flush. */
+void shm_remove(struct shm *s, uint64_t first, uint64_t n, struct flush_batch *into);
+/* Drops a reference; the last frees the object, its frames through into. */
+void shm_put(struct shm *s, struct flush_batch *into);
+
+/* fault.c */
+/* The frame behind page va of v (read lock or write lock held), faulted
+ * in if absent: mapped as v's prot allows, parked (private PROT_NONE) or
+ * only in its object (shared PROT_NONE). 0 or -ENOMEM. */
+int aspace_page(struct aspace *as, const struct vma *v, uintptr_t va, phys_addr_t *pa);
+/* Faults in every page of [start, end) inside VMAs (MAP_POPULATE). */
+void aspace_populate(struct aspace *as, uintptr_t start, uintptr_t end);
+
+#endif
