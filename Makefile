@@ -48,7 +48,7 @@ MM_SRCS := $(filter-out mm/frame_%.c mm/slab_%.c mm/shootdown_%.c,$(wildcard mm/
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c $(ARCH_DIR)/*.c tests/kernel/*.c bench/*.c) \
 	$(MM_SRCS)
 KERNEL_ASM := $(filter-out $(ARCH_DIR)/kernel.ld.S,$(wildcard $(ARCH_DIR)/*.S))
-KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(O)/%.o) $(KERNEL_ASM:%.S=$(O)/%.o)
+KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(O)/%.o) $(KERNEL_ASM:%.S=$(O)/%.o) $(O)/user/programs.o
 
 COMPILER_INC := $(shell $(CC) -print-file-name=include)
 
@@ -68,6 +68,7 @@ ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),clang)
 KERNEL_CFLAGS += -mno-80387
 else
 KERNEL_CFLAGS += -mno-80387 -mgeneral-regs-only
+USER_LDFLAGS_CC := -no-pie # gcc links PIE by default; clang, given -static, does not (and warns)
 endif
 
 .PHONY: all test run gdb clean variants
@@ -117,6 +118,58 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 		{ echo "error: text symbols moved between the two links"; exit 1; }
 	$(Q)mv $@.tmp $@
 
+# User programs: each user/<prog>.c and bench/user/<prog>.c, linked with
+# everything in user/lib/ (bench programs also with bench/hist.c, which
+# builds unchanged for user mode), becomes the static freestanding ELF
+# $(O)/user/<prog>.elf (linked at 0x400000, Linux's default); all of them
+# are embedded in the kernel by $(O)/user/programs.S
+# (kernel/gen_user_programs.sh), which the kernel finds as user_programs[]
+# (kernel/proc.h). The list of programs is kept in programs.list so that
+# adding or removing one regenerates the table.
+USER_PROG_SRCS := $(wildcard user/*.c bench/user/*.c)
+USER_PROGS := $(basename $(notdir $(USER_PROG_SRCS)))
+USER_LIB_OBJS := $(patsubst %,$(O)/%.o,$(wildcard user/lib/*.c user/lib/*.S))
+USER_BENCH_OBJS := $(O)/bench/hist.c.o
+USER_OBJS := $(USER_PROG_SRCS:%=$(O)/%.o) $(USER_LIB_OBJS) $(USER_BENCH_OBJS)
+USER_ELFS := $(USER_PROGS:%=$(O)/user/%.elf)
+USER_CPPFLAGS := -Iuser/include -Ikernel/include/uapi -Imm/include
+USER_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pie \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -MMD -MP
+USER_LDFLAGS := -static -nostdlib $(USER_LDFLAGS_CC) -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
+	-Wl,--build-id=none
+
+$(O)/%.c.o: %.c $(O)/build-id
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) -c $< -o $@
+
+$(O)/%.S.o: %.S $(O)/build-id
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(USER_CPPFLAGS) -D__ASSEMBLER__ -MMD -MP -c $< -o $@
+
+$(O)/user/%.elf: $(O)/user/%.c.o $(USER_LIB_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $^
+
+$(O)/user/%.elf: $(O)/bench/user/%.c.o $(USER_BENCH_OBJS) $(USER_LIB_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $^
+
+# Kept between builds (make would delete them as intermediate files).
+.SECONDARY: $(USER_OBJS)
+
+$(O)/user/programs.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(USER_PROGS)' | cmp -s - $@ || echo '$(USER_PROGS)' > $@
+
+$(O)/user/programs.S: $(O)/user/programs.list kernel/gen_user_programs.sh
+	$(Q)sh kernel/gen_user_programs.sh $(foreach p,$(USER_PROGS),$(p)=$(O)/user/$(p).elf) > $@
+
+$(O)/user/programs.o: $(O)/user/programs.S $(USER_ELFS)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
 include tests/hosted/hosted.mk
 include bench/host/bench.mk
 
@@ -155,4 +208,4 @@ clean:
 
 FORCE:
 
--include $(KERNEL_OBJS:.o=.d)
+-include $(KERNEL_OBJS:.o=.d) $(USER_OBJS:.o=.d)

@@ -4,8 +4,11 @@
  * Order matters: the per-CPU area comes first (printing uses it), then the
  * loader's data is copied out before anything can overwrite it, then the
  * platform (ACPI, APIC, TSC), then the APs. Only the boot CPU runs here;
- * the APs wait in smp_ap_idle() for work from on_cpus().
+ * the APs wait in smp_ap_idle() for work from on_cpus(). Then one of: the
+ * benchmark harness (bench=...), one user program on every CPU
+ * (user=<prog>[:<arg>]), or the self-tests.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <arch/apic.h>
@@ -19,6 +22,7 @@
 #include <kernel/fault_inject.h>
 #include <kernel/mm_boot.h>
 #include <kernel/printk.h>
+#include <kernel/proc.h>
 #include <kernel/selftest.h>
 #include <kernel/smp.h>
 #include <lib/cmdline.h>
@@ -33,7 +37,7 @@ static struct acpi_info acpi;
 /* Every option the kernel understands; anything else is a typo to report. */
 static const char *const cmdline_keys[] = {"selftest", "fault",	    "fault_cpu",   "apic",
 					    "bench",	"bench_cpus", "bench_quick", "bench_scale",
-					    NULL};
+					    "user",	NULL};
 
 void kmain(uint64_t start_info_phys);
 
@@ -54,6 +58,45 @@ static void print_memmap(void)
 		(unsigned long)boot_info.kernel_phys_start, (unsigned long)boot_info.kernel_phys_end);
 }
 
+/* user=<prog>[:<arg>]: the program on every CPU; success if it exits 0,
+ * or is killed as it announced (tb_expect_fault). */
+static bool run_user_program(const char *cmdline)
+{
+	static char value[BOOT_CMDLINE_MAX];
+	struct proc_result res = {0};
+	char *arg;
+	int rc;
+
+	if (!cmdline_get(cmdline, "user", value, sizeof(value)) || !value[0]) {
+		kprintf("cmdline: user= needs a program name, e.g. user=hello or user=hello:arg\n");
+		return false;
+	}
+	arg = strchr(value, ':');
+	if (arg)
+		*arg++ = 0;
+	rc = proc_run(value, arg, &cpu_online_mask, &res);
+	if (rc == -ENOENT) {
+		kprintf("user: no program '%s'; built in:", value);
+		for (uint64_t i = 0; i < user_programs_count; i++)
+			kprintf(" %s", user_programs[i].name);
+		kprintf("\n");
+		return false;
+	}
+	if (rc) {
+		kprintf("user: %s could not start: error %d\n", value, rc);
+		return false;
+	}
+	bool ok = proc_result_ok(&res);
+	if (res.killed)
+		kprintf("user: %s killed, %s (%u threads)\n", value,
+			ok ? "as it announced" : res.expected ? "not as it announced" : "unannounced",
+			res.threads);
+	else
+		kprintf("user: %s exited with status %d (%u threads)\n", value, res.status,
+			res.threads);
+	return ok;
+}
+
 void kmain(uint64_t start_info_phys)
 {
 	char selection[64];
@@ -65,7 +108,7 @@ void kmain(uint64_t start_info_phys)
 	kprintf("cmdline: %s\n", boot_info.cmdline);
 	if (cmdline_check_keys(boot_info.cmdline, cmdline_keys, selection, sizeof(selection))) {
 		kprintf("cmdline: unknown option '%s' (known: selftest fault fault_cpu apic bench "
-			"bench_cpus bench_quick bench_scale)\n",
+			"bench_cpus bench_quick bench_scale user)\n",
 			selection);
 		platform_exit(false);
 	}
@@ -88,6 +131,7 @@ void kmain(uint64_t start_info_phys)
 
 	smp_init_ipis();
 	tlb_ipi_init();
+	proc_init();
 	irq_enable(); /* the boot CPU takes IPIs like any other from here on */
 	arch_smp_boot(&acpi);
 	kprintf("smp: %u CPUs online\n", smp_cpus_online);
@@ -95,12 +139,14 @@ void kmain(uint64_t start_info_phys)
 	fault_inject_from_cmdline(boot_info.cmdline);
 	if (cmdline_has(boot_info.cmdline, "bench"))
 		platform_exit(bench_main(boot_info.cmdline));
+	if (cmdline_has(boot_info.cmdline, "user"))
+		platform_exit(run_user_program(boot_info.cmdline));
 
 	if (!cmdline_has(boot_info.cmdline, "selftest"))
 		memcpy(selection, "all", 4);
 	else if (!cmdline_get(boot_info.cmdline, "selftest", selection, sizeof(selection)) ||
 		 !selection[0]) {
-		kprintf("cmdline: selftest= needs all, none or a test name (up to %zu chars)\n",
+		kprintf("cmdline: selftest= needs all, none, a test name or a list (up to %zu chars)\n",
 			sizeof(selection) - 1);
 		platform_exit(false);
 	}

@@ -61,15 +61,68 @@ static bool run_one(const struct selftest *t)
 	return true;
 }
 
+static size_t item_len(const char *item)
+{
+	size_t n = 0;
+
+	while (item[n] && item[n] != ',')
+		n++;
+	return n;
+}
+
+static const struct selftest *find_test(const char *name, size_t len)
+{
+	for (const struct selftest *t = __selftests_start; t < __selftests_end; t++)
+		if (strlen(t->name) == len && memcmp(t->name, name, len) == 0)
+			return t;
+	return NULL;
+}
+
+/* Whether the comma-separated selection picks t: "all", a test's name, or
+ * "-name", which leaves that test out (later items win). */
+static bool selected(const char *selection, const struct selftest *t)
+{
+	bool in = false;
+
+	for (const char *item = selection; *item;) {
+		size_t len = item_len(item);
+		bool out = item[0] == '-';
+
+		if (len == 3 && memcmp(item, "all", 3) == 0)
+			in = true;
+		else if (find_test(item + out, len - out) == t)
+			in = !out;
+		item += len + (item[len] == ',');
+	}
+	return in;
+}
+
+/* Every item names a test (or is "all"); else it says which is not. */
+static bool selection_valid(const char *selection)
+{
+	for (const char *item = selection; *item;) {
+		size_t len = item_len(item);
+		bool out = item[0] == '-';
+
+		if (!(len == 3 && memcmp(item, "all", 3) == 0) && !find_test(item + out, len - out)) {
+			kprintf("selftest: no test named '%.*s'\n", (int)(len - out), item + out);
+			return false;
+		}
+		item += len + (item[len] == ',');
+	}
+	return true;
+}
+
 bool selftest_run(const char *selection)
 {
 	unsigned passed = 0, failed = 0;
-	bool all = strcmp(selection, "all") == 0;
 
 	if (strcmp(selection, "none") == 0)
 		return true;
+	if (!selection_valid(selection))
+		return false;
 	for (const struct selftest *t = __selftests_start; t < __selftests_end; t++) {
-		if (!all && strcmp(selection, t->name) != 0)
+		if (!selected(selection, t))
 			continue;
 		if (run_one(t))
 			passed++;
@@ -77,7 +130,7 @@ bool selftest_run(const char *selection)
 			failed++;
 	}
 	if (passed + failed == 0) {
-		kprintf("selftest: no test named '%s'\n", selection);
+		kprintf("selftest: '%s' selects no test\n", selection);
 		return false;
 	}
 	kprintf("selftest: %u passed, %u failed\n", passed, failed);

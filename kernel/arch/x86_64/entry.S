@@ -8,8 +8,20 @@
  * 16 bytes before pushing its frame; 7 + 15 quadwords keep it aligned for
  * the call.
  *
- * Everything runs in ring 0 for now, so no swapgs is needed: GS base always
- * holds this CPU's per-CPU area.
+ * GS base. In ring 0 it holds this CPU's per-CPU area; in ring 3 the
+ * user's, with ours parked in KERNEL_GS_BASE. trap_common knows which from
+ * the interrupted CS: from ring 3 it swaps on entry and leaves through
+ * return_to_user (syscall_entry.S), which swaps back. NMI, double fault and
+ * machine check (paranoid_common) can also hit ring 0 between a syscall
+ * and its swapgs, or between the exit's swapgs and sysret, where CS says
+ * kernel but GS is the user's: they read the GS base MSR instead (a kernel
+ * address is negative) and swap only if needed, back on the way out. They
+ * never end a thread: the next ordinary return to ring 3 does that.
+ *
+ * RFLAGS.AC survives interrupt delivery: a trap in a user copy (stac), or
+ * from ring 3 where a program may set AC, would run the kernel with SMAP
+ * off. Both entries clear it (pushf/popf: see stac/clac in arch/cpu.h);
+ * iretq restores the interrupted value.
  */
 
 
@@ -22,7 +34,11 @@ vector_\v:
 	pushq	$0
 	.endif
 	pushq	$\v
+	.if ((\v) == 2) || ((\v) == 8) || ((\v) == 18)
+	jmp	paranoid_common
+	.else
 	jmp	trap_common
+	.endif
 .endm
 
 .macro VECTOR_ADDR v
@@ -35,7 +51,7 @@ vector_\v:
 	.set i, i + 1
 	.endr
 
-trap_common:
+.macro PUSH_REGS
 	pushq	%rax
 	pushq	%rbx
 	pushq	%rcx
@@ -52,8 +68,12 @@ trap_common:
 	pushq	%r14
 	pushq	%r15
 	cld
-	movq	%rsp, %rdi
-	call	trap_dispatch
+	pushfq
+	andq	$~(1 << 18), (%rsp)	/* AC: SMAP back on */
+	popfq
+.endm
+
+.macro POP_REGS_IRET
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -71,6 +91,38 @@ trap_common:
 	popq	%rax
 	addq	$16, %rsp		/* vector and error code */
 	iretq
+.endm
+
+#define TF_CS (18 * 8)
+
+trap_common:
+	testb	$3, 24(%rsp)		/* CS, above vector, error code and rip */
+	jz	1f
+	swapgs
+1:	PUSH_REGS
+	movq	%rsp, %rdi
+	call	trap_dispatch
+	testb	$3, TF_CS(%rsp)
+	jz	2f
+	cli				/* a handler may have turned interrupts on */
+	jmp	return_to_user
+2:	POP_REGS_IRET
+
+paranoid_common:
+	PUSH_REGS
+	movl	$0xc0000101, %ecx	/* MSR_GS_BASE */
+	rdmsr
+	xorl	%ebx, %ebx		/* callee-saved: whether to swap back */
+	testl	%edx, %edx
+	js	1f
+	swapgs
+	movl	$1, %ebx
+1:	movq	%rsp, %rdi
+	call	trap_dispatch
+	testl	%ebx, %ebx
+	jz	2f
+	swapgs
+2:	POP_REGS_IRET
 
 	.section .rodata
 	.balign 8

@@ -10,24 +10,29 @@
 
 extern const struct extable_entry __extable_start[], __extable_end[];
 
+static const struct extable_entry *extable_find(uint64_t rip)
+{
+	for (const struct extable_entry *e = __extable_start; e < __extable_end; e++)
+		if (e->insn == rip)
+			return e;
+	return 0;
+}
+
+bool extable_has(uint64_t rip)
+{
+	return extable_find(rip) != 0;
+}
+
 bool extable_fixup(struct trapframe *tf)
 {
-	for (const struct extable_entry *e = __extable_start; e < __extable_end; e++) {
-		if (e->insn == tf->rip) {
-			tf->rip = e->fixup;
-			return true;
-		}
-	}
-	return false;
+	const struct extable_entry *e = extable_find(tf->rip);
+
+	if (e)
+		tf->rip = e->fixup;
+	return e != 0;
 }
 
 /* The fix-up sets the error and resumes after the access. */
-#define EXTABLE_ENTRY(insn, fixup)                \
-	".pushsection __ex_table, \"a\"\n\t"      \
-	".balign 8\n\t"                           \
-	".quad " insn ", " fixup "\n\t"           \
-	".popsection\n\t"
-
 int probe_read_u64(const volatile void *addr, uint64_t *out)
 {
 	int err = 0;

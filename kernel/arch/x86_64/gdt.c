@@ -3,12 +3,16 @@
  * descriptor cannot be shared (the CPU marks it busy on ltr). The TSS
  * carries the interrupt stack table: double fault, NMI and machine check
  * run on their own stacks, so they still get a good stack when the kernel
- * stack is exhausted or corrupt.
+ * stack is exhausted or corrupt. Its rsp0 is the running user thread's
+ * kernel stack (set by user_enter). The user segments sit in the order
+ * that syscall/sysret derive from STAR (usermode_init_cpu, called here so
+ * that every CPU sets its syscall MSRs with its GDT).
  */
 #include <stddef.h>
 
 #include <arch/cpu.h>
 #include <arch/layout.h>
+#include <arch/usermode.h>
 #include <kernel/percpu.h>
 
 /* Accessed bits preset, so loading a selector never writes the table. */
@@ -63,4 +67,5 @@ void gdt_init_cpu(struct percpu *pc, uint8_t *ist_stacks[IST_COUNT])
 
 	load_gdt(a->gdt);
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)GDT_TSS));
+	usermode_init_cpu();
 }

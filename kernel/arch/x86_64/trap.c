@@ -3,8 +3,12 @@
  *
  *   - NMI: if a panic is in progress, this CPU was told to stop; otherwise
  *     it is counted (self-tests send NMIs on purpose).
- *   - A #GP or #PF at an instruction listed in the exception table resumes
- *     at its fix-up (arch/extable.h).
+ *   - Exceptions from ring 3 (but double fault and machine check, which
+ *     panic wherever they come from) go to user_exception (usermode.c):
+ *     the process's page fault, or the end of the process.
+ *   - A kernel #PF on a user address in a user copy first tries to fault
+ *     the page in (uaccess_fault); then a #GP or #PF at an instruction
+ *     listed in the exception table resumes at its fix-up (arch/extable.h).
  *   - Other exceptions: a registered exception handler may claim the trap
  *     (and fix up the frame); anything unclaimed is a kernel bug and ends in
  *     panic_trap() with a full report.
@@ -19,6 +23,7 @@
 #include <arch/apic.h>
 #include <arch/extable.h>
 #include <arch/trapframe.h>
+#include <arch/usermode.h>
 #include <arch/x86.h>
 #include <kernel/irq.h>
 #include <kernel/panic.h>
@@ -98,6 +103,12 @@ void trap_dispatch(struct trapframe *tf)
 		return;
 	}
 	if (v < 32) {
+		if ((tf->cs & 3) && v != 8 && v != 18) {
+			user_exception(tf);
+			return;
+		}
+		if (v == 14 && uaccess_fault(tf, read_cr2()))
+			return;
 		if ((v == 13 || v == 14) && extable_fixup(tf))
 			return;
 		if (exception_handlers[v] && exception_handlers[v](tf))

@@ -6,7 +6,9 @@
  * with a status that says whether all passed.
  *
  * Selected with the command line: selftest=all (default), selftest=none,
- * or selftest=<name>.
+ * selftest=<name>, or a comma-separated list of those and of -<name>,
+ * which leaves a test out (selftest=all,-user_programs); every name must
+ * exist.
  */
 #ifndef KERNEL_SELFTEST_H
 #define KERNEL_SELFTEST_H

@@ -11,7 +11,7 @@
 
 #define GDT_KCODE 0x08
 #define GDT_KDATA 0x10
-#define GDT_UDATA 0x1b /* user segments come with the system-call layer */
+#define GDT_UDATA 0x1b /* user data, then user code: the order sysret needs */
 #define GDT_UCODE 0x23
 #define GDT_TSS   0x28
 #define GDT_ENTRIES 7 /* null, kcode, kdata, udata, ucode, tss (2 slots) */
@@ -34,9 +34,12 @@ struct tss {
 
 struct arch_percpu {
 	uint64_t gdt[GDT_ENTRIES];
-	struct tss tss;
+	struct tss tss; /* tss.rsp[0]: the running user thread's kernel stack top */
 	uint32_t apic_id;
 	uint64_t last_nmi_frame; /* where the last NMI's frame was (self-test) */
+	/* User mode (arch/usermode.h); entry code reaches these through %gs. */
+	uint64_t user_rsp_scratch; /* the user's rsp between syscall and the frame */
+	_Atomic uint32_t user_work; /* nonzero: stop the thread before ring 3; any CPU sets it */
 };
 
 struct percpu;

@@ -23,6 +23,16 @@ struct extable_entry {
 
 /* If the trapping instruction has an entry, moves tf to its fix-up. */
 bool extable_fixup(struct trapframe *tf);
+/* Whether the instruction at rip has an entry. */
+bool extable_has(uint64_t rip);
+
+/* An entry for the instruction at label insn, resuming at label fixup
+ * (for inline assembly). */
+#define EXTABLE_ENTRY(insn, fixup)                \
+	".pushsection __ex_table, \"a\"\n\t"      \
+	".balign 8\n\t"                           \
+	".quad " insn ", " fixup "\n\t"           \
+	".popsection\n\t"
 
 /* 0, or -EFAULT if the access faulted (a page fault or #GP). */
 int probe_read_u64(const volatile void *addr, uint64_t *out);

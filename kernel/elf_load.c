@@ -1,0 +1,270 @@
+/*
+ * The ELF loader: a static x86_64 executable (ET_EXEC, no interpreter)
+ * from the kernel image into a fresh address space, and Linux's initial
+ * process stack.
+ *
+ * The image is checked before anything is mapped: header fields, the
+ * program-header table inside the image, every PT_LOAD inside the image
+ * (file part) and inside the user window (memory part) without
+ * wrapping, filesz <= memsz, and an entry point in an executable segment.
+ * A malformed image is refused with -ENOEXEC and a line saying why.
+ *
+ * Each PT_LOAD becomes an anonymous private mapping, first read-write
+ * (MAP_FIXED_NOREPLACE: two segments sharing a page are refused), filled
+ * through aspace_write (the rest stays demand-zero: the bss), then set to
+ * the segment's own permissions. brk starts at the page after the highest
+ * segment. The stack is a MAP_GROWSDOWN mapping below ASPACE_STACK_TOP; at
+ * its top, as Linux lays it out: the argument strings, then (16-byte
+ * aligned, rsp pointing at argc) argc, argv[], NULL, envp (empty), NULL,
+ * and the auxiliary vector {AT_PAGESZ, 4096}, {AT_NULL, 0}.
+ *
+ * Runs in thread context on the launching CPU, before any thread of the
+ * process exists; the address space's own lock does the rest.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <kernel/printk.h>
+#include <kernel/proc.h>
+#include <aspace.h>
+#include <mm/mman.h>
+
+#define PAGE 4096ull
+#define STACK_SIZE (1ull << 20) /* the initial mapping; MAP_GROWSDOWN extends it */
+
+#define EI_NIDENT 16
+#define ELFCLASS64 2
+#define ELFDATA2LSB 1
+#define EV_CURRENT 1
+#define ET_EXEC 2
+#define EM_X86_64 62
+#define PT_LOAD 1
+#define PT_INTERP 3
+#define PF_X 1
+#define PF_W 2
+#define PF_R 4
+#define AT_NULL 0
+#define AT_PAGESZ 6
+#define PHNUM_MAX 64
+
+struct elf64_ehdr {
+	unsigned char e_ident[EI_NIDENT];
+	uint16_t e_type, e_machine;
+	uint32_t e_version;
+	uint64_t e_entry, e_phoff, e_shoff;
+	uint32_t e_flags;
+	uint16_t e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx;
+};
+
+struct elf64_phdr {
+	uint32_t p_type, p_flags;
+	uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
+};
+
+_Static_assert(sizeof(struct elf64_ehdr) == 64, "ELF64 header");
+_Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header");
+
+static uint64_t page_down(uint64_t a)
+{
+	return a & ~(PAGE - 1);
+}
+
+static uint64_t page_up(uint64_t a)
+{
+	return (a + PAGE - 1) & ~(PAGE - 1);
+}
+
+static int refuse(const struct user_program *prog, const char *why)
+{
+	kprintf("elf: %s: %s\n", prog->name, why);
+	return -ENOEXEC;
+}
+
+static bool is_mmap_error(long rc)
+{
+	return (unsigned long)rc >= (unsigned long)-4095;
+}
+
+static const char *check_header(const struct user_program *prog, const struct elf64_ehdr *eh)
+{
+	static const unsigned char magic[4] = {0x7f, 'E', 'L', 'F'};
+
+	if (memcmp(eh->e_ident, magic, 4) != 0)
+		return "not an ELF file";
+	if (eh->e_ident[4] != ELFCLASS64 || eh->e_ident[5] != ELFDATA2LSB ||
+	    eh->e_ident[6] != EV_CURRENT || eh->e_version != EV_CURRENT)
+		return "not a little-endian ELF64 version 1 file";
+	if (eh->e_type != ET_EXEC)
+		return "not a static executable (ET_EXEC)";
+	if (eh->e_machine != EM_X86_64)
+		return "not an x86_64 program";
+	if (eh->e_phentsize != sizeof(struct elf64_phdr) || eh->e_phnum == 0 ||
+	    eh->e_phnum > PHNUM_MAX)
+		return "bad program-header table size";
+	if (eh->e_phoff > prog->size ||
+	    prog->size - eh->e_phoff < (uint64_t)eh->e_phnum * sizeof(struct elf64_phdr))
+		return "program headers beyond the end of the file";
+	return NULL;
+}
+
+static const char *check_segment(const struct user_program *prog, const struct elf64_phdr *ph)
+{
+	if (ph->p_type == PT_INTERP)
+		return "dynamically linked (PT_INTERP)";
+	if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
+		return NULL;
+	if (ph->p_filesz > ph->p_memsz)
+		return "segment with filesz > memsz";
+	if (ph->p_offset > prog->size || prog->size - ph->p_offset < ph->p_filesz)
+		return "segment beyond the end of the file";
+	if (ph->p_vaddr < ASPACE_USER_LO || ph->p_vaddr >= ASPACE_USER_HI ||
+	    ASPACE_USER_HI - ph->p_vaddr < ph->p_memsz)
+		return "segment outside the user address range";
+	return NULL;
+}
+
+/* Program header i, copied out (the image need not be aligned for it). */
+static struct elf64_phdr phdr(const struct user_program *prog, const struct elf64_ehdr *eh,
+			      unsigned i)
+{
+	struct elf64_phdr ph;
+
+	memcpy(&ph, prog->data + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+	return ph;
+}
+
+static bool loadable(const struct elf64_phdr *ph)
+{
+	return ph->p_type == PT_LOAD && ph->p_memsz != 0;
+}
+
+/* The whole image is checked before anything is mapped; sets *brk. */
+static int check_image(const struct user_program *prog, const struct elf64_ehdr *eh,
+		       uint64_t *brk)
+{
+	const char *why = check_header(prog, eh);
+	bool entry_ok = false;
+
+	*brk = 0;
+	for (unsigned i = 0; !why && i < eh->e_phnum; i++) {
+		struct elf64_phdr ph = phdr(prog, eh, i);
+		why = check_segment(prog, &ph);
+		if (why || !loadable(&ph))
+			continue;
+		if (page_up(ph.p_vaddr + ph.p_memsz) > *brk)
+			*brk = page_up(ph.p_vaddr + ph.p_memsz);
+		if ((ph.p_flags & PF_X) && eh->e_entry >= ph.p_vaddr &&
+		    eh->e_entry - ph.p_vaddr < ph.p_memsz)
+			entry_ok = true;
+	}
+	if (!why && *brk == 0)
+		why = "no loadable segment";
+	if (!why && !entry_ok)
+		why = "entry point outside every executable segment";
+	return why ? refuse(prog, why) : 0;
+}
+
+static uint64_t segment_prot(uint32_t flags)
+{
+	return ((flags & PF_R) ? PROT_READ : 0) | ((flags & PF_W) ? PROT_WRITE : 0) |
+	       ((flags & PF_X) ? PROT_EXEC : 0);
+}
+
+/* Maps and fills every segment read-write, then gives each its own
+ * permissions (a later segment's fill must not meet an earlier one made
+ * read-only). */
+static int load_segments(struct aspace *as, const struct user_program *prog,
+			 const struct elf64_ehdr *eh)
+{
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		struct elf64_phdr ph = phdr(prog, eh, i);
+		if (!loadable(&ph))
+			continue;
+		uint64_t start = page_down(ph.p_vaddr);
+		long rc = aspace_mmap(as, start, page_up(ph.p_vaddr + ph.p_memsz) - start,
+				      PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (rc == -EEXIST)
+			return refuse(prog, "segments overlap in a page");
+		if (is_mmap_error(rc))
+			return (int)rc;
+		if (aspace_write(as, ph.p_vaddr, prog->data + ph.p_offset, ph.p_filesz))
+			return -ENOMEM;
+	}
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		struct elf64_phdr ph = phdr(prog, eh, i);
+		if (!loadable(&ph))
+			continue;
+		uint64_t start = page_down(ph.p_vaddr);
+		long rc = aspace_mprotect(as, start, page_up(ph.p_vaddr + ph.p_memsz) - start,
+					  segment_prot(ph.p_flags));
+		if (rc)
+			return (int)rc;
+	}
+	return 0;
+}
+
+/* Strings, then the vectors below them; *sp ends 16-byte aligned at argc. */
+static int build_stack(struct aspace *as, const char *name, const char *arg, uint64_t *sp)
+{
+	const char *argv[2] = {name, arg};
+	uint64_t argc = arg ? 2 : 1;
+	uint64_t vec[1 + 2 + 1 + 1 + 4];
+	uint64_t top = ASPACE_STACK_TOP, n = 0;
+	long rc = aspace_mmap(as, ASPACE_STACK_TOP - STACK_SIZE, STACK_SIZE,
+			      PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_GROWSDOWN, -1, 0);
+
+	if (rc == -EEXIST)
+		return -ENOEXEC;
+	if (is_mmap_error(rc))
+		return (int)rc;
+	vec[n++] = argc;
+	for (uint64_t i = 0; i < argc; i++) {
+		size_t len = strlen(argv[i]) + 1;
+		if (len > PAGE)
+			return -E2BIG;
+		top -= len;
+		if (aspace_write(as, top, argv[i], len))
+			return -ENOMEM;
+		vec[n++] = top;
+	}
+	vec[n++] = 0; /* end of argv */
+	vec[n++] = 0; /* envp: empty */
+	vec[n++] = AT_PAGESZ;
+	vec[n++] = PAGE;
+	vec[n++] = AT_NULL;
+	vec[n++] = 0;
+	top = (top - n * sizeof(uint64_t)) & ~15ull;
+	if (aspace_write(as, top, vec, n * sizeof(uint64_t)))
+		return -ENOMEM;
+	*sp = top;
+	return 0;
+}
+
+int elf_load(struct aspace *as, const struct user_program *prog, const char *arg,
+	     uint64_t *entry, uint64_t *sp)
+{
+	struct elf64_ehdr eh;
+	uint64_t brk;
+	int rc;
+
+	if (prog->size < sizeof(eh))
+		return refuse(prog, "not an ELF file");
+	memcpy(&eh, prog->data, sizeof(eh));
+	rc = check_image(prog, &eh, &brk);
+	if (rc)
+		return rc;
+	rc = load_segments(as, prog, &eh);
+	if (rc)
+		return rc;
+	aspace_set_brk_base(as, brk);
+	rc = build_stack(as, prog->name, arg, sp);
+	if (rc == -ENOEXEC)
+		return refuse(prog, "a segment overlaps the stack");
+	if (rc)
+		return rc;
+	*entry = eh.e_entry;
+	return 0;
+}

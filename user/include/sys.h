@@ -1,0 +1,120 @@
+/*
+ * sys.h - raw Linux x86_64 system calls for the user programs.
+ *
+ * The numbers and the register convention are Linux's (rax = number;
+ * arguments in rdi, rsi, rdx, r10, r8, r9; the kernel clobbers rcx and
+ * r11), so one binary runs on the testbed kernel and on Linux. Every
+ * wrapper returns what the kernel returned: a value, or -errno (errno
+ * values in errno.h, Linux's). There is no errno variable and no libc.
+ */
+#ifndef USER_SYS_H
+#define USER_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../kernel/include/errno.h"
+
+#define SYS_write        1
+#define SYS_mmap         9
+#define SYS_mprotect     10
+#define SYS_munmap       11
+#define SYS_brk          12
+#define SYS_sched_yield  24
+#define SYS_mremap       25
+#define SYS_mincore      27
+#define SYS_madvise      28
+#define SYS_getpid       39
+#define SYS_clone        56
+#define SYS_exit         60
+#define SYS_gettid       186
+#define SYS_exit_group   231
+
+/* clone flags (include/uapi/linux/sched.h). */
+#define CLONE_VM             0x00000100
+#define CLONE_FS             0x00000200
+#define CLONE_FILES          0x00000400
+#define CLONE_SIGHAND        0x00000800
+#define CLONE_THREAD         0x00010000
+#define CLONE_SYSVSEM        0x00040000
+#define CLONE_PARENT_SETTID  0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+
+/* A raw result in [-4095, -1] is an error. */
+#define SYS_IS_ERR(r) ((unsigned long)(r) >= (unsigned long)-4095)
+
+static inline long syscall6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+#define syscall0(nr) syscall6(nr, 0, 0, 0, 0, 0, 0)
+#define syscall1(nr, a) syscall6(nr, (long)(a), 0, 0, 0, 0, 0)
+#define syscall2(nr, a, b) syscall6(nr, (long)(a), (long)(b), 0, 0, 0, 0)
+#define syscall3(nr, a, b, c) syscall6(nr, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+static inline long sys_write(int fd, const void *buf, size_t len)
+{
+	return syscall3(SYS_write, fd, buf, len);
+}
+
+static inline long sys_mmap(uintptr_t addr, size_t len, long prot, long flags, long fd,
+			    long off)
+{
+	return syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
+}
+
+static inline long sys_munmap(uintptr_t addr, size_t len)
+{
+	return syscall2(SYS_munmap, addr, len);
+}
+
+static inline long sys_mprotect(uintptr_t addr, size_t len, long prot)
+{
+	return syscall3(SYS_mprotect, addr, len, prot);
+}
+
+static inline long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, long flags,
+			      uintptr_t new_addr)
+{
+	return syscall6(SYS_mremap, (long)old, (long)old_len, (long)new_len, flags,
+			(long)new_addr, 0);
+}
+
+static inline long sys_madvise(uintptr_t addr, size_t len, long advice)
+{
+	return syscall3(SYS_madvise, addr, len, advice);
+}
+
+static inline long sys_mincore(uintptr_t addr, size_t len, unsigned char *vec)
+{
+	return syscall3(SYS_mincore, addr, len, vec);
+}
+
+/* Linux's brk returns the new break, or the old one when it refuses. */
+static inline uintptr_t sys_brk(uintptr_t brk)
+{
+	return (uintptr_t)syscall1(SYS_brk, brk);
+}
+
+static inline long sys_sched_yield(void)
+{
+	return syscall0(SYS_sched_yield);
+}
+
+static inline __attribute__((noreturn)) void sys_exit_group(int status)
+{
+	syscall1(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+
+#endif
