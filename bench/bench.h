@@ -85,6 +85,10 @@ void bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 			hist_record((bc)->hist[k], bench_t1_ - bench_t0_); \
 	} while (0)
 
+/* The IPIs sent and received and the flushes done, summed over every
+ * online CPU (counters[0..2]; counters[3] is left alone). */
+void bench_counters_now(uint64_t counters[4]);
+
 /* n scaled by step->scale (bench_scale=, bench_quick=), at least 1. */
 unsigned bench_ops(const struct bench_step *step, unsigned n);
 
@@ -130,5 +134,10 @@ int bench_slab_remote(const struct bench_step *step);
 int bench_shootdown_unmap(const struct bench_step *step);
 int bench_shootdown_concurrent(const struct bench_step *step);
 int bench_mapper_map(const struct bench_step *step);
+int bench_vm_mmap(const struct bench_step *step);
+int bench_vm_fault(const struct bench_step *step);
+int bench_vm_madvise(const struct bench_step *step);
+int bench_vm_mprotect(const struct bench_step *step);
+int bench_vm_mremap(const struct bench_step *step);
 
 #endif

@@ -122,3 +122,31 @@ unsigned hist_nonempty_buckets(const struct hist *h)
 		n += h->buckets[b] != 0;
 	return n;
 }
+
+int hist_check(const struct hist *h)
+{
+	uint64_t total = 0;
+	unsigned lowest = HIST_BUCKETS, highest = 0;
+
+	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
+		if (h->buckets[b] == 0)
+			continue;
+		if (__builtin_add_overflow(total, h->buckets[b], &total))
+			return -1;
+		if (lowest == HIST_BUCKETS)
+			lowest = b;
+		highest = b;
+	}
+	if (total != h->count)
+		return -1;
+	if (total == 0)
+		return h->min == UINT64_MAX && h->max == 0 && h->sum == 0 ? 0 : -1;
+	if (h->min > h->max || hist_bucket_of(h->min) != lowest || hist_bucket_of(h->max) != highest)
+		return -1;
+	/* count samples of at least min each: the sum cannot be smaller
+	 * (unless it saturated, which it then says) */
+	uint64_t floor_sum;
+	if (!__builtin_mul_overflow(h->min, total, &floor_sum) && h->sum < floor_sum)
+		return -1;
+	return 0;
+}

@@ -162,4 +162,12 @@ uint64_t hist_value_at_ppm(const struct hist *h, uint32_t ppm);
 unsigned hist_next_bucket(const struct hist *h, unsigned from);
 unsigned hist_nonempty_buckets(const struct hist *h);
 
+/*
+ * Whether h is consistent, for a histogram that came from elsewhere (a
+ * user program's report): the buckets add up to count, min and max lie
+ * in the lowest and highest non-empty buckets, and the sum is at least
+ * count * min. 0, or -1 for the first inconsistency.
+ */
+int hist_check(const struct hist *h);
+
 #endif

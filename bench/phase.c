@@ -90,7 +90,7 @@ static void atomic_max(_Atomic uint64_t *a, uint64_t v)
 		;
 }
 
-static void counters_now(uint64_t c[4])
+void bench_counters_now(uint64_t c[4])
 {
 	c[0] = c[1] = c[2] = 0;
 	for_each_cpu_in(cpu, &cpu_online_mask) {
@@ -122,13 +122,13 @@ static void phase_cpu(void *unused)
 	barrier_wait(&start_barrier);
 	atomic_min(&wall_start, tsc_read_fenced());
 	if (bc.cpu == 0)
-		counters_now(counters_start);
+		bench_counters_now(counters_start);
 	for (unsigned i = 0; i < ph->ops_per_cpu; i++)
 		ph->run(&bc, ph->warm_ops + i);
 	atomic_max(&wall_end, tsc_read_fenced());
 	barrier_wait(&end_barrier);
 	if (bc.cpu == 0)
-		counters_now(counters_end);
+		bench_counters_now(counters_end);
 	rounds[bc.cpu] = bc.rounds;
 	if (ph->done)
 		ph->done(&bc);

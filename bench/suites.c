@@ -25,6 +25,16 @@ const struct bench_suite bench_suites[] = {
 	  .run = bench_shootdown_concurrent },
 	{ .name = "mapper.map", .what = "map and unmap one 4 KiB or 2 MiB page",
 	  .run = bench_mapper_map },
+	{ .name = "vm.mmap", .what = "user threads: mmap and munmap 128 MiB, untouched",
+	  .run = bench_vm_mmap },
+	{ .name = "vm.fault", .what = "user threads: demand-zero faults on 256 fresh pages, munmap",
+	  .run = bench_vm_fault },
+	{ .name = "vm.madvise", .what = "user threads: madvise(MADV_DONTNEED) 64 pages, re-touch",
+	  .run = bench_vm_madvise },
+	{ .name = "vm.mprotect", .what = "user threads: mprotect 64 pages read-only, read-write",
+	  .run = bench_vm_mprotect },
+	{ .name = "vm.mremap", .what = "user threads: mremap 16 pages to 32 in place, munmap",
+	  .run = bench_vm_mremap },
 };
 
 const unsigned bench_nsuites = sizeof(bench_suites) / sizeof(bench_suites[0]);

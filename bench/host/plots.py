@@ -227,8 +227,8 @@ def make_all(rows, meta, out_dir):
 
 
 def make_pages_plots(rows, meta, all_variants, out_dir):
-    """One plot per suite/op/other params that has a pages parameter, at
-    the highest CPU count it was measured on."""
+    """One plot per suite/op/other params that has a pages parameter with
+    more than one value, at the highest CPU count it was measured on."""
     families = {}        # (suite, op, other params) -> {cpus: {pages: {variant: row}}}
     for r in rows:
         if "pages" not in r.params or not r.params["pages"].isdigit():
@@ -240,6 +240,8 @@ def make_pages_plots(rows, meta, all_variants, out_dir):
     written = []
     for key in sorted(families, key=lambda g: results.group_sort_key(g + (0,))):
         by_cpus = families[key]
+        if len(by_cpus[max(by_cpus)]) < 2:
+            continue    # one page count: the latency plot already shows it
         name = slug(key[0], key[1], results.parse_params_text(key[2]))
         written.append(pages_plot(by_cpus[max(by_cpus)], meta, all_variants,
                                   os.path.join(out_dir, f"pages-{name}.png")))

@@ -17,6 +17,7 @@ PREFIX_MECHANISM = {
     "shootdown": "shootdown",
     "mapper": "shootdown",
     "syscall": "shootdown",
+    "vm": "shootdown",
 }
 
 

@@ -24,7 +24,8 @@ directory (under TCG unless ACCEL says otherwise, like the other boots of
 make test: TCG is the reference platform, and a software KVM can be far
 slower), then checks its exit status; summary.csv: its columns, every suite
 of bench/suites.c for both variants, plausible numbers, fewer IPIs per
-64-page unmap when batched; the plots report.md links; meta.json; that
+64-page unmap and fewer IPIs and rounds per user munmap (vm.fault) at 2
+CPUs when batched; the plots report.md links; meta.json; that
 bench.py process rejects a truncated and a corrupted log by name; and that
 bench.py replot works without the logs. It also checks that run_bench.sh
 refuses an unknown variant or suite and a missing QEMU. The temporary
@@ -189,22 +190,28 @@ def numbers():
                  f"p99={r['p99_ns']} max={r['max_ns']} ops/s={r['ops_per_sec']}")
 
 
-def ipis():
-    found = {}
+def fewer_when_batched(suite, op, key, column):
+    """column of the suite's op at 2 CPUs (and key=value) must be smaller
+    batched than sync."""
+    per = {}
     for r in rows():
-        if r["suite"] == "shootdown.unmap" and r["cpus"] == "2" and r.get("pages") == "64":
-            if not r.get("ipis_per_op"):
-                fail(f"{series(r)} pages=64 has no ipis_per_op")
-            found.setdefault(r["op"], {})[r["variant"]] = float(r["ipis_per_op"])
-    if not found:
-        fail("no shootdown.unmap row with pages=64 at 2 CPUs")
+        if r["suite"] == suite and r["op"] == op and r["cpus"] == "2" and \
+                (key is None or r.get(key[0]) == key[1]):
+            if not r.get(column):
+                fail(f"{series(r)} has no {column}")
+            per[r["variant"]] = float(r[column])
     batched, sync = variants
-    for op, per in sorted(found.items()):
-        if batched not in per or sync not in per:
-            fail(f"shootdown.unmap {op} pages=64 cpus=2 is missing a variant (has {sorted(per)})")
-        if not per[batched] < per[sync]:
-            fail(f"shootdown.unmap {op} pages=64 cpus=2: ipis_per_op {per[batched]:g} batched, "
-                 f"{per[sync]:g} sync (batched should send fewer)")
+    if batched not in per or sync not in per:
+        fail(f"{suite} {op} cpus=2 is missing a variant (has {sorted(per)})")
+    if not per[batched] < per[sync]:
+        fail(f"{suite} {op} cpus=2: {column} {per[batched]:g} batched, {per[sync]:g} sync "
+             f"(batched should be fewer)")
+
+
+def ipis():
+    fewer_when_batched("shootdown.unmap", "unmap", ("pages", "64"), "ipis_per_op")
+    fewer_when_batched("vm.fault", "munmap", None, "ipis_per_op")
+    fewer_when_batched("vm.fault", "munmap", None, "rounds_per_op")
 
 
 def plots(directory=run):
@@ -279,7 +286,7 @@ EOF
 check "summary.csv columns" pycheck header
 check "every suite for both variants" pycheck suites
 check "plausible numbers" pycheck numbers
-check "fewer IPIs when batched" pycheck ipis
+check "fewer IPIs and rounds when batched (kernel unmap, user munmap)" pycheck ipis
 check "report plots are PNGs" pycheck plots "$run"
 check "meta.json" pycheck meta
 

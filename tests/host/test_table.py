@@ -48,7 +48,7 @@ class TestTable(unittest.TestCase):
     def test_mechanisms(self):
         self.assertEqual(variants.baseline("frame.bulk"), "buddy-magazine-batched")
         self.assertEqual(variants.baseline("slab.kmalloc"), "pcp-locked-batched")
-        for suite in ("shootdown.unmap", "mapper.map", "syscall.mmap"):
+        for suite in ("shootdown.unmap", "mapper.map", "syscall.mmap", "vm.fault"):
             self.assertEqual(variants.baseline(suite), "pcp-magazine-sync")
         self.assertIsNone(variants.baseline("other.x"))
 

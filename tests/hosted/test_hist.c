@@ -539,3 +539,42 @@ TEST(hist_percentiles_huge_counts)
 	CHECK_EQ_U64(hist_value_at_ppm(h, 1), 1004);
 	free(h);
 }
+
+/* hist_check accepts what hist_record and hist_merge make, and rejects
+ * each kind of inconsistency a foreign histogram might carry. */
+TEST(hist_check_accepts_recorded_rejects_tampered)
+{
+	struct hist *h = hist_new(), *g = hist_new();
+
+	REQUIRE(h != NULL && g != NULL);
+	hist_init(h);
+	CHECK_EQ_U64(hist_check(h), 0);
+	for (uint64_t v = 1; v < 100000; v = v * 3 + 1)
+		hist_record(h, v);
+	CHECK_EQ_U64(hist_check(h), 0);
+	hist_init(g);
+	hist_merge(g, h);
+	hist_merge(g, h);
+	CHECK_EQ_U64(hist_check(g), 0);
+
+	*g = *h;
+	g->count++;					/* buckets no longer add up */
+	CHECK(hist_check(g) != 0);
+	*g = *h;
+	g->min = 2;					/* min not in the lowest bucket */
+	CHECK(hist_check(g) != 0);
+	*g = *h;
+	g->max = 1u << 20;				/* max not in the highest bucket */
+	CHECK(hist_check(g) != 0);
+	*g = *h;
+	g->sum = h->count * h->min - 1;		/* below count * min */
+	CHECK(hist_check(g) != 0);
+	*g = *h;
+	g->buckets[HIST_BUCKETS - 1] = UINT64_MAX;	/* the total overflows */
+	CHECK(hist_check(g) != 0);
+	hist_init(g);
+	g->sum = 1;					/* empty, yet a sum */
+	CHECK(hist_check(g) != 0);
+	free(h);
+	free(g);
+}
