@@ -65,24 +65,11 @@
 #include <kernel/spinlock.h>
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
+#include <uapi/linux_abi.h>
 #include <uapi/testbed.h>
 #include <aspace.h>
 #include <mapper.h>
 
-/* After irq.h's IPIs (0xf0 .. 0xf2): wakes a CPU waiting for a thread, or
- * gets a thread out of ring 3 to see its user_work. */
-#define VECTOR_IPI_PROC 0xf3
-
-#define CLONE_VM             0x00000100ull
-#define CLONE_FS             0x00000200ull
-#define CLONE_FILES          0x00000400ull
-#define CLONE_SIGHAND        0x00000800ull
-#define CLONE_THREAD         0x00010000ull
-#define CLONE_SYSVSEM        0x00040000ull
-#define CLONE_SETTLS         0x00080000ull
-#define CLONE_PARENT_SETTID  0x00100000ull
-#define CLONE_CHILD_CLEARTID 0x00200000ull
-#define CLONE_CHILD_SETTID   0x01000000ull
 #define CSIGNAL              0x000000ffull /* exit signal: ignored for threads */
 
 #define CLONE_REQUIRED (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)

@@ -28,23 +28,9 @@
 #include <kernel/syscall.h>
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
+#include <uapi/linux_abi.h>
 #include <uapi/testbed.h>
 #include <aspace.h>
-
-#define SYS_write        1
-#define SYS_mmap         9
-#define SYS_mprotect    10
-#define SYS_munmap      11
-#define SYS_brk         12
-#define SYS_sched_yield 24
-#define SYS_mremap      25
-#define SYS_mincore     27
-#define SYS_madvise     28
-#define SYS_getpid      39
-#define SYS_clone       56
-#define SYS_exit        60
-#define SYS_gettid     186
-#define SYS_exit_group 231
 
 #define PAGE 4096ull
 #define CHUNK 512 /* bytes moved per copy in write and mincore */

@@ -14,31 +14,7 @@
 #include <stdint.h>
 
 #include "../../kernel/include/errno.h"
-
-#define SYS_write        1
-#define SYS_mmap         9
-#define SYS_mprotect     10
-#define SYS_munmap       11
-#define SYS_brk          12
-#define SYS_sched_yield  24
-#define SYS_mremap       25
-#define SYS_mincore      27
-#define SYS_madvise      28
-#define SYS_getpid       39
-#define SYS_clone        56
-#define SYS_exit         60
-#define SYS_gettid       186
-#define SYS_exit_group   231
-
-/* clone flags (include/uapi/linux/sched.h). */
-#define CLONE_VM             0x00000100
-#define CLONE_FS             0x00000200
-#define CLONE_FILES          0x00000400
-#define CLONE_SIGHAND        0x00000800
-#define CLONE_THREAD         0x00010000
-#define CLONE_SYSVSEM        0x00040000
-#define CLONE_PARENT_SETTID  0x00100000
-#define CLONE_CHILD_CLEARTID 0x00200000
+#include "../../kernel/include/uapi/linux_abi.h"
 
 /* A raw result in [-4095, -1] is an error. */
 #define SYS_IS_ERR(r) ((unsigned long)(r) >= (unsigned long)-4095)

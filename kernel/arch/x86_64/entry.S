@@ -23,7 +23,7 @@
  * off. Both entries clear it (pushf/popf: see stac/clac in arch/cpu.h);
  * iretq restores the interrupted value.
  */
-
+#include <arch/frame_macros.h>
 
 	.text
 	.altmacro
@@ -52,21 +52,7 @@ vector_\v:
 	.endr
 
 .macro PUSH_REGS
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PUSH_GPRS
 	cld
 	pushfq
 	andq	$~(1 << 18), (%rsp)	/* AC: SMAP back on */
@@ -74,21 +60,7 @@ vector_\v:
 .endm
 
 .macro POP_REGS_IRET
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	POP_GPRS
 	addq	$16, %rsp		/* vector and error code */
 	iretq
 .endm

@@ -26,6 +26,7 @@
  * The PC_* offsets into the per-CPU area are absolute symbols that
  * usermode.c defines from offsetof; %gs:PC_X reads the field of this CPU.
  */
+#include <arch/frame_macros.h>
 #include <arch/usermode.h>
 
 #define GDT_UDATA 0x1b
@@ -34,24 +35,6 @@
 #define TF_RAX    (14 * 8)
 #define TF_RIP    (17 * 8)
 
-/* Pushes the general registers in struct trapframe order (rax first). */
-.macro PUSH_GPRS
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
-.endm
 
 	.text
 	.globl syscall_entry
@@ -108,21 +91,7 @@ return_to_user:
 	cmpl	$0, %gs:PC_USER_WORK
 	jne	user_return_slow
 return_to_user_iret:
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	POP_GPRS
 	addq	$16, %rsp		/* vector and error code */
 	swapgs
 	iretq
