@@ -175,10 +175,11 @@ include bench/host/bench.mk
 
 # Every variant combination, plus the debug build of the defaults and the
 # sync shootdown baseline, each in its own build directory (booted at 4
-# CPUs; the shootdown baseline also at 8); the default build is $(O) itself.
+# CPUs; the shootdown baseline at 2, 4 and 8, the sizes of the
+# multi-threaded user tests); the default build is $(O) itself.
 TEST_VARIANTS := $(foreach f,$(FRAME_VARIANTS),$(foreach s,$(SLAB_VARIANTS),$(f)-$(s)))
 VARIANT_DIRS := $(patsubst %,$(O)/variants/%,$(filter-out $(FRAME)-$(SLAB),$(TEST_VARIANTS))) \
-	$(O)/variants/$(FRAME)-$(SLAB)-debug $(O)/variants/shootdown-sync:4,8
+	$(O)/variants/$(FRAME)-$(SLAB)-debug $(O)/variants/shootdown-sync:2,4,8
 
 variants:
 	@for v in $(filter-out $(FRAME)-$(SLAB),$(TEST_VARIANTS)); do \
