@@ -17,8 +17,8 @@
 /* Iterations of all threads together, at least MIN_ITERS each: every
  * munmap and mprotect is a shootdown to every thread's CPU, which costs
  * milliseconds once the virtual CPUs outnumber the host's cores. */
-#define TOTAL_ITERS 400
-#define MIN_ITERS 32
+#define TOTAL_ITERS 200
+#define MIN_ITERS 16
 #define MAX_PAGES 16
 #define SLOT_SPAN (8ul << 20)
 #define WINDOW(id) (0x300000000000ul + (uintptr_t)(id) * (1ul << 30))
