@@ -17,41 +17,19 @@
 #include <errno.h>
 
 #include "aspace_internal.h"
+#include "check_msg.h"
 
-/* mm/ has no snprintf: "what [start, end)" into err, bounded. */
-static void put_str(char *err, size_t errlen, size_t *pos, const char *s)
-{
-	for (; *s && *pos + 1 < errlen; s++)
-		err[(*pos)++] = *s;
-	if (errlen)
-		err[*pos] = '\0';
-}
-
-static void put_hex(char *err, size_t errlen, size_t *pos, uint64_t v)
-{
-	char digits[19];
-	int i = (int)sizeof(digits) - 1;
-
-	digits[i] = '\0';
-	do {
-		digits[--i] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	digits[--i] = 'x';
-	digits[--i] = '0';
-	put_str(err, errlen, pos, &digits[i]);
-}
-
+/* "what [a, b)" into err, bounded. */
 static void report(char *err, size_t errlen, const char *what, uint64_t a, uint64_t b)
 {
-	size_t pos = 0;
+	struct check_msg m = { err, errlen, 0 };
 
-	put_str(err, errlen, &pos, what);
-	put_str(err, errlen, &pos, " [");
-	put_hex(err, errlen, &pos, a);
-	put_str(err, errlen, &pos, ", ");
-	put_hex(err, errlen, &pos, b);
-	put_str(err, errlen, &pos, ")");
+	check_msg_str(&m, what);
+	check_msg_str(&m, " [");
+	check_msg_hex(&m, a);
+	check_msg_str(&m, ", ");
+	check_msg_hex(&m, b);
+	check_msg_str(&m, ")");
 }
 
 /* Whether the object's page index is the frame at pa (called under the

@@ -76,6 +76,7 @@
 
 #include <errno.h>
 
+#include "check_msg.h"
 #include "env.h"
 
 _Static_assert(sizeof(uintptr_t) == sizeof(uint64_t),
@@ -532,47 +533,18 @@ int vma_tree_gap_find(const struct vma_tree *t, struct vma_gap_query *q, uintptr
 	return 0;
 }
 
-/* A bounded string under construction (mm/ has no snprintf). */
-struct check_msg {
-	char *buf;
-	size_t len, pos;
-};
-
-static void msg_str(struct check_msg *m, const char *s)
-{
-	for (; *s && m->pos + 1 < m->len; s++)
-		m->buf[m->pos++] = *s;
-	if (m->len)
-		m->buf[m->pos] = '\0';
-}
-
-static void msg_hex(struct check_msg *m, uint64_t v)
-{
-	char digits[19];
-	int i = (int)sizeof(digits) - 1;
-
-	digits[i] = '\0';
-	do {
-		digits[--i] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	digits[--i] = 'x';
-	digits[--i] = '0';
-	msg_str(m, &digits[i]);
-}
-
 /* "what at [start, end)": the first violation, for vma_tree_check. */
 static int check_fail(char *err, size_t errlen, const char *what, const struct vma_node *x)
 {
 	struct check_msg m = { err, errlen, 0 };
 
-	msg_str(&m, what);
+	check_msg_str(&m, what);
 	if (x) {
-		msg_str(&m, " at [");
-		msg_hex(&m, x->start);
-		msg_str(&m, ", ");
-		msg_hex(&m, x->end);
-		msg_str(&m, ")");
+		check_msg_str(&m, " at [");
+		check_msg_hex(&m, x->start);
+		check_msg_str(&m, ", ");
+		check_msg_hex(&m, x->end);
+		check_msg_str(&m, ")");
 	}
 	return -EINVAL;
 }
