@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <kernel/elf.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
 #include <aspace.h>
@@ -33,37 +34,9 @@
 #define PAGE 4096ull
 #define STACK_SIZE (1ull << 20) /* the initial mapping; MAP_GROWSDOWN extends it */
 
-#define EI_NIDENT 16
-#define ELFCLASS64 2
-#define ELFDATA2LSB 1
-#define EV_CURRENT 1
-#define ET_EXEC 2
-#define EM_X86_64 62
-#define PT_LOAD 1
-#define PT_INTERP 3
-#define PF_X 1
-#define PF_W 2
-#define PF_R 4
 #define AT_NULL 0
 #define AT_PAGESZ 6
 #define PHNUM_MAX 64
-
-struct elf64_ehdr {
-	unsigned char e_ident[EI_NIDENT];
-	uint16_t e_type, e_machine;
-	uint32_t e_version;
-	uint64_t e_entry, e_phoff, e_shoff;
-	uint32_t e_flags;
-	uint16_t e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx;
-};
-
-struct elf64_phdr {
-	uint32_t p_type, p_flags;
-	uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
-};
-
-_Static_assert(sizeof(struct elf64_ehdr) == 64, "ELF64 header");
-_Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header");
 
 static uint64_t page_down(uint64_t a)
 {
@@ -92,8 +65,8 @@ static const char *check_header(const struct user_program *prog, const struct el
 
 	if (memcmp(eh->e_ident, magic, 4) != 0)
 		return "not an ELF file";
-	if (eh->e_ident[4] != ELFCLASS64 || eh->e_ident[5] != ELFDATA2LSB ||
-	    eh->e_ident[6] != EV_CURRENT || eh->e_version != EV_CURRENT)
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
 		return "not a little-endian ELF64 version 1 file";
 	if (eh->e_type != ET_EXEC)
 		return "not a static executable (ET_EXEC)";

@@ -22,23 +22,23 @@ USER_SNIPPET(snip_elf_exit0,
 	     "xorl %edi, %edi\n"
 	     "syscall");
 
-static void bad_magic(struct user_image_elf *e) { e->ident[1] = 'X'; }
-static void elf32(struct user_image_elf *e) { e->ident[4] = 1; }
-static void big_endian(struct user_image_elf *e) { e->ident[5] = 2; }
-static void shared_object(struct user_image_elf *e) { e->type = 3; }
-static void i386(struct user_image_elf *e) { e->machine = 3; }
-static void no_phdrs(struct user_image_elf *e) { e->phnum = 0; }
-static void phdr_size(struct user_image_elf *e) { e->phentsize = 32; }
-static void phdrs_beyond_file(struct user_image_elf *e) { e->phoff = 1u << 20; }
-static void segment_beyond_file(struct user_image_elf *e) { e->ph[0].filesz = 1u << 20; e->ph[0].memsz = 1u << 20; }
-static void filesz_over_memsz(struct user_image_elf *e) { e->ph[0].memsz = e->ph[0].filesz - 1; }
-static void below_window(struct user_image_elf *e) { e->ph[1].vaddr = 0x1000; }
-static void beyond_window(struct user_image_elf *e) { e->ph[1].vaddr = 0x7ffffffff000ull - 0x1000; }
-static void wraps(struct user_image_elf *e) { e->ph[1].memsz = ~0ull - 0x1000; }
-static void entry_outside(struct user_image_elf *e) { e->entry = USER_IMAGE_BSS; }
-static void interp(struct user_image_elf *e) { e->ph[1].type = 3; }
-static void overlap(struct user_image_elf *e) { e->ph[1].vaddr = USER_IMAGE_TEXT; }
-static void on_stack(struct user_image_elf *e) { e->ph[1].vaddr = 0x7ffffff00000ull - 0x2000; }
+static void bad_magic(struct user_image_elf *e) { e->eh.e_ident[1] = 'X'; }
+static void elf32(struct user_image_elf *e) { e->eh.e_ident[EI_CLASS] = 1; }
+static void big_endian(struct user_image_elf *e) { e->eh.e_ident[EI_DATA] = 2; }
+static void shared_object(struct user_image_elf *e) { e->eh.e_type = 3; }
+static void i386(struct user_image_elf *e) { e->eh.e_machine = 3; }
+static void no_phdrs(struct user_image_elf *e) { e->eh.e_phnum = 0; }
+static void phdr_size(struct user_image_elf *e) { e->eh.e_phentsize = 32; }
+static void phdrs_beyond_file(struct user_image_elf *e) { e->eh.e_phoff = 1u << 20; }
+static void segment_beyond_file(struct user_image_elf *e) { e->ph[0].p_filesz = 1u << 20; e->ph[0].p_memsz = 1u << 20; }
+static void filesz_over_memsz(struct user_image_elf *e) { e->ph[0].p_memsz = e->ph[0].p_filesz - 1; }
+static void below_window(struct user_image_elf *e) { e->ph[1].p_vaddr = 0x1000; }
+static void beyond_window(struct user_image_elf *e) { e->ph[1].p_vaddr = 0x7ffffffff000ull - 0x1000; }
+static void wraps(struct user_image_elf *e) { e->ph[1].p_memsz = ~0ull - 0x1000; }
+static void entry_outside(struct user_image_elf *e) { e->eh.e_entry = USER_IMAGE_BSS; }
+static void interp(struct user_image_elf *e) { e->ph[1].p_type = PT_INTERP; }
+static void overlap(struct user_image_elf *e) { e->ph[1].p_vaddr = USER_IMAGE_TEXT; }
+static void on_stack(struct user_image_elf *e) { e->ph[1].p_vaddr = 0x7ffffff00000ull - 0x2000; }
 
 static const struct {
 	const char *name;

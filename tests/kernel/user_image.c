@@ -20,21 +20,24 @@ void user_image_build_at(struct user_image *img, const char *name, uint64_t text
 
 	BUG_ON(code_off < USER_IMAGE_HEADERS || code_off + len > USER_IMAGE_MAX);
 	memset(img, 0, sizeof(*img));
-	memcpy(e->ident, "\177ELF\2\1\1", 7); /* ELF64, little-endian, version 1 */
-	e->type = 2;			      /* ET_EXEC */
-	e->machine = 62;		      /* EM_X86_64 */
-	e->version = 1;
-	e->entry = text + code_off;
-	e->phoff = 64;
-	e->ehsize = 64;
-	e->phentsize = 56;
-	e->phnum = 2;
-	e->ph[0] = (struct user_image_phdr){.type = 1, .flags = 5 /* R+X */, .offset = 0,
-					    .vaddr = text, .filesz = code_off + len,
-					    .memsz = code_off + len, .align = 4096};
-	e->ph[1] = (struct user_image_phdr){.type = 1, .flags = 6 /* R+W */, .offset = 0,
-					    .vaddr = USER_IMAGE_BSS, .filesz = 0,
-					    .memsz = USER_IMAGE_BSS_SIZE, .align = 4096};
+	memcpy(e->eh.e_ident, "\177ELF", 4);
+	e->eh.e_ident[EI_CLASS] = ELFCLASS64;
+	e->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	e->eh.e_ident[EI_VERSION] = EV_CURRENT;
+	e->eh.e_type = ET_EXEC;
+	e->eh.e_machine = EM_X86_64;
+	e->eh.e_version = EV_CURRENT;
+	e->eh.e_entry = text + code_off;
+	e->eh.e_phoff = sizeof(e->eh);
+	e->eh.e_ehsize = sizeof(e->eh);
+	e->eh.e_phentsize = sizeof(e->ph[0]);
+	e->eh.e_phnum = 2;
+	e->ph[0] = (struct elf64_phdr){.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,
+				       .p_vaddr = text, .p_filesz = code_off + len,
+				       .p_memsz = code_off + len, .p_align = 4096};
+	e->ph[1] = (struct elf64_phdr){.p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = 0,
+				       .p_vaddr = USER_IMAGE_BSS, .p_filesz = 0,
+				       .p_memsz = USER_IMAGE_BSS_SIZE, .p_align = 4096};
 	memcpy(img->bytes + code_off, code, len);
 	img->prog = (struct user_program){name, img->bytes, code_off + len};
 }

@@ -16,12 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <kernel/elf.h>
 #include <kernel/proc.h>
 
 #define USER_IMAGE_TEXT 0x400000ull
 #define USER_IMAGE_BSS 0x600000ull
 #define USER_IMAGE_BSS_SIZE 0x2000ull
-#define USER_IMAGE_HEADERS (64 + 2 * 56)
+#define USER_IMAGE_HEADERS (sizeof(struct elf64_ehdr) + 2 * sizeof(struct elf64_phdr))
 #define USER_IMAGE_MAX 8192
 
 struct user_image {
@@ -41,17 +42,9 @@ static inline void user_image_build(struct user_image *img, const char *name, co
 
 /* The ELF header and program headers of img, to corrupt on purpose. */
 struct user_image_elf {
-	unsigned char ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-	struct user_image_phdr {
-		uint32_t type, flags;
-		uint64_t offset, vaddr, paddr, filesz, memsz, align;
-	} ph[2];
-} __attribute__((packed));
+	struct elf64_ehdr eh;
+	struct elf64_phdr ph[2];
+};
 
 static inline struct user_image_elf *user_image_elf(struct user_image *img)
 {
