@@ -119,8 +119,8 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 	$(Q)mv $@.tmp $@
 
 # User programs: each user/<prog>.c and bench/user/<prog>.c, linked with
-# everything in user/lib/ (bench programs also with bench/hist.c, which
-# builds unchanged for user mode), becomes the static freestanding ELF
+# everything in user/lib/ and the kernel's formatter, kernel/lib/format.c
+# (bench programs also with bench/hist.c; both build unchanged for user mode), becomes the static freestanding ELF
 # $(O)/user/<prog>.elf (linked at 0x400000, Linux's default); all of them
 # are embedded in the kernel by $(O)/user/programs.S
 # (kernel/gen_user_programs.sh), which the kernel finds as user_programs[]
@@ -128,11 +128,11 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 # adding or removing one regenerates the table.
 USER_PROG_SRCS := $(wildcard user/*.c bench/user/*.c)
 USER_PROGS := $(basename $(notdir $(USER_PROG_SRCS)))
-USER_LIB_OBJS := $(patsubst %,$(O)/%.o,$(wildcard user/lib/*.c user/lib/*.S))
+USER_LIB_OBJS := $(patsubst %,$(O)/%.o,$(wildcard user/lib/*.c user/lib/*.S) kernel/lib/format.c)
 USER_BENCH_OBJS := $(O)/bench/hist.c.o
 USER_OBJS := $(USER_PROG_SRCS:%=$(O)/%.o) $(USER_LIB_OBJS) $(USER_BENCH_OBJS)
 USER_ELFS := $(USER_PROGS:%=$(O)/user/%.elf)
-USER_CPPFLAGS := -Iuser/include -Ikernel/include/uapi -Imm/include
+USER_CPPFLAGS := -Iuser/include -Ikernel/include/uapi -Imm/include -iquote kernel/include
 USER_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -MMD -MP
 USER_LDFLAGS := -static -nostdlib $(USER_LDFLAGS_CC) -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \

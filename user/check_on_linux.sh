@@ -57,7 +57,8 @@ fi
 # warns that it has no use for it.
 cflags=(-std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pie -fno-stack-protector
         -fno-asynchronous-unwind-tables
-        -I"$root/user/include" -I"$root/kernel/include/uapi" -I"$root/mm/include")
+        -I"$root/user/include" -I"$root/kernel/include/uapi" -I"$root/mm/include"
+        -iquote "$root/kernel/include")
 ldflags=(-static -nostdlib -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--build-id=none)
 
 # build CC OUT SRC...: compile each source, link them into OUT.
@@ -106,7 +107,8 @@ for cc in "${ccs[@]}"; do
     for src in "$root"/user/*.c; do
         name=$(basename "$src" .c)
         bin=$out/$cc/$name
-        if ! build "$cc" "$bin" "$src" "$root"/user/lib/*.c "$root"/user/lib/*.S; then
+        if ! build "$cc" "$bin" "$src" "$root"/user/lib/*.c "$root"/user/lib/*.S \
+                "$root"/kernel/lib/format.c; then
             echo "FAIL  $cc $name: build"
             failures=$((failures + 1))
             continue

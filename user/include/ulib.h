@@ -31,10 +31,11 @@ void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 
-/* printf subset: %d %i %u %x %p %s %c %%, flags '-' and '0', a width, and
- * the length modifiers l, ll and z. snprintf always terminates (n > 0) and
+/* C99 printf formatting (the kernel's kvsnprintf, kernel/lib/format.c,
+ * without floating point). snprintf always terminates (n > 0) and
  * returns the length the whole output would have had. */
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

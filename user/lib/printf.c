@@ -1,7 +1,8 @@
 /*
  * printf.c - formatted output to fd 1.
  *
- * vsnprintf does the formatting (the subset in ulib.h). printf formats
+ * vsnprintf is the kernel's formatter (kernel/lib/format.c, portable C
+ * linked into every program). printf formats
  * into its own stack buffer first, then takes out_lock, appends to the
  * shared line buffer and writes every completed line with one write(1):
  * a line of one thread is never split by another's. out_lock is a spinlock
@@ -9,6 +10,7 @@
  * write(), and waiters yield so that an oversubscribed Linux run still
  * makes progress.
  */
+#include "lib/format.h"
 #include "ulib.h"
 
 #define LINE_MAX 1024
@@ -19,124 +21,9 @@ static struct {
 	char buf[LINE_MAX];
 } out;
 
-struct sink {
-	char *buf;
-	size_t n, len; /* capacity, length of the whole output */
-};
-
-static void put(struct sink *s, char c)
-{
-	if (s->len + 1 < s->n)
-		s->buf[s->len] = c;
-	s->len++;
-}
-
-static void put_padded(struct sink *s, const char *str, size_t len, int width, bool left,
-		       char pad)
-{
-	int fill = width > (int)len ? width - (int)len : 0;
-
-	if (!left) {
-		/* Zero padding goes after the sign. */
-		if (pad == '0' && len && *str == '-') {
-			put(s, *str++);
-			len--;
-		}
-		while (fill-- > 0)
-			put(s, pad);
-	}
-	while (len--)
-		put(s, *str++);
-	while (left && fill-- > 0)
-		put(s, ' ');
-}
-
-static size_t utoa(char *end, unsigned long long v, unsigned base)
-{
-	char *p = end;
-
-	do {
-		*--p = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	return (size_t)(end - p);
-}
-
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 {
-	struct sink s = { buf, n, 0 };
-
-	for (; *fmt; fmt++) {
-		char tmp[24], *end = tmp + sizeof(tmp), pad = ' ';
-		bool left = false, neg = false;
-		int width = 0, lng = 0;
-		unsigned long long v;
-		size_t len;
-
-		if (*fmt != '%') {
-			put(&s, *fmt);
-			continue;
-		}
-		for (fmt++; *fmt == '-' || *fmt == '0'; fmt++) {
-			if (*fmt == '-')
-				left = true;
-			else
-				pad = '0';
-		}
-		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
-			width = width * 10 + (*fmt - '0');
-		for (; *fmt == 'l' || *fmt == 'z'; fmt++)
-			lng++;
-		switch (*fmt) {
-		case 'd':
-		case 'i': {
-			long long x = lng ? va_arg(ap, long long) : va_arg(ap, int);
-
-			neg = x < 0;
-			v = neg ? -(unsigned long long)x : (unsigned long long)x;
-			len = utoa(end, v, 10);
-			if (neg)
-				tmp[sizeof(tmp) - ++len] = '-';
-			put_padded(&s, end - len, len, width, left, pad);
-			break;
-		}
-		case 'u':
-		case 'x':
-			v = lng ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned);
-			len = utoa(end, v, *fmt == 'u' ? 10 : 16);
-			put_padded(&s, end - len, len, width, left, pad);
-			break;
-		case 'p':
-			len = utoa(end, (uintptr_t)va_arg(ap, void *), 16);
-			tmp[sizeof(tmp) - ++len] = 'x';
-			tmp[sizeof(tmp) - ++len] = '0';
-			put_padded(&s, end - len, len, width, left, pad);
-			break;
-		case 's': {
-			const char *str = va_arg(ap, const char *);
-
-			str = str ? str : "(null)";
-			put_padded(&s, str, strlen(str), width, left, ' ');
-			break;
-		}
-		case 'c':
-			tmp[0] = (char)va_arg(ap, int);
-			put_padded(&s, tmp, 1, width, left, ' ');
-			break;
-		case '%':
-			put(&s, '%');
-			break;
-		default: /* unknown conversion: shown as it is */
-			put(&s, '%');
-			if (!*fmt)
-				return (int)s.len;
-			put(&s, *fmt);
-			break;
-		}
-	}
-	if (n)
-		buf[s.len < n ? s.len : n - 1] = '\0';
-	return (int)s.len;
+	return kvsnprintf(buf, n, fmt, ap);
 }
 
 int snprintf(char *buf, size_t n, const char *fmt, ...)
