@@ -10,6 +10,7 @@
 #define HPET_CONFIG  0x010
 #define HPET_COUNTER 0x0f0
 #define HPET_ENABLE  1ull
+#define HPET_CAP_64BIT (1ull << 13)
 
 /* The specification caps the period at 100 ns. */
 #define HPET_MAX_PERIOD_FS 100000000ull
@@ -39,4 +40,9 @@ uint64_t hpet_read(void)
 uint64_t hpet_period_fs(void)
 {
 	return period_fs;
+}
+
+uint64_t hpet_counter_mask(void)
+{
+	return hpet_regs[HPET_CAP / 8] & HPET_CAP_64BIT ? ~0ull : 0xffffffffull;
 }

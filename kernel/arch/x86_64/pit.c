@@ -1,28 +1,43 @@
 /*
- * PIT channel 2 as a one-shot reference: mode 0 counts down from the
- * loaded value and raises OUT2 (port 0x61 bit 5) at zero. The gate is port
- * 0x61 bit 0; the speaker (bit 1) stays off. Boot CPU only.
+ * PIT channel 2 as a calibration reference. Each window reloads it in
+ * mode 0 from 0xffff: it counts down at 1.193182 MHz and raises OUT2
+ * (port 0x61 bit 5) when it passes zero, which tells a window that stalled
+ * for a whole 55 ms cycle from one that did not. The count is read through
+ * the latch command, so a read is three port accesses. The gate is port
+ * 0x61 bit 0; the speaker (bit 1) stays off. Boot CPU only, before the APs
+ * start or from a self-test.
  */
 #include <arch/tsc.h>
 #include <arch/x86.h>
 
-#define PIT_HZ 1193182u
 #define PIT_CH2 0x42
 #define PIT_CMD 0x43
 #define PORT_B  0x61
 
-/* TSC ticks elapsed while the PIT counts `ms` milliseconds (ms <= 50). */
-uint64_t pit_measure_tsc(unsigned ms)
-{
-	uint32_t count = PIT_HZ * ms / 1000;
+#define PIT_CMD_CH2_LATCH   0x80
+#define PIT_CMD_CH2_MODE0   0xb0 /* channel 2, lo/hi byte, mode 0, binary */
+#define PORT_B_GATE2        0x01
+#define PORT_B_SPEAKER      0x02
+#define PORT_B_OUT2         0x20
 
-	outb(PORT_B, (uint8_t)((inb(PORT_B) & ~0x02) | 0x01));
-	outb(PIT_CMD, 0xb0); /* channel 2, lo/hi byte, mode 0, binary */
-	outb(PIT_CH2, (uint8_t)count);
-	outb(PIT_CH2, (uint8_t)(count >> 8));
-	uint64_t t0 = tsc_read();
-	while (!(inb(PORT_B) & 0x20))
-		cpu_pause();
-	uint64_t t1 = tsc_read();
-	return t1 - t0;
+void pit_start(void)
+{
+	outb(PORT_B, (uint8_t)((inb(PORT_B) & ~PORT_B_SPEAKER) | PORT_B_GATE2));
+	outb(PIT_CMD, PIT_CMD_CH2_MODE0);
+	outb(PIT_CH2, 0xff);
+	outb(PIT_CH2, 0xff);
+}
+
+uint64_t pit_read(void)
+{
+	outb(PIT_CMD, PIT_CMD_CH2_LATCH);
+	uint8_t lo = inb(PIT_CH2);
+	uint8_t hi = inb(PIT_CH2);
+	/* Counting up keeps every reference clock the same shape. */
+	return (uint16_t)~(lo | hi << 8);
+}
+
+bool pit_wrapped(void)
+{
+	return inb(PORT_B) & PORT_B_OUT2;
 }

@@ -36,9 +36,19 @@ static inline uint64_t tsc_read_fenced(void)
 }
 
 void tsc_calibrate(const struct acpi_info *acpi);
-/* One independent 10 ms measurement against the PIT, for cross-checking
- * the calibration. Boot CPU only. */
-uint64_t tsc_measure_hz_pit_once(void);
+/* One timed window against a reference timer: the TSC rate it gives and a
+ * bound on that rate's error from how long the reads at its ends took
+ * (a vCPU descheduled there widens the bound, not the error). Not valid
+ * when the reference wrapped during the window. */
+struct tsc_window {
+	uint64_t hz;
+	uint64_t err_hz;
+	bool valid;
+};
+
+/* One independent 25 ms window against the PIT, for cross-checking the
+ * calibration. Boot CPU only. */
+struct tsc_window tsc_measure_pit_window(void);
 void udelay(uint64_t us);
 uint64_t tsc_to_ns(uint64_t ticks);
 
@@ -46,6 +56,11 @@ uint64_t tsc_to_ns(uint64_t ticks);
 bool hpet_init(uint64_t phys);
 uint64_t hpet_read(void);
 uint64_t hpet_period_fs(void);
-uint64_t pit_measure_tsc(unsigned ms);
+uint64_t hpet_counter_mask(void);
+
+#define PIT_HZ 1193182u
+void pit_start(void);
+uint64_t pit_read(void);
+bool pit_wrapped(void);
 
 #endif
