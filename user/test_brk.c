@@ -7,10 +7,6 @@
  */
 #include "utest.h"
 
-#define PG PAGE_SIZE
-#define RW (PROT_READ | PROT_WRITE)
-#define KERNEL_ADDR 0xffff800000000000ul
-
 static uintptr_t page_up(uintptr_t a)
 {
 	return (a + PG - 1) & ~(PG - 1);

@@ -5,8 +5,6 @@
  */
 #include "ulib.h"
 
-#define KERNEL_ADDR 0xffff800000000000ul
-
 int main(void)
 {
 	expect_fault(KERNEL_ADDR, KERNEL_ADDR + PAGE_SIZE, 0);

@@ -7,9 +7,6 @@
  */
 #include "utest.h"
 
-#define PG PAGE_SIZE
-#define RW (PROT_READ | PROT_WRITE)
-
 CASE(dontneed_zeroes, "MADV_DONTNEED on private anonymous memory drops the pages: the next touch reads zeros")
 {
 	uintptr_t p = MMAP_ANON(0, 4 * PG, RW, MAP_PRIVATE);

@@ -6,10 +6,6 @@
  */
 #include "utest.h"
 
-#define PG PAGE_SIZE
-#define RW (PROT_READ | PROT_WRITE)
-#define KERNEL_ADDR 0xffff800000000000ul
-
 CASE(residency, "mincore sets bit 0 for the pages that were touched and clears it for the others")
 {
 	uintptr_t p = MMAP_ANON(0, 4 * PG, RW, MAP_PRIVATE);

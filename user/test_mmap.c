@@ -7,11 +7,7 @@
  */
 #include "utest.h"
 
-#define PG PAGE_SIZE
-#define RW (PROT_READ | PROT_WRITE)
 #define ANON_PRIVATE (MAP_PRIVATE | MAP_ANONYMOUS)
-#define KERNEL_ADDR 0xffff800000000000ul
-#define TASK_SIZE 0x7ffffffff000ul /* x86_64 with 4-level paging */
 
 CASE(private_zero_filled, "a private anonymous mapping reads as zeros and keeps what is written")
 {

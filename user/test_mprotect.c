@@ -9,10 +9,6 @@
  */
 #include "utest.h"
 
-#define PG PAGE_SIZE
-#define RW (PROT_READ | PROT_WRITE)
-#define KERNEL_ADDR 0xffff800000000000ul
-
 CASE(read_only, "mprotect(PROT_READ) keeps the contents readable and makes the pages unwritable")
 {
 	uintptr_t p = MMAP_ANON(0, 2 * PG, RW, MAP_PRIVATE);

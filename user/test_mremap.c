@@ -8,10 +8,6 @@
  */
 #include "utest.h"
 
-#define PG PAGE_SIZE
-#define RW (PROT_READ | PROT_WRITE)
-#define KERNEL_ADDR 0xffff800000000000ul
-
 CASE(shrink, "shrinking returns the same address, keeps the head's contents and unmaps the tail")
 {
 	uintptr_t p = MMAP_ANON(0, 4 * PG, RW, MAP_PRIVATE);

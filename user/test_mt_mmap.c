@@ -12,7 +12,6 @@
 #include "thread.h"
 #include "utest.h"
 
-#define PG PAGE_SIZE
 #define SLOTS 8
 /* Iterations of all threads together, at least MIN_ITERS each: every
  * munmap and mprotect is a shootdown to every thread's CPU, which costs

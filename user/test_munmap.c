@@ -6,11 +6,6 @@
  */
 #include "utest.h"
 
-#define PG PAGE_SIZE
-#define RW (PROT_READ | PROT_WRITE)
-#define KERNEL_ADDR 0xffff800000000000ul
-#define TASK_SIZE 0x7ffffffff000ul /* x86_64 with 4-level paging */
-
 CASE(whole, "munmap of a whole mapping removes every page of it")
 {
 	uintptr_t p = MMAP_ANON(0, 4 * PG, RW, MAP_PRIVATE);

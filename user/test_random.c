@@ -29,13 +29,11 @@
  */
 #include "utest.h"
 
-#define PG PAGE_SIZE
 #define WBASE 0x200000000000ul
 #define WPAGES 16384 /* 64 MiB */
 #define WEND (WBASE + WPAGES * PG)
 #define OPS 5000
 #define CHECK_EVERY 128
-#define KERNEL_ADDR 0xffff800000000000ul
 
 struct mpage {
 	uint8_t mapped, prot, shared;

@@ -23,6 +23,11 @@
 #include "testbed.h"
 
 #define PAGE_SIZE 4096ul
+/* Linux x86_64 with 4-level paging: user memory ends below TASK_SIZE
+ * (the last page below 128 TiB is never mapped); KERNEL_ADDR is the first
+ * address of the kernel half. */
+#define TASK_SIZE 0x7ffffffff000ul
+#define KERNEL_ADDR 0xffff800000000000ul
 
 /* The compiler may emit calls to the first four itself (struct copies,
  * zeroing), so they exist even where no program calls them. */

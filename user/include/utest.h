@@ -36,6 +36,10 @@ struct ucase {
 
 int run_cases(int argc, char **argv);
 
+/* The cases' shorthand. */
+#define PG PAGE_SIZE
+#define RW (PROT_READ | PROT_WRITE)
+
 /* Records the failure of the running case (the first one counts). */
 void case_fail(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void case_fail_eq(int line, const char *expr, long long got, long long want);

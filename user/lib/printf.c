@@ -86,23 +86,3 @@ void exit(int status)
 	write_out();
 	sys_exit_group(status);
 }
-
-const char *errno_name(long err)
-{
-	static const struct {
-		int nr;
-		const char *name;
-	} names[] = {
-		{ EPERM, "EPERM" },   { ENOENT, "ENOENT" },	{ EINTR, "EINTR" },
-		{ EBADF, "EBADF" },   { EAGAIN, "EAGAIN" },	{ ENOMEM, "ENOMEM" },
-		{ EACCES, "EACCES" }, { EFAULT, "EFAULT" },	{ EBUSY, "EBUSY" },
-		{ EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },	{ EINVAL, "EINVAL" },
-		{ ENOSYS, "ENOSYS" }, { EOVERFLOW, "EOVERFLOW" }, { EOPNOTSUPP, "EOPNOTSUPP" },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (names[i].nr == err)
-			return names[i].name;
-	}
-	return "?";
-}
