@@ -144,6 +144,13 @@ static uint64_t segment_prot(uint32_t flags)
 	       ((flags & PF_X) ? PROT_EXEC : 0);
 }
 
+/* The whole pages a segment occupies. */
+static void segment_pages(const struct elf64_phdr *ph, uint64_t *start, uint64_t *len)
+{
+	*start = page_down(ph->p_vaddr);
+	*len = page_up(ph->p_vaddr + ph->p_memsz) - *start;
+}
+
 /* Maps and fills every segment read-write, then gives each its own
  * permissions (a later segment's fill must not meet an earlier one made
  * read-only). */
@@ -154,9 +161,9 @@ static int load_segments(struct aspace *as, const struct user_program *prog,
 		struct elf64_phdr ph = phdr(prog, eh, i);
 		if (!loadable(&ph))
 			continue;
-		uint64_t start = page_down(ph.p_vaddr);
-		long rc = aspace_mmap(as, start, page_up(ph.p_vaddr + ph.p_memsz) - start,
-				      PROT_READ | PROT_WRITE,
+		uint64_t start, len;
+		segment_pages(&ph, &start, &len);
+		long rc = aspace_mmap(as, start, len, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 		if (rc == -EEXIST)
 			return refuse(prog, "segments overlap in a page");
@@ -169,9 +176,9 @@ static int load_segments(struct aspace *as, const struct user_program *prog,
 		struct elf64_phdr ph = phdr(prog, eh, i);
 		if (!loadable(&ph))
 			continue;
-		uint64_t start = page_down(ph.p_vaddr);
-		long rc = aspace_mprotect(as, start, page_up(ph.p_vaddr + ph.p_memsz) - start,
-					  segment_prot(ph.p_flags));
+		uint64_t start, len;
+		segment_pages(&ph, &start, &len);
+		long rc = aspace_mprotect(as, start, len, segment_prot(ph.p_flags));
 		if (rc)
 			return (int)rc;
 	}

@@ -85,6 +85,17 @@ struct starve_run {
 	bool writer_loops;
 };
 
+static void take_and_drop(struct rwlock *l, bool write)
+{
+	if (write) {
+		rwlock_write_lock(l);
+		rwlock_write_unlock(l);
+	} else {
+		rwlock_read_lock(l);
+		rwlock_read_unlock(l);
+	}
+}
+
 static void starve(unsigned cpu, void *arg)
 {
 	struct starve_run *s = arg;
@@ -92,26 +103,12 @@ static void starve(unsigned cpu, void *arg)
 	bool write = (cpu == 0) == s->writer_loops;
 
 	if (cpu == 0) {
-		for (unsigned n = 0; atomic_load(&r->done) < NCPUS - 1 && n < GIVE_UP / 100; n++) {
-			if (write) {
-				rwlock_write_lock(&r->lock);
-				rwlock_write_unlock(&r->lock);
-			} else {
-				rwlock_read_lock(&r->lock);
-				rwlock_read_unlock(&r->lock);
-			}
-		}
+		for (unsigned n = 0; atomic_load(&r->done) < NCPUS - 1 && n < GIVE_UP / 100; n++)
+			take_and_drop(&r->lock, write);
 		return;
 	}
-	for (unsigned i = 0; i < ROUNDS / 10; i++) {
-		if (write) {
-			rwlock_write_lock(&r->lock);
-			rwlock_write_unlock(&r->lock);
-		} else {
-			rwlock_read_lock(&r->lock);
-			rwlock_read_unlock(&r->lock);
-		}
-	}
+	for (unsigned i = 0; i < ROUNDS / 10; i++)
+		take_and_drop(&r->lock, write);
 	atomic_fetch_add(&r->done, 1);
 }
 
