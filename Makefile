@@ -172,6 +172,7 @@ $(O)/user/programs.o: $(O)/user/programs.S $(USER_ELFS)
 
 include tests/hosted/hosted.mk
 include bench/host/bench.mk
+include bench/hosted/hosted_bench.mk
 
 # Every variant combination, plus the debug build of the defaults and the
 # sync shootdown baseline, each in its own build directory (booted at 4

@@ -16,7 +16,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 python=/usr/bin/python3
 qemu=${QEMU:-qemu-system-x86_64}      # as scripts/qemu.sh
 host_cores=$(nproc 2>/dev/null || echo 1)
+# The portable suites (every target) and the kernel's own (bench/suites*.c).
 suites_file=bench/suites.c
+kernel_suites_file=bench/suites_kernel.c
 # The design and each mechanism's honest baseline (bench/host/variants.py).
 default_variants=(pcp-magazine-batched buddy-magazine-batched pcp-locked-batched
                   pcp-magazine-sync)
@@ -28,15 +30,20 @@ Usage: ./run_bench.sh [options]
 Installs what is missing (scripts/deps.sh --bench), builds each variant into
 BUILD/bench-variants/<variant>/, boots them one after the other under QEMU
 with the benchmark suites (one vCPU per host core, each vCPU pinned to its
-own core), and processes the serial dumps with bench/host/bench.py:
+own core), K times over with the variants interleaved (--repeat), and
+processes the serial dumps with bench/host/bench.py:
 
-  results/<run-id>/   summary.csv, histograms.csv, meta.json, report.md and
-                      logs/<variant>.log (the raw serial logs)
+  results/<run-id>/   summary.csv (with 95% confidence intervals over the
+                      repeats, and each series' scaling efficiency against
+                      the platform's ceiling from the calib.* suites),
+                      histograms.csv, repeats.csv, meta.json, report.md and
+                      logs/<variant>[-smpN][-hosted][-rK].log (the raw dumps)
   plots/<run-id>/     the PNG plots
   results/latest, plots/latest   point at the newest run
 
-It shows which variant and suite is running, prints the results table at the
-end, and never replaces or deletes an existing run directory.
+It shows which variant and suite is running, prints the platform's scaling
+ceiling and the results table at the end, and never replaces or deletes an
+existing run directory.
 
 Options:
   --variants LIST  comma-separated variants <frame>-<slab>-<shootdown>, with
@@ -51,7 +58,23 @@ Options:
   --suites LIST    comma-separated suites to run, or all (default: all); known:
                    $(wrap_words "$(known_suites_text)")
                    A boot of N vCPUs runs each suite at 1, 2, 4, ... CPUs (powers
-                   of two below N) and at N CPUs.
+                   of two below N) and at N CPUs. The calib.* suites measure the
+                   platform itself; without them there is no scaling ceiling.
+  --repeat K       boot every variant K times, interleaved (variant A, B, C, then
+                   A, B, C again ...), so that drift of the host spreads over all
+                   of them; summary.csv gets 95% confidence intervals (bootstrap
+                   over the repeats) and the comparisons say where a difference
+                   is not significant (default: $default_repeat)
+  --target LIST    qemu (the kernel under QEMU, the default), hosted (the
+                   portable suites, calib.*, frame.* and slab.*, as a Linux
+                   program over the hosted build of mm/, one thread pinned to
+                   each host core, at 1, 2, 4 ... threads up to the host's
+                   cores), or qemu,hosted (both, side by side in the report).
+                   Variants that differ only in the shootdown run once hosted.
+  --modes LIST     timing modes of the suites: sample (time a random 1 in 64
+                   operations, the default), each (time every operation), batch
+                   (time batches of 256 operations: throughput only); the
+                   calib.* suites always run in all three
   --quick          smaller operation counts (bench_quick=1): for tests, not for
                    results
   --accel MODE     kvm or tcg (default: \$ACCEL, else KVM if a probe boot works
@@ -98,10 +121,15 @@ step() { note "[$((SECONDS / 60))m$(printf %02d $((SECONDS % 60)))s] $*"; }
 # adding a research variant there is enough for this script to accept it.
 variant_set() { sed -n "s/^$1_VARIANTS[[:space:]]*:=[[:space:]]*//p" "$repo/Makefile"; }
 
-# Suite names, one per table entry '.name = "frame.bulk",' of bench/suites.c.
+# Suite names, one per table entry '.name = "frame.bulk",' of the suite
+# tables: every target's, or with "portable" only those the hosted target has.
 known_suites() {
-    [[ -f $repo/$suites_file ]] || return 0
-    grep -oE '\.name[[:space:]]*=[[:space:]]*"[^"]+"' "$repo/$suites_file" | sed 's/.*"\(.*\)"/\1/'
+    local f files=("$repo/$suites_file")
+    [[ ${1:-} == portable ]] || files+=("$repo/$kernel_suites_file")
+    for f in "${files[@]}"; do
+        [[ -f $f ]] || continue
+        grep -oE '\.name[[:space:]]*=[[:space:]]*"[^"]+"' "$f" | sed 's/.*"\(.*\)"/\1/'
+    done
 }
 known_suites_text() {
     local names
@@ -115,6 +143,10 @@ wrap_words() { echo "$*" | fold -s -w 60 | sed -e 's/ *$//' -e '1!s/^/          
 opt_variants=("${default_variants[@]}")
 opt_smp=()            # empty: one boot at host_cores, log named <variant>.log
 opt_suites=all
+default_repeat=3
+opt_repeat=$default_repeat
+opt_targets=(qemu)
+opt_modes=""
 opt_quick=0
 opt_accel=${ACCEL:-}
 opt_deterministic=0
@@ -138,6 +170,12 @@ parse_args() {
             --suites) need_arg "$@"; opt_suites=$2; shift 2 ;;
             --suites=*) opt_suites=${1#*=}; shift ;;
             --quick) opt_quick=1; shift ;;
+            --repeat) need_arg "$@"; opt_repeat=$2; shift 2 ;;
+            --repeat=*) opt_repeat=${1#*=}; shift ;;
+            --target) need_arg "$@"; check_targets "$2"; shift 2 ;;
+            --target=*) check_targets "${1#*=}"; shift ;;
+            --modes) need_arg "$@"; check_modes "$2"; shift 2 ;;
+            --modes=*) check_modes "${1#*=}"; shift ;;
             --accel) need_arg "$@"; opt_accel=$2; shift 2 ;;
             --accel=*) opt_accel=${1#*=}; shift ;;
             --deterministic) opt_deterministic=1; shift ;;
@@ -160,6 +198,11 @@ parse_args() {
     [[ -z $smp ]] || check_smp "$smp"
     [[ $opt_mem =~ ^[1-9][0-9]*[KMGT]?$ ]] || die "--mem wants a size such as 512M or 1G, got '$opt_mem'"
     [[ $opt_timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds, got '$opt_timeout'"
+    [[ $opt_repeat =~ ^[1-9][0-9]*$ && $opt_repeat -le 100 ]] ||
+        die "--repeat wants a number of boots from 1 to 100, got '$opt_repeat'"
+    if ((opt_deterministic)) && [[ " ${opt_targets[*]} " == *" hosted "* ]]; then
+        die "--deterministic is a QEMU mode (icount); it cannot be combined with --target hosted"
+    fi
     case $opt_accel in kvm|tcg|"") ;; *) die "--accel (or ACCEL) must be kvm or tcg, got '$opt_accel'" ;; esac
     if ((opt_deterministic)) && [[ $opt_accel == kvm ]]; then
         die "--deterministic runs under TCG (icount); it cannot be combined with --accel kvm"
@@ -194,6 +237,29 @@ check_variants() {
     ((${#opt_variants[@]})) || die "--variants names no variant"
 }
 
+check_targets() {
+    local t list
+    IFS=, read -ra list <<<"$1"
+    opt_targets=()
+    for t in "${list[@]}"; do
+        case $t in qemu|hosted) ;; *) die "--target wants qemu, hosted or qemu,hosted, got '$1'" ;; esac
+        [[ " ${opt_targets[*]} " != *" $t "* ]] || die "--target lists '$t' twice"
+        opt_targets+=("$t")
+    done
+    ((${#opt_targets[@]})) || die "--target names no target"
+}
+
+check_modes() {
+    local m list
+    IFS=, read -ra list <<<"$1"
+    ((${#list[@]})) || die "--modes names no timing mode"
+    for m in "${list[@]}"; do
+        case $m in each|sample|batch) ;;
+            *) die "unknown timing mode '$m': --modes takes each, sample and batch" ;; esac
+    done
+    opt_modes=$1
+}
+
 check_smp() {
     local n
     IFS=, read -ra opt_smp <<<"$1"
@@ -217,16 +283,30 @@ check_suites() {
         fail "$suites_file not found: the kernel's benchmark suites are missing from this tree"
     known=" $(known_suites | tr '\n' ' ')"
     [[ $known != " " ]] || fail "$suites_file declares no suite (no '.name = \"...\",' entries)"
-    [[ $opt_suites == all ]] && return
-    IFS=, read -ra list <<<"$opt_suites"
-    ((${#list[@]})) || die "--suites names no suite"
+    if [[ $opt_suites == all ]]; then
+        list=($(known_suites))
+    else
+        IFS=, read -ra list <<<"$opt_suites"
+        ((${#list[@]})) || die "--suites names no suite"
+        for s in "${list[@]}"; do
+            [[ -n $s && $known == *" $s "* ]] ||
+                die "unknown suite '$s'; known suites:$known(or all)"
+        done
+    fi
+    # The hosted target runs the portable ones among them.
+    known=" $(known_suites portable | tr '\n' ' ')"
+    hosted_suites=""
     for s in "${list[@]}"; do
-        [[ -n $s && $known == *" $s "* ]] ||
-            die "unknown suite '$s'; known suites:$known(or all)"
+        [[ $known != *" $s "* ]] || hosted_suites+="${hosted_suites:+,}$s"
     done
+    if [[ " ${opt_targets[*]} " == *" hosted "* && -z $hosted_suites ]]; then
+        die "--target hosted runs only the portable suites ($(echo $known | tr ' ' ',')); --suites selects none of them"
+    fi
 }
 
 # ---- state of the run ------------------------------------------------------
+hosted_suites=""    # the selected suites the hosted target has
+variants_run=()     # every variant some target runs
 tmp=""              # private scratch directory: QMP socket, pid file, meta input
 children=()         # background processes to stop on Ctrl-C
 interrupted=0
@@ -252,11 +332,15 @@ reap() {
 }
 
 kernel_of() { echo "$opt_build/bench-variants/$1/kernel.elf"; }
+hosted_of() { echo "$opt_build/bench-variants/$1/bench-hosted/bench-hosted"; }
+has_target() { [[ " ${opt_targets[*]} " == *" $1 "* ]]; }
 
-make_cmd_of() { # variant -> the make command line that builds it
-    local f s d
+make_cmd_of() { # variant -> the make command line that builds what the targets need
+    local f s d goals=""
     IFS=- read -r f s d <<<"$1"
-    echo "make -j$host_cores O=$opt_build/bench-variants/$1 FRAME=$f SLAB=$s SHOOTDOWN=$d"
+    has_target qemu && goals+=" all"
+    has_target hosted && goals+=" bench-hosted"
+    echo "make -j$host_cores O=$opt_build/bench-variants/$1 FRAME=$f SLAB=$s SHOOTDOWN=$d$goals"
 }
 
 # ---- build -----------------------------------------------------------------
@@ -293,8 +377,10 @@ build_variants() {
 check_kernels() {
     local v
     for v in "${opt_variants[@]}"; do
-        [[ -f $(kernel_of "$v") ]] ||
+        ! has_target qemu || [[ -f $(kernel_of "$v") ]] ||
             die "$(kernel_of "$v") not found (run without --no-build, or: $(make_cmd_of "$v"))"
+        ! has_target hosted || [[ -x $(hosted_of "$v") ]] ||
+            die "$(hosted_of "$v") not found (run without --no-build, or: $(make_cmd_of "$v"))"
     done
 }
 
@@ -339,6 +425,7 @@ point_latest() {
 # kernel): variants are only comparable when measured the same way.
 decide_accel() {
     if ((opt_deterministic)); then accel=icount; return; fi
+    if ! has_target qemu; then accel=native; return; fi
     accel=$(scripts/qemu.sh --print-accel --kernel "$(kernel_of "${opt_variants[0]}")" \
             ${opt_accel:+--accel "$opt_accel"}) || fail "scripts/qemu.sh could not decide the accelerator"
     if [[ $accel == kvm ]] && ! [[ -r /dev/kvm && -w /dev/kvm ]]; then
@@ -435,13 +522,37 @@ show_progress() {
     seen_lines=$total
 }
 
+# The harness's options, the same for both targets: CPU counts, repeat
+# number, suites.
+bench_args() {
+    local a="bench=$3 bench_cpus=$1 bench_repeat=$2"
+    [[ -z $opt_modes ]] || a+=" bench_modes=$opt_modes"
+    ((opt_quick)) && a+=" bench_quick=1"
+    echo "$a"
+}
+
+# Follow a running boot's progress in its log until it ends; returns its
+# exit status.
+watch_run() {
+    local pid=$1 log=$2 label=$3 rc=0
+    children=("$pid")
+    seen_lines=0
+    while kill -0 "$pid" 2>/dev/null; do
+        show_progress "$log" "$label"
+        sleep 0.5
+    done
+    reap "$pid" || rc=$?
+    children=()
+    show_progress "$log" "$label"
+    return "$rc"
+}
+
 # Boot one variant on n vCPUs; returns QEMU's status (see describe_status).
 boot() {
-    local variant=$1 n=$2 name=$3 label=$4 log err append boot_pid rc=0 started=$SECONDS
+    local variant=$1 n=$2 name=$3 label=$4 repeat=$5 log err append boot_pid rc=0 started=$SECONDS
     log=$run_dir/logs/$name.log
     err=$run_dir/logs/$name.qemu-stderr
-    append="bench=$opt_suites bench_cpus=$(bench_cpus_for "$n")"
-    ((opt_quick)) && append+=" bench_quick=1"
+    append=$(bench_args "$(bench_cpus_for "$n")" "$repeat" "$opt_suites")
     local qargs=(-q --kernel "$(kernel_of "$variant")" --smp "$n" --mem "$opt_mem"
                  --append "$append" --serial "$log" --timeout "$opt_timeout")
     if ((opt_deterministic)); then qargs+=(--icount); else qargs+=(--accel "$accel"); fi
@@ -459,14 +570,7 @@ boot() {
     children=("$boot_pid")
     ((pin)) && pin_vcpus "$tmp/qmp.sock" "$boot_pid"
     ((opt_perf)) && start_perf "$tmp/qemu.pid" "$boot_pid" "$run_dir/perf/$name.txt"
-    seen_lines=0
-    while kill -0 "$boot_pid" 2>/dev/null; do
-        show_progress "$log" "$label"
-        sleep 0.5
-    done
-    reap "$boot_pid" || rc=$?
-    children=()
-    show_progress "$log" "$label"
+    watch_run "$boot_pid" "$log" "$label" || rc=$?
     [[ -z $perf_pid ]] || check_perf "$run_dir/perf/$name.txt"
     [[ -s $err ]] || rm -f "$err"
     if ((rc == 33)); then
@@ -478,28 +582,107 @@ boot() {
     return "$rc"
 }
 
+# The hosted target on one thread per host core, pinned (the processing
+# units hwloc-calc gives, one per core; without hwloc the program picks
+# them itself). Returns 33 when every suite completed, as a boot does.
+run_hosted() {
+    local variant=$1 name=$2 label=$3 repeat=$4 log err pid rc=0 started=$SECONDS args pus
+    log=$run_dir/logs/$name.log
+    err=$run_dir/logs/$name.stderr
+    read -ra args <<<"$(bench_args "$(bench_cpus_for "$host_cores")" "$repeat" "$hosted_suites")"
+    # Ten times the operations: natively they are about ten times faster
+    # than under TCG, and a phase of 1 ms is decided by the host's noise.
+    args+=("bench_scale=$((opt_quick ? 120 : 1000))")
+    local cmd=("$(hosted_of "$variant")" --mem "$(mem_mib "$opt_mem")")
+    if pus=$(hwloc-calc --intersect PU --no-smt all 2>/dev/null) && [[ -n $pus ]]; then
+        cmd+=(--cpus "$pus")
+    fi
+    step "$label: running natively on $host_cores pinned threads, ${args[*]}"
+    "${cmd[@]}" "${args[@]}" >"$log" 2>"$err" </dev/null &
+    pid=$!
+    watch_run "$pid" "$log" "$label" || rc=$?
+    [[ -s $err ]] || rm -f "$err"
+    if ((rc == 0)); then
+        step "$label: done in $((SECONDS - started)) s"
+        return 33
+    fi
+    step "$label: $(describe_hosted_status "$rc") after $((SECONDS - started)) s; log kept: $log"
+    [[ ! -s $err ]] || sed 's/^/  | /' "$err" >&2
+    return "$rc"
+}
+
+describe_hosted_status() {
+    case $1 in
+        1) echo "bench-hosted: a suite failed (status 1)" ;;
+        2) echo "bench-hosted refused its arguments (status 2)" ;;
+        130|143) echo "interrupted" ;;
+        *) echo "bench-hosted exited with status $1: crashed?" ;;
+    esac
+}
+
+mem_mib() { # QEMU's size syntax (512M, 1G) -> MiB
+    local n=${1%[KMGT]} unit=${1##*[0-9]}
+    case $unit in K) echo $(((n + 1023) / 1024)) ;; M|"") echo "$n" ;; G) echo $((n * 1024)) ;;
+        T) echo $((n * 1024 * 1024)) ;; esac
+}
+
+# Every boot of the run: K repeats, each running every target and variant
+# once in the same order, so that drift of the host spreads over all of
+# them. Hosted, variants that differ only in their shootdown part are one
+# program (the hosted suites do no shootdowns): the first of them runs.
 boot_all() {
-    local counts=("${opt_smp[@]}") total i=0 v n name rc
+    local counts=("${opt_smp[@]}") total i=0 r t v n name suffix rc hosted=() seen=" "
     ((${#counts[@]})) || counts=("$host_cores")
-    total=$((${#opt_variants[@]} * ${#counts[@]}))
+    for v in "${opt_variants[@]}"; do
+        [[ $seen == *" ${v%-*} "* ]] || hosted+=("$v")
+        seen+="${v%-*} "
+    done
+    variants_run=("${hosted[@]}")
+    has_target qemu && variants_run=("${opt_variants[@]}")
+    total=0
+    has_target qemu && total=$((${#opt_variants[@]} * ${#counts[@]}))
+    has_target hosted && total=$((total + ${#hosted[@]}))
+    total=$((total * opt_repeat))
     # (check_smp has warned about these already)
     for n in "${counts[@]}"; do
         ((n <= host_cores)) || pin_note="not pinned: $n vCPUs on $host_cores host cores"
     done
-    for v in "${opt_variants[@]}"; do
-        for n in "${counts[@]}"; do
-            i=$((i + 1))
-            name=$v
-            ((${#opt_smp[@]} == 0)) || name+="-smp$n"
-            rc=0
-            boot "$v" "$n" "$name" "$v smp $n ($i/$total)" || rc=$?
-            if ((interrupted)); then
-                incomplete+=("interrupted")
-                return
+    for ((r = 1; r <= opt_repeat; r++)); do
+        suffix=""
+        ((opt_repeat == 1)) || suffix="-r$r"
+        for t in "${opt_targets[@]}"; do
+            if [[ $t == hosted ]]; then
+                for v in "${hosted[@]}"; do
+                    i=$((i + 1))
+                    rc=0
+                    run_hosted "$v" "$v-hosted$suffix" "$v hosted repeat $r ($i/$total)" "$r" ||
+                        rc=$?
+                    boot_done "$rc" "variant $v hosted repeat $r" describe_hosted_status || return
+                done
+                continue
             fi
-            ((rc == 33)) || incomplete+=("variant $v smp $n: $(describe_status "$rc")")
+            for v in "${opt_variants[@]}"; do
+                for n in "${counts[@]}"; do
+                    i=$((i + 1))
+                    name=$v
+                    ((${#opt_smp[@]} == 0)) || name+="-smp$n"
+                    rc=0
+                    boot "$v" "$n" "$name$suffix" "$v smp $n repeat $r ($i/$total)" "$r" || rc=$?
+                    boot_done "$rc" "variant $v smp $n repeat $r" describe_status || return
+                done
+            done
         done
     done
+}
+
+# Record how a boot ended (status, what, the function that explains the
+# status); false when the run was interrupted.
+boot_done() {
+    if ((interrupted)); then
+        incomplete+=("interrupted")
+        return 1
+    fi
+    (($1 == 33)) || incomplete+=("$2: $("$3" "$1")")
 }
 
 # ---- results -------------------------------------------------------------------
@@ -511,6 +694,10 @@ commit_id() {
     echo "$c"
 }
 
+qemu_version() {
+    if has_target qemu; then "$qemu" --version | head -n 1; else echo "not used (--target hosted)"; fi
+}
+
 # The facts only this script knows, for bench.py process --meta-json.
 write_meta_input() {
     local counts=("${opt_smp[@]}")
@@ -518,19 +705,21 @@ write_meta_input() {
     local pinning="vCPU i on host core i (qmp_pin.py)"
     ((opt_deterministic)) && pinning="off (--deterministic: all vCPUs on one host thread)"
     [[ -z $pin_note ]] || pinning=$pin_note
-    "$python" - "$1" "$(date -Iseconds)" "$("$qemu" --version | head -n 1)" "$accel" \
-        "$(IFS=,; echo "${counts[*]}")" "$opt_mem" "$run_id" "$(IFS=,; echo "${opt_variants[*]}")" \
+    "$python" - "$1" "$(date -Iseconds)" "$(qemu_version)" "$accel" \
+        "$(IFS=,; echo "${counts[*]}")" "$opt_mem" "$run_id" "$(IFS=,; echo "${variants_run[*]}")" \
         "$(commit_id)" "$("$python" bench/host/qmp_pin.py --topology)" "$perf_outcome" \
-        "$pinning" "$opt_suites" "$opt_quick" "${incomplete[@]}" <<'EOF'
+        "$pinning" "$opt_suites" "$opt_quick" "$(IFS=,; echo "${opt_targets[*]}")" \
+        "$opt_repeat" "${opt_modes:-sample}" "${incomplete[@]}" <<'EOF'
 import json, sys
 (out, date, qemu_version, accel, vcpus, memory, run_id, variants, commit, topology,
- perf, pinning, suites, quick), reasons = sys.argv[1:15], sys.argv[15:]
+ perf, pinning, suites, quick, targets, repeat, modes), reasons = sys.argv[1:18], sys.argv[18:]
 vcpus = [int(n) for n in vcpus.split(",")]
 meta = {"date": date, "qemu_version": qemu_version, "accel": accel,
         "vcpus": vcpus[0] if len(vcpus) == 1 else vcpus, "memory": memory,
         "run_id": run_id, "variants": variants.split(","), "commit": commit,
         "host_topology": json.loads(topology), "perf": perf, "pinning": pinning,
-        "suites": suites, "quick": quick == "1", "incomplete_reasons": reasons}
+        "suites": suites, "quick": quick == "1", "targets": targets.split(","),
+        "repeat": int(repeat), "modes": modes.split(","), "incomplete_reasons": reasons}
 with open(out, "w") as f:
     json.dump(meta, f, indent=2)
 EOF
@@ -577,7 +766,7 @@ main() {
     if ((opt_deps)); then
         scripts/deps.sh --bench
     fi
-    command -v "$qemu" >/dev/null 2>&1 ||
+    ! has_target qemu || command -v "$qemu" >/dev/null 2>&1 ||
         fail "$qemu not found: qemu-system-x86_64 comes with the Debian package qemu-system-x86 (scripts/deps.sh --bench installs it, as root)"
     ((opt_make)) && build_variants
     check_kernels
@@ -586,7 +775,7 @@ main() {
     ((interrupted)) && exit 130
 
     make_run_dir
-    step "run $run_id: ${#opt_variants[@]} variants, results in $run_dir/, plots in $plots_dir/"
+    step "run $run_id: ${#opt_variants[@]} variants, target $(IFS=,; echo "${opt_targets[*]}"), $opt_repeat repeat$( ((opt_repeat == 1)) || echo s), results in $run_dir/, plots in $plots_dir/"
     boot_all
     local rc=0
     process_results || rc=$?

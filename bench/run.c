@@ -1,52 +1,76 @@
 /*
- * bench/run.c - the harness's entry point: reads bench=, bench_cpus= and
- * bench_scale= / bench_quick= from the command line, writes the dump's header (variant,
- * commit, CPUs, TSC rate, hypervisor, memory, the timer's own cost), runs
- * every selected suite at every CPU count, and closes the dump.
+ * bench/run.c - the harness's entry point: reads its options from the
+ * command line, writes the dump's header (variant, target, CPUs, TSC
+ * rate, memory, timing modes, the timer's own cost), runs every selected
+ * suite in every selected timing mode at every CPU count, and closes the
+ * dump.
  *
- *   bench=all | bench=<suite>[,<suite>...]   which suites (bench/suites.c)
+ *   bench=all | bench=<suite>[,<suite>...]   which suites (bench/suites.c
+ *                                            and the target's table)
  *   bench_cpus=<n>[,<n>...]                  CPU counts (default 1, 2, 4,
  *                                            ... and all online CPUs)
+ *   bench_modes=<mode>[,<mode>...]           timing modes: each, sample,
+ *                                            batch (default sample); the
+ *                                            calibration suites run in all
+ *   bench_sample=<n>                         sample mode: time 1 call in n
+ *                                            (a power of two, default 64)
+ *   bench_batch=<n>                          batch mode: calls per timed
+ *                                            batch (default 256)
+ *   bench_repeat=<k>                         which repeat of a series of
+ *                                            boots this is (default 1),
+ *                                            written into the header
  *   bench_scale=<percent>                    operation counts, in percent of
  *                                            the defaults (1 .. 10000; the
  *                                            bulk frame suite never takes
  *                                            more than half of free memory)
  *   bench_quick=1                            bench_scale=12 (for tests)
  *
- * A bad option (unknown suite, a CPU count above the CPUs online, a
- * malformed list) is reported and nothing is measured. Boot CPU, after
+ * A bad option (unknown suite or mode, a CPU count above the CPUs online,
+ * a malformed list) is reported and nothing is measured. Boot CPU, after
  * every CPU is online.
  */
 #include <errno.h>
 #include <string.h>
 
-#include <arch/cpu.h>
-#include <arch/tsc.h>
-#include <kernel/bench.h>
-#include <kernel/printk.h>
-#include <kernel/smp.h>
-#include <lib/cmdline.h>
-#include <lib/format.h>
 #include <mm/init.h>
 #include <shootdown.h>
 
 #include "bench.h"
+#include "lib/cmdline.h"
+#include "lib/format.h"
 
 #define MAX_STEPS 16
 #define MAX_SUITES 32
 #define TIMER_SAMPLES 1001
+#define DEFAULT_MODES (1u << BENCH_SAMPLE)
+#define DEFAULT_SAMPLE_PERIOD 64
+#define DEFAULT_BATCH 256
 
 struct selection {
 	bool suite[MAX_SUITES];
 	uint64_t cpus[MAX_STEPS];
 	unsigned ncpus;
 	unsigned scale;
+	unsigned modes;		/* bit per enum bench_mode */
+	unsigned sample_period, batch;
+	uint64_t repeat;
 };
+
+static unsigned nsuites(void)
+{
+	return bench_nsuites + bench_target_nsuites;
+}
+
+/* The portable suites, then the target's. */
+static const struct bench_suite *suite_at(unsigned i)
+{
+	return i < bench_nsuites ? &bench_suites[i] : &bench_target_suites[i - bench_nsuites];
+}
 
 static int find_suite(const char *name, size_t len)
 {
-	for (unsigned s = 0; s < bench_nsuites; s++)
-		if (strlen(bench_suites[s].name) == len && memcmp(bench_suites[s].name, name, len) == 0)
+	for (unsigned s = 0; s < nsuites(); s++)
+		if (strlen(suite_at(s)->name) == len && memcmp(suite_at(s)->name, name, len) == 0)
 			return (int)s;
 	return -1;
 }
@@ -56,11 +80,11 @@ static int parse_suites(const char *cmdline, struct selection *sel)
 	char list[256];
 
 	if (!cmdline_get(cmdline, "bench", list, sizeof(list)) || list[0] == '\0') {
-		kprintf("bench: bench= needs all or a list of suites\n");
+		bench_printf("bench: bench= needs all or a list of suites\n");
 		return -1;
 	}
 	if (strcmp(list, "all") == 0) {
-		for (unsigned s = 0; s < bench_nsuites; s++)
+		for (unsigned s = 0; s < nsuites(); s++)
 			sel->suite[s] = true;
 		return 0;
 	}
@@ -70,10 +94,10 @@ static int parse_suites(const char *cmdline, struct selection *sel)
 		int s = find_suite(p, len);
 
 		if (s < 0) {
-			kprintf("bench: unknown suite '%.*s'; known:", (int)len, p);
-			for (unsigned k = 0; k < bench_nsuites; k++)
-				kprintf(" %s", bench_suites[k].name);
-			kprintf("\n");
+			bench_printf("bench: unknown suite '%.*s'; known:", (int)len, p);
+			for (unsigned k = 0; k < nsuites(); k++)
+				bench_printf(" %s", suite_at(k)->name);
+			bench_printf("\n");
 			return -1;
 		}
 		sel->suite[s] = true;
@@ -82,24 +106,56 @@ static int parse_suites(const char *cmdline, struct selection *sel)
 	return 0;
 }
 
+static int parse_modes(const char *cmdline, struct selection *sel)
+{
+	char list[64];
+
+	sel->modes = DEFAULT_MODES;
+	if (!cmdline_get(cmdline, "bench_modes", list, sizeof(list)))
+		return 0;
+	sel->modes = 0;
+	for (const char *p = list; *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		unsigned m = 0;
+
+		while (m < BENCH_NR_MODES && (strlen(bench_mode_names[m]) != len ||
+					      memcmp(bench_mode_names[m], p, len) != 0))
+			m++;
+		if (m == BENCH_NR_MODES) {
+			bench_printf("bench: unknown timing mode '%.*s'; known: each, sample, batch\n",
+				     (int)len, p);
+			return -1;
+		}
+		sel->modes |= 1u << m;
+		p += len + (comma != NULL);
+	}
+	if (sel->modes == 0) {
+		bench_printf("bench: bench_modes= names no mode\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_cpus(const char *cmdline, struct selection *sel)
 {
+	unsigned online = bench_cpus_online();
 	int n = cmdline_get_list(cmdline, "bench_cpus", sel->cpus, MAX_STEPS);
 
 	if (n == -ENOENT) {
 		n = 0;
-		for (unsigned c = 1; c < smp_cpus_online && n < MAX_STEPS - 1; c *= 2)
+		for (unsigned c = 1; c < online && n < MAX_STEPS - 1; c *= 2)
 			sel->cpus[n++] = c;
-		sel->cpus[n++] = smp_cpus_online;
+		sel->cpus[n++] = online;
 	} else if (n < 0) {
-		kprintf("bench: bench_cpus= wants a list of CPU counts such as 1,2,4 (error %d)\n", n);
+		bench_printf("bench: bench_cpus= wants a list of CPU counts such as 1,2,4 (error %d)\n",
+			     n);
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		if (sel->cpus[i] == 0 || sel->cpus[i] > smp_cpus_online ||
-		    sel->cpus[i] > BENCH_MAX_CPUS) {
-			kprintf("bench: bench_cpus: %llu CPUs asked, %u online (at most %u)\n",
-				(unsigned long long)sel->cpus[i], smp_cpus_online, BENCH_MAX_CPUS);
+		if (sel->cpus[i] == 0 || sel->cpus[i] > online || sel->cpus[i] > BENCH_MAX_CPUS) {
+			bench_printf("bench: bench_cpus: %llu CPUs asked, %u online (at most %u)\n",
+				     (unsigned long long)sel->cpus[i], online, BENCH_MAX_CPUS);
 			return -1;
 		}
 	}
@@ -107,44 +163,63 @@ static int parse_cpus(const char *cmdline, struct selection *sel)
 	return 0;
 }
 
+/* key=<n> with lo <= n <= hi, or the default when absent. */
+static int parse_number(const char *cmdline, const char *key, uint64_t lo, uint64_t hi,
+			uint64_t *out)
+{
+	int rc = cmdline_get_u64(cmdline, key, out);
+
+	if ((rc != 0 && rc != -ENOENT) || *out < lo || *out > hi) {
+		bench_printf("bench: %s= wants a number from %llu to %llu\n", key,
+			     (unsigned long long)lo, (unsigned long long)hi);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse(const char *cmdline, struct selection *sel)
 {
-	uint64_t quick = 0, scale = 100;
-	int rc = cmdline_get_u64(cmdline, "bench_quick", &quick);
+	uint64_t quick = 0, scale = 100, period = DEFAULT_SAMPLE_PERIOD, batch = DEFAULT_BATCH;
 
-	if (bench_nsuites > MAX_SUITES) {
-		kprintf("bench: %u suites declared, the selection holds %u\n", bench_nsuites,
-			MAX_SUITES);
+	sel->repeat = 1;
+	if (nsuites() > MAX_SUITES) {
+		bench_printf("bench: %u suites declared, the selection holds %u\n", nsuites(),
+			     MAX_SUITES);
 		return -1;
 	}
-
-	if ((rc != 0 && rc != -ENOENT) || quick > 1) {
-		kprintf("bench: bench_quick= wants 0 or 1\n");
+	if (parse_number(cmdline, "bench_quick", 0, 1, &quick) != 0)
 		return -1;
-	}
 	if (quick)
 		scale = 12;
-	rc = cmdline_get_u64(cmdline, "bench_scale", &scale);
-	if ((rc != 0 && rc != -ENOENT) || scale < 1 || scale > 10000) {
-		kprintf("bench: bench_scale= wants a percentage from 1 to 10000\n");
+	if (parse_number(cmdline, "bench_scale", 1, 10000, &scale) != 0 ||
+	    parse_number(cmdline, "bench_sample", 1, 65536, &period) != 0 ||
+	    parse_number(cmdline, "bench_batch", 1, 65536, &batch) != 0 ||
+	    parse_number(cmdline, "bench_repeat", 1, 1000000, &sel->repeat) != 0)
+		return -1;
+	if (period & (period - 1)) {
+		bench_printf("bench: bench_sample= wants a power of two, got %llu\n",
+			     (unsigned long long)period);
 		return -1;
 	}
 	sel->scale = (unsigned)scale;
-	return parse_suites(cmdline, sel) || parse_cpus(cmdline, sel) ? -1 : 0;
+	sel->sample_period = (unsigned)period;
+	sel->batch = (unsigned)batch;
+	return parse_suites(cmdline, sel) || parse_modes(cmdline, sel) || parse_cpus(cmdline, sel)
+		? -1 : 0;
 }
 
 /* Cost of an empty timed interval, as BENCH_TIME measures it. */
 static void timer_cost(uint64_t *min, uint64_t *median)
 {
 	static uint64_t d[TIMER_SAMPLES];
-	irqflags_t irq = irq_save();
+	bench_irqflags_t irq = bench_irq_save();
 
 	for (unsigned i = 0; i < TIMER_SAMPLES; i++) {
-		uint64_t t0 = tsc_read_fenced();
-		uint64_t t1 = tsc_read_fenced();
+		uint64_t t0 = bench_tsc();
+		uint64_t t1 = bench_tsc();
 		d[i] = t1 - t0;
 	}
-	irq_restore(irq);
+	bench_irq_restore(irq);
 	for (unsigned i = 1; i < TIMER_SAMPLES; i++)
 		for (unsigned j = i; j > 0 && d[j - 1] > d[j]; j--) {
 			uint64_t t = d[j];
@@ -155,40 +230,61 @@ static void timer_cost(uint64_t *min, uint64_t *median)
 	*median = d[TIMER_SAMPLES / 2];
 }
 
-static const char *hypervisor(char *buf, size_t len)
+/* Comma-separated names: the selected suites, or the modes. */
+static void suite_list(const struct selection *sel, char *out, size_t len)
 {
-	const char *accel = cpu_accel_name();
+	size_t n = 0;
 
-	if (strcmp(accel, "unknown") != 0)
-		return accel;
-	ksnprintf(buf, len, "%s", cpu_features.hypervisor_id);
-	for (char *c = buf; *c; c++)
-		if (*c == ' ' || *c == '=' || *c == '*')
-			*c = '_';
-	return buf;
+	out[0] = '\0';
+	for (unsigned s = 0; s < nsuites(); s++)
+		if (sel->suite[s])
+			n += (size_t)ksnprintf(out + n, len - n, "%s%s", n ? "," : "",
+					       suite_at(s)->name);
+}
+
+static void mode_list(unsigned modes, char *out, size_t len)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (unsigned m = 0; m < BENCH_NR_MODES; m++)
+		if (modes & (1u << m))
+			n += (size_t)ksnprintf(out + n, len - n, "%s%s", n ? "," : "",
+					       bench_mode_names[m]);
+}
+
+/* The modes suite s runs in. */
+static unsigned suite_modes(const struct selection *sel, const struct bench_suite *s)
+{
+	if (s->own_timing)
+		return 1u << BENCH_EACH;
+	return s->every_mode ? (1u << BENCH_NR_MODES) - 1 : sel->modes;
 }
 
 static void header(const struct selection *sel)
 {
 	struct mm_frame_accounting a;
-	char suites[256] = "", hv[16];
+	char suites[320], modes[32], target[96];
 	uint64_t tmin, tmed;
-	size_t n = 0;
+	unsigned run = 0;	/* every mode some selected suite runs in */
 
-	for (unsigned s = 0; s < bench_nsuites; s++)
+	for (unsigned s = 0; s < nsuites(); s++)
 		if (sel->suite[s])
-			n += (size_t)ksnprintf(suites + n, sizeof(suites) - n, "%s%s", n ? "," : "",
-					       bench_suites[s].name);
+			run |= suite_modes(sel, suite_at(s));
+	suite_list(sel, suites, sizeof(suites));
+	mode_list(run, modes, sizeof(modes));
+	bench_target_describe(target, sizeof(target));
 	mm_frame_accounting(&a);
 	timer_cost(&tmin, &tmed);
 	bench_record("begin",
-		     "version=1 variant=%s-%s-%s debug=%d commit=%s cpus=%u tsc_hz=%llu "
-		     "hypervisor=%s mem_mib=%llu timer_min=%llu timer_median=%llu suites=%s",
-		     mm_variant_frame(), mm_variant_slab(), shootdown_variant, MM_DEBUG,
-		     KERNEL_COMMIT, smp_cpus_online, (unsigned long long)tsc_hz,
-		     hypervisor(hv, sizeof(hv)),
+		     "version=2 variant=%s-%s-%s debug=%d %s cpus=%u tsc_hz=%llu mem_mib=%llu "
+		     "timer_min=%llu timer_median=%llu repeat=%llu modes=%s sample_period=%u "
+		     "batch=%u suites=%s",
+		     mm_variant_frame(), mm_variant_slab(), shootdown_variant, MM_DEBUG, target,
+		     bench_cpus_online(), (unsigned long long)bench_tsc_hz(),
 		     (unsigned long long)((a.total - a.reserved) >> (20 - 12)),
-		     (unsigned long long)tmin, (unsigned long long)tmed, suites);
+		     (unsigned long long)tmin, (unsigned long long)tmed,
+		     (unsigned long long)sel->repeat, modes, sel->sample_period, sel->batch, suites);
 }
 
 bool bench_main(const char *cmdline)
@@ -199,21 +295,32 @@ bool bench_main(const char *cmdline)
 
 	if (parse(cmdline, &sel) != 0)
 		return false;
-	for (unsigned s = 0; s < bench_nsuites; s++)
-		nsteps += sel.suite[s] ? sel.ncpus : 0;
+	for (unsigned s = 0; s < nsuites(); s++)
+		for (unsigned m = 0; m < BENCH_NR_MODES && sel.suite[s]; m++)
+			nsteps += suite_modes(&sel, suite_at(s)) & (1u << m) ? sel.ncpus : 0;
 	header(&sel);
-	for (unsigned s = 0; s < bench_nsuites; s++) {
-		const struct bench_suite *suite = &bench_suites[s];
+	for (unsigned s = 0; s < nsuites(); s++) {
+		const struct bench_suite *suite = suite_at(s);
+		unsigned modes = suite_modes(&sel, suite);
 		bool ok = true;
 
 		if (!sel.suite[s])
 			continue;
-		for (unsigned c = 0; c < sel.ncpus; c++) {
-			const struct bench_step step = { .cpus = (unsigned)sel.cpus[c], .scale = sel.scale };
-			kprintf("bench: suite %s cpus=%u (%u/%u): %s\n", suite->name, step.cpus,
-				++step_no, nsteps, suite->what);
-			if (suite->run(&step) != 0)
-				ok = false;
+		for (unsigned m = 0; m < BENCH_NR_MODES; m++) {
+			if (!(modes & (1u << m)))
+				continue;
+			for (unsigned c = 0; c < sel.ncpus; c++) {
+				const struct bench_step step = {
+					.cpus = (unsigned)sel.cpus[c], .scale = sel.scale,
+					.mode = (enum bench_mode)m, .sample_period = sel.sample_period,
+					.batch = sel.batch,
+				};
+				bench_printf("bench: suite %s cpus=%u mode=%s (%u/%u): %s\n",
+					     suite->name, step.cpus, bench_mode_names[m], ++step_no,
+					     nsteps, suite->what);
+				if (suite->run(&step) != 0)
+					ok = false;
+			}
 		}
 		bench_record("suite", "name=%s status=%s", suite->name, ok ? "ok" : "failed");
 		all_ok &= ok;

@@ -11,7 +11,7 @@
 #include <arch/irqflags.h>
 #include <arch/paging.h>
 
-#include "bench.h"
+#include "bench_kernel.h"
 
 int bench_space_init(struct bench_space *s)
 {

@@ -11,13 +11,12 @@
  *                 through a CPU that did not take them.
  * The arrays of blocks are allocated before the phases, untimed.
  */
-#include <kernel/printk.h>
-#include <lib/format.h>
 #include <mm/gfp.h>
 #include <mm/init.h>
 #include <mm/slab.h>
 
 #include "bench.h"
+#include "lib/format.h"
 
 static const unsigned orders[] = { 0, 9 };
 
@@ -93,7 +92,7 @@ static int two_phases(const struct bench_step *step, struct frame_run *fr, const
 	ksnprintf(params, sizeof(params), "order=%u", fr->order);
 	if (arrays_alloc(fr, step->cpus) != 0) {
 		arrays_free(fr, step->cpus);
-		kprintf("bench: %s: no memory for the block arrays\n", suite);
+		bench_printf("bench: %s: no memory for the block arrays\n", suite);
 		return -1;
 	}
 	struct bench_phase alloc = { .suite = suite, .ops = { "alloc" }, .params = params,

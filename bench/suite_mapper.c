@@ -10,7 +10,7 @@
 #include <lib/format.h>
 #include <mm/gfp.h>
 
-#include "bench.h"
+#include "bench_kernel.h"
 
 #define SLOTS 64	/* distinct addresses each CPU cycles through */
 

@@ -18,7 +18,7 @@
 #include <lib/format.h>
 #include <mm/gfp.h>
 
-#include "bench.h"
+#include "bench_kernel.h"
 
 #define PAGE 4096ull
 #define CONCURRENT_PAGES 8

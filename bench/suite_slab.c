@@ -10,20 +10,19 @@
  *                kmalloc), then frees the next CPU's batch (op
  *                kfree_remote).
  */
-#include <kernel/printk.h>
-#include <lib/format.h>
 #include <mm/gfp.h>
 #include <mm/slab.h>
 
 #include "bench.h"
+#include "lib/format.h"
 
 static const unsigned sizes[] = { 16, 64, 256, 1024, 4096 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
-#define BATCH 1024	/* objects per CPU in bulk and remote */
+#define BATCH 1024	/* objects per CPU in bulk and remote, before scaling */
 
 struct slab_run {
 	unsigned size;
-	void **objs[BENCH_MAX_CPUS];	/* BATCH each */
+	void **objs[BENCH_MAX_CPUS];	/* the scaled batch each */
 };
 
 static void warm(struct bench_cpu *bc)
@@ -83,9 +82,9 @@ static int batches(const struct bench_step *step, const char *suite, const char 
 	for (unsigned s = 0; s < NSIZES; s++) {
 		sr = (struct slab_run){ .size = sizes[s] };
 		for (unsigned c = 0; c < step->cpus; c++) {
-			sr.objs[c] = kcalloc(BATCH, sizeof(void *), GFP_KERNEL);
+			sr.objs[c] = kcalloc(n, sizeof(void *), GFP_KERNEL);
 			if (sr.objs[c] == NULL) {
-				kprintf("bench: %s: no memory for the object arrays\n", suite);
+				bench_printf("bench: %s: no memory for the object arrays\n", suite);
 				rc = -1;
 			}
 		}

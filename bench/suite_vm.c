@@ -30,7 +30,7 @@
 #include <mm/slab.h>
 #include <uapi/testbed.h>
 
-#include "bench.h"
+#include "bench_kernel.h"
 #include "vm_report.h"
 
 struct vm_suite {
@@ -127,8 +127,9 @@ static int run_one(const struct bench_step *step, const struct vm_suite *s)
 		counters[i] = vm.counters[1][i] - vm.counters[0][i];
 	for (unsigned k = 0; k < VM_KINDS; k++)
 		if (vm.merged[k]->count)
-			bench_record_hist(s->suite, s->kinds[k], step->cpus, s->params, vm.merged[k],
-					  vm.tsc[1] - vm.tsc[0], counters);
+			bench_record_hist(s->suite, s->kinds[k], step->cpus, s->params, BENCH_EACH,
+					  vm.merged[k], vm.merged[k]->count, vm.tsc[1] - vm.tsc[0],
+					  counters);
 	return 0;
 }
 

@@ -1,12 +1,19 @@
 /*
- * bench/suites.c - every benchmark suite, in one table: the name that
- * bench= selects it by (and that results carry), what it measures, and
- * its entry point. run_bench.sh reads the names from here. Adding a suite
- * is one line here and its file.
+ * bench/suites.c - the portable benchmark suites, in one table: the name
+ * that bench= selects them by (and that results carry), what they
+ * measure, and their entry points. They run on every target; the kernel's
+ * own suites are in bench/suites_kernel.c. run_bench.sh reads the names
+ * from both tables. Adding a suite is one line here and its file.
  */
 #include "bench.h"
 
 const struct bench_suite bench_suites[] = {
+	{ .name = "calib.empty", .what = "calibration: the harness timing an empty operation",
+	  .run = bench_calib_empty, .every_mode = true },
+	{ .name = "calib.work", .what = "calibration: fixed CPU-private work (registers, own cache line)",
+	  .run = bench_calib_work, .every_mode = true },
+	{ .name = "calib.shared", .what = "calibration: every CPU writes one shared cache line",
+	  .run = bench_calib_shared, .every_mode = true },
 	{ .name = "frame.bulk", .what = "allocate half of free memory, then free it (orders 0, 9)",
 	  .run = bench_frame_bulk },
 	{ .name = "frame.repeat", .what = "allocate and free one block in a loop (orders 0, 9)",
@@ -19,22 +26,6 @@ const struct bench_suite bench_suites[] = {
 	  .run = bench_slab_bulk },
 	{ .name = "slab.remote", .what = "producer/consumer: objects freed on the next CPU",
 	  .run = bench_slab_remote },
-	{ .name = "shootdown.unmap", .what = "unmap 1 .. 512 pages every CPU holds, one shootdown",
-	  .run = bench_shootdown_unmap },
-	{ .name = "shootdown.concurrent", .what = "unmap and shoot down on every CPU at once",
-	  .run = bench_shootdown_concurrent },
-	{ .name = "mapper.map", .what = "map and unmap one 4 KiB or 2 MiB page",
-	  .run = bench_mapper_map },
-	{ .name = "vm.mmap", .what = "user threads: mmap and munmap 128 MiB, untouched",
-	  .run = bench_vm_mmap },
-	{ .name = "vm.fault", .what = "user threads: demand-zero faults on 256 fresh pages, munmap",
-	  .run = bench_vm_fault },
-	{ .name = "vm.madvise", .what = "user threads: madvise(MADV_DONTNEED) 64 pages, re-touch",
-	  .run = bench_vm_madvise },
-	{ .name = "vm.mprotect", .what = "user threads: mprotect 64 pages read-only, read-write",
-	  .run = bench_vm_mprotect },
-	{ .name = "vm.mremap", .what = "user threads: mremap 16 pages to 32 in place, munmap",
-	  .run = bench_vm_mremap },
 };
 
 const unsigned bench_nsuites = sizeof(bench_suites) / sizeof(bench_suites[0]);

@@ -35,9 +35,11 @@
 static struct acpi_info acpi;
 
 /* Every option the kernel understands; anything else is a typo to report. */
-static const char *const cmdline_keys[] = {"selftest", "fault",	    "fault_cpu",   "apic",
-					    "bench",	"bench_cpus", "bench_quick", "bench_scale",
-					    "user",	NULL};
+static const char *const cmdline_keys[] = {
+	"selftest",	"fault",	"fault_cpu",	"apic",		"bench",
+	"bench_cpus",	"bench_modes",	"bench_sample",	"bench_batch",	"bench_repeat",
+	"bench_quick",	"bench_scale",	"user",		NULL,
+};
 
 void kmain(uint64_t start_info_phys);
 
@@ -107,9 +109,10 @@ void kmain(uint64_t start_info_phys)
 	kprintf("testbed kernel, commit %s\n", KERNEL_COMMIT);
 	kprintf("cmdline: %s\n", boot_info.cmdline);
 	if (cmdline_check_keys(boot_info.cmdline, cmdline_keys, selection, sizeof(selection))) {
-		kprintf("cmdline: unknown option '%s' (known: selftest fault fault_cpu apic bench "
-			"bench_cpus bench_quick bench_scale user)\n",
-			selection);
+		kprintf("cmdline: unknown option '%s' (known:", selection);
+		for (unsigned k = 0; cmdline_keys[k]; k++)
+			kprintf(" %s", cmdline_keys[k]);
+		kprintf(")\n");
 		platform_exit(false);
 	}
 	print_memmap();

@@ -85,6 +85,11 @@ void on_cpus(const cpumask_t *mask, smp_fn_t fn, void *arg)
 	spin_unlock(&call_lock);
 }
 
+void barrier_relax(void)
+{
+	cpu_relax();
+}
+
 void on_each_cpu(smp_fn_t fn, void *arg)
 {
 	on_cpus(&cpu_online_mask, fn, arg);

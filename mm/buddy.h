@@ -43,7 +43,8 @@ void buddy_free(struct page *page, unsigned order);
 /*
  * Bulk moves for the per-CPU page caches, n blocks of one order under one
  * lock hold. buddy_alloc_bulk appends up to n blocks to the tail of list,
- * marked PG_pcp with page->order set, and returns how many it took.
+ * marked PG_pcp with page->order set, and returns how many it took: the
+ * blocks n buddy_alloc calls would take, cut from whole free blocks.
  * buddy_free_bulk takes up to n blocks from the tail of list (each marked
  * PG_pcp, of this order), frees them and returns how many it freed.
  */

@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlog  # noqa: E402  (found through the path above)
 import report  # noqa: E402
 import results  # noqa: E402
+import stats  # noqa: E402
 import table  # noqa: E402
 from fsutil import atomic_write, sha256_bytes  # noqa: E402
 
@@ -126,25 +127,26 @@ def cmd_process(args):
     check_same_run(args.out, infos, rejected)
     rows, duplicates = results.collect(dumps)
     for d in duplicates:
-        say(f"note: {d['series']} measured twice; kept {d['kept']}, dropped {d['dropped']}")
-    summary = results.summary_text(rows)
-    histograms = results.histograms_text(rows)
+        say(f"note: {d['series']} measured twice in repeat {d['repeat']}; kept {d['kept']}, "
+            f"dropped {d['dropped']}")
+    files = {results.SUMMARY: results.summary_text(rows),
+             results.HISTOGRAMS: results.histograms_text(rows),
+             results.REPEATS: results.repeats_text(rows)}
     run_id = os.path.basename(os.path.abspath(args.out))
     meta = results.build_meta(caller, infos, rejected, duplicates, run_id)
     if "host_topology" not in meta:
         import qmp_pin
         meta["host_topology"] = qmp_pin.host_topology()
-    meta["files"] = {results.SUMMARY: sha256_bytes(summary.encode()),
-                     results.HISTOGRAMS: sha256_bytes(histograms.encode())}
+    meta["files"] = {name: sha256_bytes(text.encode()) for name, text in files.items()}
     meta["plots_dir"] = os.path.relpath(os.path.abspath(args.plots), os.path.abspath(args.out))
     # meta.json last: the hashes it records are those of files already in place.
-    atomic_write(os.path.join(args.out, results.SUMMARY), summary)
-    atomic_write(os.path.join(args.out, results.HISTOGRAMS), histograms)
+    for name, text in files.items():
+        atomic_write(os.path.join(args.out, name), text)
     atomic_write(os.path.join(args.out, results.META), results.meta_text(meta))
     rows, meta, plots_ok = render(args.out, args.plots)
     sys.stdout.write(table.text(rows, meta))
-    print(f"\n{PROG}: wrote {args.out}/{{{results.SUMMARY},{results.HISTOGRAMS},"
-          f"{results.META},report.md}} and plots in {args.plots}")
+    print(f"\n{PROG}: wrote {args.out}/{{{','.join(files)},{results.META},report.md}} "
+          f"and plots in {args.plots}")
     if not dumps:
         raise DataError("no valid dump among the logs: the results are empty")
     if rejected:
@@ -189,12 +191,16 @@ def cmd_replot(args):
 
 
 def cmd_table(args):
-    rows, meta = results.load_results(args.results_dir, with_histograms=False)
+    rows, meta = results.load_results(args.results_dir, full=False)
     sys.stdout.write(table.text(rows, meta))
 
 
-COMPARED = ("p50_ns", "p99_ns", "ops_per_sec")
-WIDTH = {"p50_ns": 10, "p99_ns": 10, "ops_per_sec": 12}
+# Compared figures: (attribute, heading, column width, its 95% interval or None).
+COMPARED = (("p50_ns", "p50 ns", 10, results.Row.p50_ci),
+            ("p99_ns", "p99 ns", 10, lambda row: None),
+            ("ops_per_sec", "ops/s", 12, results.Row.ops_ci))
+RATIO = 6
+MARK = f" {table.NOT_SIGNIFICANT}"
 
 
 def fmt_value(attr, value):
@@ -205,6 +211,18 @@ def fmt_ratio(a, b):
     return f"{b / a:.2f}" if a else "-"
 
 
+def compare_cells(ra, rb):
+    """A, B, B/A of every compared figure; B/A marked when A's and B's
+    intervals overlap."""
+    cells = ""
+    for attr, _, w, interval in COMPARED:
+        va, vb = getattr(ra, attr), getattr(rb, attr)
+        mark = MARK if stats.overlap(interval(ra), interval(rb)) else ""
+        cells += (f"{fmt_value(attr, va):>{w}}{fmt_value(attr, vb):>{w}}"
+                  f"{fmt_ratio(va, vb):>{RATIO}}{mark:<{len(MARK)}}")
+    return cells.rstrip()
+
+
 def compare_text(dir_a, dir_b, rows_a, meta_a, rows_b, meta_b):
     a = {r.key(): r for r in rows_a}
     b = {r.key(): r for r in rows_b}
@@ -212,21 +230,18 @@ def compare_text(dir_a, dir_b, rows_a, meta_a, rows_b, meta_b):
     for name, d, meta in (("A", dir_a, meta_a), ("B", dir_b, meta_b)):
         how = results.emulation(meta) or meta.get("accel", "accelerator unknown")
         out.append(f"{name}: {d} (commit {meta.get('commit', '?')}, {how})")
+    if any(r.repeats > 1 for r in rows_a + rows_b):
+        out.append(f"{table.NOT_SIGNIFICANT}: A's and B's 95% confidence intervals over "
+                   f"repeats overlap")
     out.append("")
-    out.append("  " + "".join(f"{title:>{2 * WIDTH[attr] + 6}}" for attr, title
-                              in zip(COMPARED, ("p50 ns", "p99 ns", "ops/s"))))
-    out.append("  " + "".join(f"{'A':>{WIDTH[attr]}}{'B':>{WIDTH[attr]}}{'B/A':>6}"
-                              for attr in COMPARED))
+    out.append("  " + "".join(f"{title:>{2 * w + RATIO}}{'':{len(MARK)}}"
+                              for _, title, w, _ in COMPARED).rstrip())
+    out.append("  " + "".join(f"{'A':>{w}}{'B':>{w}}{'B/A':>{RATIO}}{'':{len(MARK)}}"
+                              for _, _, w, _ in COMPARED).rstrip())
     both = sorted(set(a) & set(b), key=results_key)
     for key in both:
-        ra, rb = a[key], b[key]
         out.append(results.describe(key))
-        cells = ""
-        for attr in COMPARED:
-            va, vb = getattr(ra, attr), getattr(rb, attr)
-            w = WIDTH[attr]
-            cells += f"{fmt_value(attr, va):>{w}}{fmt_value(attr, vb):>{w}}{fmt_ratio(va, vb):>6}"
-        out.append("  " + cells)
+        out.append("  " + compare_cells(a[key], b[key]))
     if not both:
         out.append("(no series in common)")
     for name, mine, other in (("A", a, b), ("B", b, a)):
@@ -243,27 +258,38 @@ def results_key(key):
 
 
 def cmd_compare(args):
-    rows_a, meta_a = results.load_results(args.dir_a, with_histograms=False)
-    rows_b, meta_b = results.load_results(args.dir_b, with_histograms=False)
+    rows_a, meta_a = results.load_results(args.dir_a, full=False)
+    rows_b, meta_b = results.load_results(args.dir_b, full=False)
     sys.stdout.write(compare_text(args.dir_a, args.dir_b, rows_a, meta_a, rows_b, meta_b))
 
 
 # ---- the command line --------------------------------------------------------
 
 PROCESS_HELP = """\
-Parse serial logs (one per QEMU run: a variant at one --smp) and write, inside
-RESULTS_DIR (each file written to a temporary name, then renamed):
-  summary.csv     one row per variant and series: variant,suite,op,cpus,samples,
-                  mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,ops_per_sec, then one
+Parse serial logs (one per boot: a variant at one --smp, in QEMU or hosted,
+one repeat) and write, inside RESULTS_DIR (each file written to a temporary
+name, then renamed):
+  summary.csv     one row per series (variant, target, suite, op, parameters,
+                  cpus, mode): variant,suite,op,cpus,samples,mean_ns,p50_ns,p90_ns,
+                  p99_ns,p999_ns,max_ns,ops_per_sec, then target,mode,repeats,ops,
+                  p50_ci_lo_ns,p50_ci_hi_ns,ops_ci_lo,ops_ci_hi (95% bootstrap
+                  intervals over repeats, empty with one repeat), speedup,ceiling,
+                  efficiency,platform_limited (against calib.work private), then one
                   column per suite parameter, ipis_per_op, rounds_per_op,
-                  flushes_per_op, tsc_hz, min_cycles, max_cycles
-  histograms.csv  variant,suite,op,cpus,params,bucket,low_cycles,high_cycles,count
-                  (params as k=v;k=v; low/high: the bucket's first and last value)
-  meta.json       --meta-json's keys merged with what the dumps say, the rejected
-                  logs, and the sha256 of both csv files
-  report.md       setup, table and links to the plots
-and the plots into PLOTS_DIR (latency-*.png, throughput-*.png, pages-*.png);
-then print the table.
+                  flushes_per_op (per operation, timed or not), tsc_hz, min_cycles,
+                  max_cycles. Repeats (dumps with other repeat numbers) are pooled:
+                  their histograms add up, ops/s is their mean.
+  histograms.csv  variant,target,mode,suite,op,cpus,params,bucket,low_cycles,
+                  high_cycles,count (params as k=v;k=v; low/high: the bucket's first
+                  and last value)
+  repeats.csv     variant,target,suite,op,params,cpus,mode,repeat,samples,ops,p50_ns,
+                  ops_per_sec: each repeat's own figures
+  meta.json       --meta-json's keys merged with what the dumps say (repeats per
+                  variant and target), the rejected logs, the sha256 of the csv files
+  report.md       setup, platform calibration, table, hosted and QEMU side by side,
+                  links to the plots
+and the plots into PLOTS_DIR (latency-*.png, throughput-*.png, pages-*.png, one
+per target and mode); then print the table.
 
 A log that is not a valid dump is reported as "bench.py: FILE:LINE: problem" and
 recorded in meta.json; the other logs are still processed, and the exit status
@@ -295,7 +321,8 @@ def parser():
 
     p = sub.add_parser("replot", help="plots and report.md again, from the results files",
                        description="Make the plots and report.md again from RESULTS_DIR's "
-                                   "summary.csv, histograms.csv and meta.json, without the "
+                                   "summary.csv, histograms.csv, repeats.csv and meta.json, "
+                                   "without the "
                                    "raw logs. The files are validated first (a truncated or "
                                    "corrupted one is rejected by name).")
     p.add_argument("results_dir", metavar="RESULTS_DIR")
@@ -304,17 +331,24 @@ def parser():
     p.set_defaults(run=cmd_replot)
 
     p = sub.add_parser("compare", help="two results directories side by side",
-                       description="For every series (variant, suite, op, parameters, cpus) "
-                                   "present in both DIR_A and DIR_B, print p50 and p99 "
-                                   "latency and throughput of both and the B/A ratios; "
-                                   "then list the series found in only one of them.")
+                       description="For every series (variant, target, suite, op, "
+                                   "parameters, cpus, mode) present in both DIR_A and DIR_B, "
+                                   "print p50 and p99 latency and throughput of both and the "
+                                   "B/A ratios; a ratio is marked n.s. (not significant) when "
+                                   "A's and B's 95% confidence intervals over repeats overlap "
+                                   "(only where both have intervals: p50 and ops/s of series "
+                                   "with 2 or more repeats). Then list the series found in "
+                                   "only one of them.")
     p.add_argument("dir_a", metavar="DIR_A")
     p.add_argument("dir_b", metavar="DIR_B")
     p.set_defaults(run=cmd_compare)
 
     p = sub.add_parser("table", help="print the results table of a results directory",
-                       description="Print RESULTS_DIR's table: p50, p99 and throughput per "
-                                   "series and variant, with default/baseline ratios.")
+                       description="Print RESULTS_DIR's table: the platform ceiling per CPU "
+                                   "count, then p50, p99, throughput and efficiency (relative "
+                                   "to that ceiling) per series and variant, with "
+                                   "default/baseline ratios (n.s. where the two variants' 95% "
+                                   "intervals overlap).")
     p.add_argument("results_dir", metavar="RESULTS_DIR")
     p.set_defaults(run=cmd_table)
     return ap

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import hist
 
-VERSION = 1
+VERSIONS = ("1", "2")
 MAX_LINE = 500
 MAX_PAIRS_PER_BK = 12
 PREFIX = b"BENCH "
@@ -23,14 +23,23 @@ CRC_RE = re.compile(rb"(.*) \*([0-9a-f]{8})\Z", re.S)
 
 HEADER_INTS = ("version", "debug", "cpus", "tsc_hz", "mem_mib", "timer_min", "timer_median")
 HEADER_REQUIRED = HEADER_INTS + ("variant", "commit", "hypervisor", "suites")
+# Version 2 adds these; a version 1 dump has none of them and means the values
+# of V1_HEADER (a QEMU boot, run once, every operation timed).
+HEADER_V2 = ("target", "repeat", "modes", "sample_period", "batch")
+V1_HEADER = {"target": "qemu", "repeat": 1, "modes": ["each"], "sample_period": 1, "batch": 1}
+TARGETS = ("qemu", "hosted")
+MODES = ("each", "sample", "batch")
 HIST_INTS = ("cpus", "samples", "min", "max", "sum", "wall", "nbk")
 HIST_REQUIRED = ("suite", "op") + HIST_INTS
+HIST_V2 = ("mode", "ops")
 COUNTERS = ("ipis_sent", "ipis_received", "flushes", "rounds")
 # Parameter keys become summary.csv columns; these names are taken there.
 RESERVED_PARAMS = frozenset((
     "variant", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
     "ops_per_sec", "ipis_per_op", "rounds_per_op", "flushes_per_op", "tsc_hz",
-    "min_cycles", "max_cycles", "params", "bucket", "low_cycles", "high_cycles", "count"))
+    "min_cycles", "max_cycles", "params", "bucket", "low_cycles", "high_cycles", "count",
+    "target", "mode", "repeat", "repeats", "ops", "p50_ci_lo_ns", "p50_ci_hi_ns",
+    "ops_ci_lo", "ops_ci_hi", "speedup", "ceiling", "efficiency", "platform_limited"))
 SUITE_STATUSES = ("ok", "skipped", "failed")
 END_STATUSES = ("ok", "failed")
 
@@ -48,11 +57,14 @@ class DumpError(Exception):
 
 @dataclass
 class Series:
-    """One measured series: a hist record and its buckets."""
+    """One measured series: a hist record and its buckets. `ops` counts the
+    operations of the timed phase, timed or not (samples: those timed)."""
     suite: str
     op: str
     cpus: int
     params: dict
+    mode: str
+    ops: int
     samples: int
     min: int
     max: int
@@ -63,7 +75,7 @@ class Series:
     line: int = 0
 
     def key(self):
-        return (self.suite, self.op, tuple(sorted(self.params.items())), self.cpus)
+        return (self.suite, self.op, tuple(sorted(self.params.items())), self.cpus, self.mode)
 
 
 @dataclass
@@ -207,11 +219,20 @@ class _Parser:
         if self.header is not None:
             self.fail(number, f"truncated: a second 'begin' before the dump opened "
                               f"at line {self.begin_line} ended")
-        if "version" in fields and fields["version"] != str(VERSION):
+        if "version" in fields and fields["version"] not in VERSIONS:
             self.fail(number, f"unsupported: version={fields['version']}, this "
-                              f"parser reads version {VERSION}")
+                              f"parser reads versions {' and '.join(VERSIONS)}")
         self.need(number, "begin", fields, HEADER_REQUIRED)
         header = dict(fields)
+        if fields["version"] == "1":
+            for key in HEADER_V2:
+                if key in fields:
+                    self.fail(number, f"malformed: '{key}=' in a version 1 dump "
+                                      f"(it came with version 2)")
+            header.update(V1_HEADER)
+        else:
+            self.need(number, "begin", fields, HEADER_V2)
+            header.update(self.v2_header(number, fields))
         for key in HEADER_INTS:
             header[key] = self.integer(number, fields, key)
         if header["debug"] not in (0, 1):
@@ -224,16 +245,37 @@ class _Parser:
             self.fail(number, f"malformed: variant={header['variant']} is not "
                               f"<frame>-<slab>-<shootdown>")
         header["suites"] = [s for s in header["suites"].split(",") if s]
+        if header["target"] == "hosted" and header["hypervisor"] != "none":
+            self.fail(number, f"inconsistent: target=hosted with hypervisor="
+                              f"{header['hypervisor']} (a hosted dump says none)")
         self.header = header
         self.begin_line = number
 
+    def v2_header(self, number, fields):
+        """The version 2 keys of a begin record, checked and converted."""
+        if fields["target"] not in TARGETS:
+            self.fail(number, f"malformed: target={fields['target']}, expected "
+                              f"{' or '.join(TARGETS)}")
+        modes = fields["modes"].split(",")
+        for mode in modes:
+            if mode not in MODES:
+                self.fail(number, f"malformed: modes={fields['modes']}: '{mode}' is not "
+                                  f"one of {', '.join(MODES)}")
+        if len(set(modes)) != len(modes):
+            self.fail(number, f"malformed: modes={fields['modes']} names a mode twice")
+        return {"target": fields["target"], "modes": modes,
+                **{key: self.integer(number, fields, key, lo=1)
+                   for key in ("repeat", "sample_period", "batch")}}
+
     def on_hist(self, number, fields):
-        self.need(number, "hist", fields, HIST_REQUIRED)
+        v2 = self.header["version"] == 2
+        required = HIST_REQUIRED + HIST_V2 if v2 else HIST_REQUIRED
+        self.need(number, "hist", fields, required)
         ints = {key: self.integer(number, fields, key) for key in HIST_INTS}
         counters = {key: self.integer(number, fields, key)
                     for key in COUNTERS if key in fields}
         params = {k: v for k, v in fields.items()
-                  if k not in HIST_REQUIRED and k not in COUNTERS}
+                  if k not in required and k not in COUNTERS}
         for key in params:
             if key in RESERVED_PARAMS:
                 self.fail(number, f"malformed: parameter '{key}' clashes with a "
@@ -243,23 +285,37 @@ class _Parser:
         if ints["min"] > ints["max"]:
             self.fail(number, f"inconsistent: min={ints['min']} > max={ints['max']}")
         n = ints["samples"]
+        mode, ops = (fields["mode"], self.integer(number, fields, "ops")) if v2 else ("each", n)
+        self.check_mode(number, fields["op"], mode, ops, n)
         # The kernel saturates sum at 2^64-1 rather than wrap: then it is a floor.
         saturated = ints["sum"] == hist.MAX_VALUE
         if not (ints["min"] * n <= ints["sum"] or saturated) or ints["sum"] > ints["max"] * n:
             self.fail(number, f"inconsistent: sum={ints['sum']} is not between "
                               f"samples*min and samples*max")
-        series = Series(fields["suite"], fields["op"], ints["cpus"], params, n,
+        series = Series(fields["suite"], fields["op"], ints["cpus"], params, mode, ops, n,
                         ints["min"], ints["max"], ints["sum"], ints["wall"],
                         counters, {}, number)
         first = self.seen.setdefault(series.key(), number)
         if first != number:
             self.fail(number, f"malformed: series {fields['suite']} {fields['op']} "
-                              f"cpus={ints['cpus']} measured twice (first at line {first})")
+                              f"cpus={ints['cpus']} mode={mode} measured twice (first at "
+                              f"line {first})")
         self.series.append(series)
         self.open = series
         self.pending = ints["nbk"]
         if self.pending == 0:
             self.close_hist(number)
+
+    def check_mode(self, number, op, mode, ops, samples):
+        if mode not in self.header["modes"]:
+            self.fail(number, f"inconsistent: mode={mode} is not among the modes="
+                              f"{','.join(self.header['modes'])} of the begin record")
+        if ops < samples:
+            self.fail(number, f"inconsistent: ops={ops} < samples={samples} (ops counts "
+                              f"every operation, timed or not)")
+        if "+" in op and mode != "batch":
+            self.fail(number, f"malformed: op={op} joins two operations, which only "
+                              f"batch mode does (mode={mode})")
 
     def on_bk(self, number, tokens):
         if not self.pending:

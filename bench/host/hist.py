@@ -7,8 +7,10 @@ The estimates match the kernel's bench/hist.c, so a percentile computed on
 either side is the same number.
 """
 
-import math
+import bisect
 from fractions import Fraction
+from functools import lru_cache
+from itertools import accumulate
 
 SUB_BITS = 7
 EXACT_LIMIT = 1 << SUB_BITS          # values below this have a bucket each
@@ -66,7 +68,62 @@ def rank(p, n):
         raise ValueError(f"percentile {p} is outside (0, 100]")
     if n < 1:
         raise ValueError("a percentile of no samples")
-    return max(1, math.ceil(Fraction(str(p)) * n / 100))
+    num, den = _exact(p)
+    return max(1, -(-num * n // (den * 100)))      # ceil in integers
+
+
+@lru_cache(maxsize=None)
+def _exact(p):
+    """p as an exact fraction (numerator, denominator), from its decimal text."""
+    return Fraction(str(p)).as_integer_ratio()
+
+
+class Pool:
+    """Several histograms of the same quantity (the repeats of a series),
+    held as cumulative counts over one sorted bucket list, so that a
+    percentile of any weighted pool of them (a bootstrap resample takes
+    some twice, others not at all) costs a short binary search, not a merge.
+    parts: [(buckets {bucket: count}, samples, min, max)]."""
+
+    def __init__(self, parts):
+        self.buckets = sorted(set().union(*(b for b, _, _, _ in parts)))
+        self.cumulative = [list(accumulate(b.get(x, 0) for x in self.buckets))
+                           for b, _, _, _ in parts]
+        self.samples = [n for _, n, _, _ in parts]
+        self.lows = [lo for _, _, lo, _ in parts]
+        self.highs = [hi for _, _, _, hi in parts]
+        self.spans = {}
+
+    def span(self, p):
+        """The bucket indices that percentile p of any pool of the parts
+        lies between: the lowest and highest of the parts' own p-th
+        percentile buckets (a pool's distribution is a weighted mean of
+        theirs, and ranks round up in both)."""
+        if p not in self.spans:
+            own = [bisect.bisect_left(cum, rank(p, n))
+                   for cum, n in zip(self.cumulative, self.samples)]
+            if max(own) == len(self.buckets):
+                raise ValueError(f"a histogram holds fewer samples than its rank of p{p}")
+            self.spans[p] = (min(own), max(own))
+        return self.spans[p]
+
+    def percentile(self, p, weights):
+        """Percentile p of the pool holding weights[i] copies of part i,
+        estimated as FORMAT.md says: ranks 1 and n are the pool's exact min
+        and max, others a bucket's midpoint clamped to them."""
+        chosen = [i for i, w in enumerate(weights) if w]
+        n = sum(weights[i] * self.samples[i] for i in chosen)
+        want = rank(p, n)
+        lo = min(self.lows[i] for i in chosen)
+        hi = max(self.highs[i] for i in chosen)
+        if want == 1:
+            return lo
+        if want == n:
+            return hi
+        first, last = self.span(p)
+        j = bisect.bisect_left(range(first, last + 1), want, key=lambda k: sum(
+            weights[i] * self.cumulative[i][k] for i in chosen))
+        return min(max(bucket_mid(self.buckets[first + j]), lo), hi)
 
 
 def percentile(p, buckets, samples, lo, hi):
@@ -74,17 +131,7 @@ def percentile(p, buckets, samples, lo, hi):
     values whose exact minimum and maximum are lo and hi (cycles). Ranks 1
     and n are lo and hi themselves, which are exact (the kernel's
     hist_value_at_ppm does the same)."""
-    want = rank(p, samples)
-    if want == 1:
-        return lo
-    if want == samples:
-        return hi
-    seen = 0
-    for bucket in sorted(buckets):
-        seen += buckets[bucket]
-        if seen >= want:
-            return min(max(bucket_mid(bucket), lo), hi)
-    raise ValueError(f"histogram holds {seen} samples, fewer than rank {want}")
+    return Pool([(buckets, samples, lo, hi)]).percentile(p, (1,))
 
 
 def mean(total, samples):

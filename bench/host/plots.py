@@ -1,14 +1,22 @@
 """PNG plots of a results directory's rows (matplotlib, Agg backend).
 
-make_all(rows, meta, out_dir) writes, with stable names:
-  latency-<suite>-<op>[-<params>].png     percentile curves, variants overlaid,
-                                          at the highest CPU count measured;
-  throughput-<suite>-<op>[-<params>].png  ops/s against CPUs (bars when only
-                                          one CPU count was measured);
-  pages-<suite>-<op>[-<params>].png       for series with a pages parameter
-                                          (shootdown): p50/p99 latency and IPIs
-                                          per operation against pages unmapped,
-                                          at the highest CPU count measured.
+make_all(rows, meta, out_dir) writes, with stable names, one plot per target
+(qemu, hosted) and timing mode (each, sample, batch), <where> being
+<target>-<mode>:
+  latency-<where>-<suite>-<op>[-<params>].png     percentile curves, variants
+                                                  overlaid, at the highest CPU
+                                                  count measured;
+  throughput-<where>-<suite>-<op>[-<params>].png  ops/s against CPUs, with the
+                                                  default variant's platform
+                                                  ceiling and ideal scaling (bars
+                                                  when only one CPU count was
+                                                  measured); 95% intervals over
+                                                  repeats as error bars;
+  pages-<where>-<suite>-<op>[-<params>].png       for series with a pages
+                                                  parameter (shootdown): p50/p99
+                                                  latency and IPIs per operation
+                                                  against pages unmapped, at the
+                                                  highest CPU count measured.
 Only this module imports matplotlib, so the table and compare work without it.
 """
 
@@ -45,8 +53,8 @@ def colour(variant, all_variants):
     return f"C{4 + others.index(variant) % 6}"
 
 
-def slug(suite, op, params):
-    parts = [suite, op] + [f"{k}{params[k]}" for k in sorted(params)]
+def slug(target, mode, suite, op, params):
+    parts = [target, mode, suite, op] + [f"{k}{params[k]}" for k in sorted(params)]
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", "-".join(parts))
 
 
@@ -59,11 +67,14 @@ def describe(suite, op, params, cpus=None):
     return text
 
 
-def new_figure(meta, title, rows=1):
+def new_figure(meta, title, row, rows=1):
+    """A figure whose footer names the run and where and how `row` (any of
+    the plotted rows) was timed."""
     fig, axes = plt.subplots(rows, 1, figsize=(FIGSIZE[0], FIGSIZE[1] * (1 + 0.45 * (rows - 1))),
                              sharex=True, squeeze=False)
     fig.suptitle(title, fontsize=12)
-    footer = f"run {meta.get('run_id', '?')}, commit {meta.get('commit', '?')}"
+    footer = (f"{row.target}, {row.mode} mode; run {meta.get('run_id', '?')}, "
+              f"commit {meta.get('commit', '?')}")
     fig.text(0.01, 0.01, footer, fontsize=8, color="0.4", ha="left", va="bottom")
     emulated = results.emulation(meta)
     if emulated:
@@ -110,7 +121,7 @@ def curve(row):
 def latency_plot(found, meta, all_variants, path):
     any_row = next(iter(found.values()))
     what = describe(any_row.suite, any_row.op, any_row.params, any_row.cpus)
-    fig, (ax,) = new_figure(meta, f"Latency percentiles: {what}")
+    fig, (ax,) = new_figure(meta, f"Latency percentiles: {what}", any_row)
     for v in variants.order(found, any_row.suite):
         xs, ys = curve(found[v])
         ax.plot(xs, ys, label=f"{variants.label(v, any_row.suite)}, n={found[v].samples}",
@@ -130,8 +141,34 @@ def latency_plot(found, meta, all_variants, path):
 
 # ---- throughput against CPUs ------------------------------------------------
 
+def ci_bars(ax, xs, rows, color):
+    """The 95% intervals of the rows' ops/s over repeats, where there are."""
+    with_ci = [(x, r.ops_ci()) for x, r in zip(xs, rows) if r.ops_ci() is not None]
+    if with_ci:
+        ax.vlines([x for x, _ in with_ci], [ci[0] for _, ci in with_ci],
+                  [ci[1] for _, ci in with_ci], color=color, linewidth=2)
+
+
+def scaling_lines(ax, by_cpus, cpu_counts):
+    """The default variant's 1-CPU throughput times the platform ceiling
+    (dashed) and times N (dotted): how far the platform and ideal scaling
+    would take it."""
+    solo = by_cpus.get(1, {}).get(variants.DEFAULT)
+    if solo is None:
+        return
+    mine = [by_cpus[c].get(variants.DEFAULT) for c in cpu_counts]
+    ceiling = [(c, r.ceiling) for c, r in zip(cpu_counts, mine)
+               if r is not None and r.ceiling is not None]
+    if len(ceiling) > 1:
+        ax.plot([c for c, _ in ceiling], [solo.ops_per_sec * x for _, x in ceiling],
+                linestyle="--", color="0.35",
+                label="platform ceiling (calib.work private) x default at 1 CPU")
+    ax.plot(cpu_counts, [solo.ops_per_sec * c for c in cpu_counts], linestyle=":",
+            color="0.55", label="ideal: N x default at 1 CPU")
+
+
 def throughput_plot(by_cpus, meta, all_variants, path):
-    """by_cpus: {cpus: {variant: row}} for one suite/op/params."""
+    """by_cpus: {cpus: {variant: row}} for one target/mode/suite/op/params."""
     any_row = next(iter(next(iter(by_cpus.values())).values()))
     suite = any_row.suite
     cpu_counts = sorted(by_cpus)
@@ -140,19 +177,23 @@ def throughput_plot(by_cpus, meta, all_variants, path):
     if len(cpu_counts) == 1:
         found = by_cpus[cpu_counts[0]]
         fig, (ax,) = new_figure(meta, f"Throughput: {what} on {cpu_counts[0]} "
-                                      f"CPU{'s' * (cpu_counts[0] > 1)}")
+                                      f"CPU{'s' * (cpu_counts[0] > 1)}", any_row)
         names = [v for v in present if v in found]
         ax.bar(range(len(names)), [found[v].ops_per_sec for v in names],
                color=[colour(v, all_variants) for v in names])
+        ci_bars(ax, range(len(names)), [found[v] for v in names], "black")
         ax.set_xticks(range(len(names)), [variants.label(v, suite).replace(" (", "\n(")
                                           for v in names], fontsize=8)
         ax.set_xlabel("variant (frame-slab-shootdown)")
     else:
-        fig, (ax,) = new_figure(meta, f"Throughput against CPUs: {what}")
+        fig, (ax,) = new_figure(meta, f"Throughput against CPUs: {what}", any_row)
         for v in present:
-            points = [(c, by_cpus[c][v].ops_per_sec) for c in cpu_counts if v in by_cpus[c]]
-            ax.plot([c for c, _ in points], [o for _, o in points], marker="o",
+            mine = [(c, by_cpus[c][v]) for c in cpu_counts if v in by_cpus[c]]
+            xs, rows = [c for c, _ in mine], [r for _, r in mine]
+            ax.plot(xs, [r.ops_per_sec for r in rows], marker="o",
                     label=variants.label(v, suite), color=colour(v, all_variants))
+            ci_bars(ax, xs, rows, colour(v, all_variants))
+        scaling_lines(ax, by_cpus, cpu_counts)
         ax.set_xticks(cpu_counts, [str(c) for c in cpu_counts])
         ax.set_xlabel("CPUs running the operation at once")
         ax.legend(fontsize=8)
@@ -176,7 +217,7 @@ def pages_plot(by_pages, meta, all_variants, path):
     pages_what = "pages unmapped" if "unmap" in any_row.op else "pages"
     fig, axes = new_figure(meta, f"Cost against {pages_what} per operation: "
                                  f"{describe(suite, any_row.op, others, any_row.cpus)}",
-                           rows=2 if with_ipis else 1)
+                           any_row, rows=2 if with_ipis else 1)
     for v in present:
         rows = [by_pages[p][v] for p in pages if v in by_pages[p]]
         xs = [int(r.params["pages"]) for r in rows]
@@ -211,13 +252,15 @@ def make_all(rows, meta, out_dir):
     """Write every plot for rows into out_dir; return the paths written."""
     os.makedirs(out_dir, exist_ok=True)
     all_variants = {r.variant for r in rows}
-    series = {}          # (suite, op, ptext) -> {cpus: {variant: row}}
+    series = {}          # (target, suite, op, ptext, mode) -> {cpus: {variant: row}}
     for r in rows:
-        series.setdefault(r.group()[:3], {}).setdefault(r.cpus, {})[r.variant] = r
+        target, suite, op, ptext, cpus, mode = r.group()
+        series.setdefault((target, suite, op, ptext, mode), {}).setdefault(cpus, {})[
+            r.variant] = r
     written = []
-    for (suite, op, ptext) in sorted(series, key=lambda g: results.group_sort_key(g + (0,))):
-        by_cpus = series[(suite, op, ptext)]
-        name = slug(suite, op, results.parse_params_text(ptext))
+    for key in sorted(series, key=family_sort_key):
+        by_cpus = series[key]
+        name = family_slug(key)
         written.append(latency_plot(by_cpus[max(by_cpus)], meta, all_variants,
                                     os.path.join(out_dir, f"latency-{name}.png")))
         written.append(throughput_plot(by_cpus, meta, all_variants,
@@ -226,23 +269,34 @@ def make_all(rows, meta, out_dir):
     return written
 
 
+def family_sort_key(key):
+    """A (target, suite, op, ptext, mode) family in the table's order."""
+    target, suite, op, ptext, mode = key
+    return results.group_sort_key((target, suite, op, ptext, 0, mode))
+
+
+def family_slug(key):
+    target, suite, op, ptext, mode = key
+    return slug(target, mode, suite, op, results.parse_params_text(ptext))
+
+
 def make_pages_plots(rows, meta, all_variants, out_dir):
-    """One plot per suite/op/other params that has a pages parameter with
-    more than one value, at the highest CPU count it was measured on."""
-    families = {}        # (suite, op, other params) -> {cpus: {pages: {variant: row}}}
+    """One plot per target/mode/suite/op/other params that has a pages
+    parameter with more than one value, at the highest CPU count it was
+    measured on."""
+    families = {}    # (target, suite, op, other params, mode) -> {cpus: {pages: {variant: row}}}
     for r in rows:
         if "pages" not in r.params or not r.params["pages"].isdigit():
             continue
         others = {k: v for k, v in r.params.items() if k != "pages"}
-        key = (r.suite, r.op, results.params_text(others))
+        key = (r.target, r.suite, r.op, results.params_text(others), r.mode)
         by_pages = families.setdefault(key, {}).setdefault(r.cpus, {})
         by_pages.setdefault(int(r.params["pages"]), {})[r.variant] = r
     written = []
-    for key in sorted(families, key=lambda g: results.group_sort_key(g + (0,))):
+    for key in sorted(families, key=family_sort_key):
         by_cpus = families[key]
         if len(by_cpus[max(by_cpus)]) < 2:
             continue    # one page count: the latency plot already shows it
-        name = slug(key[0], key[1], results.parse_params_text(key[2]))
         written.append(pages_plot(by_cpus[max(by_cpus)], meta, all_variants,
-                                  os.path.join(out_dir, f"pages-{name}.png")))
+                                  os.path.join(out_dir, f"pages-{family_slug(key)}.png")))
     return written

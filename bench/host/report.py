@@ -1,9 +1,11 @@
 """report.md of a results directory: how the run was made (meta.json), the
-results table, and links to the plots, with a warning when the run is
-incomplete or its timings are emulated."""
+platform's calibration, the results table, hosted and QEMU figures side by
+side, and links to the plots, with a warning when the run is incomplete or
+its timings are emulated."""
 
 import os
 
+import calib_report
 import results
 import table
 
@@ -13,7 +15,8 @@ PLOT_SECTIONS = (
      "the tail (50th to 99.99th percentile)."),
     ("throughput-", "Throughput",
      "Operations per second of all CPUs together, against how many CPUs ran the "
-     "operation at once."),
+     "operation at once; the default variant's platform ceiling dashed, ideal scaling "
+     "dotted, and 95% confidence intervals over repeats where there are repeats."),
     ("pages-", "Cost against pages per operation",
      "Latency (p50 solid, p99 dashed) and IPIs sent per operation against the number of "
      "pages one operation unmaps."),
@@ -56,6 +59,16 @@ def memory_text(meta):
     return text
 
 
+def repeats_text(meta):
+    """'3' when every variant and target has as many repeats, else per variant."""
+    repeats = meta.get("repeats", {})
+    counts = {k for by_target in repeats.values() for k in by_target.values()}
+    if len(counts) == 1:
+        return str(counts.pop())
+    return "; ".join(f"{v}: " + ", ".join(f"{n} ({t})" for t, n in sorted(by_target.items()))
+                     for v, by_target in sorted(repeats.items())) or None
+
+
 def meta_lines(meta):
     facts = [
         ("Commit", meta.get("commit")),
@@ -66,6 +79,8 @@ def meta_lines(meta):
         ("Memory", memory_text(meta)),
         ("Host", host_text(meta.get("host_topology"))),
         ("Variants", ", ".join(meta.get("variants", []))),
+        ("Targets", ", ".join(meta.get("targets", []))),
+        ("Repeats", repeats_text(meta)),
         ("TSC", f"{meta['tsc_hz']} Hz" if "tsc_hz" in meta else None),
         ("Timer overhead", timer_text(meta)),
     ]
@@ -104,6 +119,30 @@ def plot_lines(plot_files, results_dir, plots_dir):
     return out
 
 
+SIDE_HEADINGS = ("series", "variant", "p50 ns hosted", "p50 ns qemu", "ops/s hosted",
+                 "ops/s qemu", "efficiency hosted", "efficiency qemu")
+
+
+def side_by_side(rows):
+    """Lines of a table of every series measured under both targets, or []."""
+    by_series = {}
+    for r in rows:
+        by_series.setdefault((r.variant,) + r.group()[1:], {})[r.target] = r
+    both = [(key, found) for key, found in by_series.items()
+            if {"hosted", "qemu"} <= set(found)]
+    if not both:
+        return []
+    out = ["| " + " | ".join(SIDE_HEADINGS) + " |", "|---|---|" + "---:|" * 6]
+    for _, found in sorted(both, key=lambda item: results.row_sort_key(item[1]["qemu"])):
+        h, q = found["hosted"], found["qemu"]
+        cells = (table.fmt_ns(h.p50_ns), table.fmt_ns(q.p50_ns), f"{h.ops_per_sec:,.0f}",
+                 f"{q.ops_per_sec:,.0f}", table.fmt_efficiency(h, " platform-limited"),
+                 table.fmt_efficiency(q, " platform-limited"))
+        out.append(f"| {table.title(q.group(), show=('mode',))} | {q.variant} | "
+                   + " | ".join(cells) + " |")
+    return out
+
+
 def markdown(rows, meta, plot_files, results_dir, plots_dir):
     emulated = results.emulation(meta)
     title = f"# Benchmark run {meta.get('run_id', os.path.basename(os.path.abspath(results_dir)))}"
@@ -112,11 +151,18 @@ def markdown(rows, meta, plot_files, results_dir, plots_dir):
     if emulated:
         out += [f"Timings are **{emulated}**.", ""]
     out += ["## Setup", ""] + meta_lines(meta) + [""]
+    out += ["## Platform calibration", ""] + calib_report.markdown(rows)
     out += ["## Results", "", table.markdown(rows, meta)]
+    side = side_by_side(rows)
+    if side:
+        out += ["## Hosted and QEMU side by side", "",
+                "Series measured both as a hosted program and in QEMU; efficiency is "
+                "relative to each target's own platform ceiling.", ""] + side + [""]
     out += ["## Plots", ""] + plot_lines(plot_files, results_dir, plots_dir)
     out += ["## Files", "",
             f"- `{results.SUMMARY}`: one row per variant and series (times in ns)",
-            f"- `{results.HISTOGRAMS}`: the raw histograms (cycles)",
+            f"- `{results.HISTOGRAMS}`: the raw histograms (cycles), repeats pooled",
+            f"- `{results.REPEATS}`: each repeat's samples, ops, p50 and ops/s",
             f"- `{results.META}`: how the run was made, per-log details",
             "- `*.log`: the raw serial logs", ""]
     return "\n".join(out)

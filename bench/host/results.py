@@ -1,11 +1,16 @@
-"""Dumps -> summary.csv / histograms.csv / meta.json rows, and reading them back.
+"""Dumps -> summary.csv / histograms.csv / repeats.csv / meta.json rows, and
+reading them back.
 
-One Row per measured series (variant, suite, op, params, cpus), with its
-histogram attached. summary.csv starts with the contract's columns (LEADING),
-then one column per suite parameter (empty where a suite lacks it), then
-TAIL. Cycles become nanoseconds through the tsc_hz of the dump that measured
-them. Reading back validates everything, so replot and compare can trust
-what they get without the raw logs.
+One Row per measured series (variant, target, suite, op, params, cpus, mode),
+with its histogram attached. Dumps of one variant and target with different
+`repeat` numbers are repeats of the same series: a row pools them (the
+histogram is the sum of theirs, ops add up, ops/s is the mean of theirs) and
+carries bootstrap confidence intervals over them (stats.py); repeats.csv keeps
+each repeat's own figures. summary.csv starts with the contract's columns
+(LEADING), then STATS, then one column per suite parameter (empty where a
+suite lacks it), then TAIL. Cycles become nanoseconds through the tsc_hz of
+the dumps that measured them. Reading back validates everything, so replot
+and compare can trust what they get without the raw logs.
 """
 
 import csv
@@ -16,22 +21,36 @@ import re
 from dataclasses import dataclass, field
 
 import benchlog
+import calib
 import hist
+import stats
 from fsutil import sha256_bytes
 
 LEADING = ["variant", "suite", "op", "cpus", "samples", "mean_ns", "p50_ns", "p90_ns",
            "p99_ns", "p999_ns", "max_ns", "ops_per_sec"]
+# Where and how the series was timed, how many boots it pools, and its
+# scaling against the platform's (calib.py). Empty cells: not known (no
+# second repeat for an interval, no 1-CPU row or calibration for scaling).
+CI = ["p50_ci_lo_ns", "p50_ci_hi_ns", "ops_ci_lo", "ops_ci_hi"]
+SCALING = ["speedup", "ceiling", "efficiency", "platform_limited"]
+STATS = ["target", "mode", "repeats", "ops"] + CI + SCALING
 # Per-op counters are empty when the series had no such counter. min/max
 # cycles are kept so percentiles can be re-estimated (clamped) from the
 # histograms alone.
 TAIL = ["ipis_per_op", "rounds_per_op", "flushes_per_op", "tsc_hz", "min_cycles", "max_cycles"]
-HIST_COLUMNS = ["variant", "suite", "op", "cpus", "params", "bucket", "low_cycles",
-                "high_cycles", "count"]
+HIST_COLUMNS = ["variant", "target", "mode", "suite", "op", "cpus", "params", "bucket",
+                "low_cycles", "high_cycles", "count"]
+REPEAT_COLUMNS = ["variant", "target", "suite", "op", "params", "cpus", "mode", "repeat",
+                  "samples", "ops", "p50_ns", "ops_per_sec"]
 PERCENTILES = {"p50_ns": 50, "p90_ns": 90, "p99_ns": 99, "p999_ns": 99.9}
 PER_OP = {"ipis_per_op": "ipis_sent", "rounds_per_op": "rounds", "flushes_per_op": "flushes"}
-INT_COLUMNS = {"cpus", "samples", "tsc_hz", "min_cycles", "max_cycles"}
+OPTIONAL = set(PER_OP) | set(CI) | set(SCALING)
+# Integer columns and their least valid value.
+INT_COLUMNS = {"cpus": 1, "samples": 1, "tsc_hz": 1, "repeats": 1, "repeat": 1, "ops": 1,
+               "min_cycles": 0, "max_cycles": 0, "platform_limited": 0}
 NAME_RE = re.compile(r"[A-Za-z0-9_.,:/+-]+\Z")
 VARIANT_RE = re.compile(r"[A-Za-z0-9_.,:/+]+-[A-Za-z0-9_.,:/+]+-[A-Za-z0-9_.,:/+]+\Z")
+CHOICES = {"target": benchlog.TARGETS, "mode": benchlog.MODES}
 
 
 class ResultsError(Exception):
@@ -44,12 +63,24 @@ class ResultsError(Exception):
 
 
 @dataclass
+class Repeat:
+    """One repeat (boot) of a series: a line of repeats.csv."""
+    repeat: int
+    samples: int
+    ops: int
+    p50_ns: float
+    ops_per_sec: float
+
+
+@dataclass
 class Row:
     """One series of one variant: the summary.csv row and its histogram."""
     variant: str
+    target: str
     suite: str
     op: str
     cpus: int
+    mode: str
     samples: int
     mean_ns: float
     p50_ns: float
@@ -59,6 +90,16 @@ class Row:
     max_ns: float
     ops_per_sec: float
     params: dict
+    repeats: int = 1
+    ops: int = 0
+    p50_ci_lo_ns: float = None
+    p50_ci_hi_ns: float = None
+    ops_ci_lo: float = None
+    ops_ci_hi: float = None
+    speedup: float = None
+    ceiling: float = None
+    efficiency: float = None
+    platform_limited: int = None
     ipis_per_op: float = None
     rounds_per_op: float = None
     flushes_per_op: float = None
@@ -66,13 +107,21 @@ class Row:
     min_cycles: int = 0
     max_cycles: int = 0
     buckets: dict = field(default_factory=dict)
+    per_repeat: list = field(default_factory=list)
 
     def key(self):
-        return (self.variant, self.suite, self.op, params_text(self.params), self.cpus)
+        return (self.variant, self.target, self.suite, self.op, params_text(self.params),
+                self.cpus, self.mode)
 
     def group(self):
         """What the variants are compared on: the key without the variant."""
         return self.key()[1:]
+
+    def p50_ci(self):
+        return None if self.p50_ci_lo_ns is None else (self.p50_ci_lo_ns, self.p50_ci_hi_ns)
+
+    def ops_ci(self):
+        return None if self.ops_ci_lo is None else (self.ops_ci_lo, self.ops_ci_hi)
 
 
 def params_text(params):
@@ -90,57 +139,97 @@ def natural(value):
 
 
 def group_sort_key(group):
-    suite, op, ptext, cpus = group
+    """Target and mode first (each has its own calibration), then the series."""
+    target, suite, op, ptext, cpus, mode = group
     params = parse_params_text(ptext)
-    return (suite, op, [(k, natural(params[k])) for k in sorted(params)], cpus)
+    return (target, mode, suite, op, [(k, natural(params[k])) for k in sorted(params)], cpus)
 
 
 def row_sort_key(row):
     return (row.variant,) + group_sort_key(row.group())
 
 
+def describe(key):
+    variant, target, suite, op, ptext, cpus, mode = key
+    return (f"{variant} {suite} {op}{' ' + ptext if ptext else ''} cpus={cpus} "
+            f"mode={mode} target={target}")
+
+
 # ---- dumps -> rows ----------------------------------------------------------
 
-def row_from_series(variant, tsc_hz, s):
-    """A Row from one parsed Series measured on a machine running at tsc_hz."""
-    def ns(cycles):
-        return cycles * 1e9 / tsc_hz
+def row_from_repeats(variant, target, parts):
+    """A Row pooling the repeats of one series. parts: [(repeat number,
+    tsc_hz, Series)], in repeat order, all with the same key."""
+    series = [s for _, _, s in parts]
+    first, k = series[0], len(parts)
+    pool = hist.Pool([(s.buckets, s.samples, s.min, s.max) for s in series])
+    # Each boot calibrates its own TSC rate; the pooled cycles take their mean.
+    tsc_hz = round(sum(hz for _, hz, _ in parts) / k)
 
-    percentiles = {column: ns(hist.percentile(p, s.buckets, s.samples, s.min, s.max))
-                   for column, p in PERCENTILES.items()}
-    per_op = {column: s.counters[counter] / s.samples
-              for column, counter in PER_OP.items() if counter in s.counters}
-    return Row(variant, s.suite, s.op, s.cpus, s.samples,
-               mean_ns=ns(hist.mean(s.sum, s.samples)), max_ns=ns(s.max),
-               ops_per_sec=s.samples * tsc_hz / s.wall, params=dict(s.params),
-               tsc_hz=tsc_hz, min_cycles=s.min, max_cycles=s.max,
-               buckets=dict(s.buckets), **percentiles, **per_op)
+    def ns(cycles, hz=tsc_hz):
+        return cycles * 1e9 / hz
 
+    def unit(i):             # the weights that pick repeat i alone
+        return tuple(int(j == i) for j in range(k))
 
-def describe(key):
-    variant, suite, op, ptext, cpus = key
-    return f"{variant} {suite} {op}{' ' + ptext if ptext else ''} cpus={cpus}"
+    per_repeat = [Repeat(n, s.samples, s.ops, ns(pool.percentile(50, unit(i)), hz),
+                         s.ops * hz / s.wall)
+                  for i, (n, hz, s) in enumerate(parts)]
+    buckets = {}
+    for s in series:
+        for b, count in s.buckets.items():
+            buckets[b] = buckets.get(b, 0) + count
+    samples, ops = sum(s.samples for s in series), sum(s.ops for s in series)
+    # Counters cover the whole timed phase, so they are per operation, timed or not.
+    per_op = {column: sum(s.counters[counter] for s in series) / ops
+              for column, counter in PER_OP.items()
+              if all(counter in s.counters for s in series)}
+    p50_lo, p50_hi = stats.bootstrap_ci(
+        k, lambda counts: ns(pool.percentile(50, counts))) or (None, None)
+    ops_lo, ops_hi = stats.bootstrap_ci(
+        k, stats.mean_statistic([r.ops_per_sec for r in per_repeat])) or (None, None)
+    lo, hi = min(s.min for s in series), max(s.max for s in series)
+    return Row(variant, target, first.suite, first.op, first.cpus, first.mode, samples,
+               mean_ns=ns(hist.mean(sum(s.sum for s in series), samples)), max_ns=ns(hi),
+               ops_per_sec=sum(r.ops_per_sec for r in per_repeat) / k,
+               params=dict(first.params), repeats=k, ops=ops,
+               p50_ci_lo_ns=p50_lo, p50_ci_hi_ns=p50_hi, ops_ci_lo=ops_lo, ops_ci_hi=ops_hi,
+               tsc_hz=tsc_hz, min_cycles=lo, max_cycles=hi, buckets=buckets,
+               per_repeat=per_repeat,
+               **{column: ns(pool.percentile(p, (1,) * k)) for column, p in PERCENTILES.items()},
+               **per_op)
 
 
 def collect(dumps):
-    """Rows of all dumps, and the duplicates dropped. The same series can
-    come from two boots of one variant (say --smp 2 and --smp 4 both run
-    it on 1 CPU); the boot with more CPUs online wins, and the choice is
-    returned for meta.json rather than made silently."""
-    chosen = {}
+    """Rows of all dumps, and the duplicates dropped. Dumps of one variant
+    and target with different repeat numbers are repeats, pooled into one
+    row per series. Within one repeat the same series can come from two
+    boots (say --smp 2 and --smp 4 both run it on 1 CPU); the boot with
+    more CPUs online wins, and the choice is returned for meta.json rather
+    than made silently."""
+    chosen = {}              # (row key, repeat) -> (dump, series)
     duplicates = []
     for dump in dumps:
+        h = dump.header
         for s in dump.series:
-            row = row_from_series(dump.variant, dump.tsc_hz, s)
-            new = (row, dump)
-            old = chosen.setdefault(row.key(), new)
+            key = (h["variant"], h["target"], s.suite, s.op, params_text(s.params),
+                   s.cpus, s.mode)
+            new = (dump, s)
+            old = chosen.setdefault((key, h["repeat"]), new)
             if old is new:
                 continue
-            keep, drop = (old, new) if old[1].header["cpus"] >= dump.header["cpus"] else (new, old)
-            chosen[row.key()] = keep
-            duplicates.append({"series": describe(row.key()),
-                               "kept": keep[1].path, "dropped": drop[1].path})
-    return sorted((r for r, _ in chosen.values()), key=row_sort_key), duplicates
+            keep, drop = (old, new) if old[0].header["cpus"] >= h["cpus"] else (new, old)
+            chosen[(key, h["repeat"])] = keep
+            duplicates.append({"series": describe(key), "repeat": h["repeat"],
+                               "kept": keep[0].path, "dropped": drop[0].path})
+    by_key = {}
+    for (key, repeat) in sorted(chosen, key=lambda kr: kr[1]):
+        dump, s = chosen[(key, repeat)]
+        by_key.setdefault(key, []).append((repeat, dump.tsc_hz, s))
+    rows = sorted((row_from_repeats(key[0], key[1], parts) for key, parts in by_key.items()),
+                  key=row_sort_key)
+    calib.apply(rows)
+    return rows, duplicates
 
 
 # ---- summary.csv ------------------------------------------------------------
@@ -153,19 +242,27 @@ def _cell(value, digits):
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def summary_text(rows):
-    params = param_keys(rows)
+def _csv(header, lines):
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(LEADING + params + TAIL)
-    for r in rows:
-        w.writerow([r.variant, r.suite, r.op, r.cpus, r.samples]
-                   + [_cell(getattr(r, c), 2) for c in LEADING[5:11]]
-                   + [_cell(r.ops_per_sec, 1)]
-                   + [r.params.get(k, "") for k in params]
-                   + [_cell(getattr(r, c), 4) for c in PER_OP]
-                   + [r.tsc_hz, r.min_cycles, r.max_cycles])
+    w.writerow(header)
+    w.writerows(lines)
     return out.getvalue()
+
+
+def summary_text(rows):
+    params = param_keys(rows)
+    return _csv(LEADING + STATS + params + TAIL, (
+        [r.variant, r.suite, r.op, r.cpus, r.samples]
+        + [_cell(getattr(r, c), 2) for c in LEADING[5:11]]
+        + [_cell(r.ops_per_sec, 1), r.target, r.mode, r.repeats, r.ops]
+        + [_cell(r.p50_ci_lo_ns, 2), _cell(r.p50_ci_hi_ns, 2)]
+        + [_cell(r.ops_ci_lo, 1), _cell(r.ops_ci_hi, 1)]
+        + [_cell(getattr(r, c), 4) for c in SCALING[:3]]
+        + [_cell(r.platform_limited, 0)]
+        + [r.params.get(k, "") for k in params]
+        + [_cell(getattr(r, c), 4) for c in PER_OP]
+        + [r.tsc_hz, r.min_cycles, r.max_cycles] for r in rows))
 
 
 def _read_csv(path):
@@ -204,13 +301,14 @@ def _check_sha(path, actual, recorded):
                                  "is not the one meta.json records")
 
 
-def _convert(path, number, column, text, optional=False):
-    if optional and text == "":
+def _convert(path, number, column, text):
+    """A cell's value, checked: None for an empty optional cell."""
+    if column in OPTIONAL and text == "":
         return None
     try:
         if column in INT_COLUMNS:
             value = int(text)
-            bad = value < (1 if column in ("cpus", "samples", "tsc_hz") else 0)
+            bad = value < INT_COLUMNS[column] or (column == "platform_limited" and value > 1)
         else:
             value = float(text)
             bad = not value >= 0          # also rejects nan
@@ -221,18 +319,40 @@ def _convert(path, number, column, text, optional=False):
     return value
 
 
-def load_summary(path, sha256=None):
-    """Read summary.csv back into Rows (without buckets)."""
-    header, lines, actual = _read_csv(path)
+def _check_names(path, number, cells):
+    """The name cells of a line: those of the series key but params."""
+    for column in ("variant", "target", "suite", "op", "mode"):
+        text = cells[column]
+        valid = (text in CHOICES[column] if column in CHOICES
+                 else (VARIANT_RE if column == "variant" else NAME_RE).match(text))
+        if not valid:
+            raise ResultsError(path, f"corrupted: {column}='{text}'", number)
+
+
+def _check_header(path, header):
+    """summary.csv's fixed columns, with a clear word for files made before
+    the dump format's version 2."""
     if header[:len(LEADING)] != LEADING:
         raise ResultsError(path, f"not a summary.csv: the header must start with "
                                  f"{','.join(LEADING)}", 1)
+    if "target" not in header:
+        raise ResultsError(path, "made by an older bench.py (no target and mode columns): "
+                                 "process its logs again", 1)
+    if header[len(LEADING):len(LEADING) + len(STATS)] != STATS:
+        raise ResultsError(path, f"not a summary.csv: ops_per_sec must be followed by "
+                                 f"{','.join(STATS)}", 1)
     missing = [c for c in TAIL if c not in header]
     if missing:
         raise ResultsError(path, f"not a summary.csv: no column {', '.join(missing)}", 1)
     if len(set(header)) != len(header):
         raise ResultsError(path, "corrupted: a column name appears twice", 1)
-    params = [c for c in header[len(LEADING):] if c not in TAIL]
+
+
+def load_summary(path, sha256=None):
+    """Read summary.csv back into Rows (without buckets)."""
+    header, lines, actual = _read_csv(path)
+    _check_header(path, header)
+    params = [c for c in header[len(LEADING) + len(STATS):] if c not in TAIL]
     rows, seen = [], set()
     for number, fields in lines:
         row = _summary_row(path, number, dict(zip(header, fields)), params)
@@ -245,75 +365,145 @@ def load_summary(path, sha256=None):
 
 
 def _summary_row(path, number, cells, params):
-    for column in ("variant", "suite", "op"):
-        regex = VARIANT_RE if column == "variant" else NAME_RE
-        if not regex.match(cells[column]):
-            raise ResultsError(path, f"corrupted: {column}='{cells[column]}'", number)
+    _check_names(path, number, cells)
     for k in params:
         if cells[k] and not NAME_RE.match(cells[k]):
             raise ResultsError(path, f"corrupted: {k}='{cells[k]}'", number)
-    values = {c: _convert(path, number, c, cells[c], optional=c in PER_OP)
-              for c in LEADING[3:] + TAIL}
-    return Row(cells["variant"], cells["suite"], cells["op"],
-               params={k: cells[k] for k in params if cells[k]}, **values)
+    values = {c: _convert(path, number, c, cells[c])
+              for c in LEADING[3:] + STATS[2:] + TAIL}
+    row = Row(cells["variant"], cells["target"], cells["suite"], cells["op"],
+              mode=cells["mode"], params={k: cells[k] for k in params if cells[k]}, **values)
+    problem = _inconsistency(row)
+    if problem:
+        raise ResultsError(path, f"corrupted: {problem}", number)
+    return row
 
 
-# ---- histograms.csv ---------------------------------------------------------
+def _inconsistency(row):
+    """What is wrong between a row's cells that are each valid alone, or ''."""
+    if row.ops < row.samples:
+        return f"ops={row.ops} < samples={row.samples}"
+    cis = [row.p50_ci_lo_ns, row.p50_ci_hi_ns, row.ops_ci_lo, row.ops_ci_hi]
+    if any((v is None) != (row.repeats == 1) for v in cis):
+        return f"confidence intervals go with repeats > 1 (repeats={row.repeats})"
+    if row.repeats > 1 and not (row.p50_ci_lo_ns <= row.p50_ci_hi_ns
+                                and row.ops_ci_lo <= row.ops_ci_hi):
+        return "a confidence interval ends below its start"
+    if (row.platform_limited is None) != (row.ceiling is None):
+        return "platform_limited goes with ceiling"
+    if row.ceiling is not None and row.platform_limited != calib.is_limited(row.ceiling,
+                                                                            row.cpus):
+        return f"platform_limited={row.platform_limited} does not follow from " \
+               f"ceiling={row.ceiling} at cpus={row.cpus}"
+    return ""
+
+
+# ---- histograms.csv and repeats.csv -------------------------------------------
 
 def histograms_text(rows):
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(HIST_COLUMNS)
-    for r in rows:
-        for b in sorted(r.buckets):
-            w.writerow([r.variant, r.suite, r.op, r.cpus, params_text(r.params), b,
-                        hist.bucket_low(b), hist.bucket_high(b), r.buckets[b]])
-    return out.getvalue()
+    return _csv(HIST_COLUMNS, (
+        [r.variant, r.target, r.mode, r.suite, r.op, r.cpus, params_text(r.params), b,
+         hist.bucket_low(b), hist.bucket_high(b), r.buckets[b]]
+        for r in rows for b in sorted(r.buckets)))
+
+
+def _line_key(cells):
+    """A histograms.csv or repeats.csv line's series key."""
+    return (cells["variant"], cells["target"], cells["suite"], cells["op"], cells["params"],
+            int(cells["cpus"]), cells["mode"])
+
+
+def _read_keyed(path, columns, sha256):
+    """The lines of a file with exactly these columns, as (line, cells),
+    with their names and cpus checked."""
+    header, lines, actual = _read_csv(path)
+    if header != columns:
+        raise ResultsError(path, f"not a {os.path.basename(path)} of this bench.py: the "
+                                 f"header must be {','.join(columns)}", 1)
+    out = []
+    for number, fields in lines:
+        cells = dict(zip(header, fields))
+        _check_names(path, number, cells)
+        _convert(path, number, "cpus", cells["cpus"])
+        out.append((number, cells))
+    _check_sha(path, actual, sha256)
+    return out
 
 
 def load_histograms(path, sha256=None):
     """Read histograms.csv back: {series key: {bucket: count}}."""
-    header, lines, actual = _read_csv(path)
-    if header != HIST_COLUMNS:
-        raise ResultsError(path, f"not a histograms.csv: the header must be "
-                                 f"{','.join(HIST_COLUMNS)}", 1)
     hists = {}
-    for number, f in lines:
+    for number, cells in _read_keyed(path, HIST_COLUMNS, sha256):
         try:
-            cpus, bucket, low, high, count = (int(x) for x in (f[3],) + tuple(f[5:]))
+            bucket, low, high, count = (int(cells[c]) for c in HIST_COLUMNS[7:])
             valid = (count > 0 and low == hist.bucket_low(bucket)
                      and high == hist.bucket_high(bucket))
         except ValueError:
             valid = False
         if not valid:
             raise ResultsError(path, "corrupted: bad bucket, bounds or count", number)
-        buckets = hists.setdefault((f[0], f[1], f[2], f[4], cpus), {})
+        buckets = hists.setdefault(_line_key(cells), {})
         if bucket <= next(reversed(buckets), -1):
             raise ResultsError(path, f"corrupted: bucket {bucket} out of order", number)
         buckets[bucket] = count
-    _check_sha(path, actual, sha256)
     return hists
+
+
+def repeats_text(rows):
+    return _csv(REPEAT_COLUMNS, (
+        [r.variant, r.target, r.suite, r.op, params_text(r.params), r.cpus, r.mode,
+         x.repeat, x.samples, x.ops, _cell(x.p50_ns, 2), _cell(x.ops_per_sec, 1)]
+        for r in rows for x in r.per_repeat))
+
+
+def load_repeats(path, sha256=None):
+    """Read repeats.csv back: {series key: [Repeat]}."""
+    repeats = {}
+    for number, cells in _read_keyed(path, REPEAT_COLUMNS, sha256):
+        x = Repeat(**{c: _convert(path, number, c, cells[c]) for c in REPEAT_COLUMNS[7:]})
+        if x.ops < x.samples:
+            raise ResultsError(path, f"corrupted: ops={x.ops} < samples={x.samples}", number)
+        mine = repeats.setdefault(_line_key(cells), [])
+        if mine and x.repeat <= mine[-1].repeat:
+            raise ResultsError(path, f"corrupted: repeat {x.repeat} out of order", number)
+        mine.append(x)
+    return repeats
+
+
+def _attach(rows, found, summary_path, path, what, problem):
+    """Give each row the part of `found` (by series key) that is its `what`
+    attribute, checking with problem(row, part) -> '' that the files agree."""
+    for r in rows:
+        part = found.pop(r.key(), None)
+        if part is None:
+            raise ResultsError(path, f"no {what} for {describe(r.key())} of {summary_path}")
+        wrong = problem(r, part)
+        if wrong:
+            raise ResultsError(path, f"{what} of {describe(r.key())} {wrong}")
+        setattr(r, what, part)
+    if found:
+        raise ResultsError(path, f"{what} for {describe(next(iter(found)))}, a series "
+                                 f"that is not in {summary_path}")
 
 
 def attach_histograms(rows, hists, summary_path, hist_path):
     """Give each row its buckets, checking the two files agree."""
-    for r in rows:
-        buckets = hists.pop(r.key(), None)
-        if buckets is None:
-            raise ResultsError(hist_path, f"no buckets for {describe(r.key())} "
-                                          f"of {summary_path}")
-        if sum(buckets.values()) != r.samples:
-            raise ResultsError(hist_path, f"bucket counts of {describe(r.key())} do not "
-                                          f"add up to its {r.samples} samples")
-        r.buckets = buckets
-    if hists:
-        raise ResultsError(hist_path, f"buckets for {describe(next(iter(hists)))}, a "
-                                      f"series that is not in {summary_path}")
+    _attach(rows, hists, summary_path, hist_path, "buckets", lambda r, buckets: (
+        "" if sum(buckets.values()) == r.samples
+        else f"do not add up to its {r.samples} samples"))
+
+
+def attach_repeats(rows, repeats, summary_path, repeats_path):
+    """Give each row its per-repeat figures, checking the two files agree."""
+    _attach(rows, repeats, summary_path, repeats_path, "per_repeat", lambda r, xs: (
+        "" if (len(xs), sum(x.samples for x in xs), sum(x.ops for x in xs))
+        == (r.repeats, r.samples, r.ops)
+        else f"do not add up to its repeats={r.repeats}, samples={r.samples}, ops={r.ops}"))
 
 
 # ---- meta.json --------------------------------------------------------------
 
-KNOWN_HEADER = frozenset(benchlog.HEADER_REQUIRED)
+KNOWN_HEADER = frozenset(benchlog.HEADER_REQUIRED + benchlog.HEADER_V2)
 
 
 def dump_info(dump, log, sha256):
@@ -324,6 +514,8 @@ def dump_info(dump, log, sha256):
         "cpus": h["cpus"], "tsc_hz": h["tsc_hz"], "hypervisor": h["hypervisor"],
         "debug": h["debug"], "mem_mib": h["mem_mib"], "timer_min": h["timer_min"],
         "timer_median": h["timer_median"], "suites_selected": h["suites"],
+        "target": h["target"], "repeat": h["repeat"], "modes": h["modes"],
+        "sample_period": h["sample_period"], "batch": h["batch"],
         "suites": dump.suites, "status": dump.status, "series": len(dump.series),
         "header_extra": {k: v for k, v in h.items() if k not in KNOWN_HEADER},
     }
@@ -366,6 +558,13 @@ def build_meta(caller, infos, rejected, duplicates, run_id):
     if "variants" in caller:
         meta["variants_requested"] = caller["variants"]
     meta["variants"] = sorted({i["variant"] for i in infos})
+    meta["targets"] = sorted({i["target"] for i in infos})
+    # How many repeats (distinct repeat numbers) each variant has per target.
+    repeats = {}
+    for i in infos:
+        repeats.setdefault(i["variant"], {}).setdefault(i["target"], set()).add(i["repeat"])
+    meta["repeats"] = {v: {t: len(n) for t, n in by_target.items()}
+                       for v, by_target in repeats.items()}
     meta["dumps"] = infos
     meta["rejected"] = rejected
     meta["duplicates"] = duplicates
@@ -417,20 +616,24 @@ def emulation(meta):
 
 # ---- a results directory ----------------------------------------------------
 
-SUMMARY, HISTOGRAMS, META = "summary.csv", "histograms.csv", "meta.json"
+SUMMARY, HISTOGRAMS, REPEATS, META = "summary.csv", "histograms.csv", "repeats.csv", "meta.json"
 
 
-def load_results(results_dir, with_histograms=True):
-    """Rows (with buckets when asked) and meta of a results directory.
-    meta.json is optional for reading rows; when present, the hashes it
-    records must match the csv files."""
+def load_results(results_dir, full=True):
+    """Rows and meta of a results directory; with full, also the buckets
+    and per-repeat figures (histograms.csv and repeats.csv), checked
+    against summary.csv. meta.json is optional for reading rows; when
+    present, the hashes it records must match the csv files."""
     meta_path = os.path.join(results_dir, META)
     meta = load_meta(meta_path) if os.path.exists(meta_path) else {}
     files = meta.get("files", {})
     summary_path = os.path.join(results_dir, SUMMARY)
     rows = load_summary(summary_path, files.get(SUMMARY))
-    if with_histograms:
+    if full:
         hist_path = os.path.join(results_dir, HISTOGRAMS)
-        hists = load_histograms(hist_path, files.get(HISTOGRAMS))
-        attach_histograms(rows, hists, summary_path, hist_path)
+        attach_histograms(rows, load_histograms(hist_path, files.get(HISTOGRAMS)),
+                          summary_path, hist_path)
+        repeats_path = os.path.join(results_dir, REPEATS)
+        attach_repeats(rows, load_repeats(repeats_path, files.get(REPEATS)),
+                       summary_path, repeats_path)
     return rows, meta

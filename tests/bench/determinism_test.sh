@@ -8,7 +8,8 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 kernel=${TEST_KERNEL:-$repo/build/kernel.elf}
-append="bench=slab.pair,frame.repeat,shootdown.unmap bench_cpus=1,2 bench_quick=1"
+# calib.work runs in every timing mode: the sampled calls must be the same too.
+append="bench=calib.work,slab.pair,frame.repeat,shootdown.unmap bench_cpus=1,2 bench_quick=1"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

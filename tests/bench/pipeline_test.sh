@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # tests/bench/pipeline_test.sh - the benchmark pipeline end to end, for make
 # test: ./run_bench.sh --quick on the default variant and the sync shootdown
-# baseline, then checks of what it wrote (summary.csv, plots, meta.json), of
-# bench.py's refusal of broken logs, and of a replot without the logs.
+# baseline, twice each (--repeat 2), under QEMU and natively (--target
+# qemu,hosted), then checks of what it wrote (summary.csv with its
+# calibration rows, ceilings and confidence intervals, plots, meta.json),
+# of bench.py compare's significance marks, of bench.py's refusal of broken
+# logs, and of a replot without the logs.
 #
 # Prints one line per check, "bench: <name> ... ok" or
 # "bench: <name> ... FAIL: <reason>", and exits 0 only if all passed.
@@ -18,18 +21,23 @@ usage() {
     cat <<EOF
 Usage: tests/bench/pipeline_test.sh [--build DIR]
 
-Runs ./run_bench.sh --quick --no-deps --smp 2 --suites all --accel \${ACCEL:-tcg}
---variants $variants into a temporary
-directory (under TCG unless ACCEL says otherwise, like the other boots of
-make test: TCG is the reference platform, and a software KVM can be far
-slower), then checks its exit status; summary.csv: its columns, every suite
-of bench/suites.c for both variants, plausible numbers, fewer IPIs per
-64-page unmap and fewer IPIs and rounds per user munmap (vm.fault) at 2
-CPUs when batched; the plots report.md links; meta.json; that
-bench.py process rejects a truncated and a corrupted log by name; and that
-bench.py replot works without the logs. It also checks that run_bench.sh
-refuses an unknown variant or suite and a missing QEMU. The temporary
-directory is removed at the end.
+Runs ./run_bench.sh --quick --no-deps --smp 2 --suites all --repeat 2
+--target qemu,hosted --accel \${ACCEL:-tcg} --variants $variants into a
+temporary directory (under TCG unless ACCEL says otherwise, like the other
+boots of make test: TCG is the reference platform, and a software KVM can be
+far slower), then checks its exit status and what it printed (the platform
+ceiling); summary.csv: its columns, every suite of bench/suites*.c for both
+variants, the calibration suites in every timing mode at 1 and 2 CPUs on
+both targets, ceiling and efficiency at 2 CPUs, two repeats with confidence
+intervals around their values, the hosted target's frame and slab rows,
+plausible numbers, fewer IPIs per 64-page unmap and fewer IPIs and rounds
+per user munmap (vm.fault) at 2 CPUs when batched; the plots report.md
+links and its calibration section; meta.json; that bench.py compare marks
+a run against itself not significant; that bench.py process rejects a
+truncated and a corrupted log by name; and that bench.py replot works
+without the logs. It also checks that run_bench.sh refuses an unknown
+variant, suite or timing mode, --target hosted without portable suites, and
+a missing QEMU. The temporary directory is removed at the end.
 
   --build DIR   build root for run_bench.sh (default: \$O, else build): the
                 variants are built in DIR/bench-variants/<variant>
@@ -115,13 +123,17 @@ expect_refusal() { # status, text the message must hold, run_bench arguments...
 check "unknown variant refused" expect_refusal 2 "unknown variant 'pcp-magazine-fast'" \
     --variants pcp-magazine-batched,pcp-magazine-fast
 check "unknown suite refused" expect_refusal 2 "unknown suite 'frame.nope'" --suites frame.bulk,frame.nope
+check "unknown timing mode refused" expect_refusal 2 "unknown timing mode 'often'" --modes sample,often
+check "hosted without portable suites refused" expect_refusal 2 "runs only the portable suites" \
+    --target hosted --suites vm.fault
 QEMU=/nonexistent check "missing qemu refused" expect_refusal 1 "qemu-system-x86" --variants "$variants"
 
 # ---- the run ---------------------------------------------------------------------
 run_out=$tmp/run_bench.out
 run_rc=0
-run_bench --quick --no-deps --smp 2 --suites all --variants "$variants" --build "$build" \
-    --accel "${ACCEL:-tcg}" --timeout "$boot_timeout" --out "$run" >"$run_out" 2>&1 || run_rc=$?
+run_bench --quick --no-deps --smp 2 --suites all --repeat 2 --target qemu,hosted \
+    --variants "$variants" --build "$build" --accel "${ACCEL:-tcg}" --timeout "$boot_timeout" \
+    --out "$run" >"$run_out" 2>&1 || run_rc=$?
 run_status() {
     ((run_rc == 0)) || { echo "./run_bench.sh exited with status $run_rc"; return 1; }
 }
@@ -156,9 +168,81 @@ def series(r):
     return f"{r['variant']} {r['suite']} {r['op']} cpus={r['cpus']}"
 
 
-def known_suites():
-    with open("bench/suites.c") as f:
-        return re.findall(r'\.name\s*=\s*"([^"]+)"', f.read())
+def known_suites(files=("bench/suites.c", "bench/suites_kernel.c")):
+    names = []
+    for path in files:
+        with open(path) as f:
+            names += re.findall(r'\.name\s*=\s*"([^"]+)"', f.read())
+    return names
+
+
+def number(r, column):
+    try:
+        return float(r[column])
+    except ValueError:
+        fail(f"{series(r)}: {column}='{r[column]}' is not a number")
+
+
+def calibration():
+    """calib.* in every mode at 1 and 2 CPUs, for every variant (QEMU) and
+    for the hosted run; calib.ipi only in the kernel."""
+    have = {(r["variant"], r["target"], r["suite"], r["mode"], r["cpus"]) for r in rows()}
+    want = [(v, "qemu", s) for v in variants for s in ("calib.empty", "calib.work",
+                                                        "calib.shared", "calib.ipi")]
+    want += [(variants[0], "hosted", s) for s in ("calib.empty", "calib.work", "calib.shared")]
+    missing = [f"{v} {t} {s} {m} cpus={c}" for v, t, s in want for m in ("each", "sample", "batch")
+               for c in ("1", "2") if (v, t, s, m, c) not in have]
+    if missing:
+        fail(f"no rows for {', '.join(missing[:6])}")
+
+
+def ceiling():
+    """Every row at 2 CPUs has the platform's ceiling and, when it has a
+    1-CPU counterpart, its efficiency against it; at 1 CPU both are 1."""
+    for r in rows():
+        if r["cpus"] == "1":
+            if number(r, "ceiling") != 1 or number(r, "efficiency") != 1:
+                fail(f"{series(r)}: ceiling {r['ceiling']}, efficiency {r['efficiency']} at 1 CPU")
+        elif r["cpus"] == "2":
+            c, e, s = number(r, "ceiling"), number(r, "efficiency"), number(r, "speedup")
+            if not (c > 0 and abs(e * c - s) <= 1e-3 * s + 1e-3):
+                fail(f"{series(r)}: efficiency {e} x ceiling {c} is not the speedup {s}")
+            if r["platform_limited"] != str(int(c < 0.8 * 2)):
+                fail(f"{series(r)}: platform_limited={r['platform_limited']} with ceiling {c}")
+
+
+def repeats():
+    """Two repeats of every series, intervals around what they bound, and
+    repeats.csv with both repeats' figures."""
+    for r in rows():
+        if r["repeats"] != "2":
+            fail(f"{series(r)}: repeats={r['repeats']}")
+        lo, hi = number(r, "ops_ci_lo"), number(r, "ops_ci_hi")
+        if not lo <= number(r, "ops_per_sec") <= hi:
+            fail(f"{series(r)}: ops/s {r['ops_per_sec']} outside its interval [{lo}, {hi}]")
+        if not number(r, "p50_ci_lo_ns") <= number(r, "p50_ci_hi_ns"):
+            fail(f"{series(r)}: p50 interval [{r['p50_ci_lo_ns']}, {r['p50_ci_hi_ns']}]")
+    path = os.path.join(run, "repeats.csv")
+    with open(path, newline="") as f:
+        per = {}
+        for r in csv.DictReader(f):
+            per.setdefault((r["variant"], r["target"], r["suite"], r["op"], r["params"],
+                            r["cpus"], r["mode"]), set()).add(r["repeat"])
+    if len(per) != len(rows()) or any(v != {"1", "2"} for v in per.values()):
+        fail(f"{path}: not two repeats of each of the {len(rows())} series")
+
+
+def hosted():
+    """The hosted target ran every portable suite, and only those; its
+    rows say how they were timed."""
+    mine = [r for r in rows() if r["target"] == "hosted"]
+    suites = {r["suite"] for r in mine}
+    portable = set(known_suites(("bench/suites.c",)))
+    if suites != portable:
+        fail(f"hosted suites are {sorted(suites)}, expected {sorted(portable)}")
+    modes = {r["mode"] for r in mine if not r["suite"].startswith("calib.")}
+    if modes != {"sample"}:
+        fail(f"hosted frame and slab rows were timed in modes {sorted(modes)}, not sample")
 
 
 def header():
@@ -243,6 +327,16 @@ def meta():
             fail(f"meta.json has no {key}")
     if sorted(m["variants"]) != sorted(variants):
         fail(f"meta.json variants are {m['variants']}")
+    if sorted(m.get("targets", [])) != ["hosted", "qemu"] or m.get("repeat") != 2:
+        fail(f"meta.json says targets {m.get('targets')}, repeat {m.get('repeat')}")
+
+
+def calib_report():
+    with open(os.path.join(run, "report.md")) as f:
+        text = f.read()
+    for want in ("## Platform calibration", "this platform scales to", "## Hosted and QEMU side by side"):
+        if want not in text:
+            fail(f"report.md has no '{want}'")
 
 
 def cut(src, dst):
@@ -278,20 +372,41 @@ def flip(src, dst):
 
 
 {"header": header, "suites": suites, "numbers": numbers, "ipis": ipis,
- "plots": lambda: plots(*args), "meta": meta,
+ "calibration": calibration, "ceiling": ceiling, "repeats": repeats, "hosted": hosted,
+ "calib_report": calib_report, "plots": lambda: plots(*args), "meta": meta,
  "cut": lambda: cut(*args), "flip": lambda: flip(*args)}[check]()
 EOF
 }
 
+printed_ceiling() {
+    grep -q "^platform ceiling (calib.work private, qemu, mode sample): 1 CPU 1.00x, 2 CPUs" \
+        "$run_out" || { echo "run_bench.sh printed no platform ceiling for qemu, sample mode"; return 1; }
+}
 check "summary.csv columns" pycheck header
 check "every suite for both variants" pycheck suites
+check "calibration suites in every mode, both targets" pycheck calibration
+check "ceiling and efficiency" pycheck ceiling
+check "ceiling printed" printed_ceiling
+check "repeats and confidence intervals" pycheck repeats
+check "hosted target rows" pycheck hosted
 check "plausible numbers" pycheck numbers
 check "fewer IPIs and rounds when batched (kernel unmap, user munmap)" pycheck ipis
 check "report plots are PNGs" pycheck plots "$run"
+check "report calibration section" pycheck calib_report
 check "meta.json" pycheck meta
 
+# ---- bench.py compare: a run against itself differs nowhere significantly ----
+self_compare() {
+    local out n ns
+    out=$("$python" bench/host/bench.py compare "$run" "$run" 2>&1) || { echo "$out"; return 1; }
+    n=$(grep -cE '^ +[0-9]' <<<"$out" || true)       # the lines of figures
+    ns=$(grep -E '^ +[0-9]' <<<"$out" | grep -c 'n\.s\.' || true)
+    ((n > 0 && ns == n)) || { echo "$ns of $n compared lines marked n.s."; return 1; }
+}
+check "compare marks overlapping intervals n.s." self_compare
+
 # ---- bench.py refuses broken logs, naming them ---------------------------------
-log=$run/logs/${variants%%,*}-smp2.log
+log=$run/logs/${variants%%,*}-smp2-r1.log
 broken=$tmp/broken
 mkdir -p "$broken"
 

@@ -3,7 +3,8 @@
 Dumps are built from raw sample lists, so a test knows the exact
 percentiles the parser's estimates must approach. Records carry correct
 CRCs; reseal() edits a record and recomputes its CRC, to make dumps that are
-wrong in exactly one way other than corruption.
+wrong in exactly one way other than corruption. Dumps are version 2 unless
+dump_lines is asked for version 1.
 """
 
 import os
@@ -17,6 +18,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import hist  # noqa: E402  (needs the path above)
 
 PAIRS_PER_BK = 12
+MODES = ("each", "sample", "batch")
+SAMPLE_PERIOD = 8
+BATCH = 16
+# calib.work's speedup at N CPUs in the standard fake run: TCG-like, so
+# 2 CPUs and more are platform-limited (below 0.8 N).
+FAKE_CEILING = {1: 1.0, 2: 1.25, 4: 1.6}
 VARIANTS = ["pcp-magazine-batched", "buddy-magazine-batched", "pcp-locked-batched",
             "pcp-magazine-sync"]
 
@@ -47,6 +54,17 @@ class FakeSeries:
     params: dict = field(default_factory=dict)
     counters: dict = field(default_factory=dict)
     wall: int = 0            # 0: derive a plausible one from the values
+    mode: str = "each"
+    ops: int = 0             # 0: one per sample (each mode)
+
+    def total_ops(self):
+        return self.ops or len(self.values)
+
+    def wall_cycles(self):
+        """The wall time written: given, or that of the timed values scaled
+        up to every operation, spread over the CPUs."""
+        return self.wall or sum(self.values) * self.total_ops() // len(self.values) \
+            // self.cpus + 1
 
     def buckets(self):
         counts = {}
@@ -56,13 +74,13 @@ class FakeSeries:
         return counts
 
 
-def hist_lines(s):
+def hist_lines(s, version=2):
     buckets = sorted(s.buckets().items())
-    fields = {"suite": s.suite, "op": s.op, "cpus": s.cpus, **s.params,
+    v2 = {"mode": s.mode, "ops": s.total_ops()} if version == 2 else {}
+    fields = {"suite": s.suite, "op": s.op, "cpus": s.cpus, **s.params, **v2,
               "samples": len(s.values), "min": min(s.values), "max": max(s.values),
               "sum": min(sum(s.values), hist.MAX_VALUE),      # the kernel saturates
-              "wall": s.wall or sum(s.values) // s.cpus + 1,
-              **s.counters, "nbk": len(buckets)}
+              "wall": s.wall_cycles(), **s.counters, "nbk": len(buckets)}
     lines = [record("hist", fields)]
     for i in range(0, len(buckets), PAIRS_PER_BK):
         pairs = [f"{b}:{c}" for b, c in buckets[i:i + PAIRS_PER_BK]]
@@ -70,21 +88,28 @@ def hist_lines(s):
     return lines
 
 
-def dump_lines(variant, series, cpus=2, tsc_hz=2_000_000_000, hypervisor="tcg",
-               statuses=None, end_status="ok", **header):
+def dump_lines(variant, series, cpus=2, tsc_hz=2_000_000_000, hypervisor=None,
+               statuses=None, end_status="ok", version=2, target="qemu", repeat=1,
+               **header):
     """The BENCH lines of one dump. statuses: {suite: status}, default ok
-    for every suite that has series."""
+    for every suite that has series. hypervisor: by default tcg under
+    QEMU, none hosted."""
     suites = list(dict.fromkeys(s.suite for s in series))
     statuses = statuses or {name: "ok" for name in suites}
-    head = {"version": 1, "variant": variant, "debug": 0, "commit": "abc1234",
-            "cpus": cpus, "tsc_hz": tsc_hz, "hypervisor": hypervisor, "mem_mib": 240,
-            "timer_min": 38, "timer_median": 42, "suites": ",".join(statuses)}
+    head = {"version": version, "variant": variant, "debug": 0, "commit": "abc1234",
+            "cpus": cpus, "tsc_hz": tsc_hz,
+            "hypervisor": hypervisor or ("none" if target == "hosted" else "tcg"),
+            "mem_mib": 240, "timer_min": 38, "timer_median": 42, "suites": ",".join(statuses)}
+    if version == 2:
+        modes = [m for m in MODES if any(s.mode == m for s in series)] or ["each"]
+        head.update(target=target, repeat=repeat, modes=",".join(modes),
+                    sample_period=SAMPLE_PERIOD, batch=BATCH)
     head.update(header)
     lines = [record("begin", head)]
     for name in statuses:
         for s in series:
             if s.suite == name:
-                lines += hist_lines(s)
+                lines += hist_lines(s, version)
         lines.append(record("suite", {"name": name, "status": statuses[name]}))
     lines.append(record("end", {"status": end_status, "records": len(lines)}))
     return lines
@@ -121,9 +146,24 @@ def samples(rng, n, median, spread=0.3, tail=0.0):
     return out
 
 
+def calib_series(rng, cpus, mode, n=200):
+    """The calibration suites at one CPU count in one mode, scaling as
+    FAKE_CEILING says."""
+    slowdown = cpus / FAKE_CEILING[cpus]
+    medians = {("calib.work", "private"): 2000 * slowdown, ("calib.work", "reg"): 1500 * slowdown,
+               ("calib.empty", "timer"): 30 * slowdown, ("calib.shared", "write"): 60 * cpus}
+    if cpus > 1:       # a round trip needs a second CPU
+        medians[("calib.ipi", "roundtrip")] = 5000
+    ops = n * SAMPLE_PERIOD if mode == "sample" else n
+    return [FakeSeries(suite, op, cpus, samples(rng, n, median, 0.1), mode=mode, ops=ops)
+            for (suite, op), median in medians.items()]
+
+
 def standard_series(variant, cpus_list=(1, 2), seed=0):
-    """A small run of one variant: frame, slab and shootdown suites, the
-    latter over several page counts with IPI counters."""
+    """A small run of one variant: frame (each mode), slab (sample and batch
+    mode) and shootdown suites, the latter over several page counts with IPI
+    counters, and the calibration suites (each and sample mode; none in batch
+    mode, whose efficiency is therefore unknown)."""
     rng = random.Random(f"{variant}-{seed}")
     slow = {"frame": 1.0 + (variant.startswith("buddy")) * 0.8,
             "slab": 1.0 + ("-locked-" in variant) * 0.6,
@@ -134,7 +174,11 @@ def standard_series(variant, cpus_list=(1, 2), seed=0):
             vals = samples(rng, 400, base * slow["frame"] * cpus ** 0.5, tail=0.01)
             series.append(FakeSeries("frame.bulk", op, cpus, vals, {"order": 0}))
         vals = samples(rng, 300, 150 * slow["slab"], tail=0.01)
-        series.append(FakeSeries("slab.kmalloc", "kmalloc", cpus, vals, {"size": 64}))
+        series.append(FakeSeries("slab.kmalloc", "kmalloc", cpus, vals, {"size": 64},
+                                 mode="sample", ops=300 * SAMPLE_PERIOD))
+        vals = samples(rng, 100, 260 * slow["slab"])
+        series.append(FakeSeries("slab.pair", "kmalloc+kfree", cpus, vals, {"size": 64},
+                                 mode="batch", ops=100 * BATCH))
         for pages in (1, 8, 64):
             vals = samples(rng, 200, 2000 * slow["shootdown"] + 40 * pages)
             rounds = len(vals) if variant.endswith("-sync") else len(vals) // 2 + 1
@@ -142,17 +186,21 @@ def standard_series(variant, cpus_list=(1, 2), seed=0):
                         "rounds": rounds, "flushes": len(vals) * cpus}
             series.append(FakeSeries("shootdown.unmap", "unmap", cpus, vals,
                                      {"pages": pages}, counters))
+        series += calib_series(rng, cpus, "each") + calib_series(rng, cpus, "sample")
     return series
 
 
-def write_standard_logs(directory, cpus_list=(1, 2), variants=VARIANTS):
-    """One valid log per variant in directory; returns their paths."""
+def write_standard_logs(directory, cpus_list=(1, 2), variants=VARIANTS, repeats=1,
+                        target="qemu"):
+    """One valid log per variant and repeat in directory; returns their paths."""
     paths = []
     for variant in variants:
-        lines = dump_lines(variant, standard_series(variant, cpus_list),
-                           cpus=max(cpus_list))
-        path = os.path.join(directory, f"{variant}-smp{max(cpus_list)}.log")
-        with open(path, "wb") as f:
-            f.write(log_bytes(lines, noise=True, crlf=True))
-        paths.append(path)
+        for repeat in range(1, repeats + 1):
+            lines = dump_lines(variant, standard_series(variant, cpus_list, seed=repeat - 1),
+                               cpus=max(cpus_list), target=target, repeat=repeat)
+            path = os.path.join(directory,
+                                f"{variant}-{target}-smp{max(cpus_list)}-r{repeat}.log")
+            with open(path, "wb") as f:
+                f.write(log_bytes(lines, noise=True, crlf=True))
+            paths.append(path)
     return paths

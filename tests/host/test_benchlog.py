@@ -1,5 +1,5 @@
-"""The serial-log parser: valid dumps round-trip, and every kind of bad dump is
-rejected with the file, the line and the problem."""
+"""The serial-log parser: valid dumps (versions 1 and 2) round-trip, and every
+kind of bad dump is rejected with the file, the line and the problem."""
 
 import os
 import tempfile
@@ -24,20 +24,23 @@ def find(lines, start, nth=0):
 
 class TestParse(unittest.TestCase):
     def check_dump(self, dump, series):
+        suites = list(dict.fromkeys(s.suite for s in series))
+        self.assertIn("calib.work", suites)
         self.assertEqual(dump.variant, VARIANT)
         self.assertEqual(dump.tsc_hz, 2_000_000_000)
         self.assertEqual(dump.header["cpus"], 2)
-        self.assertEqual(dump.header["suites"], ["frame.bulk", "slab.kmalloc", "shootdown.unmap"])
+        self.assertEqual(dump.header["suites"], suites)
         self.assertEqual(dump.status, "ok")
-        self.assertEqual(set(dump.suites), {"frame.bulk", "slab.kmalloc", "shootdown.unmap"})
+        self.assertEqual(set(dump.suites), set(suites))
         self.assertEqual(len(dump.series), len(series))
         by_key = {s.key(): s for s in dump.series}
         for f in series:
             params = {k: str(v) for k, v in f.params.items()}
-            got = by_key[(f.suite, f.op, tuple(sorted(params.items())), f.cpus)]
+            got = by_key[(f.suite, f.op, tuple(sorted(params.items())), f.cpus, f.mode)]
             self.assertEqual(got.params, params)
             self.assertEqual((got.samples, got.min, got.max, got.sum),
                              (len(f.values), min(f.values), max(f.values), sum(f.values)))
+            self.assertEqual((got.mode, got.ops), (f.mode, f.total_ops()))
             self.assertEqual(got.buckets, f.buckets())
             self.assertEqual(got.counters, f.counters)
 
@@ -45,6 +48,35 @@ class TestParse(unittest.TestCase):
         series = fake_dump.standard_series(VARIANT)
         data = fake_dump.log_bytes(fake_dump.dump_lines(VARIANT, series))
         self.check_dump(benchlog.parse_bytes(data, "x.log"), series)
+
+    def test_version_2_header(self):
+        lines = fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT),
+                                     target="hosted", repeat=3)
+        h = benchlog.parse_bytes(fake_dump.log_bytes(lines)).header
+        self.assertEqual((h["version"], h["target"], h["repeat"], h["hypervisor"]),
+                         (2, "hosted", 3, "none"))
+        self.assertEqual(h["modes"], ["each", "sample", "batch"])
+        self.assertEqual((h["sample_period"], h["batch"]),
+                         (fake_dump.SAMPLE_PERIOD, fake_dump.BATCH))
+
+    def test_version_1_means_each_mode_in_qemu(self):
+        series = [s for s in fake_dump.standard_series(VARIANT) if s.mode == "each"]
+        lines = fake_dump.dump_lines(VARIANT, series, version=1)
+        self.assertNotIn("mode=", "".join(lines))
+        dump = benchlog.parse_bytes(fake_dump.log_bytes(lines))
+        self.assertEqual({k: dump.header[k] for k in benchlog.HEADER_V2}, benchlog.V1_HEADER)
+        self.assertEqual(dump.header["version"], 1)
+        self.assertEqual(len(dump.series), len(series))
+        for got in dump.series:
+            self.assertEqual((got.mode, got.ops), ("each", got.samples))
+
+    def test_version_1_has_no_mode_or_ops(self):
+        # In version 1 they would be suite parameters, whose names they may not take.
+        s = fake_dump.FakeSeries("frame.bulk", "alloc", 1, [50], {"mode": "each"})
+        lines = fake_dump.dump_lines(VARIANT, [s], version=1)
+        with self.assertRaises(benchlog.DumpError) as e:
+            benchlog.parse_bytes(fake_dump.log_bytes(lines), "v1.log")
+        self.assertIn("v1.log:2: malformed: parameter 'mode' clashes", str(e.exception))
 
     def test_noise_and_carriage_returns_ignored(self):
         series = fake_dump.standard_series(VARIANT)
@@ -197,6 +229,12 @@ def too_many_pairs(lines):
     return i
 
 
+def mode_not_announced(lines):
+    i = find(lines, "BENCH begin")
+    lines[i] = reseal(lines[i], "modes=each,sample,batch", "modes=each,batch")
+    return next(i for i, line in enumerate(lines) if " mode=sample " in line)
+
+
 def only_noise(lines):
     del lines[:]
     return 0
@@ -215,7 +253,26 @@ REJECTIONS = [
      "unknown record type 'suitx'"),
     ("missing_header_key", edit("BENCH begin", " tsc_hz=2000000000", ""), "without 'tsc_hz='"),
     ("missing_hist_key", edit("BENCH hist", " samples=", " s="), "without 'samples='"),
-    ("bad_version", edit("BENCH begin", "version=1", "version=2"), "version=2"),
+    ("bad_version", edit("BENCH begin", "version=2", "version=3"),
+     "version=3, this parser reads versions 1 and 2"),
+    ("v2_key_in_v1", edit("BENCH begin", "version=2", "version=1"),
+     "'target=' in a version 1 dump"),
+    ("missing_target", edit("BENCH begin", " target=qemu", ""), "without 'target='"),
+    ("missing_modes", edit("BENCH begin", " modes=each,sample,batch", ""), "without 'modes='"),
+    ("bad_target", edit("BENCH begin", "target=qemu", "target=kvm"), "target=kvm, expected"),
+    ("hosted_under_a_hypervisor", edit("BENCH begin", "target=qemu", "target=hosted"),
+     "target=hosted with hypervisor=tcg"),
+    ("unknown_mode", edit("BENCH begin", "modes=each,", "modes=each,every,"),
+     "'every' is not one of each, sample, batch"),
+    ("repeat_zero", edit("BENCH begin", "repeat=1", "repeat=0"), "repeat=0 is outside 1.."),
+    ("batch_zero", set_field("BENCH begin", "batch", 0), "batch=0 is outside 1.."),
+    ("missing_mode", edit("BENCH hist", " mode=each", ""), "hist record without 'mode='"),
+    ("missing_ops", edit("BENCH hist", " ops=400", ""), "hist record without 'ops='"),
+    ("ops_below_samples", edit("BENCH hist", "ops=400", "ops=399"),
+     "ops=399 < samples=400"),
+    ("mode_not_in_begin", mode_not_announced, "mode=sample is not among the modes=each,batch"),
+    ("joined_op_outside_batch", edit("BENCH hist suite=slab.pair", "mode=batch", "mode=each"),
+     "op=kmalloc+kfree joins two operations"),
     ("non_increasing_buckets", swap_buckets, "buckets must increase"),
     ("bk_outside_hist", insert("BENCH suite", fake_dump.seal("BENCH bk 3:1")),
      "bk record outside a hist"),

@@ -43,7 +43,7 @@ class TestProcess(unittest.TestCase):
         cls.run_a = os.path.join(root, "results", "run-a")
         cls.plots_a = os.path.join(root, "plots", "run-a")
         os.makedirs(cls.run_a)
-        cls.logs_a = fake_dump.write_standard_logs(cls.run_a)
+        cls.logs_a = fake_dump.write_standard_logs(cls.run_a, repeats=2)
         cls.meta_json = os.path.join(root, "meta-in.json")
         with open(cls.meta_json, "w") as f:
             json.dump({"accel": "tcg", "date": "2025-01-02T03:04:05Z", "qemu_version": "7.2.0",
@@ -76,17 +76,24 @@ class TestProcess(unittest.TestCase):
     def test_process_writes_everything(self):
         code, out, err = self.result
         self.assertEqual(code, 0, err)
-        for name in ("summary.csv", "histograms.csv", "meta.json", "report.md"):
+        for name in ("summary.csv", "histograms.csv", "repeats.csv", "meta.json", "report.md"):
             self.assertTrue(os.path.isfile(os.path.join(self.run_a, name)), name)
         self.assertIn("p50 ns", out)
         self.assertIn("emulated (TCG)", out)
+        self.assertIn("platform ceiling (calib.work private, qemu, mode each): 1 CPU 1.00x, "
+                      "2 CPUs 1.2", out)
         with open(os.path.join(self.run_a, "summary.csv")) as f:
             self.assertTrue(f.readline().startswith(",".join(results.LEADING) + ","))
         with open(os.path.join(self.run_a, "meta.json")) as f:
             meta = json.load(f)
         self.assertTrue(meta["complete"], meta["incomplete_reasons"])
         self.assertEqual(meta["qemu_version"], "7.2.0")
-        self.assertEqual(len(meta["dumps"]), 4)
+        self.assertEqual(len(meta["dumps"]), 8)
+        self.assertEqual(meta["repeats"], {v: {"qemu": 2} for v in fake_dump.VARIANTS})
+        self.assertEqual(sorted(meta["files"]), ["histograms.csv", "repeats.csv", "summary.csv"])
+        rows, _ = results.load_results(self.run_a)
+        self.assertTrue(all(r.repeats == 2 and len(r.per_repeat) == 2 and r.p50_ci()
+                            for r in rows))
         self.assertEqual(meta["plots_dir"], "../../plots/run-a")
 
     def test_every_plot_exists(self):
@@ -94,9 +101,11 @@ class TestProcess(unittest.TestCase):
         self.assertTrue(all(link.startswith("../../plots/run-a/") for link in links), links)
         names = sorted(os.path.basename(link) for link in links)
         self.assertEqual(names, sorted(os.listdir(self.plots_a)))
-        for kind in ("latency-frame.bulk-alloc-order0.png",
-                     "throughput-slab.kmalloc-kmalloc-size64.png",
-                     "pages-shootdown.unmap-unmap.png"):
+        for kind in ("latency-qemu-each-frame.bulk-alloc-order0.png",
+                     "throughput-qemu-sample-slab.kmalloc-kmalloc-size64.png",
+                     "throughput-qemu-batch-slab.pair-kmalloc+kfree-size64.png",
+                     "throughput-qemu-each-calib.work-private.png",
+                     "pages-qemu-each-shootdown.unmap-unmap.png"):
             self.assertIn(kind, names)
         for link in links:
             with open(os.path.join(self.run_a, link), "rb") as f:
@@ -137,7 +146,7 @@ class TestProcess(unittest.TestCase):
     def test_replot_without_logs(self):
         copy = self.path("copy", "run-a")
         os.makedirs(copy)
-        for name in ("summary.csv", "histograms.csv", "meta.json"):
+        for name in ("summary.csv", "histograms.csv", "repeats.csv", "meta.json"):
             shutil.copy(os.path.join(self.run_a, name), copy)
         plots = self.path("plots-again")
         code, out, err = run("replot", copy, "--plots", plots)
@@ -159,20 +168,37 @@ class TestProcess(unittest.TestCase):
         self.assertEqual(len(os.listdir(self.path("plots", "run-replot"))), 2)
 
     def test_compare_prints_ratios(self):
-        rows, _ = results.load_results(self.run_a, with_histograms=False)
-        dropped = rows.pop(0)
-        rows[0].p50_ns *= 2
+        rows, _ = results.load_results(self.run_a, full=False)
+        dropped, same, apart, single = rows[:4]
+        apart.p50_ns *= 2
+        apart.p50_ci_lo_ns, apart.p50_ci_hi_ns = apart.p50_ci_hi_ns * 1.5, apart.p50_ci_hi_ns * 3
+        single.repeats = 1
+        single.p50_ci_lo_ns = single.p50_ci_hi_ns = single.ops_ci_lo = single.ops_ci_hi = None
         run_b = self.path("results", "run-b")
         os.makedirs(run_b)
         with open(os.path.join(run_b, "summary.csv"), "w") as f:
-            f.write(results.summary_text(rows))
+            f.write(results.summary_text(rows[1:]))
         code, out, err = run("compare", self.run_a, run_b)
         self.assertEqual(code, 0, err)
         self.assertIn("B/A", out)
+        self.assertIn("n.s.: A's and B's 95% confidence intervals over repeats overlap", out)
         lines = out.splitlines()
-        i = lines.index(results.describe(rows[0].key()))
-        self.assertEqual(lines[i + 1].split()[2], "2.00")
-        self.assertEqual(lines[i + 3].split()[2], "1.00")
+
+        def cells(row):
+            return lines[lines.index(results.describe(row.key())) + 1]
+
+        # Unchanged: p50 and ops/s not significant; p99 has no interval.
+        self.assertEqual(cells(same).split()[2:4], ["1.00", "n.s."])
+        self.assertEqual(cells(same).split()[-2:], ["1.00", "n.s."])
+        self.assertEqual(cells(same).count("n.s."), 2)
+        # Twice the p50, intervals apart: significant; its ops/s still not.
+        self.assertEqual(cells(apart).split()[2], "2.00")
+        self.assertNotIn("2.00 n.s.", cells(apart))
+        self.assertEqual(cells(apart).count("n.s."), 1)
+        # One side without repeats: nothing can be said.
+        self.assertNotIn("n.s.", cells(single))
+        for line in lines:
+            self.assertLess(len(line), 100, line)
         self.assertIn("Only in A:", out)
         self.assertIn(f"  {results.describe(dropped.key())}", out)
 
@@ -180,7 +206,9 @@ class TestProcess(unittest.TestCase):
         code, out, err = run("table", self.run_a)
         self.assertEqual(code, 0, err)
         self.assertIn("p50 d/b", out)
+        self.assertIn("eff/ceil", out)
         self.assertIn("emulated (TCG)", out)
+        self.assertIn("platform ceiling (calib.work private, qemu, mode sample): 1 CPU", out)
 
     def test_corrupted_summary_rejected(self):
         d = self.path("corrupt")
@@ -219,3 +247,4 @@ class TestProcess(unittest.TestCase):
             code, text = status(command, "--help")
             self.assertEqual(code, 0, command)
             self.assertIn("usage: bench.py " + command, text)
+        self.assertIn("n.s. (not significant)", " ".join(status("compare", "--help")[1].split()))

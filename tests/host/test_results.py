@@ -16,8 +16,12 @@ LEADING = ("variant,suite,op,cpus,samples,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,m
            "ops_per_sec").split(",")
 
 
+STATS = ("target,mode,repeats,ops,p50_ci_lo_ns,p50_ci_hi_ns,ops_ci_lo,ops_ci_hi,speedup,"
+         "ceiling,efficiency,platform_limited").split(",")
+
+
 def parsed(variants=fake_dump.VARIANTS, cpus_list=(1, 2)):
-    """(dumps, {(variant, suite, op, params text, cpus): FakeSeries})."""
+    """(dumps, {(variant, target, suite, op, params text, cpus, mode): FakeSeries})."""
     dumps, truth = [], {}
     for v in variants:
         series = fake_dump.standard_series(v, cpus_list)
@@ -25,7 +29,7 @@ def parsed(variants=fake_dump.VARIANTS, cpus_list=(1, 2)):
         dumps.append(benchlog.parse_bytes(fake_dump.log_bytes(lines), f"{v}.log"))
         for s in series:
             params = results.params_text({k: str(x) for k, x in s.params.items()})
-            truth[(v, s.suite, s.op, params, s.cpus)] = s
+            truth[(v, "qemu", s.suite, s.op, params, s.cpus, s.mode)] = s
     return dumps, truth
 
 
@@ -38,7 +42,8 @@ class TestRows(unittest.TestCase):
     def test_summary_columns(self):
         header = results.summary_text(self.rows).splitlines()[0].split(",")
         self.assertEqual(header[:12], LEADING)
-        self.assertEqual(header[12:], ["order", "pages", "size", "ipis_per_op", "rounds_per_op",
+        self.assertEqual(header[12:24], STATS)
+        self.assertEqual(header[24:], ["order", "pages", "size", "ipis_per_op", "rounds_per_op",
                                        "flushes_per_op", "tsc_hz", "min_cycles", "max_cycles"])
 
     def test_plausible_numbers(self):
@@ -53,11 +58,14 @@ class TestRows(unittest.TestCase):
                 self.assertEqual(r.max_ns, max(s.values) * ns)
                 exact = sorted(s.values)[hist.rank(50, len(s.values)) - 1] * ns
                 self.assertLessEqual(abs(r.p50_ns - exact), 0.008 * exact)
-                wall = sum(s.values) // s.cpus + 1       # what fake_dump wrote
-                self.assertAlmostEqual(r.ops_per_sec, len(s.values) / (wall / r.tsc_hz))
+                # Throughput counts every operation, timed or not.
+                self.assertEqual((r.ops, r.repeats), (s.total_ops(), 1))
+                self.assertAlmostEqual(r.ops_per_sec, s.total_ops() / (s.wall_cycles() / r.tsc_hz))
+                self.assertIsNone(r.p50_ci())
+                self.assertIsNone(r.ops_ci())
                 if "ipis_sent" in s.counters:
-                    self.assertEqual(r.ipis_per_op, s.counters["ipis_sent"] / len(s.values))
-                    self.assertEqual(r.rounds_per_op, s.counters["rounds"] / len(s.values))
+                    self.assertEqual(r.ipis_per_op, s.counters["ipis_sent"] / s.total_ops())
+                    self.assertEqual(r.rounds_per_op, s.counters["rounds"] / s.total_ops())
                 else:
                     self.assertIsNone(r.ipis_per_op)
 
@@ -69,26 +77,37 @@ class TestRows(unittest.TestCase):
         self.assertEqual(unmap["size"], "")
         self.assertGreater(float(unmap["ipis_per_op"]), 0)
         self.assertEqual(unmap["tsc_hz"], "2000000000")
+        self.assertEqual((unmap["target"], unmap["mode"], unmap["repeats"]), ("qemu", "each", "1"))
+        self.assertEqual([unmap[c] for c in STATS[4:8]], ["", "", "", ""])
+        self.assertEqual(unmap["platform_limited"], "1")     # the fake calibration: 1.25x of 2
+        sampled = next(t for t in table if t["suite"] == "slab.kmalloc")
+        self.assertEqual((sampled["mode"], int(sampled["ops"])),
+                         ("sample", int(sampled["samples"]) * fake_dump.SAMPLE_PERIOD))
 
     def test_read_back(self):
         with tempfile.TemporaryDirectory() as d:
-            s_path, h_path = os.path.join(d, "summary.csv"), os.path.join(d, "histograms.csv")
-            with open(s_path, "w") as f:
-                f.write(results.summary_text(self.rows))
-            with open(h_path, "w") as f:
-                f.write(results.histograms_text(self.rows))
-            back = results.load_summary(s_path)
-            results.attach_histograms(back, results.load_histograms(h_path), s_path, h_path)
+            for name, text in (("summary.csv", results.summary_text(self.rows)),
+                               ("histograms.csv", results.histograms_text(self.rows)),
+                               ("repeats.csv", results.repeats_text(self.rows))):
+                with open(os.path.join(d, name), "w") as f:
+                    f.write(text)
+            back, _ = results.load_results(d)
         self.assertEqual([r.key() for r in back], [r.key() for r in self.rows])
         for a, b in zip(self.rows, back):
             self.assertEqual(a.buckets, b.buckets)
             self.assertAlmostEqual(a.p99_ns, b.p99_ns, places=2)
-            self.assertEqual((a.min_cycles, a.max_cycles, a.samples),
-                             (b.min_cycles, b.max_cycles, b.samples))
+            self.assertEqual((a.min_cycles, a.max_cycles, a.samples, a.ops, a.mode, a.target),
+                             (b.min_cycles, b.max_cycles, b.samples, b.ops, b.mode, b.target))
+            for attr in ("speedup", "ceiling", "efficiency"):
+                x, y = getattr(a, attr), getattr(b, attr)
+                self.assertTrue(x is None and y is None or abs(x - y) < 1e-4, (attr, x, y))
+            self.assertEqual(a.platform_limited, b.platform_limited)
+            self.assertEqual([x.repeat for x in a.per_repeat], [x.repeat for x in b.per_repeat])
 
     def test_parameters_cannot_shadow_columns(self):
         hist_keys = {"suite", "op", "cpus", "samples"}      # never parameters
-        taken = set(results.LEADING + results.TAIL + results.HIST_COLUMNS) - hist_keys
+        taken = set(results.LEADING + results.STATS + results.TAIL + results.HIST_COLUMNS
+                    + results.REPEAT_COLUMNS) - hist_keys
         self.assertLessEqual(taken, benchlog.RESERVED_PARAMS)
 
     def test_duplicate_series_keep_bigger_boot(self):
@@ -109,14 +128,16 @@ class TestFiles(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.dir = self.tmp.name
-        dumps, _ = parsed(fake_dump.VARIANTS[:2], (1,))
+        dumps, self.truth = parsed(fake_dump.VARIANTS[:2], (1, 2))
         rows, _ = results.collect(dumps)
         self.summary = results.summary_text(rows)
         self.histograms = results.histograms_text(rows)
-        self.write("summary.csv", self.summary)
-        self.write("histograms.csv", self.histograms)
-        self.meta = {"files": {"summary.csv": sha256_bytes(self.summary.encode()),
-                               "histograms.csv": sha256_bytes(self.histograms.encode())}}
+        self.repeats = results.repeats_text(rows)
+        self.meta = {"files": {}}
+        for name, text in (("summary.csv", self.summary), ("histograms.csv", self.histograms),
+                           ("repeats.csv", self.repeats)):
+            self.write(name, text)
+            self.meta["files"][name] = sha256_bytes(text.encode())
         self.write("meta.json", results.meta_text(self.meta))
 
     def tearDown(self):
@@ -132,10 +153,22 @@ class TestFiles(unittest.TestCase):
         self.assertIn(os.path.join(self.dir, name), str(e.exception))
         self.assertIn(words, str(e.exception))
 
+    def edit_cell(self, name, line, column, value, keep_meta=False):
+        """Set one cell of a csv file (line 1 is the header); without
+        keep_meta, meta.json goes, so the content checks speak, not the hash."""
+        text = {"summary.csv": self.summary, "histograms.csv": self.histograms,
+                "repeats.csv": self.repeats}[name]
+        lines = list(csv.reader(text.splitlines()))
+        lines[line - 1][lines[0].index(column)] = value
+        self.write(name, "".join(",".join(fields) + "\n" for fields in lines))
+        if not keep_meta:
+            os.remove(os.path.join(self.dir, "meta.json"))
+
     def test_valid_directory_loads(self):
         rows, meta = results.load_results(self.dir)
-        self.assertEqual(len(rows), 2 * 6)
+        self.assertEqual(len(rows), len(self.truth))
         self.assertTrue(all(r.buckets for r in rows))
+        self.assertTrue(all(len(r.per_repeat) == 1 for r in rows))
 
     def test_truncated_summary(self):
         self.write("summary.csv", self.summary[:-30])
@@ -161,13 +194,64 @@ class TestFiles(unittest.TestCase):
         self.rejected("header must start with variant,suite,op,cpus,samples,mean_ns")
 
     def test_corrupted_histogram_bounds(self):
-        lines = self.histograms.splitlines(True)
-        fields = lines[5].rstrip("\n").split(",")
-        fields[6] = str(int(fields[6]) + 1)
-        lines[5] = ",".join(fields) + "\n"
-        self.write("histograms.csv", "".join(lines))
-        os.remove(os.path.join(self.dir, "meta.json"))
+        low = int(self.histograms.splitlines()[5].split(",")[8])
+        self.edit_cell("histograms.csv", 6, "low_cycles", str(low + 1))
         self.rejected("histograms.csv:6: corrupted", "histograms.csv")
+
+    def test_corrupted_new_columns(self):
+        # (file, line, column, bad value, words of the error); line 5 of
+        # summary.csv is a calibrated 2-CPU row (platform-limited), every
+        # row has one repeat.
+        cases = [
+            ("summary.csv", 3, "target", "qemux", "summary.csv:3: corrupted: target='qemux'"),
+            ("summary.csv", 4, "mode", "often", "summary.csv:4: corrupted: mode='often'"),
+            ("summary.csv", 2, "repeats", "0", "summary.csv:2: corrupted: repeats='0'"),
+            ("summary.csv", 2, "repeats", "2", "summary.csv:2: corrupted: confidence intervals"),
+            ("summary.csv", 2, "ops", "1", "summary.csv:2: corrupted: ops=1 < samples="),
+            ("summary.csv", 2, "ops", "-5", "summary.csv:2: corrupted: ops='-5'"),
+            ("summary.csv", 2, "p50_ci_lo_ns", "5.0", "summary.csv:2: corrupted: confidence"),
+            ("summary.csv", 5, "speedup", "fast", "summary.csv:5: corrupted: speedup='fast'"),
+            ("summary.csv", 5, "efficiency", "nan", "summary.csv:5: corrupted: efficiency='nan'"),
+            ("summary.csv", 5, "platform_limited", "2",
+             "summary.csv:5: corrupted: platform_limited='2'"),
+            ("summary.csv", 5, "platform_limited", "",
+             "summary.csv:5: corrupted: platform_limited goes with ceiling"),
+            ("summary.csv", 5, "platform_limited", "0",
+             "summary.csv:5: corrupted: platform_limited=0 does not follow from ceiling"),
+            ("summary.csv", 5, "ceiling", "1.9", "summary.csv:5: corrupted: platform_limited=1 "
+                                                 "does not follow from ceiling=1.9"),
+            ("histograms.csv", 2, "mode", "each2", "histograms.csv:2: corrupted: mode='each2'"),
+            ("histograms.csv", 2, "target", "", "histograms.csv:2: corrupted: target=''"),
+            ("repeats.csv", 3, "repeat", "x", "repeats.csv:3: corrupted: repeat='x'"),
+            ("repeats.csv", 3, "ops", "1", "repeats.csv:3: corrupted: ops=1 < samples="),
+            ("repeats.csv", 2, "ops_per_sec", "-1", "repeats.csv:2: corrupted: ops_per_sec='-1'"),
+            ("repeats.csv", 2, "target", "hostd", "repeats.csv:2: corrupted: target='hostd'"),
+        ]
+        for name, line, column, value, words in cases:
+            with self.subTest(file=name, column=column, value=value):
+                self.setUp()
+                self.edit_cell(name, line, column, value)
+                self.rejected(words, name)
+
+    def test_repeats_disagreeing_with_summary(self):
+        samples = self.repeats.splitlines()[1].split(",")[8]
+        self.edit_cell("repeats.csv", 2, "samples", str(int(samples) - 1))
+        self.rejected("do not add up to its repeats=1, samples=", "repeats.csv")
+
+    def test_repeats_changed_after_writing(self):
+        self.edit_cell("repeats.csv", 2, "p50_ns", "1.00", keep_meta=True)
+        self.rejected("corrupted or changed", "repeats.csv")
+
+    def test_truncated_repeats(self):
+        self.write("repeats.csv", self.repeats[:-7])
+        self.rejected("truncated", "repeats.csv")
+
+    def test_summary_from_before_version_2(self):
+        old = "\n".join(",".join(f for i, f in enumerate(line.split(","))
+                                 if not 12 <= i < 24)
+                        for line in self.summary.splitlines()) + "\n"
+        self.write("summary.csv", old)
+        self.rejected("summary.csv:1: made by an older bench.py (no target and mode columns)")
 
     def test_corrupted_meta(self):
         self.write("meta.json", results.meta_text(self.meta)[:-10])
@@ -218,3 +302,90 @@ class TestMeta(unittest.TestCase):
         self.assertEqual(results.emulation({"accel": "tcg"}), "emulated (TCG)")
         self.assertIn("icount", results.emulation({"accel": "icount"}))
         self.assertEqual(results.emulation({"accel": "kvm"}), "")
+
+
+def repeat_dump(repeat, value, wall, cpus=1, variant=fake_dump.VARIANTS[0], tsc_hz=10 ** 9):
+    """A dump of one repeat: 10 samples of `value` cycles of x.y op (at
+    1 GHz, so cycles are ns) in `wall` cycles."""
+    s = fake_dump.FakeSeries("x.y", "op", 1, [value] * 10, wall=wall)
+    lines = fake_dump.dump_lines(variant, [s], cpus=cpus, tsc_hz=tsc_hz, repeat=repeat)
+    return benchlog.parse_bytes(fake_dump.log_bytes(lines), f"r{repeat}-smp{cpus}.log")
+
+
+class TestRepeats(unittest.TestCase):
+    """Dumps with other repeat numbers pool into one row with intervals."""
+
+    def test_pooled_row_and_exact_bootstrap(self):
+        # Repeats 1, 2, 3: 10 x 50 cycles at 100 ops/s; repeat 7: 10 x 90 at 500 ops/s.
+        dumps = [repeat_dump(n, 50, 10 ** 8) for n in (2, 1, 3)] + [repeat_dump(7, 90, 2 * 10 ** 7)]
+        rows, duplicates = results.collect(dumps)
+        self.assertEqual((len(rows), duplicates), (1, []))
+        r = rows[0]
+        self.assertEqual(r.buckets, {50: 30, 90: 10})
+        self.assertEqual((r.repeats, r.samples, r.ops, r.min_cycles, r.max_cycles),
+                         (4, 40, 40, 50, 90))
+        self.assertAlmostEqual(r.mean_ns, 60.0)
+        self.assertEqual(r.p50_ns, 50.0)
+        self.assertEqual(r.p99_ns, 90.0)
+        self.assertAlmostEqual(r.ops_per_sec, 200.0)       # mean of 100, 100, 100, 500
+        # The 90-cycle repeat drawn j times of 4 (binomial, p = 1/4): weights
+        # 81, 108, 54, 12, 1 of 256. p50 is 90 once j >= 3 (13/256 > 2.5%).
+        self.assertEqual(r.p50_ci(), (50.0, 90.0))
+        # Mean ops/s 100 + 100 j: cumulative 81, 189, 243, 255 of 256, so the
+        # 2.5th percentile is j = 0 and the 97.5th (249.6 of 256) j = 3.
+        self.assertEqual(r.ops_ci(), (100.0, 400.0))
+        self.assertEqual([(x.repeat, x.p50_ns, x.ops_per_sec) for x in r.per_repeat],
+                         [(1, 50.0, 100.0), (2, 50.0, 100.0), (3, 50.0, 100.0),
+                          (7, 90.0, 500.0)])
+        lines = results.repeats_text(rows).splitlines()
+        self.assertEqual(lines[0], ",".join(results.REPEAT_COLUMNS))
+        self.assertEqual(lines[4], f"{fake_dump.VARIANTS[0]},qemu,x.y,op,,1,each,7,10,10,"
+                                   f"90.00,500.0")
+
+    def test_one_repeat_has_no_interval(self):
+        r = results.collect([repeat_dump(1, 50, 10 ** 8)])[0][0]
+        self.assertEqual((r.repeats, r.p50_ci(), r.ops_ci()), (1, None, None))
+        cells = next(csv.DictReader(results.summary_text([r]).splitlines()))
+        self.assertEqual([cells[c] for c in STATS[4:8]], ["", "", "", ""])
+
+    def test_same_repeat_twice_keeps_bigger_boot(self):
+        dumps = [repeat_dump(1, 50, 10 ** 8, cpus=4), repeat_dump(1, 70, 10 ** 8, cpus=2),
+                 repeat_dump(2, 60, 10 ** 8, cpus=2)]
+        rows, duplicates = results.collect(dumps)
+        self.assertEqual([(x.repeat, x.p50_ns) for x in rows[0].per_repeat],
+                         [(1, 50.0), (2, 60.0)])
+        self.assertEqual(duplicates, [{"series": results.describe(rows[0].key()), "repeat": 1,
+                                       "kept": "r1-smp4.log", "dropped": "r1-smp2.log"}])
+
+    def test_tsc_rates_of_repeats(self):
+        # Each repeat's ops/s uses its own TSC rate; pooled cycles the mean rate.
+        dumps = [repeat_dump(1, 100, 10 ** 6, tsc_hz=10 ** 9),
+                 repeat_dump(2, 100, 10 ** 6, tsc_hz=3 * 10 ** 9)]
+        r = results.collect(dumps)[0][0]
+        self.assertEqual(r.tsc_hz, 2 * 10 ** 9)
+        self.assertEqual(r.p50_ns, 50.0)
+        self.assertEqual([x.ops_per_sec for x in r.per_repeat], [10 ** 4, 3 * 10 ** 4])
+        self.assertEqual(r.ops_per_sec, 2 * 10 ** 4)
+
+    def test_variants_and_targets_do_not_pool(self):
+        other = fake_dump.VARIANTS[1]
+        s = fake_dump.FakeSeries("x.y", "op", 1, [50] * 10)
+        hosted = benchlog.parse_bytes(fake_dump.log_bytes(fake_dump.dump_lines(
+            fake_dump.VARIANTS[0], [s], target="hosted", repeat=2)), "h.log")
+        rows, _ = results.collect([repeat_dump(1, 50, 10 ** 8),
+                                   repeat_dump(2, 50, 10 ** 8, variant=other), hosted])
+        self.assertEqual(sorted((r.variant, r.target, r.repeats) for r in rows),
+                         [(other, "qemu", 1), (fake_dump.VARIANTS[0], "hosted", 1),
+                          (fake_dump.VARIANTS[0], "qemu", 1)])
+
+    def test_meta_counts_repeats_per_variant(self):
+        v = fake_dump.VARIANTS[0]
+        infos = [results.dump_info(repeat_dump(n, 50, 10 ** 8), f"r{n}.log", "0" * 64)
+                 for n in (1, 2, 3)]
+        infos.append(results.dump_info(repeat_dump(1, 50, 10 ** 8, variant=fake_dump.VARIANTS[1]),
+                                       "o.log", "0" * 64))
+        meta = results.build_meta({}, infos, [], [], "r")
+        self.assertEqual(meta["repeats"], {v: {"qemu": 3}, fake_dump.VARIANTS[1]: {"qemu": 1}})
+        self.assertEqual(meta["targets"], ["qemu"])
+        self.assertEqual((infos[1]["repeat"], infos[1]["target"], infos[1]["modes"]),
+                         (2, "qemu", ["each"]))

@@ -1,9 +1,12 @@
-"""The terminal and markdown tables: width, ratios, the emulated note."""
+"""The terminal and markdown tables: width, ratios and their significance,
+efficiency against the platform ceiling, the emulated note."""
 
+import dataclasses
 import unittest
 
 import fake_dump
 import benchlog
+import calib
 import results
 import table
 import variants
@@ -39,6 +42,7 @@ class TestTable(unittest.TestCase):
             by_variant = {r.variant: r for r in self.rows if r.suite == suite and r.cpus == 2}
             d, b = by_variant[variants.DEFAULT], by_variant[variants.baseline(suite)]
             expected = f"{d.p50_ns / b.p50_ns:.2f}{d.ops_per_sec / b.ops_per_sec:>11.2f}"
+            self.assertNotIn("n.s.", text)          # one repeat: no intervals
             with self.subTest(suite=suite):
                 lines = [line for line in text.splitlines()
                          if line.startswith(f"  {variants.DEFAULT} (default)")]
@@ -52,7 +56,41 @@ class TestTable(unittest.TestCase):
             self.assertEqual(variants.baseline(suite), "pcp-magazine-sync")
         self.assertIsNone(variants.baseline("other.x"))
 
+    def test_not_significant_where_intervals_overlap(self):
+        rows = [dataclasses.replace(r) for r in self.rows]
+        found = {r.variant: r for r in rows if (r.suite, r.cpus) == ("frame.bulk", 2)
+                 and r.op == "alloc"}
+        d, b = found[variants.DEFAULT], found[variants.baseline("frame.bulk")]
+        for r, p50_ci, ops_ci in ((d, (10, 20), (100, 200)), (b, (19, 30), (201, 300))):
+            r.repeats = 3
+            r.p50_ci_lo_ns, r.p50_ci_hi_ns = p50_ci
+            r.ops_ci_lo, r.ops_ci_hi = ops_ci
+        text = table.text(rows, {})
+        line = next(line for line in text.splitlines()[text.splitlines().index(
+            "frame.bulk alloc order=0, 2 CPUs (qemu, each mode)") + 1:]
+            if line.startswith(f"  {variants.DEFAULT}"))
+        p50_ratio = f"{d.p50_ns / b.p50_ns:.2f}"
+        self.assertTrue(line.endswith(f"{p50_ratio} n.s.{d.ops_per_sec / b.ops_per_sec:>11.2f}"),
+                        line)
+        self.assertEqual(text.count("n.s."), 2)        # that cell and the note explaining it
+        self.assertIn("n.s.: not significant", text)
+        self.assertIn(f"{p50_ratio} n.s. |", table.markdown(rows, {}))
+
+    def test_efficiency_and_ceiling(self):
+        text = table.text(self.rows, {})
+        ceiling = calib.reference_ceilings(self.rows)[("qemu", "each")][1][2]
+        self.assertIn(f"platform ceiling (calib.work private, qemu, mode each): 1 CPU 1.00x, "
+                      f"2 CPUs {ceiling:.2f}x of 2", text)
+        self.assertIn("Efficiency is relative to the platform ceiling", text)
+        r = next(r for r in self.rows if r.variant == variants.DEFAULT and r.cpus == 2
+                 and r.suite == "shootdown.unmap" and r.params["pages"] == "8")
+        self.assertEqual(r.platform_limited, 1)         # the fake platform: 1.25x of 2
+        self.assertIn(f"{r.ops_per_sec:,.0f}{r.efficiency:>8.2f}*", text)
+
     def test_markdown(self):
         md = table.markdown(self.rows, {"accel": "kvm"})
-        self.assertIn("| series | variant | p50 ns | p99 ns | ops/s | p50 d/b | ops/s d/b |", md)
-        self.assertIn("| frame.bulk alloc order=0, 2 CPUs | pcp-magazine-batched (default) |", md)
+        self.assertIn("| series | mode | variant | p50 ns | p99 ns | ops/s | efficiency (of "
+                      "ceiling) | p50 d/b | ops/s d/b |", md)
+        self.assertIn("| frame.bulk alloc order=0, 2 CPUs (qemu) | each | "
+                      "pcp-magazine-batched (default) |", md)
+        self.assertIn(" platform-limited |", md)

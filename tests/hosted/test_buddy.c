@@ -238,3 +238,101 @@ TEST(buddy_bulk_moves)
 	check_free_blocks(&before, __LINE__);
 	MM_FIXTURE_CHECK_ACCOUNTING();
 }
+
+/* Leaves free singletons and pairs scattered below the large blocks, the
+ * same ones every time: takes `n` single frames, then gives back a
+ * pseudo-random half of them; held[] gets the other half (returned). */
+static unsigned fragment(struct page **held, unsigned n)
+{
+	unsigned kept = 0;
+
+	rng_state = 0x2545f4914f6cdd1dull;
+	for (unsigned i = 0; i < n; i++)
+		held[i] = buddy_alloc(0);
+	for (unsigned i = 0; i < n; i++) {
+		if (held[i] != NULL && rng() % 2 == 0)
+			buddy_free(held[i], 0);
+		else
+			held[kept++] = held[i];
+	}
+	return kept;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The free blocks now, and the allocations and splits since `then`. */
+static void stats_since(const struct buddy_stats *then, struct buddy_stats *d)
+{
+	buddy_stats(d);
+	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++) {
+		d->order[o].allocs -= then->order[o].allocs;
+		d->order[o].splits -= then->order[o].splits;
+	}
+}
+
+/* buddy_alloc_bulk cuts whole blocks locally; it must still hand out the
+ * blocks that n buddy_alloc calls would, and leave the same free lists and
+ * counters. */
+TEST(buddy_bulk_alloc_matches_single_allocations)
+{
+	static const struct { unsigned order, n; } cases[] = {
+		{ 0, 63 }, { 0, 1000 }, { 1, 31 }, { 3, 7 }, { 3, 200 },
+	};
+	enum { FRAGMENT = 2048, MAX_N = 1000 };
+	static struct page *held[FRAGMENT];
+	static uint64_t pfns[2][MAX_N];
+	struct buddy_stats start, then, d[2];
+
+	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		unsigned order = cases[c].order, n = cases[c].n;
+
+		for (unsigned bulk = 0; bulk < 2; bulk++) {
+			struct list_head list;
+			unsigned kept, i = 0;
+
+			mm_fixture_setup(MM_FIXTURE_RAM);
+			buddy_stats(&start);
+			kept = fragment(held, FRAGMENT);
+			buddy_stats(&then);
+			list_init(&list);
+			if (bulk) {
+				REQUIRE(buddy_alloc_bulk(order, n, &list) == n);
+			} else {
+				for (unsigned k = 0; k < n; k++) {
+					struct page *page = buddy_alloc(order);
+
+					REQUIRE(page != NULL);
+					page->flags |= PG_pcp;
+					list_add_tail(&page->list, &list);
+				}
+			}
+			stats_since(&then, &d[bulk]);
+			list_for_each_entry(page, &list, struct page, list) {
+				CHECK(page->flags & PG_pcp);
+				CHECK_EQ_U64(page->order, order);
+				for (unsigned j = 0; j < 1u << order; j++)
+					CHECK(!page[j].buddy);
+				pfns[bulk][i++] = page_to_pfn_fast(page);
+			}
+			CHECK_EQ_U64(i, n);
+			qsort(pfns[bulk], n, sizeof(pfns[bulk][0]), cmp_u64);
+			CHECK_EQ_U64(buddy_free_bulk(order, n, &list), n);
+			for (unsigned k = 0; k < kept; k++)
+				buddy_free(held[k], 0);
+			check_free_blocks(&start, __LINE__);
+		}
+		for (unsigned i = 0; i < n; i++)
+			CHECK_EQ_U64(pfns[1][i], pfns[0][i]);
+		for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++) {
+			CHECK_EQ_U64(d[1].order[o].free_blocks, d[0].order[o].free_blocks);
+			CHECK_EQ_U64(d[1].order[o].allocs, d[0].order[o].allocs);
+			CHECK_EQ_U64(d[1].order[o].splits, d[0].order[o].splits);
+		}
+		MM_FIXTURE_CHECK_ACCOUNTING();
+	}
+}

@@ -18,4 +18,8 @@ struct barrier {
 void barrier_init(struct barrier *b, unsigned n);
 void barrier_wait(struct barrier *b);
 
+/* One pause of a waiter, defined by the environment (kernel/smp.c; the
+ * hosted benchmark's target.c), so that the barrier itself is portable. */
+void barrier_relax(void);
+
 #endif

@@ -18,6 +18,7 @@ struct trapframe;
 #define VECTOR_IPI_CALL   0xf1 /* on_cpus() wake-up */
 #define VECTOR_IPI_FLUSH  0xf2 /* TLB shootdown (kernel/tlb_ipi.c) */
 #define VECTOR_IPI_PROC   0xf3 /* user threads: wake a waiting CPU, or stop a thread (kernel/proc.c) */
+#define VECTOR_IPI_BENCH  0xf4 /* the benchmark's IPI round trip (bench/suite_calib_ipi.c) */
 #define VECTOR_SPURIOUS   0xff
 
 typedef void (*irq_handler_t)(struct trapframe *tf);

@@ -32,6 +32,7 @@ _Thread_local unsigned hosted_cpu_id;
 _Thread_local bool hosted_irqs_off;
 _Atomic unsigned hosted_ncpus = 1;
 _Atomic unsigned hosted_calls_in_flight;
+bool hosted_cpus_pinned;
 int hosted_panic_exit_status;
 
 struct call {
@@ -124,7 +125,7 @@ static void call_in_run(struct call *c)
 	run_call(c);
 	while (atomic_load_explicit(&c->remaining, memory_order_acquire) != 0) {
 		hosted_poll_calls();
-		sched_yield();
+		hosted_spin_pause();
 	}
 	atomic_fetch_sub_explicit(&hosted_calls_in_flight, 1, memory_order_relaxed);
 }
@@ -171,7 +172,7 @@ static void *cpu_main(void *p)
 	atomic_fetch_add(&run->returned, 1);
 	while (atomic_load(&run->returned) != run->ncpus) {
 		hosted_poll_calls();
-		sched_yield();
+		hosted_spin_pause();
 	}
 	return NULL;
 }

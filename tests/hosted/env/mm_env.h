@@ -15,7 +15,12 @@
  * env_spinlock_t is a ticket lock on C11 atomics: FIFO, like the kernel's.
  * Lock acquire and trylock are acquire operations, unlock is a release.
  * env_cpu_relax() yields the thread, because the host may run more "CPUs"
- * than it has cores and a spinning waiter must let the holder run.
+ * than it has cores and a spinning waiter must let the holder run. A
+ * program that gives every CPU thread a host core of its own (the hosted
+ * benchmark, bench/hosted) sets hosted_cpus_pinned before its first run:
+ * then waiters spin with a pause, as the kernel's do, and a contended lock
+ * costs what it costs on real CPUs instead of a trip through the host
+ * scheduler.
  */
 #ifndef HOSTED_MM_ENV_H
 #define HOSTED_MM_ENV_H
@@ -37,6 +42,9 @@ extern _Thread_local unsigned hosted_cpu_id;
 extern _Thread_local bool hosted_irqs_off;
 extern _Atomic unsigned hosted_ncpus;
 extern _Atomic unsigned hosted_calls_in_flight;
+/* Every CPU thread has a host core to itself: spin, never yield. Set once,
+ * before the first hosted_run_cpus; unit tests leave it false. */
+extern bool hosted_cpus_pinned;
 
 /* When nonzero, env_panic ends the process with hosted_exit_now(this)
  * instead of abort(), for death tests (test.h: EXPECT_PANIC). */
@@ -96,11 +104,20 @@ static inline bool env_irqs_disabled(void)
 	return hosted_irqs_off;
 }
 
+/* One round of a spinning wait, without the poll for calls. */
+static inline void hosted_spin_pause(void)
+{
+	if (hosted_cpus_pinned)
+		__builtin_ia32_pause();
+	else
+		sched_yield();
+}
+
 static inline void env_cpu_relax(void)
 {
 	if (!hosted_irqs_off)
 		hosted_poll_calls_if_pending();
-	sched_yield();
+	hosted_spin_pause();
 }
 
 /* next: the next ticket to hand out; owner: the ticket now served. */

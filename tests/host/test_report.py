@@ -1,0 +1,86 @@
+"""report.md: the platform calibration section and the hosted/QEMU side by side."""
+
+import unittest
+
+import fake_dump
+import benchlog
+import report
+import results
+import variants
+
+TSC = 2_000_000_000
+
+
+def series(suite, op, cpus, cycles, per_cpu=100):
+    """per_cpu operations of `cycles` each on every CPU, back to back: the
+    wall time is one CPU's share, so ops/s is exact."""
+    return fake_dump.FakeSeries(suite, op, cpus, [cycles] * (per_cpu * cpus),
+                                wall=per_cpu * cycles)
+
+
+def hand_rows(targets=("qemu",)):
+    """calib.work private takes 1.6x as long per op at 2 CPUs (ceiling 1.25x
+    of 2); slab.pair kmalloc 1.25x (speedup 1.6, efficiency 1.28)."""
+    dumps = []
+    for target in targets:
+        made = [series("calib.work", "private", 1, 1000), series("calib.work", "private", 2, 1600),
+                series("calib.work", "reg", 1, 500), series("calib.work", "reg", 2, 500),
+                series("calib.empty", "timer", 1, 40), series("calib.empty", "timer", 2, 100),
+                series("calib.shared", "write", 2, 300), series("calib.ipi", "roundtrip", 2, 4000),
+                series("slab.pair", "kmalloc", 1, 100), series("slab.pair", "kmalloc", 2, 125)]
+        lines = fake_dump.dump_lines(variants.DEFAULT, made, tsc_hz=TSC, target=target)
+        dumps.append(benchlog.parse_bytes(fake_dump.log_bytes(lines), f"{target}.log"))
+    return results.collect(dumps)[0]
+
+
+def section(text, heading):
+    """The lines of a '## heading' section of report.md."""
+    lines = text.splitlines()
+    start = lines.index(f"## {heading}")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return lines[start + 1:end]
+
+
+class TestReport(unittest.TestCase):
+    def markdown(self, rows):
+        return report.markdown(rows, {"run_id": "r"}, [], "/tmp/r", "/tmp/p")
+
+    def test_calibration_section(self):
+        text = self.markdown(hand_rows())
+        self.assertLess(text.index("## Platform calibration"), text.index("## Results"))
+        calibration = section(text, "Platform calibration")
+        self.assertIn("### qemu, each mode", calibration)
+        # 2 CPUs: ceiling 1.25x (0.62 of N); reg 2.00x (1.00); timer p50 100
+        # cycles = 50 ns, 2e9 Hz / 4e7 ops/s = 50 cycles per op (at 1 CPU
+        # 2e9 / 5e7 = 40); shared line 300 cycles = 150 ns; IPI 4000 cycles = 2000 ns.
+        self.assertIn(f"| 2 | {variants.DEFAULT} | 1.25x | 0.62 | 2.00x | 1.00 | 100 | 50.0 | "
+                      f"50.0 | 150.0 | 2,000.0 |", calibration)
+        self.assertIn(f"| 1 | {variants.DEFAULT} | 1.00x | 1.00 | 1.00x | 1.00 | 40 | 20.0 | "
+                      f"40.0 | - | - |", calibration)
+        self.assertIn(f"At 2 CPUs this platform scales to 1.25x of 2x (calib.work private, "
+                      f"{variants.DEFAULT}), below 0.8 x 2: figures marked 'platform-limited' "
+                      f"measure the platform as much as the code.", calibration)
+        # Every 2-CPU series is limited: 5 calib series and slab.pair.
+        self.assertIn(f"Platform-limited: {variants.DEFAULT} at 2 CPUs (6 series).", calibration)
+        self.assertIn("| 1.28 platform-limited |", "\n".join(section(text, "Results")))
+        self.assertNotIn("## Hosted and QEMU side by side", text)
+
+    def test_uncalibrated_mode(self):
+        s = fake_dump.FakeSeries("slab.pair", "kmalloc+kfree", 1, [100] * 10, mode="batch", ops=160)
+        lines = fake_dump.dump_lines(variants.DEFAULT, [s])
+        rows = results.collect([benchlog.parse_bytes(fake_dump.log_bytes(lines))])[0]
+        self.assertIn("No calibration suites ran for qemu in batch mode",
+                      "\n".join(section(self.markdown(rows), "Platform calibration")))
+
+    def test_hosted_and_qemu_side_by_side(self):
+        rows = hand_rows(("qemu", "hosted"))
+        side = section(self.markdown(rows), "Hosted and QEMU side by side")
+        self.assertIn("| series | variant | p50 ns hosted | p50 ns qemu | ops/s hosted | "
+                      "ops/s qemu | efficiency hosted | efficiency qemu |", side)
+        # slab.pair at 2 CPUs: 125 cycles = 62.5 ns, 2 x 1.6e7 ops/s, efficiency 1.28.
+        self.assertIn(f"| slab.pair kmalloc, 2 CPUs (each mode) | {variants.DEFAULT} | 62.5 | "
+                      f"62.5 | 32,000,000 | 32,000,000 | 1.28 platform-limited | "
+                      f"1.28 platform-limited |", side)
+        # The heading, then every series (each measured under both targets).
+        self.assertEqual(len([line for line in side if line.startswith("| ")]),
+                         1 + len(rows) // 2)
