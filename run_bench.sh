@@ -115,7 +115,8 @@ die() { echo "$prog: error: $*" >&2; echo "$prog: try './run_bench.sh --help'" >
 fail() { echo "$prog: error: $*" >&2; exit 1; }
 note() { echo "$prog: $*" >&2; }
 # A progress line, stamped with the time since the start of the run.
-step() { note "[$((SECONDS / 60))m$(printf %02d $((SECONDS % 60)))s] $*"; }
+# Builtins only (no $(...)): it runs while a boot is being measured.
+step() { local s; printf -v s %02d $((SECONDS % 60)); note "[$((SECONDS / 60))m${s}s] $*"; }
 
 # The variant values are the Makefile's (FRAME_VARIANTS := buddy pcp, ...):
 # adding a research variant there is enough for this script to accept it.
@@ -505,21 +506,29 @@ check_perf() {
     fi
 }
 
-# Print the kernel's progress lines ("bench: suite NAME cpus=N (i/total):
-# what it measures") that appeared in the serial log since the last call,
-# without the description, to keep them one short line each. Only whole lines
-# are read: the last one may still be being written.
-seen_lines=0
+# Print the harness's progress lines ("bench: suite NAME cpus=N ... (i/total):
+# what it measures") that appeared in the log since the last call, without
+# the description, to keep them one short line each. The log is read through
+# one open descriptor with builtins only: this runs while the boot is being
+# measured, and every process it started would take a host core from the
+# vCPUs or threads under test for a while. A line still being written is
+# kept until its end arrives.
+progress_fd=""
+progress_partial=""
 show_progress() {
-    local log=$1 label=$2 total line
-    [[ -f $log ]] || return 0
-    total=$(wc -l <"$log")
-    ((total > seen_lines)) || return 0
-    while IFS= read -r line; do
+    local label=$1 line
+    while :; do
+        line=""
+        if ! IFS= read -r -u "$progress_fd" line; then
+            progress_partial+=$line
+            return 0
+        fi
+        line=$progress_partial${line%$'\r'}
+        progress_partial=""
+        [[ $line == "bench: suite "* ]] || continue
         line=${line#bench: suite }
         step "$label: ${line%%): *})"
-    done < <(sed -n "$((seen_lines + 1)),${total}p" "$log" | tr -d '\r' | grep -a '^bench: suite ' || true)
-    seen_lines=$total
+    done
 }
 
 # The harness's options, the same for both targets: CPU counts, repeat
@@ -531,19 +540,21 @@ bench_args() {
     echo "$a"
 }
 
-# Follow a running boot's progress in its log until it ends; returns its
-# exit status.
+# Follow a running boot's progress in its log (created empty by the caller
+# before the boot starts) until it ends; returns its exit status.
 watch_run() {
     local pid=$1 log=$2 label=$3 rc=0
     children=("$pid")
-    seen_lines=0
+    exec {progress_fd}<"$log"
+    progress_partial=""
     while kill -0 "$pid" 2>/dev/null; do
-        show_progress "$log" "$label"
-        sleep 0.5
+        show_progress "$label"
+        sleep 1
     done
     reap "$pid" || rc=$?
     children=()
-    show_progress "$log" "$label"
+    show_progress "$label"
+    exec {progress_fd}<&-
     return "$rc"
 }
 
@@ -565,6 +576,7 @@ boot() {
     ((opt_perf)) && { rm -f "$tmp/qemu.pid"; extra+=(-pidfile "$tmp/qemu.pid"); }
 
     step "$label: booting on $n vCPUs ($accel), $append"
+    : >"$log"
     scripts/qemu.sh "${qargs[@]}" -- "${extra[@]}" </dev/null 2>"$err" &
     boot_pid=$!             # scripts/qemu.sh: a TERM to it stops QEMU too
     children=("$boot_pid")
@@ -598,6 +610,7 @@ run_hosted() {
         cmd+=(--cpus "$pus")
     fi
     step "$label: running natively on $host_cores pinned threads, ${args[*]}"
+    : >"$log"
     "${cmd[@]}" "${args[@]}" >"$log" 2>"$err" </dev/null &
     pid=$!
     watch_run "$pid" "$log" "$label" || rc=$?

@@ -4,7 +4,7 @@ reading them back.
 One Row per measured series (variant, target, suite, op, params, cpus, mode),
 with its histogram attached. Dumps of one variant and target with different
 `repeat` numbers are repeats of the same series: a row pools them (the
-histogram is the sum of theirs, ops add up, ops/s is the mean of theirs) and
+histogram is the sum of theirs, ops add up, ops/s is the median of theirs) and
 carries bootstrap confidence intervals over them (stats.py); repeats.csv keeps
 each repeat's own figures. summary.csv starts with the contract's columns
 (LEADING), then STATS, then one column per suite parameter (empty where a
@@ -187,11 +187,11 @@ def row_from_repeats(variant, target, parts):
     p50_lo, p50_hi = stats.bootstrap_ci(
         k, lambda counts: ns(pool.percentile(50, counts))) or (None, None)
     ops_lo, ops_hi = stats.bootstrap_ci(
-        k, stats.mean_statistic([r.ops_per_sec for r in per_repeat])) or (None, None)
+        k, stats.median_statistic([r.ops_per_sec for r in per_repeat])) or (None, None)
     lo, hi = min(s.min for s in series), max(s.max for s in series)
     return Row(variant, target, first.suite, first.op, first.cpus, first.mode, samples,
                mean_ns=ns(hist.mean(sum(s.sum for s in series), samples)), max_ns=ns(hi),
-               ops_per_sec=sum(r.ops_per_sec for r in per_repeat) / k,
+               ops_per_sec=stats.median([r.ops_per_sec for r in per_repeat]),
                params=dict(first.params), repeats=k, ops=ops,
                p50_ci_lo_ns=p50_lo, p50_ci_hi_ns=p50_hi, ops_ci_lo=ops_lo, ops_ci_hi=ops_hi,
                tsc_hz=tsc_hz, min_cycles=lo, max_cycles=hi, buckets=buckets,

@@ -2,7 +2,7 @@
 
 A series measured in K boots has K repeats. A resample draws K repeats
 with replacement; a statistic (the p50 of the resample's pooled histogram,
-the mean of its ops/s) is computed for each resample, and the interval runs
+the median of its ops/s) is computed for each resample, and the interval runs
 from the 2.5th to the 97.5th percentile of those values. Repeats, not
 samples, are resampled: samples of one boot share its placement, caches and
 emulator state, so they are not independent of each other.
@@ -75,10 +75,18 @@ def bootstrap_ci(k, statistic):
     return tuple(weighted_percentile(dist, total, p) for p in LEVEL)
 
 
-def mean_statistic(values):
-    """The statistic 'mean of the resample's values'."""
-    k = len(values)
-    return lambda counts: sum(c * v for c, v in zip(counts, values)) / k
+def median(values):
+    """The middle value (the mean of the two middle ones for an even count)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def median_statistic(values):
+    """The statistic 'median of the resample's values'. A median, not a
+    mean: on a shared host one repeat that a neighbour disturbed would drag
+    a mean of three; the median of three sets it aside."""
+    return lambda counts: median([v for c, v in zip(counts, values) for _ in range(c)])
 
 
 def overlap(a, b):

@@ -327,13 +327,13 @@ class TestRepeats(unittest.TestCase):
         self.assertAlmostEqual(r.mean_ns, 60.0)
         self.assertEqual(r.p50_ns, 50.0)
         self.assertEqual(r.p99_ns, 90.0)
-        self.assertAlmostEqual(r.ops_per_sec, 200.0)       # mean of 100, 100, 100, 500
+        self.assertAlmostEqual(r.ops_per_sec, 100.0)       # median of 100, 100, 100, 500
         # The 90-cycle repeat drawn j times of 4 (binomial, p = 1/4): weights
         # 81, 108, 54, 12, 1 of 256. p50 is 90 once j >= 3 (13/256 > 2.5%).
         self.assertEqual(r.p50_ci(), (50.0, 90.0))
-        # Mean ops/s 100 + 100 j: cumulative 81, 189, 243, 255 of 256, so the
-        # 2.5th percentile is j = 0 and the 97.5th (249.6 of 256) j = 3.
-        self.assertEqual(r.ops_ci(), (100.0, 400.0))
+        # Median ops/s: 100 for j <= 1 (189/256), 300 for j = 2 (243/256),
+        # 500 for j >= 3: the 97.5th percentile (249.6 of 256) is 500.
+        self.assertEqual(r.ops_ci(), (100.0, 500.0))
         self.assertEqual([(x.repeat, x.p50_ns, x.ops_per_sec) for x in r.per_repeat],
                          [(1, 50.0, 100.0), (2, 50.0, 100.0), (3, 50.0, 100.0),
                           (7, 90.0, 500.0)])

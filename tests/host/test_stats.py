@@ -39,23 +39,30 @@ class TestResamples(unittest.TestCase):
 
 class TestIntervals(unittest.TestCase):
     def test_single_repeat_has_none(self):
-        self.assertIsNone(stats.bootstrap_ci(1, stats.mean_statistic([5.0])))
+        self.assertIsNone(stats.bootstrap_ci(1, stats.median_statistic([5.0])))
 
     def test_two_repeats(self):
-        # Resample means 100 (1/4), 150 (2/4), 200 (1/4).
-        self.assertEqual(stats.bootstrap_ci(2, stats.mean_statistic([100.0, 200.0])),
+        # Resample medians 100 (1/4), 150 (2/4), 200 (1/4).
+        self.assertEqual(stats.bootstrap_ci(2, stats.median_statistic([100.0, 200.0])),
                          (100.0, 200.0))
 
     def test_four_repeats_by_hand(self):
         # One repeat at 500 among three at 100: drawn j times, Binomial(4, 1/4),
-        # weights 81, 108, 54, 12, 1 of 256; the mean is 100 + 100 j.
-        self.assertEqual(stats.bootstrap_ci(4, stats.mean_statistic([100.0, 100.0, 500.0, 100.0])),
-                         (100.0, 400.0))
+        # weights 81, 108, 54, 12, 1 of 256; the median (mean of the 2nd and
+        # 3rd of four) is 100 for j <= 1 (189/256), 300 for j = 2 (cumulative
+        # 243/256 = 94.9%), 500 above: the 97.5th percentile is 500.
+        self.assertEqual(stats.bootstrap_ci(4, stats.median_statistic([100.0, 100.0, 500.0, 100.0])),
+                         (100.0, 500.0))
+
+    def test_median(self):
+        self.assertEqual(stats.median([3.0, 1.0, 2.0]), 2.0)
+        self.assertEqual(stats.median([4.0, 1.0, 3.0, 2.0]), 2.5)
+        self.assertEqual(stats.median([100.0, 100.0, 500.0]), 100.0)
 
     def test_many_repeats_deterministic(self):
         values = [float(v) for v in range(100, 112)]
-        a = stats.bootstrap_ci(len(values), stats.mean_statistic(values))
-        b = stats.bootstrap_ci(len(values), stats.mean_statistic(values))
+        a = stats.bootstrap_ci(len(values), stats.median_statistic(values))
+        b = stats.bootstrap_ci(len(values), stats.median_statistic(values))
         self.assertEqual(a, b)
         self.assertTrue(100 < a[0] < sum(values) / len(values) < a[1] < 111)
 
