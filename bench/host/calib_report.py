@@ -14,7 +14,7 @@ TIMER = ("calib.empty", "timer")
 SHARED = ("calib.shared", "write")
 IPI = ("calib.ipi", "roundtrip")
 HEADINGS = ("CPUs", "variant", "ceiling (work private)", "of N", "reg speedup", "of N",
-            "timer p50 cycles", "timer p50 ns", "timer cycles/op (tsc_hz / ops/s)",
+            "timer p50 cycles", "timer p50 ns", "harness cycles/op per CPU (tsc_hz x CPUs / ops/s)",
             "shared write p50 ns", "IPI round trip p50 ns")
 
 
@@ -43,7 +43,7 @@ def _cells(variant, cpus, found):
     return (str(cpus), variant, _fmt(ceiling, suffix="x"), _fmt(_of(ceiling, cpus)),
             _fmt(reg_speedup, suffix="x"), _fmt(_of(reg_speedup, cpus)),
             _fmt(timer and timer.p50_ns * timer.tsc_hz / 1e9, 0), _fmt(timer and timer.p50_ns, 1),
-            _fmt(timer and timer.tsc_hz / timer.ops_per_sec, 1),
+            _fmt(timer and timer.tsc_hz * timer.cpus / timer.ops_per_sec, 1),
             _fmt(shared and shared.p50_ns, 1), _fmt(ipi and ipi.p50_ns, 1))
 
 

@@ -75,19 +75,44 @@ def topology_from_cpuinfo():
             "source": "/proc/cpuinfo and os.cpu_count() (no hwloc)", "model": cpu_model()}
 
 
+def host_hypervisor():
+    """'none' on bare metal, else the hypervisor the host itself runs under
+    (lscpu's vendor, or 'unknown'): "native" figures from a virtual
+    machine's cores share them with its neighbours."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), [])
+    except OSError:
+        return "unknown"
+    if "hypervisor" not in flags:
+        return "none"
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+    except (subprocess.SubprocessError, OSError):
+        out = ""
+    return next((line.split(":", 1)[1].strip() for line in out.splitlines()
+                 if line.startswith("Hypervisor vendor:")), "unknown")
+
+
 def host_topology():
     """The host's packages, cores and PUs for meta.json, saying where they
-    came from: hwloc-ls or lstopo-no-graphics XML, else /proc/cpuinfo."""
+    came from (hwloc-ls or lstopo-no-graphics XML, else /proc/cpuinfo), and
+    whether the host is itself a virtual machine."""
+    topology = None
     for tool in ("hwloc-ls", "lstopo-no-graphics"):
         if not shutil.which(tool):
             continue
         try:
             out = subprocess.run([tool, "--of", "xml"], capture_output=True, text=True,
                                  timeout=20, check=True).stdout
-            return topology_from_xml(out, f"{tool} --of xml")
+            topology = topology_from_xml(out, f"{tool} --of xml")
+            break
         except (subprocess.SubprocessError, OSError, ET.ParseError):
             continue
-    return topology_from_cpuinfo()
+    topology = topology or topology_from_cpuinfo()
+    topology["hypervisor"] = host_hypervisor()
+    return topology
 
 
 def core_first_pus():

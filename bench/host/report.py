@@ -36,6 +36,9 @@ def host_text(topology):
     parts = [", ".join(counts)] if counts else []
     if topology.get("model"):
         parts.append(topology["model"])
+    if topology.get("hypervisor") not in (None, "none"):
+        parts.append(f"itself a virtual machine ({topology['hypervisor']}): its cores may be "
+                     f"shared with other guests")
     if topology.get("source"):
         parts.append(f"from {topology['source']}")
     return "; ".join(parts) or "unknown"

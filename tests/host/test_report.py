@@ -51,10 +51,11 @@ class TestReport(unittest.TestCase):
         calibration = section(text, "Platform calibration")
         self.assertIn("### qemu, each mode", calibration)
         # 2 CPUs: ceiling 1.25x (0.62 of N); reg 2.00x (1.00); timer p50 100
-        # cycles = 50 ns, 2e9 Hz / 4e7 ops/s = 50 cycles per op (at 1 CPU
-        # 2e9 / 5e7 = 40); shared line 300 cycles = 150 ns; IPI 4000 cycles = 2000 ns.
+        # cycles = 50 ns, 2e9 Hz x 2 CPUs / 4e7 ops/s = 100 cycles per op and
+        # CPU (at 1 CPU 2e9 / 5e7 = 40); shared line 300 cycles = 150 ns; IPI
+        # 4000 cycles = 2000 ns.
         self.assertIn(f"| 2 | {variants.DEFAULT} | 1.25x | 0.62 | 2.00x | 1.00 | 100 | 50.0 | "
-                      f"50.0 | 150.0 | 2,000.0 |", calibration)
+                      f"100.0 | 150.0 | 2,000.0 |", calibration)
         self.assertIn(f"| 1 | {variants.DEFAULT} | 1.00x | 1.00 | 1.00x | 1.00 | 40 | 20.0 | "
                       f"40.0 | - | - |", calibration)
         self.assertIn(f"At 2 CPUs this platform scales to 1.25x of 2x (calib.work private, "
