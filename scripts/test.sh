@@ -452,6 +452,10 @@ if ((boots_ok)); then
     # Two icount boots of the same benchmark suites: identical dumps.
     add_job bench-determinism hosted bench-determinism "$repo/tests/bench/determinism_test.sh" \
         0 "" 700
+    # The hosted target's harness and suites under ASan and UBSan (it builds
+    # into $build/bench-hosted-asan).
+    add_job bench-hosted-asan hosted bench-hosted-asan \
+        "$repo/tests/bench/hosted_sanitizer_test.sh" 0 "" 600
     # ./run_bench.sh --quick end to end (it builds two variants in
     # $build/bench-variants/; pipeline_test.sh takes the build root from O).
     add_job bench-pipeline hosted bench-pipeline "$repo/tests/bench/pipeline_test.sh" 0 "" 900

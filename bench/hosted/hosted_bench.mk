@@ -32,7 +32,10 @@ BENCH_HOSTED_SRCS := $(wildcard bench/hosted/*.c) $(BENCH_HOSTED_HARNESS) $(MM_S
 	kernel/lib/format.c kernel/lib/cmdline.c kernel/lib/crc32.c kernel/lib/barrier.c
 BENCH_HOSTED_OBJS := $(BENCH_HOSTED_SRCS:%.c=$(BENCH_HOSTED_OUT)/obj/%.o)
 
-BENCH_HOSTED_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -MMD -MP \
+# BENCH_HOSTED_SAN: extra flags such as -fsanitize=address,undefined, for
+# the test that runs every suite under the sanitizers (in its own O=).
+BENCH_HOSTED_SAN ?=
+BENCH_HOSTED_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -MMD -MP $(BENCH_HOSTED_SAN) \
 	-DMM_DEBUG=$(DEBUG) -Itests/hosted/env -Imm -Imm/include \
 	-iquote bench/hosted -iquote tests/hosted/env -iquote kernel/include \
 	-iquote kernel/arch/x86_64/include -iquote bench

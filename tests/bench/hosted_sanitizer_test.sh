@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# tests/bench/hosted_sanitizer_test.sh - the harness and every portable
+# suite of the hosted target under AddressSanitizer and UBSan, in every
+# timing mode, at 1 and 2 CPUs and at more than the default scale (a
+# suite's arrays must follow bench_scale): a harness bug that the kernel
+# would survive silently fails here. Then bench.py must accept the dump.
+# Prints "bench: <check> ... ok" or "... FAIL: <why>" lines, exits 0 only
+# if all passed.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${O:-$repo/build}
+[[ $build == /* ]] || build=$repo/$build
+out=$build/bench-hosted-asan
+python=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+status=0
+check() { # name why ok
+    if [[ $3 == 1 ]]; then echo "bench: $1 ... ok"; else echo "bench: $1 ... FAIL: $2"; status=1; fi
+}
+
+rc=0
+make -C "$repo" --no-print-directory O="$out" \
+    BENCH_HOSTED_SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+    bench-hosted >"$tmp/make.log" 2>&1 || rc=$?
+check "hosted_asan_build" "make bench-hosted with sanitizers failed: $(tail -n 3 "$tmp/make.log" | tr '\n' ' ')" \
+    "$((rc == 0))"
+((rc == 0)) || exit 1
+
+rc=0
+"$out/bench-hosted/bench-hosted" --mem 256 bench=all bench_cpus=1,2 bench_scale=150 \
+    bench_modes=each,sample,batch >"$tmp/dump.log" 2>"$tmp/err.log" </dev/null || rc=$?
+check "hosted_asan_run" "exit status $rc: $(head -n 5 "$tmp/err.log" | tr '\n' ' ')" "$((rc == 0))"
+
+rc=0
+"$python" "$repo/bench/host/bench.py" process --out "$tmp/results" --plots "$tmp/plots" \
+    "$tmp/dump.log" >"$tmp/process.log" 2>&1 || rc=$?
+check "hosted_asan_dump_accepted" "bench.py process: $(grep -m1 'bench.py' "$tmp/process.log")" \
+    "$((rc == 0))"
+exit "$status"
