@@ -307,6 +307,7 @@ check_suites() {
 
 # ---- state of the run ------------------------------------------------------
 hosted_suites=""    # the selected suites the hosted target has
+hosted_variants=()  # the variants the hosted target runs (plan_targets)
 variants_run=()     # every variant some target runs
 tmp=""              # private scratch directory: QMP socket, pid file, meta input
 children=()         # background processes to stop on Ctrl-C
@@ -340,7 +341,7 @@ make_cmd_of() { # variant -> the make command line that builds what the targets 
     local f s d goals=""
     IFS=- read -r f s d <<<"$1"
     has_target qemu && goals+=" all"
-    has_target hosted && goals+=" bench-hosted"
+    [[ " ${hosted_variants[*]} " != *" $1 "* ]] || goals+=" bench-hosted"
     echo "make -j$host_cores O=$opt_build/bench-variants/$1 FRAME=$f SLAB=$s SHOOTDOWN=$d$goals"
 }
 
@@ -380,7 +381,7 @@ check_kernels() {
     for v in "${opt_variants[@]}"; do
         ! has_target qemu || [[ -f $(kernel_of "$v") ]] ||
             die "$(kernel_of "$v") not found (run without --no-build, or: $(make_cmd_of "$v"))"
-        ! has_target hosted || [[ -x $(hosted_of "$v") ]] ||
+        [[ " ${hosted_variants[*]} " != *" $v "* || -x $(hosted_of "$v") ]] ||
             die "$(hosted_of "$v") not found (run without --no-build, or: $(make_cmd_of "$v"))"
     done
 }
@@ -639,22 +640,31 @@ mem_mib() { # QEMU's size syntax (512M, 1G) -> MiB
         T) echo $((n * 1024 * 1024)) ;; esac
 }
 
+# Which variants each target runs. Hosted, variants that differ only in
+# their shootdown part are one program (the hosted suites do no
+# shootdowns): the first of them runs.
+plan_targets() {
+    local v seen=" "
+    hosted_variants=()
+    if has_target hosted; then
+        for v in "${opt_variants[@]}"; do
+            [[ $seen == *" ${v%-*} "* ]] || hosted_variants+=("$v")
+            seen+="${v%-*} "
+        done
+    fi
+    variants_run=("${hosted_variants[@]}")
+    has_target qemu && variants_run=("${opt_variants[@]}")
+}
+
 # Every boot of the run: K repeats, each running every target and variant
 # once in the same order, so that drift of the host spreads over all of
-# them. Hosted, variants that differ only in their shootdown part are one
-# program (the hosted suites do no shootdowns): the first of them runs.
+# them.
 boot_all() {
-    local counts=("${opt_smp[@]}") total i=0 r t v n name suffix rc hosted=() seen=" "
+    local counts=("${opt_smp[@]}") total i=0 r t v n name suffix rc
     ((${#counts[@]})) || counts=("$host_cores")
-    for v in "${opt_variants[@]}"; do
-        [[ $seen == *" ${v%-*} "* ]] || hosted+=("$v")
-        seen+="${v%-*} "
-    done
-    variants_run=("${hosted[@]}")
-    has_target qemu && variants_run=("${opt_variants[@]}")
     total=0
     has_target qemu && total=$((${#opt_variants[@]} * ${#counts[@]}))
-    has_target hosted && total=$((total + ${#hosted[@]}))
+    total=$((total + ${#hosted_variants[@]}))
     total=$((total * opt_repeat))
     # (check_smp has warned about these already)
     for n in "${counts[@]}"; do
@@ -665,7 +675,7 @@ boot_all() {
         ((opt_repeat == 1)) || suffix="-r$r"
         for t in "${opt_targets[@]}"; do
             if [[ $t == hosted ]]; then
-                for v in "${hosted[@]}"; do
+                for v in "${hosted_variants[@]}"; do
                     i=$((i + 1))
                     rc=0
                     run_hosted "$v" "$v-hosted$suffix" "$v hosted repeat $r ($i/$total)" "$r" ||
@@ -775,6 +785,7 @@ main() {
     trap on_signal INT TERM
     trap cleanup EXIT
     check_suites
+    plan_targets
 
     if ((opt_deps)); then
         scripts/deps.sh --bench
