@@ -22,6 +22,7 @@ Only this module imports matplotlib, so the table and compare work without it.
 
 import io
 import math
+import multiprocessing
 import os
 import re
 
@@ -257,16 +258,31 @@ def make_all(rows, meta, out_dir):
         target, suite, op, ptext, cpus, mode = r.group()
         series.setdefault((target, suite, op, ptext, mode), {}).setdefault(cpus, {})[
             r.variant] = r
-    written = []
+    tasks = []
     for key in sorted(series, key=family_sort_key):
         by_cpus = series[key]
         name = family_slug(key)
-        written.append(latency_plot(by_cpus[max(by_cpus)], meta, all_variants,
-                                    os.path.join(out_dir, f"latency-{name}.png")))
-        written.append(throughput_plot(by_cpus, meta, all_variants,
-                                       os.path.join(out_dir, f"throughput-{name}.png")))
-    written += make_pages_plots(rows, meta, all_variants, out_dir)
-    return written
+        tasks.append((latency_plot, (by_cpus[max(by_cpus)], meta, all_variants,
+                                     os.path.join(out_dir, f"latency-{name}.png"))))
+        tasks.append((throughput_plot, (by_cpus, meta, all_variants,
+                                        os.path.join(out_dir, f"throughput-{name}.png"))))
+    tasks += pages_plot_tasks(rows, meta, all_variants, out_dir)
+    return run_tasks(tasks)
+
+
+def _call(fn, args):
+    return fn(*args)
+
+
+def run_tasks(tasks):
+    """Each plot in a worker process, one per core, results in task order:
+    matplotlib takes about 0.2 s a figure, and a run with three timing
+    modes and two targets makes hundreds of them."""
+    workers = min(len(tasks), os.cpu_count() or 1)
+    if workers < 2:
+        return [_call(fn, args) for fn, args in tasks]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.starmap(_call, tasks)
 
 
 def family_sort_key(key):
@@ -280,10 +296,10 @@ def family_slug(key):
     return slug(target, mode, suite, op, results.parse_params_text(ptext))
 
 
-def make_pages_plots(rows, meta, all_variants, out_dir):
+def pages_plot_tasks(rows, meta, all_variants, out_dir):
     """One plot per target/mode/suite/op/other params that has a pages
     parameter with more than one value, at the highest CPU count it was
-    measured on."""
+    measured on: the (function, arguments) that make them."""
     families = {}    # (target, suite, op, other params, mode) -> {cpus: {pages: {variant: row}}}
     for r in rows:
         if "pages" not in r.params or not r.params["pages"].isdigit():
@@ -292,11 +308,11 @@ def make_pages_plots(rows, meta, all_variants, out_dir):
         key = (r.target, r.suite, r.op, results.params_text(others), r.mode)
         by_pages = families.setdefault(key, {}).setdefault(r.cpus, {})
         by_pages.setdefault(int(r.params["pages"]), {})[r.variant] = r
-    written = []
+    tasks = []
     for key in sorted(families, key=family_sort_key):
         by_cpus = families[key]
         if len(by_cpus[max(by_cpus)]) < 2:
             continue    # one page count: the latency plot already shows it
-        written.append(pages_plot(by_cpus[max(by_cpus)], meta, all_variants,
-                                  os.path.join(out_dir, f"pages-{family_slug(key)}.png")))
-    return written
+        tasks.append((pages_plot, (by_cpus[max(by_cpus)], meta, all_variants,
+                                   os.path.join(out_dir, f"pages-{family_slug(key)}.png"))))
+    return tasks
