@@ -77,7 +77,7 @@ def new_figure(meta, title, row, rows=1):
     footer = (f"{row.target}, {row.mode} mode; run {meta.get('run_id', '?')}, "
               f"commit {meta.get('commit', '?')}")
     fig.text(0.01, 0.01, footer, fontsize=8, color="0.4", ha="left", va="bottom")
-    emulated = results.emulation(meta)
+    emulated = results.emulation(meta, row.target)
     if emulated:
         # Under TCG absolute times are distorted; say so on the image itself.
         fig.text(0.99, 0.01, emulated + ": compare variants, not absolute times",

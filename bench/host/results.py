@@ -604,14 +604,22 @@ def load_meta(path):
     return meta
 
 
-def emulation(meta):
-    """How the timings were made, when they are not native: '' under KVM."""
+def emulation(meta, target=None):
+    """How the timings were made, when they are not native: '' under KVM
+    and for the hosted target. Without a target, for the run as a whole:
+    a run of both targets says its hosted rows are native."""
     accel = meta.get("accel")
+    if target == "hosted":
+        return ""
     if accel == "icount":
-        return "emulated (TCG, icount: cycles count guest instructions)"
-    if accel == "tcg":
-        return "emulated (TCG)"
-    return ""
+        text = "emulated (TCG, icount: cycles count guest instructions)"
+    elif accel == "tcg":
+        text = "emulated (TCG)"
+    else:
+        return ""
+    if target is None and "hosted" in meta.get("targets", []):
+        text += " for the qemu target (the hosted target's rows are native)"
+    return text
 
 
 # ---- a results directory ----------------------------------------------------

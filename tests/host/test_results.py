@@ -389,3 +389,20 @@ class TestRepeats(unittest.TestCase):
         self.assertEqual(meta["targets"], ["qemu"])
         self.assertEqual((infos[1]["repeat"], infos[1]["target"], infos[1]["modes"]),
                          (2, "qemu", ["each"]))
+
+
+class TestEmulation(unittest.TestCase):
+    """Which timings are said to be emulated: the qemu target's under TCG,
+    never the hosted target's."""
+
+    def test_per_target(self):
+        meta = {"accel": "tcg", "targets": ["qemu", "hosted"]}
+        self.assertEqual(results.emulation(meta, "qemu"), "emulated (TCG)")
+        self.assertEqual(results.emulation(meta, "hosted"), "")
+
+    def test_whole_run(self):
+        self.assertEqual(results.emulation({"accel": "tcg", "targets": ["qemu"]}),
+                         "emulated (TCG)")
+        self.assertIn("the hosted target's rows are native",
+                      results.emulation({"accel": "tcg", "targets": ["qemu", "hosted"]}))
+        self.assertEqual(results.emulation({"accel": "native", "targets": ["hosted"]}), "")
