@@ -230,12 +230,21 @@ static void timer_cost(uint64_t *min, uint64_t *median)
 	*median = d[TIMER_SAMPLES / 2];
 }
 
-/* Comma-separated names: the selected suites, or the modes. */
+/* Comma-separated names: the selected suites ("all" for every one, so
+ * that the header keeps within a dump line however many suites there
+ * are), or the modes. */
 static void suite_list(const struct selection *sel, char *out, size_t len)
 {
 	size_t n = 0;
+	unsigned selected = 0;
 
+	for (unsigned s = 0; s < nsuites(); s++)
+		selected += sel->suite[s];
 	out[0] = '\0';
+	if (selected == nsuites()) {
+		ksnprintf(out, len, "all");
+		return;
+	}
 	for (unsigned s = 0; s < nsuites(); s++)
 		if (sel->suite[s])
 			n += (size_t)ksnprintf(out + n, len - n, "%s%s", n ? "," : "",

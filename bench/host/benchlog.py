@@ -390,5 +390,9 @@ class _Parser:
         if self.end is None:
             self.fail(last_line, f"truncated: the dump begun at line "
                                  f"{self.begin_line} has no 'BENCH end' record")
+        if self.header["suites"] == ["all"]:
+            # Every suite the kernel has: those it reported. A dump cut
+            # short is still caught by the end record's count.
+            self.header["suites"] = list(self.suites)
         return Dump(self.path, self.header, self.series, self.suites,
                     self.end[1], self.records)

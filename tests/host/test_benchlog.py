@@ -49,6 +49,12 @@ class TestParse(unittest.TestCase):
         data = fake_dump.log_bytes(fake_dump.dump_lines(VARIANT, series))
         self.check_dump(benchlog.parse_bytes(data, "x.log"), series)
 
+    def test_all_suites_are_those_reported(self):
+        series = fake_dump.standard_series(VARIANT)
+        lines = fake_dump.dump_lines(VARIANT, series, suites="all")
+        self.assertIn(" suites=all ", lines[0])
+        self.check_dump(benchlog.parse_bytes(fake_dump.log_bytes(lines), "x.log"), series)
+
     def test_version_2_header(self):
         lines = fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT),
                                      target="hosted", repeat=3)
