@@ -88,7 +88,9 @@ Options:
   --mem SIZE       guest memory, QEMU syntax (default: 512M)
   --out DIR        write this run into DIR (created; must be new or empty) and
                    its plots into DIR/plots, instead of results/<run-id>/ and
-                   plots/<run-id>/; results/latest and plots/latest are left alone
+                   plots/<run-id>/; results/latest and plots/latest are left alone.
+                   A run locks its directory: a second run given the same one
+                   is refused at once
   --timeout SEC    stop a boot after SEC seconds (default: 600); the run is then
                    incomplete
   --build DIR      build root (default: \$O, else build): variant V is built in
@@ -103,7 +105,9 @@ Options:
 Environment: QEMU=PATH (the QEMU binary), ACCEL=kvm|tcg, O=DIR (see above).
 
 Ctrl-C stops QEMU, keeps the logs collected so far and processes them (the run
-is marked incomplete).
+is marked incomplete); during processing it stops bench.py, whose meta.json
+then says the run is unfinished. results/latest and plots/latest move only
+to a run that completed.
 Exit status: 0 if every boot completed all its suites and every log was
 processed; 1 if the run is incomplete (a failed suite, a panic, a timeout, a
 rejected log), a build failed or something is missing; 2 for usage errors;
@@ -213,7 +217,6 @@ parse_args() {
     [[ -z $opt_out || $opt_out == /* ]] || opt_out=$PWD/$opt_out
     if [[ -n $opt_out && -e $opt_out ]]; then
         [[ -d $opt_out ]] || die "--out $opt_out exists and is not a directory"
-        [[ -z $(ls -A "$opt_out") ]] || die "--out $opt_out is not empty; give a new directory"
     fi
 }
 
@@ -324,7 +327,26 @@ stop_children() {
 }
 on_signal() { interrupted=1; stop_children; }
 
-cleanup() { [[ -z $tmp ]] || rm -rf "$tmp"; }
+cleanup() {
+    [[ -z $tmp ]] || rm -rf "$tmp"
+    [[ -z $lock_owner ]] || rm -f "$lock_owner"
+}
+
+# Only one run writes a run directory: each holds an exclusive lock on it
+# (flock on the directory, released when this script ends, however it
+# ends) and notes who it is in .run_bench.owner, so that a second run given
+# the same directory refuses at once and names the first.
+lock_owner=""
+lock_run_dir() {
+    local dir=$1 fd
+    exec {fd}<"$dir"
+    if ! flock -n "$fd"; then
+        die "$dir is being written by another run ($(cat "$dir/.run_bench.owner" 2>/dev/null ||
+            echo "which has not said who it is yet")); give this run another --out"
+    fi
+    lock_owner=$dir/.run_bench.owner
+    echo "pid $$ since $(date -Iseconds): ./run_bench.sh $run_cmdline" >"$lock_owner"
+}
 
 # Wait for a background child and return its exit status. A trapped signal
 # cuts 'wait' short, so wait again until the child has really ended.
@@ -392,7 +414,6 @@ check_kernels() {
 make_run_dir() {
     if [[ -n $opt_out ]]; then
         run_dir=$opt_out plots_dir=$opt_out/plots
-        mkdir -p "$run_dir"
         run_id=$(basename "$(cd "$run_dir" && pwd)")
     else
         local base n=1 rev
@@ -405,8 +426,18 @@ make_run_dir() {
             n=$((n + 1)); run_id=$base-$n
         done
         run_dir=results/$run_id plots_dir=plots/$run_id
+        lock_run_dir "$run_dir"
     fi
     mkdir -p "$run_dir/logs"
+}
+
+# --out: claimed before anything is built, and checked again under the lock
+# (another run may have filled it since parse_args looked).
+claim_out_dir() {
+    mkdir -p "$opt_out" || fail "cannot create --out $opt_out"
+    lock_run_dir "$opt_out"
+    [[ -z $(ls -A "$opt_out" | grep -vx .run_bench.owner) ]] ||
+        die "--out $opt_out is not empty; give a new directory"
 }
 
 # results/latest and plots/latest: replaced by a rename, so they always point
@@ -653,7 +684,7 @@ plan_targets() {
         done
     fi
     variants_run=("${hosted_variants[@]}")
-    has_target qemu && variants_run=("${opt_variants[@]}")
+    if has_target qemu; then variants_run=("${opt_variants[@]}"); fi
 }
 
 # Every boot of the run: K repeats, each running every target and variant
@@ -760,6 +791,26 @@ for r in json.load(open(sys.argv[1])).get("incomplete_reasons", []): print(r)' \
     for r in "${incomplete[@]}"; do note "  $r"; done
 }
 
+# An interrupted run says so in its meta.json, wherever the signal landed
+# (during a boot, in bench.py, or after it had finished).
+mark_interrupted() {
+    local meta=$run_dir/meta.json
+    [[ -f $meta ]] || return 0
+    "$python" - "$meta" <<'EOF' || note "warning: could not mark $meta as interrupted"
+import json, os, sys
+path = sys.argv[1]
+with open(path) as f:
+    meta = json.load(f)
+reasons = meta.setdefault("incomplete_reasons", [])
+if not any("interrupted" in r for r in reasons):
+    reasons.append("interrupted (SIGINT)")
+meta["complete"] = False
+with open(path + ".tmp", "w") as f:
+    f.write(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+os.replace(path + ".tmp", path)
+EOF
+}
+
 # bench.py process on every log there is; returns its status.
 process_results() {
     local logs=("$run_dir"/logs/*.log)
@@ -767,8 +818,8 @@ process_results() {
         note "no serial log to process"
         return 1
     fi
-    step "processing ${#logs[@]} logs"
     write_meta_input "$tmp/meta.json"
+    step "processing ${#logs[@]} logs"
     local rc=0
     "$python" bench/host/bench.py process --out "$run_dir" --plots "$plots_dir" \
         --meta-json "$tmp/meta.json" "${logs[@]}" || rc=$?
@@ -779,7 +830,9 @@ process_results() {
     return "$rc"
 }
 
+run_cmdline=""
 main() {
+    run_cmdline=$*
     parse_args "$@"
     cd "$repo"
     trap on_signal INT TERM
@@ -792,6 +845,7 @@ main() {
     fi
     ! has_target qemu || command -v "$qemu" >/dev/null 2>&1 ||
         fail "$qemu not found: qemu-system-x86_64 comes with the Debian package qemu-system-x86 (scripts/deps.sh --bench installs it, as root)"
+    [[ -z $opt_out ]] || claim_out_dir
     ((opt_make)) && build_variants
     check_kernels
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/run_bench.XXXXXX")
@@ -803,13 +857,20 @@ main() {
     boot_all
     local rc=0
     process_results || rc=$?
-    [[ -n $opt_out ]] || point_latest
+    # results/latest only ever points at a complete run.
+    local latest=""
+    if [[ -z $opt_out ]]; then
+        latest="; results/latest was not moved"
+        ((interrupted || rc != 0 || ${#incomplete[@]})) || point_latest
+    fi
     if ((interrupted)); then
-        note "interrupted: the logs collected so far are processed in $run_dir"
+        mark_interrupted
+        note "interrupted: $run_dir keeps what was measured and processed, and its meta.json" \
+             "says the run is incomplete$latest"
         exit 130
     fi
     if ((rc != 0 || ${#incomplete[@]})); then
-        note "the run is incomplete (bench.py process exited with status $rc):"
+        note "the run is incomplete (bench.py process exited with status $rc)$latest:"
         say_incomplete_reasons
         exit 1
     fi

@@ -139,11 +139,21 @@ def cmd_process(args):
         meta["host_topology"] = qmp_pin.host_topology()
     meta["files"] = {name: sha256_bytes(text.encode()) for name, text in files.items()}
     meta["plots_dir"] = os.path.relpath(os.path.abspath(args.plots), os.path.abspath(args.out))
-    # meta.json last: the hashes it records are those of files already in place.
+    # meta.json after the files whose hashes it records; until the plots and
+    # report.md are written too it says the run is unfinished, so a run cut
+    # short here (Ctrl-C) is never taken for a complete one.
     for name, text in files.items():
         atomic_write(os.path.join(args.out, name), text)
+    atomic_write(os.path.join(args.out, results.META), results.meta_text(unfinished(meta)))
+    try:
+        rows, meta, plots_ok = render(args.out, args.plots, meta)
+    except KeyboardInterrupt:
+        meta = unfinished(meta)
+        meta["incomplete_reasons"].append("interrupted (SIGINT) while the plots and report "
+                                          "were being written")
+        atomic_write(os.path.join(args.out, results.META), results.meta_text(meta))
+        raise
     atomic_write(os.path.join(args.out, results.META), results.meta_text(meta))
-    rows, meta, plots_ok = render(args.out, args.plots)
     sys.stdout.write(table.text(rows, meta))
     print(f"\n{PROG}: wrote {args.out}/{{{','.join(files)},{results.META},report.md}} "
           f"and plots in {args.plots}")
@@ -156,10 +166,21 @@ def cmd_process(args):
         raise DataError("no plots were made")
 
 
-def render(results_dir, plots_dir):
+UNFINISHED = "processing did not finish: plots and report.md may be missing or stale"
+
+
+def unfinished(meta):
+    """meta as it stands while the plots and report.md are being written."""
+    return dict(meta, complete=False,
+                incomplete_reasons=meta["incomplete_reasons"] + [UNFINISHED])
+
+
+def render(results_dir, plots_dir, meta=None):
     """Plots and report.md from the files in results_dir (never from the
-    logs, so process and replot make the same thing)."""
-    rows, meta = results.load_results(results_dir)
+    logs, so process and replot make the same thing); meta, when given,
+    stands for the meta.json not yet written."""
+    rows, file_meta = results.load_results(results_dir)
+    meta = file_meta if meta is None else meta
     plot_files, plots_ok = [], True
     if has_matplotlib():
         import plots
@@ -367,6 +388,9 @@ def main(argv=None):
     except OSError as e:          # an output directory that cannot be written
         say(f"{e.filename}: {e.strerror}")
         return 1
+    except KeyboardInterrupt:
+        say("interrupted: what was written so far is marked unfinished in meta.json")
+        return 130
     return 0
 
 

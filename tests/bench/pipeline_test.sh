@@ -33,7 +33,10 @@ intervals around their values, the hosted target's frame and slab rows,
 plausible numbers, fewer IPIs per 64-page unmap and fewer IPIs and rounds
 per user munmap (vm.fault) at 2 CPUs when batched; the plots report.md
 links and its calibration section; meta.json; that bench.py compare marks
-a run against itself not significant; that bench.py process rejects a
+a run against itself not significant; that a second run given the same
+--out is refused at once, naming the first, which completes intact; that
+Ctrl-C while bench.py writes the plots ends the run with status 130 and
+leaves a meta.json that says it is incomplete; that bench.py process rejects a
 truncated and a corrupted log by name; and that bench.py replot works
 without the logs. It also checks that run_bench.sh refuses an unknown
 variant, suite or timing mode, --target hosted without portable suites, and
@@ -404,6 +407,66 @@ self_compare() {
     ((n > 0 && ns == n)) || { echo "$ns of $n compared lines marked n.s."; return 1; }
 }
 check "compare marks overlapping intervals n.s." self_compare
+
+# ---- runs that must not lose or misstate results --------------------------------
+# Small hosted runs (the main run built their program): seconds each.
+small_run=(--no-deps --quick --repeat 1 --target hosted --variants "${variants%%,*}"
+           --suites calib.empty,calib.work,calib.shared --build "$build")
+
+# Two runs given one --out: the second refuses at once, naming the first,
+# and the first completes with its files intact.
+concurrent_runs() {
+    local dir=$tmp/shared out_b rc_a=0 rc_b=0 pid_a i
+    "$repo/run_bench.sh" "${small_run[@]}" --out "$dir" >"$tmp/run_a.out" 2>&1 </dev/null &
+    pid_a=$!
+    for ((i = 0; i < 400; i++)); do
+        [[ ! -s $dir/.run_bench.owner ]] || break
+        sleep 0.05
+    done
+    if [[ ! -s $dir/.run_bench.owner ]]; then
+        kill "$pid_a" 2>/dev/null; wait "$pid_a" 2>/dev/null
+        echo "the first run never claimed $dir"; return 1
+    fi
+    out_b=$("$repo/run_bench.sh" "${small_run[@]}" --out "$dir" 2>&1 </dev/null) || rc_b=$?
+    wait "$pid_a" || rc_a=$?
+    ((rc_b == 2)) || { echo "the second run exited with $rc_b, not 2: $out_b"; return 1; }
+    [[ $out_b == *"being written by another run (pid $pid_a "* ]] ||
+        { echo "the refusal does not name the first run: $out_b"; return 1; }
+    ((rc_a == 0)) || { echo "the first run failed ($rc_a): $(tail -n 3 "$tmp/run_a.out")"; return 1; }
+    "$python" bench/host/bench.py table "$dir" >/dev/null ||
+        { echo "the first run's results do not read back"; return 1; }
+    [[ ! -e $dir/.run_bench.owner ]] || { echo "the first run left its lock note behind"; return 1; }
+}
+check "concurrent run on one --out refused" concurrent_runs
+
+# Ctrl-C while bench.py writes the plots (its meta.json, which it writes
+# first, is there): exit 130, said on the terminal, and meta.json says the
+# run is incomplete. Job control gives the run its own process group that
+# does not ignore SIGINT, as a terminal's foreground job.
+interrupted_processing() {
+    local dir=$tmp/interrupted out=$tmp/interrupted.out rc=0 pid i
+    set -m
+    "$repo/run_bench.sh" "${small_run[@]}" --out "$dir" >"$out" 2>&1 </dev/null &
+    pid=$!
+    set +m
+    for ((i = 0; i < 1200; i++)); do
+        [[ ! -e $dir/meta.json ]] || break
+        sleep 0.02
+    done
+    kill -INT -- "-$pid" 2>/dev/null || true        # its process group, as Ctrl-C does
+    wait "$pid" || rc=$?
+    ((rc == 130)) || { echo "exit status $rc, not 130: $(tail -n 3 "$out")"; return 1; }
+    grep -q "interrupted" "$out" || { echo "the terminal output does not say interrupted"; return 1; }
+    "$python" - "$dir/meta.json" <<'EOF'
+import json, sys
+meta = json.load(open(sys.argv[1]))
+if meta.get("complete") is not False or not any("interrupted" in r or "did not finish" in r
+                                                for r in meta.get("incomplete_reasons", [])):
+    print(f"meta.json says complete={meta.get('complete')}, {meta.get('incomplete_reasons')}")
+    sys.exit(1)
+EOF
+}
+check "interrupted processing marked incomplete" interrupted_processing
 
 # ---- bench.py refuses broken logs, naming them ---------------------------------
 log=$run/logs/${variants%%,*}-smp2-r1.log
