@@ -16,6 +16,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 python=/usr/bin/python3
 qemu=${QEMU:-qemu-system-x86_64}      # as scripts/qemu.sh
 host_cores=$(nproc 2>/dev/null || echo 1)
+max_vcpus=255         # QEMU's pc machine with xAPIC ids (kernel/include/kernel/config.h)
 # The portable suites (every target) and the kernel's own (bench/suites*.c).
 suites_file=bench/suites.c
 kernel_suites_file=bench/suites_kernel.c
@@ -270,6 +271,7 @@ check_smp() {
     ((${#opt_smp[@]})) || die "--smp names no vCPU count"
     for n in "${opt_smp[@]}"; do
         [[ $n =~ ^[1-9][0-9]*$ ]] || die "--smp wants comma-separated positive integers, got '$1'"
+        ((n <= max_vcpus)) || die "--smp $n: QEMU's pc machine starts at most $max_vcpus vCPUs (xAPIC ids)"
     done
     [[ $(printf '%s\n' "${opt_smp[@]}" | sort | uniq -d) == "" ]] || die "--smp lists a count twice: '$1'"
     for n in "${opt_smp[@]}"; do
@@ -292,6 +294,7 @@ check_suites() {
     else
         IFS=, read -ra list <<<"$opt_suites"
         ((${#list[@]})) || die "--suites names no suite"
+        [[ " ${list[*]} " != *" all "* ]] || die "--suites all stands alone: give all, or a list of suites"
         for s in "${list[@]}"; do
             [[ -n $s && $known == *" $s "* ]] ||
                 die "unknown suite '$s'; known suites:$known(or all)"

@@ -93,6 +93,10 @@ static int parse_suites(const char *cmdline, struct selection *sel)
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		int s = find_suite(p, len);
 
+		if (len == 3 && memcmp(p, "all", 3) == 0) {
+			bench_printf("bench: bench=all stands alone: give all, or a list of suites\n");
+			return -1;
+		}
 		if (s < 0) {
 			bench_printf("bench: unknown suite '%.*s'; known:", (int)len, p);
 			for (unsigned k = 0; k < nsuites(); k++)

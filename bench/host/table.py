@@ -123,8 +123,10 @@ def notes(rows, meta, in_report=False):
 def text(rows, meta):
     """The fixed-width terminal table."""
     def fixed(values):
+        # At least one space before every column, however wide its value:
+        # 24,889 and 24,027,881 must not read as 24,88924,027,881.
         first = f"  {values[0]:<{WIDTHS[0]}}"
-        return (first + "".join(f"{v:>{w}}" for v, w in zip(values[1:], WIDTHS[1:]))).rstrip()
+        return (first + "".join(f" {v:>{w - 1}}" for v, w in zip(values[1:], WIDTHS[1:]))).rstrip()
 
     out = [wrapped for n in notes(rows, meta) + ceiling_lines(rows)
            for wrapped in textwrap.wrap(n, LINE, subsequent_indent="  ",

@@ -35,6 +35,13 @@ rc=0
     bench_modes=each,sample,batch >"$tmp/dump.log" 2>"$tmp/err.log" </dev/null || rc=$?
 check "hosted_asan_run" "exit status $rc: $(head -n 5 "$tmp/err.log" | tr '\n' ' ')" "$((rc == 0))"
 
+# The harness's own refusal (the kernel's parser is the same code).
+rc=0
+"$out/bench-hosted/bench-hosted" bench=all,calib.empty >"$tmp/all.log" 2>&1 </dev/null || rc=$?
+ok=0
+((rc == 1)) && grep -q 'bench=all stands alone' "$tmp/all.log" && ok=1
+check "hosted_bench_all_stands_alone" "exit status $rc: $(tr '\n' ' ' <"$tmp/all.log")" "$ok"
+
 # The parser's checks only: the plots are the pipeline test's business.
 rc=0
 PYTHONPATH=$repo/bench/host "$python" -B -c 'import sys, benchlog; benchlog.parse_log(sys.argv[1])' \

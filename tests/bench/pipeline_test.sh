@@ -127,6 +127,8 @@ check "unknown variant refused" expect_refusal 2 "unknown variant 'pcp-magazine-
     --variants pcp-magazine-batched,pcp-magazine-fast
 check "unknown suite refused" expect_refusal 2 "unknown suite 'frame.nope'" --suites frame.bulk,frame.nope
 check "unknown timing mode refused" expect_refusal 2 "unknown timing mode 'often'" --modes sample,often
+check "all with other suites refused" expect_refusal 2 "--suites all stands alone" --suites all,frame.bulk
+check "more vCPUs than QEMU starts refused" expect_refusal 2 "--smp 999: QEMU's pc machine" --smp 2,999
 check "hosted without portable suites refused" expect_refusal 2 "runs only the portable suites" \
     --target hosted --suites vm.fault
 QEMU=/nonexistent check "missing qemu refused" expect_refusal 1 "qemu-system-x86" --variants "$variants"

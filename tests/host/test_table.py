@@ -31,6 +31,14 @@ class TestTable(unittest.TestCase):
             for line in text.splitlines():
                 self.assertLessEqual(len(line), 100, line)
 
+    def test_wide_numbers_stay_apart(self):
+        # Latencies of tens of milliseconds fill their columns: a space must
+        # still separate them (not 24,88924,027,881).
+        wide = [dataclasses.replace(r, p50_ns=24_889_000.0, p99_ns=24_027_881_000.0)
+                for r in self.rows]
+        text = table.text(wide, {})
+        self.assertIn("24,889,000 24,027,881,000", text)
+
     def test_emulated_marked(self):
         self.assertIn("emulated (TCG)", table.text(self.rows, {"accel": "tcg"}).splitlines()[0])
         self.assertNotIn("emulated", table.text(self.rows, {"accel": "kvm"}))
