@@ -109,6 +109,41 @@ USER_SNIPPET(snip_registers,
 	     "movl $60, %eax\n"
 	     "syscall");
 
+/* Far transfers within ring 3, to the user's own segments: each ends in
+ * ud2 once the transfer has worked. */
+USER_SNIPPET(snip_iretq,
+	     "movq %rsp, %rax\n"
+	     "mov %ss, %ecx\n"
+	     "pushq %rcx\n"		/* ss */
+	     "pushq %rax\n"		/* rsp */
+	     "pushfq\n"
+	     "mov %cs, %ecx\n"
+	     "pushq %rcx\n"		/* cs */
+	     "leaq snip_iretq_done(%rip), %rcx\n"
+	     "pushq %rcx\n"		/* rip */
+	     "snip_iretq_at: iretq\n"
+	     "snip_iretq_done: ud2");
+
+USER_SNIPPET(snip_lretq,
+	     "mov %cs, %ecx\n"
+	     "pushq %rcx\n"
+	     "leaq snip_lretq_done(%rip), %rcx\n"
+	     "pushq %rcx\n"
+	     "snip_lretq_at: lretq\n"
+	     "snip_lretq_done: ud2");
+
+USER_SNIPPET(snip_lcall,
+	     "mov %cs, %ecx\n"
+	     "leaq snip_lcall_done(%rip), %rax\n"
+	     "subq $16, %rsp\n"
+	     "movl %eax, (%rsp)\n"	/* offset: the text is below 4 GiB */
+	     "movw %cx, 4(%rsp)\n"	/* selector */
+	     "snip_lcall_at: lcall *(%rsp)\n"
+	     "snip_lcall_done: ud2");
+
+extern const unsigned char snip_iretq_at[], snip_iretq_done[], snip_lretq_at[], snip_lretq_done[],
+	snip_lcall_at[], snip_lcall_done[];
+
 extern const unsigned char snip_ud2_at[], snip_hlt_at[], snip_div0_at[], snip_single_step_at[],
 	snip_write_text_at[], snip_read_kernel_at[], snip_noncanonical_at[];
 
@@ -206,6 +241,45 @@ SELFTEST(user_kills_report_each_trap)
 	}
 	after = user_frames_in_use();
 	ST_CHECK_EQ(after, before);
+}
+
+/* iretq, lretq and lcall in ring 3 to user segments end the program at
+ * once, however the platform treats them: a CPU that performs them reaches
+ * the ud2 after them; QEMU's TCG faults on their stack accesses as
+ * supervisor accesses, which must kill the program at the instruction
+ * (it used to be retried forever, hanging the CPU). */
+SELFTEST(user_far_transfers_end)
+{
+	static const struct {
+		const char *name;
+		const unsigned char *code, *end, *at, *done;
+	} cases[] = {
+		{"iretq", CODE(snip_iretq), snip_iretq_at, snip_iretq_done},
+		{"lretq", CODE(snip_lretq), snip_lretq_at, snip_lretq_done},
+		{"lcall", CODE(snip_lcall), snip_lcall_at, snip_lcall_done},
+	};
+	uint64_t before = user_frames_in_use();
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct proc_result res = {0};
+		const struct proc_fault *k = &res.kill;
+		uint64_t at = TEXT_CODE + (uint64_t)(cases[i].at - cases[i].code);
+		uint64_t done = TEXT_CODE + (uint64_t)(cases[i].done - cases[i].code);
+
+		user_image_build(&img, cases[i].name, cases[i].code,
+				 (size_t)(cases[i].end - cases[i].code));
+		ST_CHECK_EQ(user_image_run(&img, 1, &res), 0);
+		ST_CHECK(res.killed);
+		if ((k->signal == SIGSEGV && k->what == user_supervisor_fault && k->ip == at) ||
+		    (k->signal == SIGILL && k->ip == done))
+			continue;
+		selftest_fail("%s: killed by signal %d at %#lx (%s), expected %#lx or a ud2 at %#lx",
+			      cases[i].name, k->signal, (unsigned long)k->ip,
+			      k->what ? k->what : "page fault", (unsigned long)at,
+			      (unsigned long)done);
+		return;
+	}
+	ST_CHECK_EQ(user_frames_in_use(), before);
 }
 
 SELFTEST(user_syscall_at_top_of_window_returns_by_iret)

@@ -19,7 +19,12 @@
  * them on for aspace_fault (it may wait for the address-space lock while
  * the holder waits for this CPU's flush IPI). A fault that the address
  * space cannot resolve, and every other exception, kills the process with
- * a report (proc_kill_current).
+ * a report (proc_kill_current). So does a page fault from ring 3 that is
+ * not a user-mode access: QEMU's TCG performs the stack accesses of a ring-3
+ * iretq, lretq or far call as supervisor accesses, which SMAP refuses on a
+ * user page that is present and readable. The address space has nothing
+ * to resolve there, and returning would run the instruction into the same
+ * fault forever.
  */
 #include <stddef.h>
 #include <errno.h>
@@ -37,6 +42,7 @@
 
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE   (1u << 1)
+#define PF_USER    (1u << 2)
 #define PF_FETCH   (1u << 4)
 
 #define CR0_MP (1ul << 1)
@@ -149,13 +155,19 @@ static bool half_done_syscall(struct trapframe *tf)
 	return true;
 }
 
+const char user_supervisor_fault[] = "page fault by a supervisor-mode access for user code";
+
 void user_exception(struct trapframe *tf)
 {
 	struct proc_fault f = {.ip = tf->rip, .error = tf->error};
 
 	if (half_done_syscall(tf))
 		return;
-	if (tf->vector == 14) {
+	if (tf->vector == 14 && !(tf->error & PF_USER)) {
+		f.signal = SIGSEGV;
+		f.what = user_supervisor_fault;
+		f.addr = read_cr2();
+	} else if (tf->vector == 14) {
 		uint64_t addr = read_cr2();
 		unsigned access = ASPACE_FAULT_USER;
 		int rc;

@@ -62,6 +62,9 @@ void usermode_init_cpu(void);
  * process's address space; everything else, and a fault it cannot
  * resolve, kills the process. Returns only if the thread may go on. */
 void user_exception(struct trapframe *tf);
+/* The report (proc_fault.what) of a ring-3 page fault that was not a
+ * user-mode access (see usermode.c). */
+extern const char user_supervisor_fault[];
 
 /* A kernel-mode page fault: if it hit a user address in a user copy
  * (an extable instruction) while a thread runs here, tries to fault the
