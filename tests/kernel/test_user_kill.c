@@ -30,6 +30,10 @@ USER_SNIPPET(snip_ud2, "snip_ud2_at: ud2");
 
 USER_SNIPPET(snip_hlt, "snip_hlt_at: hlt");	/* privileged: #GP */
 
+USER_SNIPPET(snip_int3, "int3\n snip_int3_at:");	/* #BP is a trap: after the int3 */
+
+USER_SNIPPET(snip_int_n, "snip_int_n_at: int $0x80");	/* no user gate: #GP */
+
 USER_SNIPPET(snip_div0,
 	     "xorl %ecx, %ecx\n"
 	     "snip_div0_at: divl %ecx");
@@ -144,6 +148,8 @@ USER_SNIPPET(snip_lcall,
 extern const unsigned char snip_iretq_at[], snip_iretq_done[], snip_lretq_at[], snip_lretq_done[],
 	snip_lcall_at[], snip_lcall_done[];
 
+extern const unsigned char snip_int3_at[], snip_int_n_at[];
+
 extern const unsigned char snip_ud2_at[], snip_hlt_at[], snip_div0_at[], snip_single_step_at[],
 	snip_write_text_at[], snip_read_kernel_at[], snip_noncanonical_at[];
 
@@ -165,6 +171,9 @@ struct kill_case {
 static const struct kill_case kill_cases[] = {
 	{"ud2", CODE(snip_ud2), SIGILL, "invalid opcode (#UD)", 0, 0, 0, snip_ud2_at},
 	{"hlt", CODE(snip_hlt), SIGSEGV, "general protection fault (#GP)", 0, 0, 0, snip_hlt_at},
+	{"int3", CODE(snip_int3), SIGTRAP, "breakpoint (#BP)", 0, 0, 0, snip_int3_at},
+	{"int_0x80", CODE(snip_int_n), SIGSEGV, "general protection fault (#GP)", 0, 0, 0,
+	 snip_int_n_at},
 	{"div0", CODE(snip_div0), SIGFPE, "divide error (#DE)", 0, 0, 0, snip_div0_at},
 	{"single_step", CODE(snip_single_step), SIGTRAP, "debug (#DB)", 0, 0, 0,
 	 snip_single_step_at},

@@ -2,7 +2,9 @@
  * The interrupt descriptor table: one interrupt gate per vector, all
  * pointing at the stubs in entry.S. Interrupt gates clear IF, so every
  * handler starts with interrupts off. Double fault, NMI and machine check
- * switch to their IST stacks. The table is shared by all CPUs and written
+ * switch to their IST stacks. The breakpoint gate alone may be entered from
+ * ring 3 (DPL 3), as on Linux: a user's int3 is a #BP, reported as SIGTRAP,
+ * where every other `int $n` from ring 3 is a #GP. The table is shared by all CPUs and written
  * once, on the boot CPU, before any AP starts.
  */
 #include <stdint.h>
@@ -25,6 +27,8 @@ struct __attribute__((packed)) idt_ptr {
 };
 
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
+#define GATE_DPL3 0x60       /* the gate's DPL field at 3 */
+#define VECTOR_BREAKPOINT 3
 
 extern const uint64_t trap_vectors[256];
 
@@ -52,7 +56,7 @@ void idt_init(void)
 			.offset_lo = (uint16_t)a,
 			.selector = GDT_KCODE,
 			.ist = ist_for(v),
-			.type_attr = GATE_INTERRUPT,
+			.type_attr = GATE_INTERRUPT | (v == VECTOR_BREAKPOINT ? GATE_DPL3 : 0),
 			.offset_mid = (uint16_t)(a >> 16),
 			.offset_hi = (uint32_t)(a >> 32),
 		};
