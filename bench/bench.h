@@ -99,9 +99,9 @@ int bench_phase_run(const struct bench_step *step, const struct bench_phase *ph)
 void bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Runs `stmt` as one operation of kind k of the calling CPU's phase, timed
- * when this call of run() is (bc->timing). stmt is written out twice, once
- * between TSC reads and once without: an untimed operation pays nothing
- * for the timer. */
+ * when this call of run() is (bc->timing; never in the warm-up rounds).
+ * stmt is written out twice, once between TSC reads and once without: an
+ * untimed operation pays nothing for the timer. */
 #define BENCH_TIME(bc, k, stmt)                                                 \
 	do {                                                                    \
 		bench_irqflags_t bench_irq_ = (bc)->mask_irqs ? bench_irq_save() : 0; \
@@ -111,8 +111,7 @@ void bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 			uint64_t bench_t1_ = bench_tsc();                       \
 			if ((bc)->mask_irqs)                                    \
 				bench_irq_restore(bench_irq_);                  \
-			if (!(bc)->warming)                                     \
-				hist_record((bc)->hist[k], bench_t1_ - bench_t0_); \
+			hist_record((bc)->hist[k], bench_t1_ - bench_t0_);      \
 		} else {                                                        \
 			stmt;                                                   \
 			if ((bc)->mask_irqs)                                    \

@@ -67,6 +67,20 @@ static const struct bench_suite *suite_at(unsigned i)
 	return i < bench_nsuites ? &bench_suites[i] : &bench_target_suites[i - bench_nsuites];
 }
 
+/* The length of the list item p starts (up to the next comma). */
+static size_t item_len(const char *p)
+{
+	const char *comma = strchr(p, ',');
+
+	return comma ? (size_t)(comma - p) : strlen(p);
+}
+
+/* Appends name to the comma-separated list out[0..n); returns the new n. */
+static size_t append_item(char *out, size_t len, size_t n, const char *name)
+{
+	return n + (size_t)ksnprintf(out + n, len - n, "%s%s", n ? "," : "", name);
+}
+
 static int find_suite(const char *name, size_t len)
 {
 	for (unsigned s = 0; s < nsuites(); s++)
@@ -89,8 +103,7 @@ static int parse_suites(const char *cmdline, struct selection *sel)
 		return 0;
 	}
 	for (const char *p = list; *p;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		size_t len = item_len(p);
 		int s = find_suite(p, len);
 
 		if (len == 3 && memcmp(p, "all", 3) == 0) {
@@ -105,7 +118,7 @@ static int parse_suites(const char *cmdline, struct selection *sel)
 			return -1;
 		}
 		sel->suite[s] = true;
-		p += len + (comma != NULL);
+		p += len + (p[len] == ',');
 	}
 	return 0;
 }
@@ -119,8 +132,7 @@ static int parse_modes(const char *cmdline, struct selection *sel)
 		return 0;
 	sel->modes = 0;
 	for (const char *p = list; *p;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		size_t len = item_len(p);
 		unsigned m = 0;
 
 		while (m < BENCH_NR_MODES && (strlen(bench_mode_names[m]) != len ||
@@ -132,7 +144,7 @@ static int parse_modes(const char *cmdline, struct selection *sel)
 			return -1;
 		}
 		sel->modes |= 1u << m;
-		p += len + (comma != NULL);
+		p += len + (p[len] == ',');
 	}
 	if (sel->modes == 0) {
 		bench_printf("bench: bench_modes= names no mode\n");
@@ -251,8 +263,7 @@ static void suite_list(const struct selection *sel, char *out, size_t len)
 	}
 	for (unsigned s = 0; s < nsuites(); s++)
 		if (sel->suite[s])
-			n += (size_t)ksnprintf(out + n, len - n, "%s%s", n ? "," : "",
-					       suite_at(s)->name);
+			n = append_item(out, len, n, suite_at(s)->name);
 }
 
 static void mode_list(unsigned modes, char *out, size_t len)
@@ -262,8 +273,7 @@ static void mode_list(unsigned modes, char *out, size_t len)
 	out[0] = '\0';
 	for (unsigned m = 0; m < BENCH_NR_MODES; m++)
 		if (modes & (1u << m))
-			n += (size_t)ksnprintf(out + n, len - n, "%s%s", n ? "," : "",
-					       bench_mode_names[m]);
+			n = append_item(out, len, n, bench_mode_names[m]);
 }
 
 /* The modes suite s runs in. */
