@@ -119,8 +119,9 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 	$(Q)mv $@.tmp $@
 
 # User programs: each user/<prog>.c and bench/user/<prog>.c, linked with
-# everything in user/lib/ and the kernel's formatter, kernel/lib/format.c
-# (bench programs also with bench/hist.c; both build unchanged for user mode), becomes the static freestanding ELF
+# everything in user/lib/, the kernel's formatter, kernel/lib/format.c, and
+# its errno names, kernel/lib/errno_name.c
+# (bench programs also with bench/hist.c; all build unchanged for user mode), becomes the static freestanding ELF
 # $(O)/user/<prog>.elf (linked at 0x400000, Linux's default); all of them
 # are embedded in the kernel by $(O)/user/programs.S
 # (kernel/gen_user_programs.sh), which the kernel finds as user_programs[]
@@ -128,7 +129,8 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 # adding or removing one regenerates the table.
 USER_PROG_SRCS := $(wildcard user/*.c bench/user/*.c)
 USER_PROGS := $(basename $(notdir $(USER_PROG_SRCS)))
-USER_LIB_OBJS := $(patsubst %,$(O)/%.o,$(wildcard user/lib/*.c user/lib/*.S) kernel/lib/format.c)
+USER_LIB_OBJS := $(patsubst %,$(O)/%.o,$(wildcard user/lib/*.c user/lib/*.S) kernel/lib/format.c \
+	kernel/lib/errno_name.c)
 USER_BENCH_OBJS := $(O)/bench/hist.c.o
 USER_OBJS := $(USER_PROG_SRCS:%=$(O)/%.o) $(USER_LIB_OBJS) $(USER_BENCH_OBJS)
 USER_ELFS := $(USER_PROGS:%=$(O)/user/%.elf)

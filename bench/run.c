@@ -37,6 +37,7 @@
 
 #include "bench.h"
 #include "lib/cmdline.h"
+#include "lib/errno_name.h"
 #include "lib/format.h"
 
 #define MAX_STEPS 16
@@ -164,8 +165,8 @@ static int parse_cpus(const char *cmdline, struct selection *sel)
 			sel->cpus[n++] = c;
 		sel->cpus[n++] = online;
 	} else if (n < 0) {
-		bench_printf("bench: bench_cpus= wants a list of CPU counts such as 1,2,4 (error %d)\n",
-			     n);
+		bench_printf("bench: bench_cpus= wants a list of CPU counts such as 1,2,4: "
+			     "error %d (%s)\n", n, errno_name(-n));
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
  * the tables above the leaves alive, so the operations measure the leaf
  * entries and the flush, not table allocation.
  */
+#include <lib/errno_name.h>
 #include <lib/format.h>
 #include <mm/gfp.h>
 
@@ -43,7 +44,8 @@ static void map_unmap(struct bench_cpu *bc, unsigned i)
 	BENCH_TIME(bc, 0, rc = mapper_map(&mp.space.m, va, mp.block, mp.page, mp.page,
 					  MAPPER_WRITE | MAPPER_NX));
 	if (rc != 0) {
-		bench_fail("mapper_map(%#lx, %#lx) = %d", (unsigned long)va, (unsigned long)mp.page, rc);
+		bench_fail("mapper_map(%#lx, %#lx) = %d (%s)", (unsigned long)va,
+			   (unsigned long)mp.page, rc, errno_name(-rc));
 		return;
 	}
 	BENCH_TIME(bc, 1, bench_unmap_range(bc, &mp.space, va, mp.page));

@@ -15,6 +15,7 @@
  * the records (ipis_sent / samples); rounds counts the IPI rounds.
  */
 #include <kernel/barrier.h>
+#include <lib/errno_name.h>
 #include <lib/format.h>
 #include <mm/gfp.h>
 
@@ -39,7 +40,8 @@ static void map_pages(uintptr_t va, unsigned n)
 		int rc = mapper_map(&sd.space.m, va + p * PAGE, sd.frame, PAGE, PAGE,
 				    MAPPER_WRITE | MAPPER_NX);
 		if (rc)
-			bench_fail("mapper_map(%#lx) = %d", (unsigned long)(va + p * PAGE), rc);
+			bench_fail("mapper_map(%#lx) = %d (%s)", (unsigned long)(va + p * PAGE), rc,
+				   errno_name(-rc));
 	}
 }
 

@@ -26,6 +26,7 @@
 #include <kernel/printk.h>
 #include <kernel/smp.h>
 #include <kernel/spinlock.h>
+#include <lib/errno_name.h>
 #include <lib/format.h>
 #include <mm/slab.h>
 #include <uapi/testbed.h>
@@ -108,7 +109,7 @@ static int run_one(const struct bench_step *step, const struct vm_suite *s)
 	cpumask_first_n(&cpus, step->cpus);
 	rc = proc_run("vm_bench", arg, &cpus, &res);
 	if (rc != 0) {
-		bench_fail("%s: proc_run(vm_bench) = %d", s->suite, rc);
+		bench_fail("%s: proc_run(vm_bench) = %d (%s)", s->suite, rc, errno_name(-rc));
 		return -1;
 	}
 	if (res.killed || res.status != 0) {

@@ -26,6 +26,7 @@
 #include <kernel/selftest.h>
 #include <kernel/smp.h>
 #include <lib/cmdline.h>
+#include <lib/errno_name.h>
 #include <mm/init.h>
 
 #ifndef KERNEL_COMMIT
@@ -85,7 +86,7 @@ static bool run_user_program(const char *cmdline)
 		return false;
 	}
 	if (rc) {
-		kprintf("user: %s could not start: error %d\n", value, rc);
+		kprintf("user: %s could not start: error %d (%s)\n", value, rc, errno_name(-rc));
 		return false;
 	}
 	bool ok = proc_result_ok(&res);

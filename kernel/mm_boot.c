@@ -10,6 +10,7 @@
 #include <kernel/mm_boot.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
+#include <lib/errno_name.h>
 #include <mm/init.h>
 #include <shootdown.h>
 
@@ -33,7 +34,7 @@ void mm_boot_init(void)
 
 	int rc = mm_init_reachable(map, n, reserved, 2, BOOT_MAPPED_PHYS);
 	if (rc)
-		panic("mm_init failed (error %d): see the message above", rc);
+		panic("mm_init failed: error %d (%s); see the message above", rc, errno_name(-rc));
 	kprintf("variant: frame=%s slab=%s shootdown=%s debug=%d\n", mm_variant_frame(),
 		mm_variant_slab(), shootdown_variant, MM_DEBUG);
 	mm_boot_report();

@@ -108,7 +108,7 @@ for cc in "${ccs[@]}"; do
         name=$(basename "$src" .c)
         bin=$out/$cc/$name
         if ! build "$cc" "$bin" "$src" "$root"/user/lib/*.c "$root"/user/lib/*.S \
-                "$root"/kernel/lib/format.c; then
+                "$root"/kernel/lib/format.c "$root"/kernel/lib/errno_name.c; then
             echo "FAIL  $cc $name: build"
             failures=$((failures + 1))
             continue

@@ -13,7 +13,7 @@ int main(void)
 	uintptr_t old = (uintptr_t)p, dst = (uintptr_t)p + LEN;
 
 	if (SYS_IS_ERR(p)) {
-		printf("FAIL mmap = %ld\n", p);
+		printf("FAIL mmap = %ld (%s)\n", p, errno_name(-p));
 		return 1;
 	}
 	*(volatile long *)old = 42;

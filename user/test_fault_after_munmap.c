@@ -11,7 +11,7 @@ int main(void)
 			  -1, 0);
 
 	if (SYS_IS_ERR(p)) {
-		printf("FAIL mmap = %ld\n", p);
+		printf("FAIL mmap = %ld (%s)\n", p, errno_name(-p));
 		return 1;
 	}
 	for (int i = 0; i < 4; i++)

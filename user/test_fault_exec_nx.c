@@ -10,7 +10,7 @@ int main(void)
 	long p = sys_mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (SYS_IS_ERR(p)) {
-		printf("FAIL mmap = %ld\n", p);
+		printf("FAIL mmap = %ld (%s)\n", p, errno_name(-p));
 		return 1;
 	}
 	memcpy((void *)p, code_ret42, sizeof(code_ret42));

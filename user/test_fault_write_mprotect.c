@@ -12,7 +12,7 @@ int main(void)
 			  0);
 
 	if (SYS_IS_ERR(p)) {
-		printf("FAIL mmap = %ld\n", p);
+		printf("FAIL mmap = %ld (%s)\n", p, errno_name(-p));
 		return 1;
 	}
 	*(volatile char *)p = 1;

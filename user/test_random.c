@@ -128,7 +128,8 @@ static void check_page(uintptr_t a, const struct mpage *p)
 
 	if (!p->mapped) {
 		if (r != -ENOMEM)
-			mismatch("page %p should be unmapped, mincore = %ld", (void *)a, r);
+			mismatch("page %p should be unmapped, mincore = %ld (%s)", (void *)a, r,
+				 errno_name(-r));
 		return;
 	}
 	if (r)
@@ -232,7 +233,7 @@ static void check_all(void)
 	check_window_vmas();
 	r = tb_check();
 	if (r && r != -ENOSYS)
-		mismatch("tb_check = %ld", r);
+		mismatch("tb_check = %ld (%s)", r, errno_name(-r));
 }
 
 /* Model updates. */

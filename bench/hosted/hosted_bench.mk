@@ -29,7 +29,8 @@ BENCH_HOSTED_HARNESS := $(filter-out $(shell grep -l '"bench_kernel.h"' bench/*.
 	$(wildcard bench/*.c))
 BENCH_HOSTED_SRCS := $(wildcard bench/hosted/*.c) $(BENCH_HOSTED_HARNESS) $(MM_SRCS) \
 	tests/hosted/env/env.c tests/hosted/env/hal.c \
-	kernel/lib/format.c kernel/lib/cmdline.c kernel/lib/crc32.c kernel/lib/barrier.c
+	kernel/lib/format.c kernel/lib/cmdline.c kernel/lib/crc32.c kernel/lib/barrier.c \
+	kernel/lib/errno_name.c
 BENCH_HOSTED_OBJS := $(BENCH_HOSTED_SRCS:%.c=$(BENCH_HOSTED_OUT)/obj/%.o)
 
 # BENCH_HOSTED_SAN: extra flags such as -fsanitize=address,undefined, for

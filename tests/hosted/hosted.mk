@@ -54,7 +54,8 @@ HOSTED_SYNC_PAIRS ?= pcp-magazine
 
 HOSTED_COMMON := $(sort $(wildcard tests/hosted/*.c)) \
 	tests/hosted/env/env.c tests/hosted/env/hal.c \
-	kernel/lib/format.c kernel/lib/cmdline.c kernel/lib/crc32.c kernel/acpi.c bench/hist.c \
+	kernel/lib/format.c kernel/lib/cmdline.c kernel/lib/crc32.c kernel/lib/errno_name.c \
+	kernel/acpi.c bench/hist.c \
 	$(filter-out mm/frame_%.c mm/slab_%.c mm/shootdown_%.c,$(wildcard mm/*.c))
 
 HOSTED_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O1 \

@@ -7,6 +7,7 @@
 #include <arch/extable.h>
 #include <arch/layout.h>
 #include <kernel/selftest.h>
+#include <lib/errno_name.h>
 
 #include "probe_expect.h"
 
@@ -20,7 +21,8 @@ void probe_expect_check(void *expect)
 		int rc = e->write ? probe_write_u64(va, 1) : probe_read_u64(va, &v);
 
 		if (rc != (e->ok ? 0 : -EFAULT))
-			selftest_fail("%s probe of %p gave %d: %s", e->write ? "write" : "read", va, rc,
+			selftest_fail("%s probe of %p gave %d (%s): %s", e->write ? "write" : "read", va,
+				      rc, errno_name(-rc),
 				      e->ok ? "the page should be accessible"
 					    : "a stale TLB entry survived");
 	}

@@ -15,6 +15,7 @@
 #include <kernel/boot.h>
 #include <kernel/selftest.h>
 #include <kernel/smp.h>
+#include <lib/errno_name.h>
 #include <mapper.h>
 #include <mm/gfp.h>
 #include <mm/io.h>
@@ -79,7 +80,7 @@ SELFTEST(mmio_unmap_then_every_cpu_faults)
 		void *va;
 		int rc = mmio_map(rsdp_page(), PAGE, MMIO_CACHED, &va);
 		if (rc != 0) {
-			selftest_fail("mmio_map of the RSDP page: %d", rc);
+			selftest_fail("mmio_map of the RSDP page: error %d (%s)", rc, errno_name(-rc));
 			break;
 		}
 		struct probe_expect window = { (uintptr_t)va, 1, false, true };

@@ -23,6 +23,7 @@
 #include <kernel/printk.h>
 #include <kernel/selftest.h>
 #include <kernel/smp.h>
+#include <lib/errno_name.h>
 #include <mapper.h>
 #include <mm/gfp.h>
 #include <shootdown.h>
@@ -49,7 +50,7 @@ static void map_page(uintptr_t va, uint64_t phys, unsigned flags)
 {
 	int rc = mapper_map(kernel_mapper(), va, phys, PAGE, PAGE, flags);
 	if (rc)
-		selftest_fail("mapper_map(%#lx) = %d", (unsigned long)va, rc);
+		selftest_fail("mapper_map(%#lx) = %d (%s)", (unsigned long)va, rc, errno_name(-rc));
 }
 
 static void unmap_each_page(void *arg)

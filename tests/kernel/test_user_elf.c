@@ -11,6 +11,7 @@
 #include <arch/paging.h>
 #include <kernel/proc.h>
 #include <kernel/selftest.h>
+#include <lib/errno_name.h>
 #include <aspace.h>
 
 #include "user_image.h"
@@ -90,7 +91,8 @@ SELFTEST(user_elf_refuses_malformed_images)
 		cases[i].corrupt(user_image_elf(&img));
 		int rc = load(&entry, &sp);
 		if (rc != -ENOEXEC) {
-			selftest_fail("%s: elf_load gave %d, expected -ENOEXEC", cases[i].name, rc);
+			selftest_fail("%s: elf_load gave %d (%s), expected -ENOEXEC", cases[i].name, rc,
+				      errno_name(-rc));
 			return;
 		}
 	}

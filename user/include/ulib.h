@@ -19,6 +19,7 @@
 
 #include <mm/mman.h>
 
+#include "lib/errno_name.h"
 #include "sys.h"
 #include "testbed.h"
 
@@ -57,8 +58,6 @@ void expect_fault(uintptr_t lo, uintptr_t hi, unsigned access);
 /* Decimal or 0x-hex number: true and *out if s is exactly one. */
 bool parse_u64(const char *s, uint64_t *out);
 
-/* Name of a Linux errno value ("EINVAL"), or "?" for one not listed. */
-const char *errno_name(long err);
 
 /* xorshift64* (Vigna): small, fast, good enough for choosing test
  * operations; the same seed gives the same sequence everywhere. */

@@ -92,10 +92,15 @@ bool check_vmas(int line, uintptr_t lo, uintptr_t hi, const struct tb_vma *want,
 
 uintptr_t free_range(size_t len)
 {
-	long r = sys_mmap(0, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long r = sys_mmap(0, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), u;
 
-	if (SYS_IS_ERR(r) || sys_munmap((uintptr_t)r, len)) {
-		printf("error: free_range(%zu): mmap = %ld\n", len, r);
+	if (SYS_IS_ERR(r)) {
+		printf("error: free_range(%zu): mmap = %ld (%s)\n", len, r, errno_name(-r));
+		exit(2);
+	}
+	u = sys_munmap((uintptr_t)r, len);
+	if (u) {
+		printf("error: free_range(%zu): munmap = %ld (%s)\n", len, u, errno_name(-u));
 		exit(2);
 	}
 	return (uintptr_t)r;

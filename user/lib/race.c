@@ -55,7 +55,7 @@ static void racer(int id, int n, void *arg)
 		expect_fault(race.region, race.region + REGION_LEN, TB_ACCESS_WRITE);
 		r = race.ops->revoke(race.region, REGION_LEN);
 		if (r != 0) {
-			printf("FAIL %s = %ld\n", race.ops->what, r);
+			printf("FAIL %s = %ld (%s)\n", race.ops->what, r, errno_name(-r));
 			exit(1);
 		}
 		__atomic_store_n(&race.revoked, 1, __ATOMIC_RELEASE);
@@ -88,7 +88,7 @@ int race_run(int argc, char **argv, const struct race_ops *ops)
 			  0);
 
 	if (SYS_IS_ERR(r)) {
-		printf("FAIL mmap = %ld\n", r);
+		printf("FAIL mmap = %ld (%s)\n", r, errno_name(-r));
 		return 1;
 	}
 	race.ops = ops;

@@ -24,6 +24,7 @@
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <lib/cmdline.h>
+#include <lib/errno_name.h>
 #include <mm/io.h>
 
 #include "pic.h"
@@ -118,7 +119,7 @@ void arch_platform_init(struct acpi_info *acpi)
 	int rc = acpi_parse(rsdp, &ops, acpi, err, sizeof(err));
 	acpi_unmap_all(&windows);
 	if (rc != 0)
-		panic("ACPI: %s (error %d)", err, rc);
+		panic("ACPI: %s: error %d (%s)", err, rc, errno_name(-rc));
 	acpi_describe(acpi, desc, sizeof(desc));
 	kprintf("acpi: %s\n", desc);
 	if (acpi->ncpus_dropped)
