@@ -122,9 +122,9 @@ void kmain(uint64_t start_info_phys)
 	mm_cpu_init();
 
 	arch_platform_init(&acpi);
-	kprintf("cpu: %s, hypervisor \"%s\", nx=%d smep=%d smap=%d pdpe1gb=%d\n",
+	kprintf("cpu: %s, hypervisor \"%s\", nx=%d smep=%d smap=%d umip=%d pdpe1gb=%d\n",
 		cpu_features.vendor, cpu_features.hypervisor_id, cpu_features.nx,
-		cpu_features.smep, cpu_features.smap, cpu_features.pdpe1gb);
+		cpu_features.smep, cpu_features.smap, cpu_features.umip, cpu_features.pdpe1gb);
 	kprintf("accel: %s\n", cpu_accel_name());
 	kprintf("apic: %s\n", lapic_mode_name());
 	/* TCG never reports invariance, though its TSC follows the host's

@@ -4,7 +4,7 @@
  * the mapper reports text executable and read-only, rodata and data
  * no-execute), the direct map covers all RAM and is writable and
  * no-execute, every kernel stack's guard page is unmapped, and every CPU
- * runs with global pages, SMEP and SMAP (where the CPU has them), SMAP
+ * runs with global pages, SMEP, SMAP and UMIP (where the CPU has them), SMAP
  * keeping the kernel out of user pages outside stac/clac. Checked on every
  * CPU, whose TLBs all use the same tables.
  */
@@ -107,6 +107,7 @@ SELFTEST_ALL_CPUS(paging_protections_on_every_cpu)
 	ST_CHECK(cr4 & CR4_PGE);
 	ST_CHECK_EQ(!!(cr4 & CR4_SMEP), cpu_features.smep);
 	ST_CHECK_EQ(!!(cr4 & CR4_SMAP), cpu_features.smap);
+	ST_CHECK_EQ(!!(cr4 & CR4_UMIP), cpu_features.umip);
 }
 
 /* With SMAP the kernel cannot read a user page unless it opens the window

@@ -2,7 +2,7 @@
  * CPU identification on the boot CPU: the features the kernel depends on
  * or reports, and which hypervisor (accelerator) runs us. All CPUs of a
  * QEMU machine share one model, so the BSP's answer holds for all. Also
- * each CPU's paging protections (cpu_protections_init).
+ * each CPU's protections (cpu_protections_init).
  */
 #include <string.h>
 
@@ -34,6 +34,7 @@ void cpu_features_init(void)
 		f->fsgsbase = r.ebx & (1u << 0);
 		f->smep = r.ebx & (1u << 7);
 		f->smap = r.ebx & (1u << 20);
+		f->umip = r.ecx & (1u << 2);
 	}
 	r = cpuid(0x80000000, 0);
 	uint32_t max_ext = r.eax;
@@ -51,7 +52,6 @@ void cpu_features_init(void)
 	}
 }
 
-/* QEMU's TCG and KVM identify themselves in leaf 0x40000000. */
 void cpu_protections_init(void)
 {
 	uint64_t cr4 = read_cr4() | CR4_PGE;
@@ -60,9 +60,12 @@ void cpu_protections_init(void)
 		cr4 |= CR4_SMEP;
 	if (cpu_features.smap)
 		cr4 |= CR4_SMAP;
+	if (cpu_features.umip)
+		cr4 |= CR4_UMIP;
 	write_cr4(cr4);
 }
 
+/* QEMU's TCG and KVM identify themselves in leaf 0x40000000. */
 const char *cpu_accel_name(void)
 {
 	if (!cpu_features.hypervisor)

@@ -46,7 +46,7 @@ struct percpu;
 
 /* Feature bits found once on the boot CPU. */
 struct cpu_features {
-	bool nx, x2apic, invariant_tsc, pdpe1gb, smep, smap, fsgsbase;
+	bool nx, x2apic, invariant_tsc, pdpe1gb, smep, smap, umip, fsgsbase;
 	bool hypervisor;
 	char hypervisor_id[13];
 	char vendor[13];
@@ -56,10 +56,12 @@ struct cpu_features {
 extern struct cpu_features cpu_features;
 
 void cpu_features_init(void);
-/* This CPU's paging protections, once it runs on the kernel's tables:
- * global pages (CR4.PGE), and where the CPU has them SMEP (no kernel
- * execution of user pages) and SMAP (no kernel access to user pages
- * outside stac/clac). Every CPU, after cpu_features_init on the BSP. */
+/* This CPU's protections, once it runs on the kernel's tables: global
+ * pages (CR4.PGE), and where the CPU has them SMEP (no kernel execution
+ * of user pages), SMAP (no kernel access to user pages outside
+ * stac/clac) and UMIP (sgdt, sidt, sldt, smsw and str raise #GP in ring
+ * 3, so they cannot reveal kernel addresses). Every CPU, after
+ * cpu_features_init on the BSP. */
 void cpu_protections_init(void);
 /*
  * SMAP's window for deliberate user accesses: EFLAGS.AC set. Written with
