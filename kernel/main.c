@@ -2,11 +2,11 @@
  * kmain: the boot CPU's path from the PVH entry to the self-tests.
  *
  * Order matters: the per-CPU area comes first (printing uses it), then the
- * loader's data is copied out before anything can overwrite it, then the
- * platform (ACPI, APIC, TSC), then the APs. Only the boot CPU runs here;
- * the APs wait in smp_ap_idle() for work from on_cpus(). Then one of: the
- * benchmark harness (bench=...), one user program on every CPU
- * (user=<prog>[:<arg>]), or the self-tests.
+ * loader's data is copied out before anything can overwrite it and the
+ * command line checked, then the platform (ACPI, APIC, TSC), then the APs.
+ * Only the boot CPU runs here; the APs wait in smp_ap_idle() for work from
+ * on_cpus(). Then one of: the benchmark harness (bench=...), one user
+ * program on every CPU (user=<prog>[:<arg>]), or the self-tests.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,6 +19,7 @@
 #include <kernel/acpi.h>
 #include <kernel/bench.h>
 #include <kernel/boot.h>
+#include <kernel/compiler.h>
 #include <kernel/fault_inject.h>
 #include <kernel/mm_boot.h>
 #include <kernel/printk.h>
@@ -42,7 +43,54 @@ static const char *const cmdline_keys[] = {
 	"bench_quick",	"bench_scale",	"user",		NULL,
 };
 
+/* Options that only qualify another: alone they would be ignored. */
+static const char *const cmdline_needs[][2] = {
+	{"fault_cpu", "fault"},	   {"bench_cpus", "bench"},  {"bench_modes", "bench"},
+	{"bench_sample", "bench"}, {"bench_batch", "bench"}, {"bench_repeat", "bench"},
+	{"bench_quick", "bench"},  {"bench_scale", "bench"},
+};
+
 void kmain(uint64_t start_info_phys);
+
+/* A command line the kernel would misread (cut short, a typo, an option
+ * that would be ignored or would override another) ends the boot as a
+ * failure with a line that says why, before anything acts on it. */
+static void check_cmdline(const char *cmdline)
+{
+	char key[64];
+	int rc;
+
+	if (boot_info.cmdline_too_long) {
+		kprintf("cmdline: longer than %d bytes, the most the kernel takes\n",
+			BOOT_CMDLINE_MAX - 1);
+		platform_exit(false);
+	}
+	rc = cmdline_check_keys(cmdline, cmdline_keys, key, sizeof(key));
+	if (rc == -EEXIST) {
+		kprintf("cmdline: %s given more than once\n", key);
+		platform_exit(false);
+	}
+	if (rc) {
+		kprintf("cmdline: unknown option '%s' (known:", key);
+		for (unsigned k = 0; cmdline_keys[k]; k++)
+			kprintf(" %s", cmdline_keys[k]);
+		kprintf(")\n");
+		platform_exit(false);
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(cmdline_needs); i++) {
+		if (cmdline_has(cmdline, cmdline_needs[i][0]) &&
+		    !cmdline_has(cmdline, cmdline_needs[i][1])) {
+			kprintf("cmdline: %s= needs %s= (alone it would be ignored)\n",
+				cmdline_needs[i][0], cmdline_needs[i][1]);
+			platform_exit(false);
+		}
+	}
+	if (cmdline_has(cmdline, "bench") && cmdline_has(cmdline, "user")) {
+		kprintf("cmdline: bench= and user= cannot be combined (a boot runs the "
+			"benchmarks or one program)\n");
+		platform_exit(false);
+	}
+}
 
 static void print_memmap(void)
 {
@@ -108,14 +156,12 @@ void kmain(uint64_t start_info_phys)
 	serial_init();
 	pvh_parse(start_info_phys);
 	kprintf("testbed kernel, commit %s\n", KERNEL_COMMIT);
-	kprintf("cmdline: %s\n", boot_info.cmdline);
-	if (cmdline_check_keys(boot_info.cmdline, cmdline_keys, selection, sizeof(selection))) {
-		kprintf("cmdline: unknown option '%s' (known:", selection);
-		for (unsigned k = 0; cmdline_keys[k]; k++)
-			kprintf(" %s", cmdline_keys[k]);
-		kprintf(")\n");
-		platform_exit(false);
-	}
+	/* In three calls: one kprintf takes less than CONSOLE_LINE_MAX bytes,
+	 * and the command line alone can fill that. */
+	kprintf("cmdline: ");
+	kprintf("%s", boot_info.cmdline);
+	kprintf("\n");
+	check_cmdline(boot_info.cmdline);
 	print_memmap();
 
 	mm_boot_init();

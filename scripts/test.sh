@@ -17,8 +17,9 @@ Usage: scripts/test.sh [--build DIR] [--quick] [--variant DIR]... [options]
 Runs the hosted unit tests (ASan and TSan runners), the results tools' tests
 (tests/host) and boots the kernel under QEMU: self-tests at -smp 1, 2, 4, 8
 and 16 and with 6 GiB of RAM, deliberate faults (page fault,
-general-protection fault, invalid opcode, panic, page fault on CPU 1) and the
-APIC modes. Boots run in parallel, at most --jobs QEMUs at once.
+general-protection fault, invalid opcode, panic, page fault on CPU 1), the
+APIC modes and command lines the kernel must refuse with a plain error.
+Boots run in parallel, at most --jobs QEMUs at once.
 
   --build DIR      build directory (default: \$O, else build); needs DIR/kernel.elf
                    and the hosted runners listed in DIR/hosted/runners.list
@@ -120,8 +121,9 @@ describe_status() {
 # Each job runs in the background with its output in $logs/<id>.log and its
 # exit status written to $logs/<id>.rc when it ends.
 job_id=()
-job_kind=()    # hosted | selftest | fault | apic
-job_arg=()     # hosted: asan|tsan; selftest: prefix; fault: fault kind; apic: mode
+job_kind=()    # hosted | selftest | fault | apic | refuse
+job_arg=()     # hosted: asan|tsan; selftest: prefix; fault: fault kind; apic: mode;
+               # refuse: the error line expected
 job_kernel=()
 job_smp=()
 job_append=()
@@ -393,6 +395,27 @@ check_apic() { # i rc
     fi
 }
 
+# A command line the kernel must refuse: the failure status, the error line
+# that says why, and no panic report (a user's mistake is not a crash).
+check_refuse() { # i rc
+    local i=$1 rc=$2 want=${job_arg[$1]} name="cmdline/${job_id[$1]#cmdline-}"
+    local log=$logs/${job_id[$1]}.log text why=()
+    text=$(clean_log "$log")
+    case $rc in
+        35) ;;
+        33) why+=("QEMU exited with status 33 (success): the command line was accepted") ;;
+        *) why+=("$(describe_status "$rc" "${job_timeout[i]}") (expected 35)") ;;
+    esac
+    grep -qxF -- "$want" <<<"$text" || why+=("no line '$want'")
+    grep -qE '^(PANIC|backtrace:)' <<<"$text" && why+=("a panic report instead of a plain error")
+    if ((${#why[@]} == 0)); then
+        pass "$name"
+    else
+        fail "$name" "$(join_why "${why[@]}")"
+        show_tail "$log"
+    fi
+}
+
 check_job() { # i
     local i=$1 rc
     rc=$(cat "$logs/${job_id[$1]}.rc" 2>/dev/null || echo 255)
@@ -402,6 +425,7 @@ check_job() { # i
         selftest) check_selftest "$i" "$rc" ;;
         fault) check_fault "$i" "$rc" ;;
         apic) check_apic "$i" "$rc" ;;
+        refuse) check_refuse "$i" "$rc" ;;
     esac
 }
 
@@ -527,6 +551,20 @@ if ((boots_ok)); then
     else
         skip "apic/x2apic" "needs KVM (TCG offers no x2APIC)$kvm_note"
     fi
+    # Command lines that would be misread: each ends the boot early.
+    refuse() { # name append line
+        add_job "cmdline-$1" refuse "$3" "$kernel" 1 "$2" "$short_timeout" "$accel"
+    }
+    long="selftest=all$(printf ',all%.0s' {1..130})" # 532 bytes, well formed
+    refuse too-long "$long" "cmdline: longer than 511 bytes, the most the kernel takes"
+    refuse apic "selftest=none apic=nosuch" "cmdline: apic=nosuch: expected apic=xapic or apic=x2apic"
+    refuse repeat "selftest=none apic=xapic selftest=all" "cmdline: selftest given more than once"
+    for k in bench_cpus=1 bench_scale=50; do
+        refuse "${k%=*}" "selftest=none $k" "cmdline: ${k%=*}= needs bench= (alone it would be ignored)"
+    done
+    refuse fault_cpu "selftest=none fault_cpu=1" "cmdline: fault_cpu= needs fault= (alone it would be ignored)"
+    refuse user-bench "user=test_mmap bench=all" \
+        "cmdline: bench= and user= cannot be combined (a boot runs the benchmarks or one program)"
 fi
 
 # ---- run ----------------------------------------------------------------------

@@ -171,30 +171,64 @@ static bool is_known(const char *key, size_t klen, const char *const *known)
 	return false;
 }
 
+/* The token at or after *p: its key in [*key, *key + *klen), *p past it.
+ * False at the end of the line. */
+static bool next_key(const char **p, const char **key, size_t *klen)
+{
+	const char *q = *p;
+
+	while (is_sep(*q))
+		q++;
+	if (*q == '\0')
+		return false;
+	*key = q;
+	while (*q != '\0' && !is_sep(*q) && *q != '=')
+		q++;
+	*klen = (size_t)(q - *key);
+	while (*q != '\0' && !is_sep(*q))
+		q++;
+	*p = q;
+	return true;
+}
+
+/* Whether a token before the one whose key starts at key has that key. */
+static bool seen_before(const char *cmdline, const char *key, size_t klen)
+{
+	const char *p = cmdline, *k;
+	size_t n;
+
+	while (next_key(&p, &k, &n) && k < key)
+		if (n == klen && memcmp(k, key, klen) == 0)
+			return true;
+	return false;
+}
+
+static void copy_key(char *bad, size_t badsz, const char *key, size_t klen)
+{
+	size_t n;
+
+	if (badsz == 0)
+		return;
+	n = klen < badsz - 1 ? klen : badsz - 1;
+	memcpy(bad, key, n);
+	bad[n] = '\0';
+}
+
 int cmdline_check_keys(const char *cmdline, const char *const *known, char *bad, size_t badsz)
 {
-	const char *p = cmdline;
+	const char *p = cmdline, *key;
+	size_t klen;
 
 	if (p == NULL)
 		return 0;
-	while (*p != '\0') {
-		while (is_sep(*p))
-			p++;
-		const char *tok = p;
-		while (*p != '\0' && !is_sep(*p) && *p != '=')
-			p++;
-		size_t klen = (size_t)(p - tok);
-		while (*p != '\0' && !is_sep(*p))
-			p++;
-		if (klen == 0 && p == tok)
-			break; /* trailing separators */
-		if (klen == 0 || !is_known(tok, klen, known)) {
-			if (badsz > 0) {
-				size_t n = klen < badsz - 1 ? klen : badsz - 1;
-				memcpy(bad, tok, n);
-				bad[n] = '\0';
-			}
+	while (next_key(&p, &key, &klen)) {
+		if (klen == 0 || !is_known(key, klen, known)) {
+			copy_key(bad, badsz, key, klen);
 			return -EINVAL;
+		}
+		if (seen_before(cmdline, key, klen)) {
+			copy_key(bad, badsz, key, klen);
+			return -EEXIST;
 		}
 	}
 	return 0;

@@ -2,8 +2,9 @@
  * test_cmdline.c - kernel command-line parsing (kernel/lib/cmdline.c).
  *
  * Covers token matching (whole keys only, last occurrence wins, tabs and
- * runs of separators), the output-buffer contract of cmdline_get, and every
- * result code of the number and list parsers.
+ * runs of separators), the output-buffer contract of cmdline_get, every
+ * result code of the number and list parsers, and the key check (unknown
+ * and repeated keys).
  */
 #include <errno.h>
 
@@ -179,4 +180,18 @@ TEST(cmdline_check_keys)
 	CHECK(cmdline_check_keys("apic =x", known, bad, sizeof(bad)) == -EINVAL);
 	CHECK_STR_EQ(bad, "");
 	CHECK(cmdline_check_keys("fault==gp", known, bad, sizeof(bad)) == 0);
+
+	/* A repeat, bare or with a value, is named whatever comes between. */
+	CHECK(cmdline_check_keys("apic=xapic selftest apic=x2apic", known, bad, sizeof(bad)) ==
+	      -EEXIST);
+	CHECK_STR_EQ(bad, "apic");
+	CHECK(cmdline_check_keys("selftest=none fault=gp selftest", known, bad, sizeof(bad)) ==
+	      -EEXIST);
+	CHECK_STR_EQ(bad, "selftes");
+	CHECK(cmdline_check_keys("fault=gp fault=gp", known, bad, sizeof(bad)) == -EEXIST);
+	CHECK_STR_EQ(bad, "fault");
+	/* The first problem is reported, whichever kind it is. */
+	CHECK(cmdline_check_keys("apic apic bogus", known, bad, sizeof(bad)) == -EEXIST);
+	CHECK(cmdline_check_keys("bogus apic apic", known, bad, sizeof(bad)) == -EINVAL);
+	CHECK_STR_EQ(bad, "bogus");
 }

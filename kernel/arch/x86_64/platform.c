@@ -86,21 +86,23 @@ static void acpi_unmap_all(struct acpi_windows *aw)
 }
 
 /* apic=xapic forces the MMIO path even where x2APIC exists (to test it
- * under KVM); the default is x2APIC whenever CPUID offers it. */
+ * under KVM); the default is x2APIC whenever CPUID offers it. A value
+ * that cannot be honoured ends the boot as a failure, as any bad option. */
 static bool want_x2apic(void)
 {
-	char v[16];
+	static char v[BOOT_CMDLINE_MAX];
 
 	if (!cmdline_get(boot_info.cmdline, "apic", v, sizeof(v)))
 		return true;
 	if (strcmp(v, "xapic") == 0)
 		return false;
-	if (strcmp(v, "x2apic") == 0) {
-		if (!cpu_features.x2apic)
-			panic("apic=x2apic: this CPU does not offer x2APIC");
+	if (strcmp(v, "x2apic") == 0 && cpu_features.x2apic)
 		return true;
-	}
-	panic("apic=%s: expected apic=xapic or apic=x2apic", v);
+	if (strcmp(v, "x2apic") == 0)
+		kprintf("cmdline: apic=x2apic: this CPU does not offer x2APIC\n");
+	else
+		kprintf("cmdline: apic=%s: expected apic=xapic or apic=x2apic\n", v);
+	platform_exit(false);
 }
 
 void arch_platform_init(struct acpi_info *acpi)

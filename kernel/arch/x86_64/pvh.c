@@ -69,9 +69,13 @@ void pvh_parse(uint64_t start_info_phys)
 	if (si->cmdline_paddr) {
 		const char *c = loader_ptr(si->cmdline_paddr, 1, "command line");
 		size_t n = strnlen(c, BOOT_CMDLINE_MAX);
-		if (n == BOOT_CMDLINE_MAX)
-			panic("PVH: command line longer than %d bytes", BOOT_CMDLINE_MAX - 1);
-		memcpy(boot_info.cmdline, c, n + 1);
+		/* Too long is the user's error, not the kernel's: kmain refuses
+		 * it plainly, after logging the start it kept. */
+		if (n == BOOT_CMDLINE_MAX) {
+			boot_info.cmdline_too_long = true;
+			n--;
+		}
+		memcpy(boot_info.cmdline, c, n);
 	}
 	boot_info.rsdp_phys = si->rsdp_paddr;
 	boot_info.kernel_phys_start = kimage_virt_to_phys(__kernel_start);

@@ -6,6 +6,7 @@
 #ifndef KERNEL_BOOT_H
 #define KERNEL_BOOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define BOOT_MEMMAP_MAX 64
@@ -28,6 +29,7 @@ struct boot_info {
 	struct boot_mem_region memmap[BOOT_MEMMAP_MAX];
 	unsigned memmap_count, memmap_dropped;
 	char cmdline[BOOT_CMDLINE_MAX];
+	bool cmdline_too_long; /* the loader's did not fit: cmdline holds its start */
 	uint64_t rsdp_phys; /* 0: not given, search for it */
 	uint64_t kernel_phys_start, kernel_phys_end;
 };

@@ -4,8 +4,10 @@
  * The command line is a string of tokens separated by spaces or tabs, each
  * either `key=value` or a bare `key` (whose value is ""). Keys match whole
  * tokens only: `selftest` does not match `selftests=1`. When a key appears
- * more than once the last occurrence wins, so later options override earlier
- * ones. Values cannot contain spaces; there is no quoting.
+ * more than once the lookups take the last occurrence; cmdline_check_keys
+ * reports such a repeat, so that a caller can refuse it rather than drop
+ * the earlier one silently. Values cannot contain spaces; there is no
+ * quoting.
  *
  * Numbers are decimal or 0x-prefixed hex, with an optional K, M or G suffix
  * (either case; binary multiples: 1K = 1024).
@@ -47,9 +49,10 @@ int cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out);
 int cmdline_get_list(const char *cmdline, const char *key, uint64_t *out, size_t max);
 
 /*
- * Checks that every token's key is one of known[] (NULL-terminated), so a
- * misspelt option is reported instead of silently ignored. Returns 0, or
- * -EINVAL with the first unknown key copied (truncated) into bad.
+ * Checks that every token's key is one of known[] (NULL-terminated) and
+ * occurs once, so a misspelt or repeated option is reported instead of
+ * silently ignored. Returns 0, -EINVAL for an unknown key or -EEXIST for a
+ * repeated one; the first such key is copied (truncated) into bad.
  */
 int cmdline_check_keys(const char *cmdline, const char *const *known, char *bad, size_t badsz);
 
