@@ -22,7 +22,8 @@ Options:
   --smp N           number of vCPUs (default: 1)
   --mem SIZE        guest memory, QEMU syntax (default: 256M)
   --append STRING   kernel command line, e.g. "selftest=all" or "selftest=none fault=gp"
-  --serial FILE     write the serial console to FILE (default: standard output)
+  --serial FILE     write the serial console to FILE (default: standard output;
+                    QEMU never reads standard input, except with --interactive)
   --timeout SEC     stop QEMU after SEC seconds and exit 124 (default: no limit)
   --gdb             start paused with a gdb stub on localhost:1234 (-s -S)
   --interactive     serial console and QEMU monitor on this terminal
@@ -271,6 +272,11 @@ if ((dry_run)); then
     exit 0
 fi
 
+# QEMU reads standard input only as the console of --interactive. Otherwise
+# it gets none: with -serial stdio it would consume its caller's input (the
+# rest of a pipe, or the lines a loop around this script reads).
+((interactive)) || exec </dev/null
+
 if ((timeout_s == 0)); then
     exec "${cmd[@]}"
 fi
@@ -278,7 +284,8 @@ fi
 # With a time limit: run QEMU under timeout(1) in the background and wait, so
 # that a signal to this script (Ctrl-C, or a parent killing it) is passed on to
 # QEMU instead of leaving it running. --foreground keeps QEMU in our process
-# group, so Ctrl-C on a terminal reaches it directly as well.
+# group, so Ctrl-C on a terminal reaches it directly as well. <&0 passes on
+# the standard input chosen above (a background job would get /dev/null).
 timeout --foreground -k 10 "$timeout_s" "${cmd[@]}" <&0 &
 tpid=$!
 got_sig=0

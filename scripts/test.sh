@@ -214,6 +214,7 @@ check_hosted() { # i rc
     case $kind in
         host-tools) prefix="host: " ;;
         bench-*) prefix="bench: " ;;
+        scripts-*) prefix="scripts: " ;;
     esac
     while IFS= read -r line; do
         if split_test_line "$line" "$prefix"; then
@@ -435,7 +436,7 @@ check_job() { # i
 # host hypervisor). KVM, where it works, adds the boots that only it can do
 # (x2APIC) at no more vCPUs than host cores.
 kernel=$build/kernel.elf
-export TEST_KERNEL=$kernel O=$build # for the scripts run as jobs (tests/bench)
+export TEST_KERNEL=$kernel O=$build # for the scripts run as jobs (tests/bench, tests/scripts)
 boots_ok=1
 kvm_ok=0
 kvm_note=""
@@ -483,6 +484,8 @@ if ((boots_ok)); then
     # ./run_bench.sh --quick end to end (it builds two variants in
     # $build/bench-variants/; pipeline_test.sh takes the build root from O).
     add_job bench-pipeline hosted bench-pipeline "$repo/tests/bench/pipeline_test.sh" 0 "" 900
+    # scripts/qemu.sh leaves its caller's standard input unread.
+    add_job scripts-qemu-sh hosted scripts-qemu-sh "$repo/tests/scripts/qemu_sh_test.sh" 0 "" 120
 fi
 
 if ((boots_ok == 0)); then
