@@ -6,14 +6,22 @@
  * The image is checked before anything is mapped: header fields, the
  * program-header table inside the image, every PT_LOAD inside the image
  * (file part) and inside the user window (memory part) without
- * wrapping, filesz <= memsz, and an entry point in an executable segment.
- * A malformed image is refused with -ENOEXEC and a line saying why.
+ * wrapping, filesz <= memsz, file offset and address equal modulo the
+ * page size (mmap could not map it otherwise), and an entry point in an
+ * executable segment. A malformed image is refused with -ENOEXEC and a
+ * line saying why.
  *
- * Each PT_LOAD becomes an anonymous private mapping, first read-write
- * (MAP_FIXED_NOREPLACE: two segments sharing a page are refused), filled
- * through aspace_write (the rest stays demand-zero: the bss), then set to
- * the segment's own permissions. brk starts at the page after the highest
- * segment. The stack is a MAP_GROWSDOWN mapping below ASPACE_STACK_TOP; at
+ * The image is a file (kernel/program_files.c: a page cache shared by
+ * every run of the program), and each PT_LOAD is mapped as Linux's
+ * load_elf_binary maps it: the pages that hold file bytes are a private
+ * mapping of the file with the segment's permissions, so they are read
+ * from the cache on demand, shared until written, and a page that
+ * MADV_DONTNEED drops comes back with the file's contents; the rest of
+ * the memory size is anonymous (the bss), and the bytes of the last file
+ * page past filesz are cleared (Linux's padzero, a write: that page
+ * becomes the process's own copy). Mappings are MAP_FIXED_NOREPLACE: two
+ * segments sharing a page are refused. brk starts at the page after the
+ * highest segment. The stack is a MAP_GROWSDOWN mapping below ASPACE_STACK_TOP; at
  * its top, as Linux lays it out: the argument strings, then (16-byte
  * aligned, rsp pointing at argc) argc, argv[], NULL, envp (empty), NULL,
  * and the auxiliary vector {AT_PAGESZ, 4096}, {AT_NULL, 0}.
@@ -28,7 +36,9 @@
 #include <kernel/elf.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
+#include <kernel/program_files.h>
 #include <aspace.h>
+#include <mfile.h>
 #include <mm/mman.h>
 
 #define PAGE 4096ull
@@ -94,6 +104,8 @@ static const char *check_segment(const struct user_program *prog, const struct e
 	if (ph->p_vaddr < ASPACE_USER_LO || ph->p_vaddr >= ASPACE_USER_HI ||
 	    ASPACE_USER_HI - ph->p_vaddr < ph->p_memsz)
 		return "segment outside the user address range";
+	if (ph->p_filesz != 0 && (ph->p_vaddr - ph->p_offset) % PAGE != 0)
+		return "segment whose file offset and address differ within a page";
 	return NULL;
 }
 
@@ -144,45 +156,62 @@ static uint64_t segment_prot(uint32_t flags)
 	       ((flags & PF_X) ? PROT_EXEC : 0);
 }
 
-/* The whole pages a segment occupies. */
-static void segment_pages(const struct elf64_phdr *ph, uint64_t *start, uint64_t *len)
+/* Maps [start, start + len) of as (nothing there yet): anonymous memory,
+ * or file from byte offset off when file is not NULL. */
+static int map_fixed(struct aspace *as, const struct user_program *prog, uint64_t start,
+		     uint64_t len, uint64_t prot, struct mfile *file, uint64_t off)
 {
-	*start = page_down(ph->p_vaddr);
-	*len = page_up(ph->p_vaddr + ph->p_memsz) - *start;
+	uint64_t flags = MAP_PRIVATE | MAP_FIXED_NOREPLACE;
+	long rc = file != NULL ? aspace_mmap_file(as, start, len, prot, flags, file, off)
+			       : aspace_mmap(as, start, len, prot, flags | MAP_ANONYMOUS, -1, 0);
+
+	if (rc == -EEXIST)
+		return refuse(prog, "segments overlap in a page");
+	return is_mmap_error(rc) ? (int)rc : 0;
 }
 
-/* Maps and fills every segment read-write, then gives each its own
- * permissions (a later segment's fill must not meet an earlier one made
- * read-only). */
+/* One PT_LOAD: its file pages, its anonymous rest, the file page's tail
+ * past filesz cleared when memory follows it. */
+static int load_segment(struct aspace *as, const struct user_program *prog,
+			const struct elf64_phdr *ph, struct mfile *file)
+{
+	static const unsigned char zeros[64];
+	uint64_t start = page_down(ph->p_vaddr), prot = segment_prot(ph->p_flags);
+	uint64_t file_end = ph->p_filesz != 0 ? page_up(ph->p_vaddr + ph->p_filesz) : start;
+	uint64_t mem_end = page_up(ph->p_vaddr + ph->p_memsz);
+	int rc = 0;
+
+	if (file_end > start)
+		rc = map_fixed(as, prog, start, file_end - start, prot, file,
+			       page_down(ph->p_offset));
+	if (rc == 0 && mem_end > file_end)
+		rc = map_fixed(as, prog, file_end, mem_end - file_end, prot, NULL, 0);
+	for (uint64_t va = ph->p_vaddr + ph->p_filesz;
+	     rc == 0 && ph->p_memsz > ph->p_filesz && va < file_end;) {
+		uint64_t n = file_end - va < sizeof(zeros) ? file_end - va : sizeof(zeros);
+
+		rc = aspace_write(as, va, zeros, n) != 0 ? -ENOMEM : 0;
+		va += n;
+	}
+	return rc;
+}
+
 static int load_segments(struct aspace *as, const struct user_program *prog,
 			 const struct elf64_ehdr *eh)
 {
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
+	struct mfile *file = program_file(prog);
+	int rc = 0;
+
+	if (file == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; rc == 0 && i < eh->e_phnum; i++) {
 		struct elf64_phdr ph = phdr(prog, eh, i);
-		if (!loadable(&ph))
-			continue;
-		uint64_t start, len;
-		segment_pages(&ph, &start, &len);
-		long rc = aspace_mmap(as, start, len, PROT_READ | PROT_WRITE,
-				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-		if (rc == -EEXIST)
-			return refuse(prog, "segments overlap in a page");
-		if (is_mmap_error(rc))
-			return (int)rc;
-		if (aspace_write(as, ph.p_vaddr, prog->data + ph.p_offset, ph.p_filesz))
-			return -ENOMEM;
+
+		if (loadable(&ph))
+			rc = load_segment(as, prog, &ph, file);
 	}
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		struct elf64_phdr ph = phdr(prog, eh, i);
-		if (!loadable(&ph))
-			continue;
-		uint64_t start, len;
-		segment_pages(&ph, &start, &len);
-		long rc = aspace_mprotect(as, start, len, segment_prot(ph.p_flags));
-		if (rc)
-			return (int)rc;
-	}
-	return 0;
+	mfile_put(file);	/* the mappings hold their own references */
+	return rc;
 }
 
 /* Strings, then the vectors below them; *sp ends 16-byte aligned at argc. */

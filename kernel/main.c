@@ -22,6 +22,7 @@
 #include <kernel/compiler.h>
 #include <kernel/fault_inject.h>
 #include <kernel/mm_boot.h>
+#include <kernel/program_files.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
 #include <kernel/selftest.h>
@@ -166,6 +167,7 @@ void kmain(uint64_t start_info_phys)
 
 	mm_boot_init();
 	mm_cpu_init();
+	program_files_init();
 
 	arch_platform_init(&acpi);
 	kprintf("cpu: %s, hypervisor \"%s\", nx=%d smep=%d smap=%d umip=%d pdpe1gb=%d\n",

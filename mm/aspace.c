@@ -73,6 +73,9 @@ int aspace_create(const struct aspace_layout *l, struct aspace **out)
 
 	if (!layout_ok(l))
 		return -EINVAL;
+	/* Made here, so that no later caller of zero_page allocates. */
+	if (zero_page() == 0)
+		return -ENOMEM;
 	as = kzalloc(sizeof(*as), GFP_KERNEL);
 	if (as == NULL)
 		return -ENOMEM;
@@ -87,6 +90,8 @@ int aspace_create(const struct aspace_layout *l, struct aspace **out)
 		return err;
 	}
 	rwlock_init(&as->lock);
+	for (unsigned i = 0; i < ASPACE_COW_LOCKS; i++)
+		rwlock_init(&as->cow[i]);
 	vma_tree_init(&as->tree, l->lo, l->hi);
 	as->mmap_base = l->mmap_base;
 	*out = as;
@@ -103,12 +108,11 @@ void aspace_destroy(struct aspace *as)
 	while ((n = vma_tree_first(&as->tree)) != NULL) {
 		struct vma *v = vma_of(n);
 
-		b.free_frames = v->shm == NULL;
 		mapper_unmap(&as->mapper, n->start, n->end - n->start, &b);
 		mapper_unmap(&as->parked, n->start, n->end - n->start, &pb);
 		vma_tree_remove(&as->tree, n);
-		if (v->shm != NULL)
-			shm_put(v->shm, &b);
+		if (v->file != NULL)
+			mfile_release(v->file, &b);
 		vma_free(v);
 		/* No CPU runs on the mappers: a local flush finishes them. */
 		flush_batch_finish_local(&b);
@@ -177,7 +181,7 @@ static int transfer(struct aspace *as, uintptr_t va, void *buf, uint64_t len, bo
 			err = -EFAULT;
 			break;
 		}
-		err = aspace_page(as, v, va & HAL_PAGE_MASK, &pa);
+		err = aspace_page(as, v, va & HAL_PAGE_MASK, write, &pa);
 		if (err != 0)
 			break;
 		unsigned char *frame = hal_phys_to_virt(pa + off);

@@ -24,6 +24,7 @@
 
 struct aspace;
 struct mapper;
+struct mfile;
 
 /*
  * The window [lo, hi) that user mappings may occupy, and mmap_base, the
@@ -61,8 +62,10 @@ void aspace_destroy(struct aspace *as);
 struct mapper *aspace_mapper(struct aspace *as);
 
 /*
- * Page fault. access: ASPACE_FAULT_* bits. Returns 0 if resolved (retry
- * the access), -EFAULT if no VMA covers addr (SEGV_MAPERR), -EACCES if the
+ * Page fault. access: ASPACE_FAULT_* bits. Returns 0 if resolved by a
+ * change to the page tables (retry the access), ASPACE_FAULT_SPURIOUS if
+ * the entry already allowed the access (a stale TLB entry, dropped by
+ * the fault itself: retry; the caller bounds how often in a row), -EFAULT if no VMA covers addr (SEGV_MAPERR), -EACCES if the
  * VMA forbids the access (SEGV_ACCERR), -ENOMEM if out of memory. Faults
  * of one address space run in parallel (the read side of its lock).
  */
@@ -70,10 +73,19 @@ struct mapper *aspace_mapper(struct aspace *as);
 #define ASPACE_FAULT_EXEC (1u << 1)
 #define ASPACE_FAULT_USER (1u << 2)
 #define ASPACE_FAULT_PRESENT (1u << 3)
+#define ASPACE_FAULT_SPURIOUS 1
 int aspace_fault(struct aspace *as, uintptr_t addr, unsigned access);
 
 long aspace_mmap(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot, uint64_t flags,
 		 int64_t fd, uint64_t off);
+/*
+ * mmap of a file (mm/mfile.h) at byte offset off, for the kernel (there
+ * are no descriptors): the checks of Linux's mmap for a descriptor of
+ * that file (a read-only file refuses a shared writable view with
+ * -EACCES); MAP_ANONYMOUS is -EINVAL. Each VMA holds its own reference.
+ */
+long aspace_mmap_file(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot,
+		      uint64_t flags, struct mfile *file, uint64_t off);
 long aspace_munmap(struct aspace *as, uintptr_t addr, uint64_t len);
 long aspace_mprotect(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot);
 long aspace_mremap(struct aspace *as, uintptr_t old, uint64_t old_len, uint64_t new_len,

@@ -7,17 +7,23 @@
  *     flags MAP_SHARED or MAP_PRIVATE with at most MAP_GROWSDOWN;
  *   - no two adjacent VMAs mergeable (every change merges at its edges);
  *   - every live page-table entry a 4 KiB page inside a VMA that is not
- *     PROT_NONE, with exactly the mapper flags its prot gives, and under
- *     a shared VMA the frame its object holds at that offset; every
- *     parked entry inside a private PROT_NONE VMA;
+ *     PROT_NONE, with exactly the mapper flags its prot gives (less the
+ *     write right for a borrowed frame of a private VMA); under a shared
+ *     VMA the frame its file holds at that offset; under a private VMA
+ *     either a frame of the address space's own or the one it borrows
+ *     there (the file's cached page, or the zero page); every parked
+ *     entry inside a private PROT_NONE VMA;
  *   - the resident count equals the entries of both mappers.
  * It holds the write lock, so nothing changes under the walk: O(VMAs +
  * mapped pages), with an O(log n) lookup per page.
  */
 #include <errno.h>
 
+#include <mm/gfp.h>
+
 #include "aspace_internal.h"
 #include "check_msg.h"
+#include "page.h"
 
 /* "what [a, b)" into err, bounded. */
 static void report(char *err, size_t errlen, const char *what, uint64_t a, uint64_t b)
@@ -32,13 +38,39 @@ static void report(char *err, size_t errlen, const char *what, uint64_t a, uint6
 	check_msg_str(&m, ")");
 }
 
-/* Whether the object's page index is the frame at pa (called under the
- * address space mapper's lock: that lock, then the object's). */
-static bool shm_holds(struct shm *s, uint64_t index, phys_addr_t pa)
+/* Whether the file's page index is the frame at pa (called under the
+ * address space mapper's lock: that lock, then the file's). */
+static bool file_holds(struct mfile *f, uint64_t index, phys_addr_t pa)
 {
 	phys_addr_t have;
 
-	return shm_lookup(s, index, &have) == 0 && have == pa;
+	return mfile_lookup(f, index, &have) == 0 && have == pa;
+}
+
+static bool borrowed(phys_addr_t pa)
+{
+	return pfn_to_page(PFN_OF(pa))->flags & PG_object;
+}
+
+/* Why the frame at pa cannot be where v maps va, or NULL. */
+static const char *frame_wrong(const struct vma *v, uintptr_t va, phys_addr_t pa)
+{
+	if (vma_shared(v))
+		return file_holds(v->file, vma_pgoff(v, va), pa) ? NULL
+								 : "a shared page that is not its file's";
+	if (!borrowed(pa))
+		return NULL;
+	if (v->file != NULL ? file_holds(v->file, vma_pgoff(v, va), pa) : pa == zero_page())
+		return NULL;
+	return "a private page that borrows a frame not its own";
+}
+
+/* The flags v's entry of frame pa must have (a live one). */
+static unsigned want_flags(const struct vma *v, phys_addr_t pa)
+{
+	unsigned flags = vma_prot_flags(v, v->prot) & ~(unsigned)MAPPER_COW;
+
+	return !vma_shared(v) && borrowed(pa) ? flags & ~(unsigned)MAPPER_WRITE : flags;
 }
 
 struct check_walk {
@@ -66,12 +98,12 @@ static void check_leaf(void *arg, uintptr_t va, const struct mapper_translation 
 	else if (w->parked != (v->prot == PROT_NONE))
 		why = w->parked ? "a parked page under an accessible VMA" :
 				  "a live page under PROT_NONE";
-	else if (w->parked && v->shm != NULL)
+	else if (w->parked && vma_shared(v))
 		why = "a parked page under a shared VMA";
-	else if (!w->parked && t->flags != vma_prot_flags(v->prot))
+	else if (!w->parked && t->flags != want_flags(v, t->pa))
 		why = "a page with flags its VMA's prot does not give";
-	else if (v->shm != NULL && !shm_holds(v->shm, vma_pgoff(v, va), t->pa))
-		why = "a shared page that is not its object's";
+	else
+		why = frame_wrong(v, va, t->pa);
 	if (why != NULL) {
 		report(w->err, w->errlen, why, va, va + t->page_size);
 		w->failed = true;
@@ -88,7 +120,8 @@ static int check_vmas(struct aspace *as, char *err, size_t errlen)
 
 		if (n->start % HAL_PAGE_SIZE != 0 || n->end % HAL_PAGE_SIZE != 0 ||
 		    (v->prot & ~(uint64_t)VMA_PROT_MASK) != 0 ||
-		    (type != MAP_SHARED && type != MAP_PRIVATE)) {
+		    (type != MAP_SHARED && type != MAP_PRIVATE) ||
+		    (type == MAP_SHARED && v->file == NULL)) {
 			report(err, errlen, "a malformed VMA", n->start, n->end);
 			return -EINVAL;
 		}

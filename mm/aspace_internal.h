@@ -1,7 +1,7 @@
 /*
  * mm/aspace_internal.h - what the files of the address-space layer share
- * (mm/aspace.c, aspace_check.c, vma.c, shm.c, fault.c, mmap.c, mprotect.c,
- * mremap.c, madvise.c); nothing outside mm/ includes it. The design and the locking rules are at
+ * (mm/aspace.c, aspace_check.c, vma.c, mfile.c, zero_page.c, fault.c,
+ * mmap.c, mprotect.c, mremap.c, madvise.c); nothing outside mm/ includes it. The design and the locking rules are at
  * the top of mm/aspace.c.
  */
 #ifndef MM_ASPACE_INTERNAL_H
@@ -14,6 +14,7 @@
 #include "env.h"
 #include "hal.h"
 #include "mapper.h"
+#include "mfile.h"
 #include "rwlock.h"
 #include "vma_tree.h"
 
@@ -26,31 +27,43 @@
 /* The protection bits a VMA keeps (PROT_SEM and unknown bits are not). */
 #define VMA_PROT_MASK (PROT_READ | PROT_WRITE | PROT_EXEC)
 
-/* A shared anonymous memory object (mm/shm.c). */
-struct shm {
-	uint64_t refs;		/* VMAs pointing to it; under the write lock */
-	struct mapper pages;	/* page offset << page shift -> frame */
+/* A memory file (mm/mfile.h, mm/mfile.c). */
+struct mfile {
+	uint64_t refs;		/* atomic: VMAs and holders */
+	const void *data;	/* the image its pages are read from, or NULL: zeros */
+	uint64_t data_size;
+	struct mapper pages;	/* the page cache: page offset << page shift -> frame */
+	uint64_t npages;	/* atomic: frames in the cache */
 };
 
-/* Page offsets an object can index: the lower half of a mapper. */
-#define SHM_MAX_PAGES                                                              \
+/* Page offsets a file can index: the lower half of a mapper. */
+#define MFILE_MAX_PAGES                                                            \
 	(1ull << (HAL_LEVEL_SHIFT(HAL_LEVELS - 1) + HAL_LEVEL_SHIFT(1) - HAL_LEVEL_SHIFT(0) - \
 		  1 - HAL_PAGE_SHIFT))
 
-/* One VMA: a range of anonymous memory with one protection. */
+/* One VMA: a range of memory with one protection, anonymous or a file's. */
 struct vma {
 	struct vma_node node;	/* node.start, node.end: the range */
 	uint64_t prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC, or PROT_NONE */
 	uint64_t flags;		/* MAP_SHARED or MAP_PRIVATE, | MAP_GROWSDOWN */
-	struct shm *shm;	/* MAP_SHARED: the object; NULL when private */
-	uint64_t pgoff;		/* MAP_SHARED: the object page at node.start */
+	/* The file mapped (always, when MAP_SHARED: shmem for anonymous
+	 * memory); NULL for private anonymous memory. */
+	struct mfile *file;
+	uint64_t pgoff;		/* with a file: its page at node.start */
 };
 
-/* The object page that backs va in v (a shared VMA). */
+static inline bool vma_shared(const struct vma *v)
+{
+	return v->flags & MAP_SHARED;
+}
+
+/* The file page that backs va in v (a VMA with a file). */
 static inline uint64_t vma_pgoff(const struct vma *v, uintptr_t va)
 {
 	return v->pgoff + ((va - v->node.start) >> HAL_PAGE_SHIFT);
 }
+
+#define ASPACE_COW_LOCKS 16
 
 struct aspace {
 	struct rwlock lock;	/* see the top of mm/aspace.c */
@@ -61,6 +74,9 @@ struct aspace {
 	struct vma_tree tree;	/* the VMAs, under lock */
 	uintptr_t mmap_base;
 	uintptr_t brk_start, brk; /* under lock (write) */
+	/* Orders the copies on write of each page (mm/fault.c), hashed by
+	 * page; taken inside lock's read side. */
+	struct rwlock cow[ASPACE_COW_LOCKS];
 	/* Atomic counters (stats may read them at any time). */
 	uint64_t resident;	/* page-table entries, live or parked */
 	uint64_t faults;
@@ -112,10 +128,11 @@ static inline struct vma *vma_intersect(struct aspace *as, uintptr_t start, uint
 	return v && vma_start(v) < end ? v : NULL;
 }
 
-/* The mapper flags of a page under prot (PROT_NONE pages are parked). */
-static inline unsigned vma_prot_flags(uint64_t prot)
+/* The mapper flags of v's pages under prot (PROT_NONE pages are parked);
+ * a private VMA's are copy on write (MAPPER_COW). */
+static inline unsigned vma_prot_flags(const struct vma *v, uint64_t prot)
 {
-	unsigned flags = MAPPER_USER;
+	unsigned flags = vma_shared(v) ? MAPPER_USER : MAPPER_USER | MAPPER_COW;
 
 	if (prot & PROT_WRITE)
 		flags |= MAPPER_WRITE;
@@ -155,14 +172,14 @@ struct vma *vma_split(struct aspace_op *op, struct vma *v, uintptr_t addr);
  * VMA that now holds v's range. */
 struct vma *vma_merge_around(struct aspace *as, struct vma *v);
 /* Inserts [start, end) with prot and flags (the range is free), backed by
- * shm from page pgoff on when shm is not NULL (the VMA takes a reference),
- * merged with its neighbours; returns it. Uses a spare. */
+ * file from page pgoff on when file is not NULL (the VMA takes a
+ * reference), merged with its neighbours; returns it. Uses a spare. */
 struct vma *vma_insert(struct aspace_op *op, uintptr_t start, uintptr_t end, uint64_t prot,
-		       uint64_t flags, struct shm *shm, uint64_t pgoff);
-/* Drops the page-table entries of [start, end), inside v: a private
- * VMA's frames are freed after the shootdown, a shared one's stay with
- * its object. */
-void aspace_zap(struct aspace_op *op, const struct vma *v, uintptr_t start, uintptr_t end);
+		       uint64_t flags, struct mfile *file, uint64_t pgoff);
+/* Drops the page-table entries of [start, end), inside one VMA: the frames
+ * the address space owns are freed after the shootdown, a file's (and
+ * the zero page) stay with their owner. */
+void aspace_zap(struct aspace_op *op, uintptr_t start, uintptr_t end);
 /* Unmaps [start, end) whole: pages and VMAs (needs two spares). */
 void aspace_unmap_range(struct aspace_op *op, uintptr_t start, uintptr_t end);
 
@@ -173,24 +190,31 @@ uintptr_t aspace_place(struct aspace *as, uintptr_t hint, uint64_t len, uint64_t
 /* munmap's checks and work, inside a call: 0 or -EINVAL (two spares). */
 long aspace_unmap_checked(struct aspace_op *op, uintptr_t addr, uint64_t len);
 
-/* shm.c: shared anonymous memory objects. */
-/* A new object with no reference yet, or NULL. */
-struct shm *shm_create(void);
-/* The frame of page index, allocated zeroed if absent: 0 or -ENOMEM. */
-int shm_page(struct shm *s, uint64_t index, phys_addr_t *pa);
-/* The frame of page index if it exists: 0 or -ENOENT. */
-int shm_lookup(struct shm *s, uint64_t index, phys_addr_t *pa);
-/* Frees pages [first, first + n) (MADV_REMOVE): their frames go on
- * into's frame list, to be freed after its flush. */
-void shm_remove(struct shm *s, uint64_t first, uint64_t n, struct flush_batch *into);
-/* Drops a reference; the last frees the object, its frames through into. */
-void shm_put(struct shm *s, struct flush_batch *into);
+/* mfile.c: the internal half of mm/mfile.h. */
+/* The frame of page index, read in (or zeroed) if absent: 0 or -ENOMEM. */
+int mfile_page(struct mfile *f, uint64_t index, phys_addr_t *pa);
+/* The frame of page index if it is cached: 0 or -ENOENT. */
+int mfile_lookup(struct mfile *f, uint64_t index, phys_addr_t *pa);
+/* Frees pages [first, first + n) (MADV_REMOVE on shmem): their frames go
+ * on into's frame list, to be freed after its flush. */
+void mfile_remove(struct mfile *f, uint64_t first, uint64_t n, struct flush_batch *into);
+/* Drops a VMA's reference; the last frees the file, its frames through
+ * into. */
+void mfile_release(struct mfile *f, struct flush_batch *into);
+
+/* zero_page.c: the frame every untouched private anonymous page reads
+ * from until written (owned by no file, never freed), or 0 when out of
+ * memory; made by the first call (aspace_create's). */
+phys_addr_t zero_page(void);
 
 /* fault.c */
 /* The frame behind page va of v (read lock or write lock held), faulted
  * in if absent: mapped as v's prot allows, parked (private PROT_NONE) or
- * only in its object (shared PROT_NONE). 0 or -ENOMEM. */
-int aspace_page(struct aspace *as, const struct vma *v, uintptr_t va, phys_addr_t *pa);
+ * only in its file (shared PROT_NONE). With write, a private page is
+ * made the address space's own first (copy on write), whatever v's prot.
+ * 0, or -ENOMEM. */
+int aspace_page(struct aspace *as, const struct vma *v, uintptr_t va, bool write,
+		phys_addr_t *pa);
 /* Faults in every page of [start, end) inside VMAs (MAP_POPULATE). */
 void aspace_populate(struct aspace *as, uintptr_t start, uintptr_t end);
 

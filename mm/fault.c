@@ -1,35 +1,81 @@
 /*
- * mm/fault.c - page faults: demand-zero anonymous memory, the permission
- * check that decides SEGV_MAPERR from SEGV_ACCERR, and stack growth
- * below a MAP_GROWSDOWN VMA.
+ * mm/fault.c - page faults: demand paging of anonymous memory and of
+ * files, copy on write for private mappings, the permission check that
+ * decides SEGV_MAPERR from SEGV_ACCERR, and stack growth below a
+ * MAP_GROWSDOWN VMA.
+ *
+ * What a fault maps (Linux's do_anonymous_page, do_read_fault,
+ * do_cow_fault, do_shared_fault and wp_page_copy):
+ *   private anonymous  read: the zero page (mm/zero_page.c); write: a new
+ *                      zeroed frame of the address space's own;
+ *   private file       read: the file's cached page (mm/mfile.c); write:
+ *                      a new frame with a copy of it;
+ *   shared             the file's page (shmem for anonymous memory), as
+ *                      the VMA's prot allows.
+ * A borrowed frame (the zero page or a cached one, PG_object) sits in a
+ * private mapping read-only (MAPPER_COW), so the first write to it faults
+ * and copies: the copy replaces the entry (mapper_replace), still
+ * read-only, the old translation is shot down, and only then does the
+ * entry get its write right. Until then no CPU can write the copy, so none
+ * can read the old frame after a write to the new one, which is what
+ * Linux's clear, flush, then set order guarantees.
  *
  * A fault runs under the read side of the address space's lock, so the
  * faults of one address space run in parallel; the only state they
- * change is the page tables, through the mapper's own lock. Two faults on
- * one page both allocate a zeroed frame; mapper_map lets one in and says
- * -EEXIST to the other, which frees its frame and retries the access.
- * Growing a stack changes a VMA, so that fault drops the read lock, grows
- * the VMA under the write lock, and starts over.
+ * change is the page tables, through the mapper's own lock, and the
+ * files' caches, through theirs. Two faults on one absent page both make
+ * a frame; mapper_map lets one in and says -EEXIST to the other, which
+ * frees its frame and looks again. Two copies on write of one page are
+ * ordered by one of as->cow's locks (hashed by page), held across the
+ * switch and its shootdown: a fault that finds a private page without
+ * the rights its VMA gives waits on that lock, then gives them. Waiting
+ * on it spins with interrupts on (mm/rwlock.h), as the holder may wait
+ * for this CPU's flush IPI. Growing a stack changes a VMA, so that fault
+ * drops the read lock, grows the VMA under the write lock, and starts
+ * over.
  *
  * Pages of a private PROT_NONE VMA live in the parked mapper (see
  * aspace.c); only the kernel's transfers (aspace_read / aspace_write)
  * fault them in there, a user access to them is a permission fault. A
- * shared VMA's page is its object's frame (mm/shm.c), found or created
- * there first and then mapped (never parked: the object keeps it).
+ * shared VMA's page is its file's frame, found or read in there first
+ * and then mapped (never parked: the file keeps it).
  */
 #include <errno.h>
+#include <string.h>
 
 #include <mm/gfp.h>
 
 #include "aspace_internal.h"
 #include "page.h"
+#include "shootdown.h"
 
 static struct mapper *page_mapper(struct aspace *as, const struct vma *v)
 {
 	return v->prot == PROT_NONE ? &as->parked : &as->mapper;
 }
 
-/* A shared VMA's page: the object's frame, mapped unless PROT_NONE. */
+static bool borrowed(phys_addr_t pa)
+{
+	return pfn_to_page(PFN_OF(pa))->flags & PG_object;
+}
+
+/* The rights the entry of frame pa should have in v (as mapper_translate
+ * reports them): a borrowed frame of a private VMA is read-only. */
+static unsigned entry_flags(const struct vma *v, phys_addr_t pa)
+{
+	unsigned flags = vma_prot_flags(v, v->prot) & ~(unsigned)MAPPER_COW;
+
+	if (!vma_shared(v) && borrowed(pa))
+		flags &= ~(unsigned)MAPPER_WRITE;
+	return flags;
+}
+
+static struct rwlock *cow_lock(struct aspace *as, uintptr_t va)
+{
+	return &as->cow[(va >> HAL_PAGE_SHIFT) % ASPACE_COW_LOCKS];
+}
+
+/* A shared VMA's page: the file's frame, mapped unless PROT_NONE. */
 static int shared_page(struct aspace *as, const struct vma *v, uintptr_t va, phys_addr_t *pa)
 {
 	struct mapper_translation t;
@@ -39,41 +85,152 @@ static int shared_page(struct aspace *as, const struct vma *v, uintptr_t va, phy
 		*pa = t.pa;
 		return 0;
 	}
-	err = shm_page(v->shm, vma_pgoff(v, va), pa);
+	err = mfile_page(v->file, vma_pgoff(v, va), pa);
 	if (err != 0 || v->prot == PROT_NONE)
 		return err;
 	err = mapper_map(&as->mapper, va, *pa, HAL_PAGE_SIZE, HAL_PAGE_SIZE,
-			 vma_prot_flags(v->prot));
+			 vma_prot_flags(v, v->prot));
 	if (err == 0)
 		__atomic_fetch_add(&as->resident, 1, __ATOMIC_RELAXED);
 	return err == -EEXIST ? 0 : err;
 }
 
-int aspace_page(struct aspace *as, const struct vma *v, uintptr_t va, phys_addr_t *pa)
+/* The frame a private page starts as: the file's page or the zero page. */
+static int source_frame(const struct vma *v, uintptr_t va, phys_addr_t *pa)
+{
+	if (v->file != NULL)
+		return mfile_page(v->file, vma_pgoff(v, va), pa);
+	*pa = zero_page();
+	return *pa != 0 ? 0 : -ENOMEM;
+}
+
+/* A new frame of the address space's own with src's contents, or NULL. */
+static struct page *copy_of(phys_addr_t src)
+{
+	bool zero = src == zero_page();
+	struct page *p = alloc_pages(zero ? __GFP_ZERO : 0, 0);
+
+	if (p != NULL && !zero)
+		memcpy(page_to_virt(p), hal_phys_to_virt(src), HAL_PAGE_SIZE);
+	return p;
+}
+
+/* A private page that nothing maps: its source frame (read) or a copy of
+ * it (write). 0 with *pa, -EAGAIN if a racing fault mapped it first. */
+static int private_fill(struct aspace *as, struct mapper *m, const struct vma *v, uintptr_t va,
+			bool write, phys_addr_t *pa)
+{
+	struct page *own = NULL;
+	phys_addr_t frame;
+	int err = 0;
+
+	if (write && v->file == NULL) {
+		own = alloc_pages(__GFP_ZERO, 0);
+	} else {
+		err = source_frame(v, va, &frame);
+		if (err == 0 && write)
+			own = copy_of(frame);
+	}
+	if (err != 0 || (write && own == NULL))
+		return err != 0 ? err : -ENOMEM;
+	if (own != NULL)
+		frame = PFN_PHYS(page_to_pfn(own));
+	err = mapper_map(m, va, frame, HAL_PAGE_SIZE, HAL_PAGE_SIZE, vma_prot_flags(v, v->prot));
+	if (err == 0) {
+		__atomic_fetch_add(&as->resident, 1, __ATOMIC_RELAXED);
+		*pa = frame;
+		return 0;
+	}
+	if (own != NULL)
+		__free_pages(own, 0);
+	return err == -EEXIST ? -EAGAIN : err;
+}
+
+/* Gives va's entry the rights v grants (a raise: no flush needed). */
+static int raise_rights(struct mapper *m, const struct vma *v, uintptr_t va)
+{
+	struct flush_batch b;
+
+	flush_batch_init(&b, m, false);
+	int64_t r = mapper_protect(m, va, HAL_PAGE_SIZE, vma_prot_flags(v, v->prot), &b);
+	flush_batch_finish_local(&b);
+	return r < 0 ? (int)r : 0;
+}
+
+/* Copy on write of the borrowed frame old at va, under va's cow lock. 0
+ * with *pa, -EAGAIN if va no longer maps old. */
+static int cow_switch(struct aspace *as, struct mapper *m, const struct vma *v, uintptr_t va,
+		      phys_addr_t old, phys_addr_t *pa)
+{
+	struct mapper_translation t;
+	struct flush_batch b;
+
+	if (mapper_translate(m, va, &t) != 0 || t.pa != old)
+		return -EAGAIN;
+	struct page *own = copy_of(old);
+	if (own == NULL)
+		return -ENOMEM;
+	phys_addr_t frame = PFN_PHYS(page_to_pfn(own));
+	flush_batch_init(&b, m, false);
+	int err = mapper_replace(m, va, old, frame, vma_prot_flags(v, v->prot) & ~(unsigned)MAPPER_WRITE,
+				 &b);
+	if (err != 0) {
+		__free_pages(own, 0);
+		return err;
+	}
+	if (m == &as->mapper) {
+		unsigned rounds = tlb_shootdown(&b);
+
+		if (rounds != 0)
+			__atomic_fetch_add(&as->shootdown_rounds, rounds, __ATOMIC_RELAXED);
+	} else {
+		flush_batch_finish_local(&b);	/* parked: no CPU runs on it */
+	}
+	*pa = frame;
+	return raise_rights(m, v, va);
+}
+
+/* A mapped private page whose entry has fewer rights than it should (a
+ * copy on write in flight) or that a write must copy: under va's cow
+ * lock, copy it or give it the rights. 0 with *pa, or -EAGAIN. */
+static int private_settle(struct aspace *as, struct mapper *m, const struct vma *v,
+			  uintptr_t va, bool write, phys_addr_t *pa)
+{
+	struct rwlock *l = cow_lock(as, va);
+	struct mapper_translation t;
+	int err = -EAGAIN;
+
+	rwlock_write_lock(l);
+	if (mapper_translate(m, va, &t) == 0) {
+		if (write && borrowed(t.pa)) {
+			err = cow_switch(as, m, v, va, t.pa, pa);
+		} else {
+			*pa = t.pa;
+			err = t.flags == entry_flags(v, t.pa) ? 0 : raise_rights(m, v, va);
+		}
+	}
+	rwlock_write_unlock(l);
+	return err;
+}
+
+int aspace_page(struct aspace *as, const struct vma *v, uintptr_t va, bool write,
+		phys_addr_t *pa)
 {
 	struct mapper *m = page_mapper(as, v);
-	struct mapper_translation t;
 
-	if (v->shm != NULL)
+	if (vma_shared(v))
 		return shared_page(as, v, va, pa);
 	for (;;) {
-		if (mapper_translate(m, va, &t) == 0) {
-			*pa = t.pa;
-			return 0;
-		}
-		struct page *p = alloc_pages(__GFP_ZERO, 0);
-		if (p == NULL)
-			return -ENOMEM;
-		phys_addr_t frame = PFN_PHYS(page_to_pfn(p));
-		int err = mapper_map(m, va, frame, HAL_PAGE_SIZE, HAL_PAGE_SIZE,
-				     vma_prot_flags(v->prot));
-		if (err == 0) {
-			__atomic_fetch_add(&as->resident, 1, __ATOMIC_RELAXED);
-			*pa = frame;
-			return 0;
-		}
-		__free_pages(p, 0);
-		if (err != -EEXIST)
+		struct mapper_translation t;
+		int err;
+
+		if (mapper_translate(m, va, &t) != 0)
+			err = private_fill(as, m, v, va, write, pa);
+		else if ((!write || !borrowed(t.pa)) && t.flags == entry_flags(v, t.pa))
+			return *pa = t.pa, 0;
+		else
+			err = private_settle(as, m, v, va, write, pa);
+		if (err != -EAGAIN)
 			return err;
 	}
 }
@@ -85,10 +242,13 @@ void aspace_populate(struct aspace *as, uintptr_t start, uintptr_t end)
 		phys_addr_t pa;
 
 		/* Linux's populate skips inaccessible VMAs and ignores
-		 * failures: the mapping stands, pages fault in later. */
+		 * failures: the mapping stands, pages fault in later. Like
+		 * its populate_vma_page_range, it writes private writable
+		 * memory (so no copy on write is left to fault) and only
+		 * reads the rest. */
 		if (v == NULL || v->prot == PROT_NONE)
 			continue;
-		if (aspace_page(as, v, va, &pa) != 0)
+		if (aspace_page(as, v, va, !vma_shared(v) && (v->prot & PROT_WRITE), &pa) != 0)
 			return;
 	}
 }
@@ -104,23 +264,19 @@ static bool access_ok(uint64_t prot, unsigned access)
 	return prot != PROT_NONE;
 }
 
-/* A protection fault on a page its VMA allows. Usually the entry is
- * already right and the fault came through a stale TLB entry from before
- * an mprotect that raised the rights (the fault itself dropped it: retry).
- * Should the entry itself lack rights the VMA grants, give them: raising
- * rights needs no shootdown. */
-static int fix_rights(struct aspace *as, const struct vma *v, uintptr_t va)
+/* Whether the live entry of addr already allows the access: the fault
+ * came through a TLB entry older than it. */
+static bool entry_allows(struct aspace *as, uintptr_t addr, unsigned access)
 {
 	struct mapper_translation t;
-	struct flush_batch b;
-	unsigned want = vma_prot_flags(v->prot);
 
-	if (mapper_translate(&as->mapper, va, &t) != 0 || t.flags == want)
-		return 0;
-	flush_batch_init(&b, &as->mapper, false);
-	int64_t r = mapper_protect(&as->mapper, va, HAL_PAGE_SIZE, want, &b);
-	flush_batch_finish_local(&b);
-	return r < 0 ? (int)r : 0;
+	if (mapper_translate(&as->mapper, addr, &t) != 0)
+		return false;
+	if ((access & ASPACE_FAULT_USER) && !(t.flags & MAPPER_USER))
+		return false;
+	if (access & ASPACE_FAULT_EXEC)
+		return !(t.flags & MAPPER_NX);
+	return !(access & ASPACE_FAULT_WRITE) || (t.flags & MAPPER_WRITE);
 }
 
 /* The VMA that a fault at addr may grow down to cover, or NULL. */
@@ -189,12 +345,13 @@ int aspace_fault(struct aspace *as, uintptr_t addr, unsigned access)
 		}
 		if (!access_ok(v->prot, access)) {
 			err = -EACCES;
+		} else if (entry_allows(as, addr, access)) {
+			err = ASPACE_FAULT_SPURIOUS;
 		} else {
 			phys_addr_t pa;
 
-			err = aspace_page(as, v, addr & HAL_PAGE_MASK, &pa);
-			if (err == 0 && (access & ASPACE_FAULT_PRESENT))
-				err = fix_rights(as, v, addr & HAL_PAGE_MASK);
+			err = aspace_page(as, v, addr & HAL_PAGE_MASK, access & ASPACE_FAULT_WRITE,
+					  &pa);
 		}
 		rwlock_read_unlock(&as->lock);
 		return err;

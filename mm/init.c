@@ -53,6 +53,7 @@ int mm_init_reachable(const struct mm_region *map, unsigned nmap,
 
 	mem_map = NULL;
 	mem_npages = 0;
+	zero_page_reset();
 	err = bootmem_init(map, nmap, reserved, nreserved, reach, &base_pfn, &npages);
 	if (err != 0)
 		return err;
@@ -80,6 +81,9 @@ void mm_cpu_init(void)
 {
 	frame_cpu_init();
 	slab_cpu_init();
+	/* Made by the first CPU up, before anyone counts frames in use
+	 * (aspace_create makes sure of it, should this fail). */
+	zero_page();
 }
 
 /* Exact only while no CPU allocates or frees frames (boot, or tests

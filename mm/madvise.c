@@ -7,18 +7,23 @@
  * (and -ENOMEM with nothing done if nothing is mapped). An advice one
  * VMA refuses stops the walk with that error.
  *   MADV_DONTNEED, _DONTNEED_LOCKED  drop the page-table entries, shot
- *            down. Private pages are freed (after the shootdown) and the
- *            next touch finds zeros; shared ones stay in their object and
- *            the next touch finds the data again.
- *   MADV_FREE        private memory only (-EINVAL on MAP_SHARED); freed at
- *            once, which Linux may also do at any time.
- *   MADV_REMOVE      shared memory only (-EINVAL on private): frees the
- *            object's pages too (a hole punched in the shmem file).
+ *            down. The address space's own frames are freed (after the
+ *            shootdown): the next touch of private anonymous memory
+ *            finds zeros, of a private file mapping the file's contents
+ *            (written pages lose what was written); shared pages stay in
+ *            their file and the next touch finds the data again.
+ *   MADV_FREE        private anonymous memory only (-EINVAL on a file or
+ *            MAP_SHARED); freed at once, which Linux may also do at any
+ *            time.
+ *   MADV_REMOVE      shared memory only (-EINVAL on private anonymous,
+ *            -EACCES on a private file mapping or a read-only file):
+ *            frees the file's pages too (a hole punched in shmem).
  *   MADV_WILLNEED, _COLD, _PAGEOUT, _NORMAL, _RANDOM, _SEQUENTIAL,
  *   _DONTFORK, _DOFORK, _DONTDUMP, _DODUMP, _KEEPONFORK, _MERGEABLE,
  *   _UNMERGEABLE, _HUGEPAGE, _NOHUGEPAGE, _COLLAPSE  accepted, no effect
  *            (no swap, fork, core dumps, KSM or huge pages here).
- *   MADV_WIPEONFORK  private memory only (-EINVAL on shared), no effect.
+ *   MADV_WIPEONFORK  private anonymous memory only (-EINVAL otherwise), no
+ *            effect.
  *   MADV_POPULATE_READ/_WRITE  fault the pages in; -EINVAL on a VMA
  *            without PROT_READ (PROT_WRITE) (Linux's GUP asks for the
  *            right itself, not what x86 implies); a hole stops it with
@@ -72,13 +77,14 @@ static enum advice_kind classify(int64_t advice)
 }
 
 /*
- * MADV_REMOVE: frees object pages [first, first + n) and first drops
- * every entry that maps one, in any VMA of the object (Linux's
- * unmap_mapping_range over the file's VMAs). An object belongs to one
- * address space, so its VMAs are among the tree's; this rare call walks
- * them all rather than keep a reverse map for it.
+ * MADV_REMOVE: frees file pages [first, first + n) and first drops every
+ * entry that maps one, in any VMA of the file (Linux's
+ * unmap_mapping_range over the file's VMAs). Only shmem can be punched,
+ * and a shmem file belongs to one address space, so its VMAs are among
+ * the tree's; this rare call walks them all rather than keep a reverse
+ * map for it.
  */
-static void remove_shared(struct aspace_op *op, struct shm *s, uint64_t first, uint64_t n)
+static void remove_shared(struct aspace_op *op, struct mfile *s, uint64_t first, uint64_t n)
 {
 	for (struct vma_node *x = vma_tree_first(&op->as->tree); x != NULL; x = vma_tree_next(x)) {
 		const struct vma *w = vma_of(x);
@@ -86,37 +92,39 @@ static void remove_shared(struct aspace_op *op, struct shm *s, uint64_t first, u
 		uint64_t hi = vma_pgoff(w, vma_end(w));
 
 		hi = first + n < hi ? first + n : hi;
-		if (w->shm == s && lo < hi)
-			aspace_zap(op, w, vma_start(w) + ((lo - w->pgoff) << HAL_PAGE_SHIFT),
+		if (w->file == s && lo < hi)
+			aspace_zap(op, vma_start(w) + ((lo - w->pgoff) << HAL_PAGE_SHIFT),
 				   vma_start(w) + ((hi - w->pgoff) << HAL_PAGE_SHIFT));
 	}
-	shm_remove(s, first, n, &op->batch);
+	mfile_remove(s, first, n, &op->batch);
 }
 
 /* The advice on [start, end), which lies inside v. */
 static long advise_vma(struct aspace_op *op, const struct vma *v, uintptr_t start, uintptr_t end,
 		       int64_t advice)
 {
-	bool shared = v->flags & MAP_SHARED;
+	bool write = advice == MADV_POPULATE_WRITE;
 
-	if ((advice == MADV_FREE || advice == MADV_WIPEONFORK) && shared)
+	if ((advice == MADV_FREE || advice == MADV_WIPEONFORK) && v->file != NULL)
 		return -EINVAL;
-	if (advice == MADV_REMOVE && !shared)
+	if (advice == MADV_REMOVE && v->file == NULL)
 		return -EINVAL;
+	if (advice == MADV_REMOVE && (!vma_shared(v) || !mfile_writable(v->file)))
+		return -EACCES;
 	switch (classify(advice)) {
 	case ADV_FREE:
 		if (advice == MADV_REMOVE)
-			remove_shared(op, v->shm, vma_pgoff(v, start), (end - start) >> HAL_PAGE_SHIFT);
+			remove_shared(op, v->file, vma_pgoff(v, start), (end - start) >> HAL_PAGE_SHIFT);
 		else
-			aspace_zap(op, v, start, end);
+			aspace_zap(op, start, end);
 		return 0;
 	case ADV_POPULATE:
-		if (!(v->prot & (advice == MADV_POPULATE_WRITE ? PROT_WRITE : PROT_READ)))
+		if (!(v->prot & (write ? PROT_WRITE : PROT_READ)))
 			return -EINVAL;
 		for (uintptr_t va = start; va < end; va += HAL_PAGE_SIZE) {
 			phys_addr_t pa;
 
-			if (aspace_page(op->as, v, va, &pa) != 0)
+			if (aspace_page(op->as, v, va, write, &pa) != 0)
 				return -ENOMEM;
 		}
 		return 0;
@@ -208,18 +216,18 @@ long aspace_mincore(struct aspace *as, uintptr_t start, uint64_t len, unsigned c
 			break;
 		}
 		uintptr_t piece_end = w.end < vma_end(v) ? w.end : vma_end(v);
-		if (v->shm != NULL) {
-			/* Linux reports a shared page resident when its object
-			 * holds it, mapped here or not. */
+		if (v->file != NULL) {
+			/* Linux reports a file page resident when the page
+			 * cache holds it, mapped here or not. */
 			uintptr_t off = vma_pgoff(v, at) << HAL_PAGE_SHIFT;
 			struct mincore_walk sw = { off, off + (piece_end - at),
 						   vec + ((at - start) >> HAL_PAGE_SHIFT) };
 
-			mapper_for_each(&v->shm->pages, off, piece_end - at, mincore_leaf, &sw);
-		} else {
+			mapper_for_each(&v->file->pages, off, piece_end - at, mincore_leaf, &sw);
+		}
+		if (!vma_shared(v))
 			mapper_for_each(v->prot == PROT_NONE ? &as->parked : &as->mapper, at,
 					piece_end - at, mincore_leaf, &w);
-		}
 		at = piece_end;
 	}
 	rwlock_read_unlock(&as->lock);

@@ -57,7 +57,8 @@ _Static_assert(VA_BITS < 64, "the mapper assumes a sign-extended virtual address
 #define TABLE_BITS (HAL_PTE_PRESENT | HAL_PTE_WRITE | HAL_PTE_USER)
 /* The bits that protect rewrites. */
 #define FLAG_BITS (HAL_PTE_WRITE | HAL_PTE_USER | HAL_PTE_NX | HAL_PTE_NOCACHE | HAL_PTE_GLOBAL)
-#define MAPPER_ALL_FLAGS (MAPPER_WRITE | MAPPER_USER | MAPPER_NX | MAPPER_NOCACHE | MAPPER_GLOBAL)
+#define MAPPER_ALL_FLAGS                                                              \
+	(MAPPER_WRITE | MAPPER_USER | MAPPER_NX | MAPPER_NOCACHE | MAPPER_GLOBAL | MAPPER_COW)
 
 static const struct {
 	unsigned flag;
@@ -90,6 +91,21 @@ static unsigned pte_to_flags(pte_t e)
 			flags |= flag_bits[i].flag;
 	}
 	return flags;
+}
+
+/* Whether the frame at pa belongs to a memory object (mm/page.h). */
+static bool frame_borrowed(phys_addr_t pa)
+{
+	uint64_t pfn = PFN_OF(pa);
+
+	return pfn_valid(pfn) && (pfn_to_page_fast(pfn)->flags & PG_object);
+}
+
+/* A leaf's bits for the frame at pa: MAPPER_COW keeps an object's frame
+ * read-only. */
+static pte_t leaf_bits(pte_t bits, bool cow, phys_addr_t pa)
+{
+	return cow && frame_borrowed(pa) ? bits & ~(pte_t)HAL_PTE_WRITE : bits;
 }
 
 static inline pte_t pte_get(const pte_t *e)
@@ -260,6 +276,7 @@ struct map_op {
 	struct mapper *m;
 	unsigned leaf;		/* level of the new leaves */
 	pte_t bits;		/* their bits besides the address */
+	bool cow;		/* MAPPER_COW */
 	uintptr_t va;		/* the start of the range, mapped at pa */
 	phys_addr_t pa;
 	struct list_head tables; /* exactly the tables the range lacks */
@@ -274,7 +291,9 @@ static void map_install(struct map_op *op, pte_t *table, unsigned level, uintptr
 		pte_t *e = &table[pte_index(va, level)];
 
 		if (level == op->leaf) {
-			pte_set(e, (op->pa + (va - op->va)) | op->bits);
+			phys_addr_t pa = op->pa + (va - op->va);
+
+			pte_set(e, pa | leaf_bits(op->bits, op->cow, pa));
 		} else {
 			if (!(pte_get(e) & HAL_PTE_PRESENT))
 				pte_set(e, table_take(op->m, &op->tables) | TABLE_BITS);
@@ -305,6 +324,7 @@ int mapper_map(struct mapper *m, uintptr_t va, phys_addr_t pa, uint64_t size,
 	    (pa + size - 1) >> HAL_PAGE_SHIFT > HAL_PTE_ADDR_MASK >> HAL_PAGE_SHIFT)
 		return -EINVAL;
 	op.bits = flags_to_pte(flags) | HAL_PTE_PRESENT | (op.leaf != 0 ? HAL_PTE_LARGE : 0);
+	op.cow = flags & MAPPER_COW;
 	list_init(&op.tables);
 
 	irq = mapper_lock(m);
@@ -367,7 +387,7 @@ static void batch_add_frame(struct flush_batch *b, pte_t old, unsigned level)
 {
 	uint64_t pfn = PFN_OF(old & HAL_PTE_ADDR_MASK);
 
-	if (!b->free_frames || !pfn_valid(pfn))
+	if (!b->free_frames || !pfn_valid(pfn) || frame_borrowed(PFN_PHYS(pfn)))
 		return;
 	list_add(&pfn_to_page_fast(pfn)->list, level == 0 ? &b->frames : &b->large_frames);
 }
@@ -377,13 +397,16 @@ struct change_op {
 	struct flush_batch *b;
 	bool unmap;		/* else protect */
 	pte_t bits;		/* protect: the new FLAG_BITS */
+	bool cow;		/* protect: MAPPER_COW */
 	int64_t pages;		/* base pages unmapped or protected */
 };
 
 static void change_leaf(struct change_op *op, pte_t *e, pte_t old, unsigned level, uintptr_t va)
 {
 	uint64_t pages = span(level) >> HAL_PAGE_SHIFT;
-	pte_t new = op->unmap ? 0 : (old & ~FLAG_BITS) | op->bits;
+	pte_t new = op->unmap ? 0
+			      : (old & ~FLAG_BITS) |
+					leaf_bits(op->bits, op->cow, old & HAL_PTE_ADDR_MASK);
 
 	op->pages += (int64_t)pages;
 	if (new == old)
@@ -462,7 +485,8 @@ int64_t mapper_unmap(struct mapper *m, uintptr_t va, uint64_t size, struct flush
 int64_t mapper_protect(struct mapper *m, uintptr_t va, uint64_t size, unsigned flags,
 		       struct flush_batch *b)
 {
-	struct change_op op = { .m = m, .b = b, .bits = flags_to_pte(flags) };
+	struct change_op op = { .m = m, .b = b, .bits = flags_to_pte(flags),
+				.cow = flags & MAPPER_COW };
 
 	if ((flags & ~MAPPER_ALL_FLAGS) != 0 || (m->user && (flags & MAPPER_GLOBAL)))
 		return -EINVAL;
@@ -491,6 +515,42 @@ int mapper_translate(struct mapper *m, uintptr_t va, struct mapper_translation *
 			break;
 		}
 		table = pte_table(e);
+	}
+	mapper_unlock(m, irq);
+	return err;
+}
+
+int mapper_replace(struct mapper *m, uintptr_t va, phys_addr_t old_pa, phys_addr_t new_pa,
+		   unsigned flags, struct flush_batch *b)
+{
+	pte_t *table = table_at(m->root);
+	env_irqflags_t irq;
+	int err = -EAGAIN;
+
+	if (b->mapper != m)
+		env_panic("mapper: a flush batch for mapper %p used on mapper %p",
+			  (void *)b->mapper, (void *)m);
+	if ((flags & ~MAPPER_ALL_FLAGS) != 0 || (m->user && (flags & MAPPER_GLOBAL)) ||
+	    !range_ok(m, va, HAL_PAGE_SIZE, HAL_PAGE_SIZE) || new_pa % HAL_PAGE_SIZE != 0)
+		return -EINVAL;
+	irq = mapper_lock(m);
+	for (unsigned level = TOP_LEVEL;; level--) {
+		pte_t *e = &table[pte_index(va, level)];
+		pte_t old = pte_get(e);
+
+		if (!(old & HAL_PTE_PRESENT))
+			break;
+		if (pte_is_leaf(old, level)) {
+			if (level == 0 && (old & HAL_PTE_ADDR_MASK) == old_pa) {
+				pte_set(e, new_pa | HAL_PTE_PRESENT |
+						   leaf_bits(flags_to_pte(flags), flags & MAPPER_COW,
+							     new_pa));
+				batch_add_page(b, va, 0, old);
+				err = 0;
+			}
+			break;
+		}
+		table = pte_table(old);
 	}
 	mapper_unlock(m, irq);
 	return err;
@@ -781,7 +841,8 @@ int64_t mapper_move(struct mapper *from, uintptr_t va, uint64_t size, struct map
 		return -EINVAL;
 	for (unsigned k = 0; k < HAL_LEVELS; k++)
 		op.last_key[k] = UINTPTR_MAX;
-	op.map = (struct map_op){ .m = to, .leaf = 0, .bits = flags_to_pte(flags) | HAL_PTE_PRESENT };
+	op.map = (struct map_op){ .m = to, .leaf = 0, .bits = flags_to_pte(flags) | HAL_PTE_PRESENT,
+				  .cow = flags & MAPPER_COW };
 	list_init(&op.map.tables);
 
 	irq = mapper_lock(from);

@@ -77,7 +77,8 @@
  *      became empty are unlinked from the tree and sit on batch->tables;
  *      with free_frames, the frames of unmapped pages that belong to the
  *      frame map sit on batch->frames (order 0) and ->large_frames (order
- *      HAL_LARGE_PAGE_SHIFT - HAL_PAGE_SHIFT); MMIO is never freed.
+ *      HAL_LARGE_PAGE_SHIFT - HAL_PAGE_SHIFT); MMIO is never freed, nor a
+ *      frame that a memory object owns (PG_object: its owner frees it).
  *      Every freed table had an entry cleared by this batch, so a flush of
  *      the batch also drops any cached walk through that table.
  *   3. Finish: run flush_batch_flush_local on every CPU that may hold the
@@ -115,6 +116,11 @@ enum mapper_flags {
 	MAPPER_NX = 1u << 2,
 	MAPPER_NOCACHE = 1u << 3,
 	MAPPER_GLOBAL = 1u << 4, /* kernel mappers only */
+	/* Not an entry bit: a private mapping, in which a frame that a
+	 * memory object owns (PG_object, mm/page.h) is mapped read-only
+	 * whatever MAPPER_WRITE says, so that a write faults and copies
+	 * (map, protect and move apply it leaf by leaf). */
+	MAPPER_COW = 1u << 5,
 };
 
 struct mapper {
@@ -172,6 +178,15 @@ int64_t mapper_unmap(struct mapper *m, uintptr_t va, uint64_t size, struct flush
 int64_t mapper_protect(struct mapper *m, uintptr_t va, uint64_t size, unsigned flags,
 		       struct flush_batch *b);
 int mapper_translate(struct mapper *m, uintptr_t va, struct mapper_translation *t);
+/*
+ * Copy on write's switch: if the 4 KiB leaf at va maps old_pa, points it
+ * at new_pa with flags instead and records the old translation in b (its
+ * flush must finish before anyone relies on the new one being the only
+ * one). 0, -EAGAIN if va maps something else or nothing (a racing fault
+ * or unmap won), -EINVAL for a bad va or flags.
+ */
+int mapper_replace(struct mapper *m, uintptr_t va, phys_addr_t old_pa, phys_addr_t new_pa,
+		   unsigned flags, struct flush_batch *b);
 
 /* Interrupts off. prev may be NULL (nothing to leave); next may equal prev. */
 void mapper_switch(struct mapper *prev, struct mapper *next);

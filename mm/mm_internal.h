@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "hal.h"
+
 /* Slab side (mm/slab.c and the SLAB variant). */
 extern const char slab_variant[];
 void slab_init(void);      /* boot CPU, once the buddy is up: kmalloc caches */
@@ -21,5 +23,10 @@ uint64_t slab_reclaim(void);
 
 /* Frame side: per-CPU set-up of the FRAME variant (mm/frame_*.c). */
 void frame_cpu_init(void);
+
+/* mm/zero_page.c: forget the zero page (mm_init: a new frame map); make
+ * it (mm_cpu_init). */
+void zero_page_reset(void);
+phys_addr_t zero_page(void);
 
 #endif

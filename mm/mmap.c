@@ -19,6 +19,12 @@
  * (MAP_SHARED_VALIDATE included, for anonymous memory) is -EINVAL.
  * MAP_NORESERVE changes nothing: no memory is reserved here anyway.
  *
+ * Files. There are no descriptors yet: the system call maps anonymous
+ * memory only (-EBADF otherwise), and the kernel maps files (a program's
+ * image) through aspace_mmap_file with the checks Linux makes for a file
+ * opened read-only. MAP_SHARED anonymous memory is a zero-filled file of
+ * its own (shmem, mm/mfile.c) that the new VMA maps from offset 0.
+ *
  * Locking: each call takes the address space's write lock (aspace_op).
  */
 #include <errno.h>
@@ -114,17 +120,15 @@ static long type_check(uint64_t flags)
 	}
 }
 
-long aspace_mmap(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot, uint64_t flags,
-		 int64_t fd, uint64_t off)
+/* mmap after its own checks: len is page-aligned and non-zero; file is
+ * NULL for anonymous memory (shared memory gets a shmem file here). */
+static long map(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot, uint64_t flags,
+		struct mfile *file, uint64_t pgoff)
 {
-	struct shm *shm = NULL;
+	struct mfile *shmem = NULL;
 	struct aspace_op op;
 	long err;
 
-	(void)fd;	/* ignored with MAP_ANONYMOUS, as Linux ignores it */
-	err = mmap_check(&len, flags, off);
-	if (err != 0)
-		return err;
 	if (len > as->tree.hi)
 		return -ENOMEM;
 	if (aspace_op_begin(&op, as, 3) != 0)
@@ -135,26 +139,61 @@ long aspace_mmap(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot,
 			err = -EEXIST;
 	} else {
 		addr = aspace_place(as, addr, len, flags);
-		if (addr == 0)
-			err = -ENOMEM;
+		err = addr == 0 ? -ENOMEM : 0;
 	}
 	if (err == 0)
 		err = type_check(flags);
-	if (err == 0 && (flags & MAP_TYPE) == MAP_SHARED && (shm = shm_create()) == NULL)
+	if (err == 0 && file == NULL && (flags & MAP_TYPE) == MAP_SHARED &&
+	    (file = shmem = mfile_create_zero()) == NULL)
 		err = -ENOMEM;
 	if (err == 0) {
 		/* A droppable mapping is private memory that Linux may drop
 		 * under pressure; here it is never dropped. */
-		uint64_t type = shm != NULL ? MAP_SHARED : MAP_PRIVATE;
+		uint64_t type = (flags & MAP_TYPE) == MAP_SHARED ? MAP_SHARED : MAP_PRIVATE;
 
 		aspace_unmap_range(&op, addr, addr + len);
 		vma_insert(&op, addr, addr + len, prot & VMA_PROT_MASK,
-			   type | (flags & MAP_GROWSDOWN), shm, 0);
+			   type | (flags & MAP_GROWSDOWN), file, pgoff);
 		if ((flags & MAP_LOCKED) || (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
 			aspace_populate(as, addr, addr + len);
 	}
 	aspace_op_end(&op);
+	if (shmem != NULL)
+		mfile_put(shmem);	/* the VMA holds it now */
 	return err != 0 ? err : (long)addr;
+}
+
+long aspace_mmap(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot, uint64_t flags,
+		 int64_t fd, uint64_t off)
+{
+	long err;
+
+	(void)fd;	/* ignored with MAP_ANONYMOUS, as Linux ignores it */
+	err = mmap_check(&len, flags, off);
+	if (err != 0)
+		return err;
+	return map(as, addr, len, prot, flags, NULL, 0);
+}
+
+long aspace_mmap_file(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot,
+		      uint64_t flags, struct mfile *file, uint64_t off)
+{
+	uint64_t pages;
+
+	if (file == NULL || (flags & MAP_ANONYMOUS) || off % HAL_PAGE_SIZE != 0 || len == 0 ||
+	    (flags & MAP_HUGETLB))
+		return -EINVAL;
+	len = PAGE_ALIGN_UP(len);
+	if (len == 0)
+		return -ENOMEM;
+	pages = len >> HAL_PAGE_SHIFT;
+	if ((off >> HAL_PAGE_SHIFT) + pages > MFILE_MAX_PAGES)
+		return -EOVERFLOW;
+	/* A read-only file: no shared writable view (Linux: -EACCES for a
+	 * descriptor opened O_RDONLY). */
+	if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE) && !mfile_writable(file))
+		return -EACCES;
+	return map(as, addr, len, prot, flags, file, off >> HAL_PAGE_SHIFT);
 }
 
 long aspace_unmap_checked(struct aspace_op *op, uintptr_t addr, uint64_t len)

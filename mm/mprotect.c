@@ -14,8 +14,9 @@
  * entries are rewritten (mapper_protect); to PROT_NONE private pages
  * move to the parked mapper, and back when the VMA becomes accessible
  * again (mapper_move), keeping their frames and so their contents; a
- * shared VMA's entries are just dropped (its object keeps the frames, and
- * faults map them again). Every
+ * shared VMA's entries are just dropped (its file keeps the frames, and
+ * faults map them again). A private VMA's entries are rewritten copy on
+ * write (MAPPER_COW): a borrowed frame never becomes writable. Every
  * rewritten or moved live entry goes into the call's one flush batch, so
  * a reduction is shot down once, before the write lock is dropped.
  */
@@ -33,19 +34,19 @@ static int change_pages(struct aspace_op *op, const struct vma *v, uintptr_t sta
 
 	if (old == new)
 		return 0;
-	if (v->shm != NULL && new == PROT_NONE) {
-		/* The object keeps the frames: just drop the entries. */
-		aspace_zap(op, v, start, end);
-	} else if (v->shm != NULL && old == PROT_NONE) {
-		/* Nothing is mapped; faults map the object's frames. */
+	if (vma_shared(v) && new == PROT_NONE) {
+		/* The file keeps the frames: just drop the entries. */
+		aspace_zap(op, start, end);
+	} else if (vma_shared(v) && old == PROT_NONE) {
+		/* Nothing is mapped; faults map the file's frames. */
 	} else if (old == PROT_NONE) {
 		r = mapper_move(&as->parked, start, end - start, &as->mapper, start,
-				vma_prot_flags(new), &op->parked_batch);
+				vma_prot_flags(v, new), &op->parked_batch);
 	} else if (new == PROT_NONE) {
 		r = mapper_move(&as->mapper, start, end - start, &as->parked, start,
-				vma_prot_flags(new), &op->batch);
+				vma_prot_flags(v, new), &op->batch);
 	} else {
-		r = mapper_protect(&as->mapper, start, end - start, vma_prot_flags(new),
+		r = mapper_protect(&as->mapper, start, end - start, vma_prot_flags(v, new),
 				   &op->batch);
 	}
 	return r < 0 ? (int)r : 0;
@@ -56,7 +57,13 @@ static int change_pages(struct aspace_op *op, const struct vma *v, uintptr_t sta
 static int protect_vma(struct aspace_op *op, struct vma *v, uintptr_t start, uintptr_t end,
 		       uint64_t prot)
 {
-	int err = change_pages(op, v, start, end, prot);
+	int err;
+
+	/* A shared view of a read-only file never becomes writable (Linux:
+	 * no VM_MAYWRITE). */
+	if (vma_shared(v) && (prot & PROT_WRITE) && !mfile_writable(v->file))
+		return -EACCES;
+	err = change_pages(op, v, start, end, prot);
 
 	if (err != 0 || v->prot == prot)
 		return err;

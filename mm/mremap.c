@@ -14,11 +14,12 @@
  * A move takes the page-table entries (mapper_move), not the data: each
  * page keeps its frame at the new address, live or parked alike. The old
  * entries go into the call's flush batch, shot down once at the end. A
- * shared VMA's new VMA maps the same object at the same offsets, so with
+ * shared VMA's new VMA maps the same file at the same offsets, so with
  * MREMAP_DONTUNMAP both ranges show the same memory, and old_len 0 (for
  * shared memory only; private is -EINVAL) makes a second view of it.
- * Growing a shared mapping gives zero-filled object pages where Linux
- * would raise SIGBUS past the object's original size.
+ * Growing a shared mapping gives zero-filled shmem pages where Linux
+ * would raise SIGBUS past the object's original size; growing a file
+ * mapping past the end of its file likewise reads zeros there.
  * Linux 6.17 also lets a same-size MREMAP_FIXED move span several VMAs;
  * this follows 6.16: the old range must lie in one VMA (-EFAULT).
  */
@@ -54,8 +55,9 @@ static long remap_valid(const struct remap *r, const struct vma *v)
 		return -EINVAL;
 	if (r->old_len > vma_end(v) - r->addr)
 		return -EFAULT;
-	/* Linux: -EINVAL when the object offset would overflow. */
-	if (v->shm != NULL && vma_pgoff(v, r->addr) + (r->new_len >> HAL_PAGE_SHIFT) > SHM_MAX_PAGES)
+	/* Linux: -EINVAL when the file offset would overflow. */
+	if (v->file != NULL &&
+	    vma_pgoff(v, r->addr) + (r->new_len >> HAL_PAGE_SHIFT) > MFILE_MAX_PAGES)
 		return -EINVAL;
 	return 0;
 }
@@ -66,19 +68,19 @@ static long move(struct aspace_op *op, const struct remap *r, struct vma *v)
 {
 	struct aspace *as = op->as;
 	uint64_t prot = v->prot, flags = v->flags;
-	struct shm *shm = v->shm;
-	uint64_t pgoff = shm != NULL ? vma_pgoff(v, r->addr) : 0;
+	struct mfile *file = v->file;
+	uint64_t pgoff = file != NULL ? vma_pgoff(v, r->addr) : 0;
 
 	if (r->old_len != 0) {
-		bool parked = prot == PROT_NONE && shm == NULL;
+		bool parked = prot == PROT_NONE && !vma_shared(v);
 		int64_t moved = mapper_move(parked ? &as->parked : &as->mapper, r->addr, r->old_len,
 					    parked ? &as->parked : &as->mapper, r->new_addr,
-					    vma_prot_flags(prot),
+					    vma_prot_flags(v, prot),
 					    parked ? &op->parked_batch : &op->batch);
 		if (moved < 0)
 			return moved;
 	}
-	vma_insert(op, r->new_addr, r->new_addr + r->new_len, prot, flags, shm, pgoff);
+	vma_insert(op, r->new_addr, r->new_addr + r->new_len, prot, flags, file, pgoff);
 	if (!(r->flags & MREMAP_DONTUNMAP))
 		aspace_unmap_range(op, r->addr, r->addr + r->old_len);
 	return (long)r->new_addr;

@@ -9,8 +9,9 @@
  *
  * Who owns a struct page: the buddy (under its lock) while the frame is in
  * a free list (page->buddy); a CPU's page cache while it sits there (PG_pcp);
- * the slab layer while it backs a slab (PG_slab); the allocating caller
- * otherwise. Each owner uses the union member that belongs to it.
+ * the slab layer while it backs a slab (PG_slab); a memory object while
+ * it holds the frame (PG_object); the allocating caller otherwise. Each
+ * owner uses the union member that belongs to it.
  */
 #ifndef MM_PAGE_H
 #define MM_PAGE_H
@@ -29,6 +30,12 @@ enum page_flags {
 	PG_large_kmalloc = 1u << 5, /* head of a page-backed kmalloc block */
 	PG_allocated = 1u << 6, /* handed out by alloc_pages (debug accounting) */
 	PG_poisoned = 1u << 7, /* freed by __free_pages and filled with poison (debug) */
+	/* Owned by a memory object (a file's page cache, mm/mfile.c) or the
+	 * zero page: page tables that map it only borrow it, so unmapping
+	 * never frees it and a private mapping maps it read-only (copy on
+	 * write, mapper.h's MAPPER_COW). Set before the frame is first
+	 * mapped, cleared by the owner after the last mapping is gone. */
+	PG_object = 1u << 8,
 };
 
 struct kmem_cache;

@@ -96,6 +96,8 @@ static void debug_free(struct page *page, unsigned order, const void *caller)
 	if (!(flags & PG_allocated))
 		frame_bug(flags & PG_poisoned ? "double free" : "free of a frame never allocated",
 			  page, order, caller);
+	if (flags & PG_object)
+		frame_bug("free of a frame that a memory object owns", page, order, caller);
 	if (page->order != order)
 		env_panic("mm: free with the wrong order: frame pfn %#llx (%p), order %u, "
 			  "allocated as order %u, caller %p",

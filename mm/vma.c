@@ -47,8 +47,8 @@ static struct vma *vma_take_spare(struct aspace_op *op)
 bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
 	return a != NULL && b != NULL && vma_end(a) == vma_start(b) && a->prot == b->prot &&
-	       a->flags == b->flags && a->shm == b->shm &&
-	       (a->shm == NULL || vma_pgoff(a, vma_end(a)) == b->pgoff);
+	       a->flags == b->flags && a->file == b->file &&
+	       (a->file == NULL || vma_pgoff(a, vma_end(a)) == b->pgoff);
 }
 
 struct vma *vma_split(struct aspace_op *op, struct vma *v, uintptr_t addr)
@@ -59,10 +59,10 @@ struct vma *vma_split(struct aspace_op *op, struct vma *v, uintptr_t addr)
 	if (addr <= vma_start(v) || addr >= end)
 		env_panic("aspace: split of [%#lx, %#lx) at %#lx", (unsigned long)vma_start(v),
 			  (unsigned long)end, (unsigned long)addr);
-	*upper = (struct vma){ .prot = v->prot, .flags = v->flags, .shm = v->shm };
-	if (v->shm != NULL) {
+	*upper = (struct vma){ .prot = v->prot, .flags = v->flags, .file = v->file };
+	if (v->file != NULL) {
 		upper->pgoff = vma_pgoff(v, addr);
-		v->shm->refs++;
+		mfile_get(v->file);
 	}
 	vma_tree_resize(&op->as->tree, &v->node, vma_start(v), addr);
 	upper->node.start = addr;
@@ -94,8 +94,8 @@ static void vma_absorb(struct aspace *as, struct vma *a, struct vma *b)
 {
 	uintptr_t end = vma_end(b);
 
-	if (b->shm != NULL)
-		b->shm->refs--;
+	if (b->file != NULL)
+		mfile_release(b->file, NULL);
 	vma_tree_remove(&as->tree, &b->node);
 	vma_free(b);
 	vma_tree_resize(&as->tree, &a->node, vma_start(a), end);
@@ -115,13 +115,13 @@ struct vma *vma_merge_around(struct aspace *as, struct vma *v)
 }
 
 struct vma *vma_insert(struct aspace_op *op, uintptr_t start, uintptr_t end, uint64_t prot,
-		       uint64_t flags, struct shm *shm, uint64_t pgoff)
+		       uint64_t flags, struct mfile *file, uint64_t pgoff)
 {
 	struct vma *v = vma_take_spare(op);
 
-	*v = (struct vma){ .prot = prot, .flags = flags, .shm = shm, .pgoff = pgoff };
-	if (shm != NULL)
-		shm->refs++;
+	*v = (struct vma){ .prot = prot, .flags = flags, .file = file, .pgoff = pgoff };
+	if (file != NULL)
+		mfile_get(file);
 	v->node.start = start;
 	v->node.end = end;
 	if (vma_tree_insert(&op->as->tree, &v->node) != 0)
@@ -130,15 +130,13 @@ struct vma *vma_insert(struct aspace_op *op, uintptr_t start, uintptr_t end, uin
 	return vma_merge_around(op->as, v);
 }
 
-void aspace_zap(struct aspace_op *op, const struct vma *v, uintptr_t start, uintptr_t end)
+void aspace_zap(struct aspace_op *op, uintptr_t start, uintptr_t end)
 {
 	struct aspace *as = op->as;
 
-	/* The batch frees what it collects: a shared VMA's frames are its
-	 * object's (and a shared VMA has no parked pages). */
-	op->batch.free_frames = v->shm == NULL;
+	/* The batches free only the frames the address space owns: a
+	 * file's and the zero page stay with their owner (PG_object). */
 	int64_t live = mapper_unmap(&as->mapper, start, end - start, &op->batch);
-	op->batch.free_frames = true;
 	int64_t parked = mapper_unmap(&as->parked, start, end - start, &op->parked_batch);
 
 	if (live < 0 || parked < 0)
@@ -154,10 +152,10 @@ void aspace_unmap_range(struct aspace_op *op, uintptr_t start, uintptr_t end)
 	while (v != NULL && vma_start(v) < end) {
 		struct vma *next = vma_next(v);
 
-		aspace_zap(op, v, vma_start(v), vma_end(v));
+		aspace_zap(op, vma_start(v), vma_end(v));
 		vma_tree_remove(&op->as->tree, &v->node);
-		if (v->shm != NULL)
-			shm_put(v->shm, &op->batch);
+		if (v->file != NULL)
+			mfile_release(v->file, &op->batch);
 		vma_free(v);
 		v = next;
 	}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <kernel/panic.h>
+#include <kernel/program_files.h>
 #include <kernel/smp.h>
 #include <frame.h>
 #include <mm/init.h>
@@ -59,5 +60,5 @@ uint64_t user_frames_in_use(void)
 	slab_shrink_all();
 	frame_drain_all();
 	mm_frame_accounting(&a);
-	return a.used;
+	return a.used - program_files_frames();
 }

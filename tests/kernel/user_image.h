@@ -63,9 +63,10 @@ static inline struct user_image_elf *user_image_elf(struct user_image *img)
 int user_image_run(struct user_image *img, unsigned n, struct proc_result *res);
 
 /* Frames handed out by the page allocator, after every slab cache gave
- * back its empty slabs: equal before and after a run that leaked
- * nothing (frames moving between the free lists and per-CPU caches do
- * not count). Thread context, not inside on_cpus. */
+ * back its empty slabs, less those the programs' page caches keep: equal
+ * before and after a run that leaked nothing (frames moving between the
+ * free lists and per-CPU caches do not count, nor an image's pages
+ * cached by its first run). Thread context, not inside on_cpus. */
 uint64_t user_frames_in_use(void);
 
 #endif

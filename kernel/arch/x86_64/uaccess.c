@@ -79,5 +79,5 @@ bool uaccess_fault(struct trapframe *tf, uint64_t cr2)
 	sti();
 	rc = aspace_fault(as, cr2, access);
 	cli();
-	return rc == 0;
+	return rc == 0 || rc == ASPACE_FAULT_SPURIOUS;
 }

@@ -181,7 +181,7 @@ void user_exception(struct trapframe *tf)
 		sti();
 		rc = aspace_fault(proc_current_aspace(), addr, access);
 		cli();
-		if (rc == 0)
+		if (rc == 0 || rc == ASPACE_FAULT_SPURIOUS)
 			return;
 		f.signal = rc == -ENOMEM ? SIGKILL : SIGSEGV;
 		f.addr = addr;
