@@ -415,7 +415,27 @@ long proc_expect_fault(uint64_t lo, uint64_t hi, uint64_t access)
 		return -EINVAL;
 	f = spin_lock_irqsave(&p->lock);
 	p->res->expected = true;
-	p->res->expect = (struct proc_expect){lo, hi, (unsigned)access};
+	p->res->expect = (struct proc_expect){SIGSEGV, true, lo, hi, (unsigned)access};
+	spin_unlock_irqrestore(&p->lock, f);
+	return 0;
+}
+
+/* sig: one of the signals a kill reports (proc_kill_current's callers),
+ * or 0, which withdraws an announcement of either kind. */
+long proc_expect_signal(uint64_t sig)
+{
+	struct proc *p = current_thread()->proc;
+	irqflags_t f;
+
+	switch (sig) {
+	case 0: case SIGILL: case SIGTRAP: case SIGBUS: case SIGFPE: case SIGKILL: case SIGSEGV:
+		break;
+	default:
+		return -EINVAL;
+	}
+	f = spin_lock_irqsave(&p->lock);
+	p->res->expected = sig != 0;
+	p->res->expect = (struct proc_expect){.signal = (int)sig};
 	spin_unlock_irqrestore(&p->lock, f);
 	return 0;
 }
@@ -446,8 +466,11 @@ bool proc_result_ok(const struct proc_result *res)
 
 	if (!res->expected)
 		return !res->killed && res->status == 0;
-	return res->killed && k->signal == SIGSEGV && !k->what && k->addr >= res->expect.lo &&
-	       k->addr < res->expect.hi && k->access == res->expect.access;
+	if (!res->killed || k->signal != res->expect.signal)
+		return false;
+	return !res->expect.page_fault || (!k->what && k->addr >= res->expect.lo &&
+					   k->addr < res->expect.hi &&
+					   k->access == res->expect.access);
 }
 
 /* ---- proc_run ---- */

@@ -226,6 +226,11 @@ static long sys_tb_ncpus(struct trapframe *tf)
 	return proc_ncpus();
 }
 
+static long sys_tb_expect_signal(struct trapframe *tf)
+{
+	return proc_expect_signal(tf->rdi);
+}
+
 static const syscall_fn linux_calls[] = {
 	[SYS_write] = sys_write,
 	[SYS_mmap] = sys_mmap,
@@ -252,11 +257,14 @@ static const syscall_fn testbed_calls[] = {
 	TB(TB_SYS_CPU) = sys_tb_cpu,
 	TB(TB_SYS_RDTSC_HZ) = sys_tb_rdtsc_hz,
 	TB(TB_SYS_NCPUS) = sys_tb_ncpus,
+	TB(TB_SYS_EXPECT_SIGNAL) = sys_tb_expect_signal,
 };
 
+/* The number is eax alone: Linux's entry code sign-extends eax to an int,
+ * so a number with bits in rax's upper half is not unknown there. */
 void syscall_dispatch(struct trapframe *tf)
 {
-	uint64_t nr = tf->rax;
+	uint32_t nr = (uint32_t)tf->rax;
 	syscall_fn fn = NULL;
 
 	if (nr < sizeof(linux_calls) / sizeof(linux_calls[0]))

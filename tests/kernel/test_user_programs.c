@@ -22,6 +22,7 @@
 #include <lib/format.h>
 
 #include "user_image.h"
+#include "user_run.h"
 
 #define USER_TEST_CPUS 8
 
@@ -36,23 +37,13 @@ static bool run_one(const struct user_program *prog, char *why, size_t len)
 	int rc = proc_run_program(prog, NULL, &cpus, &res);
 
 	after = user_frames_in_use();
-	if (rc)
-		ksnprintf(why, len, "could not start: %d", rc);
-	else if (proc_result_ok(&res) && after != before)
+	if (!user_run_judge(rc, &res, why, len))
+		return false;
+	if (after != before) {
 		ksnprintf(why, len, "%ld frames not given back", (long)(after - before));
-	else if (proc_result_ok(&res))
-		return true;
-	else if (res.expected && res.killed)
-		ksnprintf(why, len, "killed otherwise than it announced ([%#lx, %#lx) access %u)",
-			  (unsigned long)res.expect.lo, (unsigned long)res.expect.hi,
-			  res.expect.access);
-	else if (res.expected)
-		ksnprintf(why, len, "announced a fault but exited with status %d", res.status);
-	else if (res.killed)
-		ksnprintf(why, len, "killed by signal %d", res.kill.signal);
-	else
-		ksnprintf(why, len, "exit status %d", res.status);
-	return false;
+		return false;
+	}
+	return true;
 }
 
 /* Every program runs, so that one going wrong hides no other; the first

@@ -57,4 +57,12 @@ static inline long tb_ncpus(void)
 	return syscall0(TB_SYS_NCPUS);
 }
 
+/* Announces that the process is about to be killed by signal sig (any
+ * trap that raises it); 0 withdraws an announcement. Programs call
+ * expect_signal() (hostile.h), which also prints it. */
+static inline long tb_expect_signal(int sig)
+{
+	return syscall1(TB_SYS_EXPECT_SIGNAL, sig);
+}
+
 #endif

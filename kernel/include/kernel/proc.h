@@ -45,8 +45,12 @@ struct proc_fault {
 	unsigned tid, cpu;	/* filled in by proc_kill_current */
 };
 
-/* A program's announcement (tb_expect_fault): killed at [lo, hi). */
+/* A program's announcement: killed by signal (tb_expect_signal), or, with
+ * page_fault (tb_expect_fault), by SIGSEGV from a page fault at [lo, hi)
+ * with that access. */
 struct proc_expect {
+	int signal;		/* SIG* */
+	bool page_fault;
 	uint64_t lo, hi;
 	unsigned access;	/* TB_ACCESS_* */
 };
@@ -65,7 +69,8 @@ struct proc_result {
 	int status;		/* exit status (0..255), when not killed */
 	bool killed;
 	struct proc_fault kill;	/* the first kill, when killed */
-	bool expected;		/* the program called tb_expect_fault */
+	bool expected;		/* the program announced its kill (and did not
+				   withdraw it) */
 	struct proc_expect expect;
 	unsigned threads;	/* threads created: the main one and every clone */
 };
@@ -85,9 +90,10 @@ int proc_run(const char *name, const char *arg, const cpumask_t *cpus, struct pr
 int proc_run_program(const struct user_program *prog, const char *arg, const cpumask_t *cpus,
 		     struct proc_result *res);
 
-/* Whether the program did what it announced: killed by SIGSEGV at an
- * address in [lo, hi) with the access it gave to tb_expect_fault, or,
- * without an announcement, exited with status 0. */
+/* Whether the program did what it announced: killed by the signal it gave
+ * to tb_expect_signal, or by SIGSEGV at an address in [lo, hi) with the
+ * access it gave to tb_expect_fault, or, without an announcement, exited
+ * with status 0. */
 bool proc_result_ok(const struct proc_result *res);
 
 /* The embedded programs. */
@@ -120,6 +126,7 @@ int proc_getpid(void);
 int proc_gettid(void);
 unsigned proc_ncpus(void);
 long proc_expect_fault(uint64_t lo, uint64_t hi, uint64_t access);
+long proc_expect_signal(uint64_t sig);
 /* tb_report: copies len bytes from user address buf for the callback. */
 long proc_report(uint64_t kind, uintptr_t buf, size_t len);
 

@@ -25,6 +25,12 @@
  *   1005 tb_rdtsc_hz()  -> TSC frequency in Hz.
  *   1006 tb_ncpus()     -> how many CPUs the process may run threads on
  *        (the main thread's included): the most threads it can have at once.
+ *   1007 tb_expect_signal(uint64_t sig) -> 0: the program announces that it
+ *        is about to be killed by signal sig (Linux's number), whatever the
+ *        trap that raises it; the launcher then checks that it was. sig 0
+ *        withdraws an announcement (of either kind): the program is to exit
+ *        with status 0 after all. -EINVAL for a signal that no kill reports
+ *        (SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGKILL and SIGSEGV do).
  */
 #ifndef UAPI_TESTBED_H
 #define UAPI_TESTBED_H
@@ -38,6 +44,7 @@
 #define TB_SYS_CPU          1004
 #define TB_SYS_RDTSC_HZ     1005
 #define TB_SYS_NCPUS        1006
+#define TB_SYS_EXPECT_SIGNAL 1007
 
 /* One VMA as tb_vmas reports it: [start, end), PROT_* bits, and MAP_SHARED
  * or MAP_PRIVATE plus MAP_GROWSDOWN as the mapping was created. */
@@ -57,5 +64,8 @@ struct tb_vma {
  * format of each kind). */
 #define TB_REPORT_TEXT      0 /* text lines, printed as they are */
 #define TB_REPORT_HISTOGRAM 1 /* a latency histogram for the bench dump */
+#define TB_REPORT_CASES     2 /* names of the program's cases, one per line:
+				 the launcher runs the program once per name,
+				 with the name as its argument */
 
 #endif
