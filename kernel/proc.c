@@ -56,6 +56,7 @@
 #include <arch/trapframe.h>
 #include <arch/usermode.h>
 #include <arch/x86.h>
+#include <kernel/fault_progress.h>
 #include <kernel/irq.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
@@ -86,6 +87,7 @@ struct thread {
 	uint64_t clear_child_tid; /* CLONE_CHILD_CLEARTID: user address, or 0 */
 	uint64_t fs_base;
 	struct trapframe regs;	  /* user registers it starts with */
+	struct fault_progress progress; /* its CPU's only, as the thread is */
 };
 
 struct proc {
@@ -126,6 +128,11 @@ struct aspace *proc_current_aspace(void)
 {
 	struct thread *t = current_thread();
 	return t ? t->proc->as : NULL;
+}
+
+struct fault_progress *proc_fault_progress(void)
+{
+	return &current_thread()->progress;
 }
 
 const struct user_program *user_program_find(const char *name)
@@ -228,7 +235,13 @@ static void print_kill(const struct proc *p, const struct proc_fault *k)
 			    : k->cause == -ENOMEM ? "out of memory"
 						  : "no mapping";
 
-	if (k->what)
+	if (k->resolved)
+		kprintf("user: %s tid %d killed by %s: the %s fault at %#lx from ip %#lx was "
+			"resolved %u times without a change (error code %#lx)\n",
+			p->name, (int)k->tid, signal_name(k->signal), access,
+			(unsigned long)k->addr, (unsigned long)k->ip, k->resolved,
+			(unsigned long)k->error);
+	else if (k->what)
 		kprintf("user: %s tid %d killed by %s: %s, error code %#lx, ip %#lx\n", p->name,
 			(int)k->tid, signal_name(k->signal), k->what, (unsigned long)k->error,
 			(unsigned long)k->ip);

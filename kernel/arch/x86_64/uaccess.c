@@ -8,7 +8,9 @@
  * a copy into memory that was never touched demand-pages it, exactly as
  * the program's own access would have. A fault the address space cannot
  * resolve (no VMA, no permission, out of memory) takes the fix-up, which
- * makes the copy return -EFAULT.
+ * makes the copy return -EFAULT. So does one that the address space keeps
+ * resolving without a change (the thread's fault_progress,
+ * kernel/fault_progress.c): retried forever, it would hang the syscall.
  *
  * uaccess_fault runs from trap_dispatch with interrupts off (an interrupt
  * gate) and turns them back on for aspace_fault, which may wait for the
@@ -24,6 +26,8 @@
 #include <arch/trapframe.h>
 #include <arch/usermode.h>
 #include <arch/x86.h>
+#include <kernel/fault_progress.h>
+#include <kernel/printk.h>
 #include <kernel/proc.h>
 #include <kernel/uaccess.h>
 #include <aspace.h>
@@ -79,5 +83,11 @@ bool uaccess_fault(struct trapframe *tf, uint64_t cr2)
 	sti();
 	rc = aspace_fault(as, cr2, access);
 	cli();
+	if (!fault_progress_check(proc_fault_progress(), tf->rip, cr2, tf->error, rc)) {
+		kprintf("uaccess: the fault at %#lx from ip %#lx was resolved %u times without a "
+			"change: the copy fails\n",
+			(unsigned long)cr2, (unsigned long)tf->rip, FAULT_SPURIOUS_MAX);
+		return false;
+	}
 	return rc == 0 || rc == ASPACE_FAULT_SPURIOUS;
 }

@@ -24,7 +24,11 @@
  * iretq, lretq or far call as supervisor accesses, which SMAP refuses on a
  * user page that is present and readable. The address space has nothing
  * to resolve there, and returning would run the instruction into the same
- * fault forever.
+ * fault forever. For any other fault that the address space resolves
+ * without a change (ASPACE_FAULT_SPURIOUS) the thread's fault_progress
+ * bounds the retries: the same fault resolved FAULT_SPURIOUS_MAX times in
+ * a row kills the process too, with a report that says so
+ * (kernel/fault_progress.c).
  */
 #include <stddef.h>
 #include <errno.h>
@@ -33,6 +37,7 @@
 #include <arch/trapframe.h>
 #include <arch/usermode.h>
 #include <arch/x86.h>
+#include <kernel/fault_progress.h>
 #include <kernel/percpu.h>
 #include <kernel/proc.h>
 #include <kernel/syscall.h>
@@ -156,6 +161,7 @@ static bool half_done_syscall(struct trapframe *tf)
 }
 
 const char user_supervisor_fault[] = "page fault by a supervisor-mode access for user code";
+const char user_fault_no_progress[] = "page fault resolved again and again without a change";
 
 void user_exception(struct trapframe *tf)
 {
@@ -181,12 +187,18 @@ void user_exception(struct trapframe *tf)
 		sti();
 		rc = aspace_fault(proc_current_aspace(), addr, access);
 		cli();
-		if (rc == 0 || rc == ASPACE_FAULT_SPURIOUS)
-			return;
-		f.signal = rc == -ENOMEM ? SIGKILL : SIGSEGV;
 		f.addr = addr;
 		f.access = access_of(tf->error);
-		f.cause = rc;
+		if (!fault_progress_check(proc_fault_progress(), tf->rip, addr, tf->error, rc)) {
+			f.signal = SIGSEGV;
+			f.what = user_fault_no_progress;
+			f.resolved = FAULT_SPURIOUS_MAX;
+		} else if (rc == 0 || rc == ASPACE_FAULT_SPURIOUS) {
+			return;
+		} else {
+			f.signal = rc == -ENOMEM ? SIGKILL : SIGSEGV;
+			f.cause = rc;
+		}
 	} else {
 		f.signal = signal_of((unsigned)tf->vector);
 		f.what = exception_name((unsigned)tf->vector);

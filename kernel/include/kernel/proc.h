@@ -22,6 +22,7 @@
 #include <kernel/cpumask.h>
 
 struct aspace;
+struct fault_progress;
 
 /* Linux's signal numbers, for kill reports. */
 #define SIGILL  4
@@ -41,6 +42,8 @@ struct proc_fault {
 	unsigned access;	/* TB_ACCESS_* (uapi/testbed.h) */
 	int cause;		/* aspace_fault's error: -EFAULT no mapping,
 				   -EACCES permission, -ENOMEM */
+	unsigned resolved;	/* a fault without progress: how often in a row
+				   it was resolved without a change; else 0 */
 	uint64_t error;		/* the exception's error code */
 	unsigned tid, cpu;	/* filled in by proc_kill_current */
 };
@@ -127,6 +130,8 @@ int proc_gettid(void);
 unsigned proc_ncpus(void);
 long proc_expect_fault(uint64_t lo, uint64_t hi, uint64_t access);
 long proc_expect_signal(uint64_t sig);
+/* The running thread's record of faults resolved without a change. */
+struct fault_progress *proc_fault_progress(void);
 /* tb_report: copies len bytes from user address buf for the callback. */
 long proc_report(uint64_t kind, uintptr_t buf, size_t len);
 

@@ -62,13 +62,17 @@ void usermode_init_cpu(void);
  * process's address space; everything else, and a fault it cannot
  * resolve, kills the process. Returns only if the thread may go on. */
 void user_exception(struct trapframe *tf);
-/* The report (proc_fault.what) of a ring-3 page fault that was not a
- * user-mode access (see usermode.c). */
+/* The reports (proc_fault.what) of a ring-3 page fault that was not a
+ * user-mode access, and of one resolved FAULT_SPURIOUS_MAX times in a row
+ * without a change (see usermode.c). */
 extern const char user_supervisor_fault[];
+extern const char user_fault_no_progress[];
 
 /* A kernel-mode page fault: if it hit a user address in a user copy
  * (an extable instruction) while a thread runs here, tries to fault the
- * page in; true if resolved (retry), false to take the fix-up. */
+ * page in; true if resolved (retry), false to take the fix-up, also when
+ * the same fault was resolved FAULT_SPURIOUS_MAX times in a row without a
+ * change. */
 bool uaccess_fault(struct trapframe *tf, uint64_t cr2);
 
 static inline bool user_range_ok(uint64_t addr, uint64_t len)
