@@ -41,7 +41,8 @@ static struct acpi_info acpi;
 static const char *const cmdline_keys[] = {
 	"selftest",	"fault",	"fault_cpu",	"apic",		"bench",
 	"bench_cpus",	"bench_modes",	"bench_sample",	"bench_batch",	"bench_repeat",
-	"bench_quick",	"bench_scale",	"user",		NULL,
+	"bench_quick",	"bench_scale",	"user",		"overcommit",	"overcommit_ratio",
+	NULL,
 };
 
 /* Options that only qualify another: alone they would be ignored. */
@@ -111,7 +112,7 @@ static void print_memmap(void)
 }
 
 /* user=<prog>[:<arg>]: the program on every CPU; success if it exits 0,
- * or is killed as it announced (tb_expect_fault). */
+ * or is killed as it announced (tb_expect_fault or tb_expect_signal). */
 static bool run_user_program(const char *cmdline)
 {
 	static char value[BOOT_CMDLINE_MAX];

@@ -27,6 +27,8 @@
 #include <kernel/proc.h>
 #include <kernel/syscall.h>
 #include <kernel/uaccess.h>
+#include <mm/commit.h>
+#include <mm/init.h>
 #include <mm/slab.h>
 #include <uapi/linux_abi.h>
 #include <uapi/testbed.h>
@@ -231,6 +233,23 @@ static long sys_tb_expect_signal(struct trapframe *tf)
 	return proc_expect_signal(tf->rdi);
 }
 
+static long sys_tb_meminfo(struct trapframe *tf)
+{
+	struct mm_commit_info ci;
+	struct tb_meminfo mi;
+
+	mm_commit_info(&ci);
+	mi = (struct tb_meminfo){
+		.ram = ci.ram,
+		.free = mm_free_frames(),
+		.committed = ci.committed,
+		.commit_limit = ci.limit,
+		.overcommit_mode = ci.mode,
+		.overcommit_ratio = ci.ratio,
+	};
+	return copy_to_user(tf->rdi, &mi, sizeof(mi)) ? -EFAULT : 0;
+}
+
 static const syscall_fn linux_calls[] = {
 	[SYS_write] = sys_write,
 	[SYS_mmap] = sys_mmap,
@@ -258,6 +277,7 @@ static const syscall_fn testbed_calls[] = {
 	TB(TB_SYS_RDTSC_HZ) = sys_tb_rdtsc_hz,
 	TB(TB_SYS_NCPUS) = sys_tb_ncpus,
 	TB(TB_SYS_EXPECT_SIGNAL) = sys_tb_expect_signal,
+	TB(TB_SYS_MEMINFO) = sys_tb_meminfo,
 };
 
 /* The number is eax alone: Linux's entry code sign-extends eax to an int,

@@ -11,14 +11,19 @@
  * x86 has no present-but-inaccessible entry that the kernel could not
  * reach either, so a PROT_NONE page cannot stay in the live tables; in
  * the parked tables it keeps its contents for a later mprotect, and
- * mremap and munmap treat both mappers alike. All memory is anonymous
- * and demand-zero. For private memory the page tables are the only
- * record of which frame backs which page (as for Linux's anonymous
- * memory; without fork there is no sharing to track). MAP_SHARED memory
- * is an object of its own (mm/shm.c, Linux's shmem file) that owns its
- * frames: the page tables only borrow them, so MADV_DONTNEED and
- * PROT_NONE drop entries without losing data, and several VMAs (after
- * MREMAP_DONTUNMAP, or mremap's old_len 0) can show the same pages.
+ * mremap and munmap treat both mappers alike. Memory is anonymous or a
+ * file's (mm/mfile.c: a page cache; Linux's shmem file backs MAP_SHARED
+ * anonymous memory), all of it demand-paged. A page-table entry maps
+ * either a frame the address space owns or one it borrows (PG_object):
+ * a file's cached page or the zero page (mm/zero_page.c). Borrowed frames
+ * are never freed by an unmap, and private mappings hold them read-only
+ * until the first write copies them (mm/fault.c). For the frames a
+ * private mapping owns, the page tables are the only record of which
+ * frame backs which page (as for Linux's anonymous memory; without fork
+ * there is no sharing to track). A shared mapping only borrows, so
+ * MADV_DONTNEED and PROT_NONE drop entries without losing data, and
+ * several VMAs (after MREMAP_DONTUNMAP, or mremap's old_len 0) can show
+ * the same pages.
  *
  * Locking.
  *   as->lock   a fair reader-writer spinlock (mm/rwlock.h): tickets in
@@ -35,6 +40,11 @@
  *              and the VMAs change only under the write lock; the read
  *              side may walk them. Waiters spin with interrupts ON: the
  *              holder may be waiting for this CPU's flush IPI.
+ *   as->cow[]  one of 16 reader-writer locks (hashed by page, used as
+ *              mutexes) orders the copies on write of a page: the copier
+ *              holds it across the switch and its shootdown (mm/fault.c).
+ *              Taken inside the read side of as->lock, outside mapper
+ *              locks.
  *   mapper->lock  each mapper's own spinlock (mm/mapper.h), the inner
  *              lock: taken inside every mapper call, never held across
  *              one. Two faults racing for one page both allocate; the
@@ -111,6 +121,8 @@ void aspace_destroy(struct aspace *as)
 		mapper_unmap(&as->mapper, n->start, n->end - n->start, &b);
 		mapper_unmap(&as->parked, n->start, n->end - n->start, &pb);
 		vma_tree_remove(&as->tree, n);
+		if (v->flags & VMA_ACCOUNT)
+			aspace_uncommit(as, vma_pages(v));
 		if (v->file != NULL)
 			mfile_release(v->file, &b);
 		vma_free(v);
@@ -121,6 +133,25 @@ void aspace_destroy(struct aspace *as)
 	mapper_destroy(&as->mapper);
 	mapper_destroy(&as->parked);
 	kfree(as);
+}
+
+int aspace_commit(struct aspace *as, uint64_t pages, bool force)
+{
+	if (force)
+		vm_commit_force(pages);
+	else if (vm_commit(pages) != 0)
+		return -ENOMEM;
+	as->committed += pages;
+	return 0;
+}
+
+void aspace_uncommit(struct aspace *as, uint64_t pages)
+{
+	if (pages > as->committed)
+		env_panic("aspace %p: %llu pages uncommitted, %llu committed", (void *)as,
+			  (unsigned long long)pages, (unsigned long long)as->committed);
+	as->committed -= pages;
+	vm_uncommit(pages);
 }
 
 struct mapper *aspace_mapper(struct aspace *as)
@@ -218,7 +249,8 @@ long aspace_vmas(struct aspace *as, struct aspace_vma_info *out, uint64_t max)
 		const struct vma *v = vma_of(n);
 
 		if (i < max)
-			out[i] = (struct aspace_vma_info){ n->start, n->end, v->prot, v->flags };
+			out[i] = (struct aspace_vma_info){ n->start, n->end, v->prot,
+							   v->flags & VMA_SHOWN_FLAGS };
 	}
 	rwlock_read_unlock(&as->lock);
 	return (long)i;

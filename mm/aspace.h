@@ -100,8 +100,10 @@ void aspace_set_brk_base(struct aspace *as, uintptr_t base);
 /*
  * Kernel-side transfer for the loader and for tests: faults the pages in
  * as the kernel would (a write or a read), ignoring PROT_* (the loader
- * writes text before it makes it read-only), and copies through the
- * direct map. 0, or -EFAULT if part of the range has no VMA (-ENOMEM when
+ * clears the tail of a read-only segment's last file page), and copies
+ * through the direct map; a write copies a borrowed page first (copy on
+ * write), so a file or the zero page is never written through a private
+ * mapping. 0, or -EFAULT if part of the range has no VMA (-ENOMEM when
  * out of memory).
  */
 int aspace_write(struct aspace *as, uintptr_t va, const void *src, uint64_t len);
@@ -123,7 +125,9 @@ int aspace_check(struct aspace *as, char *err, size_t errlen);
 
 struct aspace_stats {
 	uint64_t vmas;
-	uint64_t resident_pages;	/* pages mapped (private PROT_NONE ones parked) */
+	/* Pages mapped, borrowed ones (the zero page, a file's) included;
+	 * private PROT_NONE ones parked. */
+	uint64_t resident_pages;
 	uint64_t page_tables;		/* tables the address space's mappers hold */
 	uint64_t faults;		/* resolved or not */
 	uint64_t shootdown_rounds;	/* IPI rounds of its system calls */

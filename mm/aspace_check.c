@@ -6,6 +6,7 @@
  *   - every VMA page-aligned, with prot inside PROT_READ|WRITE|EXEC and
  *     flags MAP_SHARED or MAP_PRIVATE with at most MAP_GROWSDOWN;
  *   - no two adjacent VMAs mergeable (every change merges at its edges);
+ *   - the pages of its VMA_ACCOUNT VMAs are what it has committed;
  *   - every live page-table entry a 4 KiB page inside a VMA that is not
  *     PROT_NONE, with exactly the mapper flags its prot gives (less the
  *     write right for a borrowed frame of a private VMA); under a shared
@@ -113,15 +114,17 @@ static void check_leaf(void *arg, uintptr_t va, const struct mapper_translation 
 static int check_vmas(struct aspace *as, char *err, size_t errlen)
 {
 	const struct vma *prev = NULL;
+	uint64_t committed = 0;
 
 	for (struct vma_node *n = vma_tree_first(&as->tree); n != NULL; n = vma_tree_next(n)) {
 		const struct vma *v = vma_of(n);
-		uint64_t type = v->flags & ~(uint64_t)MAP_GROWSDOWN;
+		uint64_t type = v->flags & MAP_TYPE;
 
 		if (n->start % HAL_PAGE_SIZE != 0 || n->end % HAL_PAGE_SIZE != 0 ||
 		    (v->prot & ~(uint64_t)VMA_PROT_MASK) != 0 ||
+		    (v->flags & ~(VMA_SHOWN_FLAGS | MAP_NORESERVE | VMA_ACCOUNT)) != 0 ||
 		    (type != MAP_SHARED && type != MAP_PRIVATE) ||
-		    (type == MAP_SHARED && v->file == NULL)) {
+		    (type == MAP_SHARED && (v->file == NULL || (v->flags & VMA_ACCOUNT)))) {
 			report(err, errlen, "a malformed VMA", n->start, n->end);
 			return -EINVAL;
 		}
@@ -130,7 +133,14 @@ static int check_vmas(struct aspace *as, char *err, size_t errlen)
 			       n->end);
 			return -EINVAL;
 		}
+		if (v->flags & VMA_ACCOUNT)
+			committed += vma_pages(v);
 		prev = v;
+	}
+	if (committed != as->committed) {
+		report(err, errlen, "committed pages: the VMAs' and the count", committed,
+		       as->committed);
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "aspace.h"
 #include "env.h"
 #include "hal.h"
+#include "mm_internal.h"
 #include "mapper.h"
 #include "mfile.h"
 #include "rwlock.h"
@@ -34,6 +35,7 @@ struct mfile {
 	uint64_t data_size;
 	struct mapper pages;	/* the page cache: page offset << page shift -> frame */
 	uint64_t npages;	/* atomic: frames in the cache */
+	uint64_t charged;	/* pages it committed (shmem), given back with it */
 };
 
 /* Page offsets a file can index: the lower half of a mapper. */
@@ -45,16 +47,42 @@ struct mfile {
 struct vma {
 	struct vma_node node;	/* node.start, node.end: the range */
 	uint64_t prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC, or PROT_NONE */
-	uint64_t flags;		/* MAP_SHARED or MAP_PRIVATE, | MAP_GROWSDOWN */
+	/* MAP_SHARED or MAP_PRIVATE, | MAP_GROWSDOWN, | MAP_NORESERVE when
+	 * the policy honours it, | VMA_ACCOUNT */
+	uint64_t flags;
 	/* The file mapped (always, when MAP_SHARED: shmem for anonymous
 	 * memory); NULL for private anonymous memory. */
 	struct mfile *file;
 	uint64_t pgoff;		/* with a file: its page at node.start */
+	/* A page of its own was made here (a write to private memory):
+	 * Linux's anon_vma. Set by faults (atomic), kept by splits, merged
+	 * by OR, never a reason not to merge. */
+	bool anon;
 };
+
+/* The pages of a private mapping are committed (mm/commit.c). */
+#define VMA_ACCOUNT (1ull << 63)
+/* The flags a VMA shows outside (aspace_vmas): the mapping's type. */
+#define VMA_SHOWN_FLAGS ((uint64_t)(MAP_TYPE | MAP_GROWSDOWN))
 
 static inline bool vma_shared(const struct vma *v)
 {
 	return v->flags & MAP_SHARED;
+}
+
+static inline bool vma_anon(const struct vma *v)
+{
+	return __atomic_load_n(&v->anon, __ATOMIC_RELAXED);
+}
+
+static inline void vma_set_anon(const struct vma *v, bool anon)
+{
+	__atomic_store_n(&((struct vma *)v)->anon, anon, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t vma_pages(const struct vma *v)
+{
+	return (v->node.end - v->node.start) >> HAL_PAGE_SHIFT;
 }
 
 /* The file page that backs va in v (a VMA with a file). */
@@ -74,6 +102,7 @@ struct aspace {
 	struct vma_tree tree;	/* the VMAs, under lock */
 	uintptr_t mmap_base;
 	uintptr_t brk_start, brk; /* under lock (write) */
+	uint64_t committed;	/* pages of its VMA_ACCOUNT VMAs; under lock (write) */
 	/* Orders the copies on write of each page (mm/fault.c), hashed by
 	 * page; taken inside lock's read side. */
 	struct rwlock cow[ASPACE_COW_LOCKS];
@@ -182,6 +211,11 @@ struct vma *vma_insert(struct aspace_op *op, uintptr_t start, uintptr_t end, uin
 void aspace_zap(struct aspace_op *op, uintptr_t start, uintptr_t end);
 /* Unmaps [start, end) whole: pages and VMAs (needs two spares). */
 void aspace_unmap_range(struct aspace_op *op, uintptr_t start, uintptr_t end);
+
+/* Commits pages for as (mm/commit.c): 0 or -ENOMEM. force: never
+ * refused (a charge moving from one VMA to another). */
+int aspace_commit(struct aspace *as, uint64_t pages, bool force);
+void aspace_uncommit(struct aspace *as, uint64_t pages);
 
 /* mmap.c */
 /* A free range of len bytes for a non-fixed mapping (hint honoured when

@@ -138,6 +138,8 @@ static int private_fill(struct aspace *as, struct mapper *m, const struct vma *v
 	err = mapper_map(m, va, frame, HAL_PAGE_SIZE, HAL_PAGE_SIZE, vma_prot_flags(v, v->prot));
 	if (err == 0) {
 		__atomic_fetch_add(&as->resident, 1, __ATOMIC_RELAXED);
+		if (own != NULL && !vma_anon(v))
+			vma_set_anon(v, true);
 		*pa = frame;
 		return 0;
 	}
@@ -178,6 +180,8 @@ static int cow_switch(struct aspace *as, struct mapper *m, const struct vma *v, 
 		__free_pages(own, 0);
 		return err;
 	}
+	if (!vma_anon(v))
+		vma_set_anon(v, true);
 	if (m == &as->mapper) {
 		unsigned rounds = tlb_shootdown(&b);
 
@@ -292,8 +296,9 @@ static struct vma *stack_to_grow(struct aspace *as, uintptr_t addr)
 /*
  * Linux's expand_downwards, under the write lock: the new start must
  * lie in the window, the stack must stay within ASPACE_STACK_LIMIT
- * (RLIMIT_STACK), and an accessible VMA below that is not itself a stack
- * must stay ASPACE_STACK_GUARD_GAP away. 0 if addr is now covered.
+ * (RLIMIT_STACK), an accessible VMA below that is not itself a stack
+ * must stay ASPACE_STACK_GUARD_GAP away, and the commit policy must let
+ * an accounted stack commit what it grows by. 0 if addr is now covered.
  */
 static int grow_stack(struct aspace *as, uintptr_t addr)
 {
@@ -308,9 +313,12 @@ static int grow_stack(struct aspace *as, uintptr_t addr)
 		struct vma *prev = vma_prev(v);
 
 		err = -EFAULT;
+		/* A refused commit is a SIGSEGV, as Linux's acct_stack_growth. */
 		if (start >= as->tree.lo && vma_end(v) - start <= ASPACE_STACK_LIMIT &&
 		    (prev == NULL || (prev->flags & MAP_GROWSDOWN) || prev->prot == PROT_NONE ||
-		     start - vma_end(prev) >= ASPACE_STACK_GUARD_GAP)) {
+		     start - vma_end(prev) >= ASPACE_STACK_GUARD_GAP) &&
+		    (!(v->flags & VMA_ACCOUNT) ||
+		     aspace_commit(as, (vma_start(v) - start) >> HAL_PAGE_SHIFT, false) == 0)) {
 			vma_tree_resize(&as->tree, &v->node, start, vma_end(v));
 			vma_merge_around(as, v);
 			err = 0;

@@ -54,6 +54,7 @@ int mm_init_reachable(const struct mm_region *map, unsigned nmap,
 	mem_map = NULL;
 	mem_npages = 0;
 	zero_page_reset();
+	commit_reset();
 	err = bootmem_init(map, nmap, reserved, nreserved, reach, &base_pfn, &npages);
 	if (err != 0)
 		return err;
@@ -121,6 +122,11 @@ void mm_frame_accounting(struct mm_frame_accounting *acct)
 			  (ull)a.total, (ull)a.free, (ull)a.cached, (ull)a.used, (ull)a.reserved,
 			  (ull)buddy_free, (ull)cached, (ull)reserved, (ull)a.bootmem_used);
 	*acct = a;
+}
+
+uint64_t mm_free_frames(void)
+{
+	return buddy_free_pages() + frame_cached_pages();
 }
 
 const char *mm_variant_frame(void)

@@ -19,6 +19,14 @@
  * map_check may treat any present table entry at the leaf level as a
  * conflict, and the table counters say exactly what the tree holds.
  *
+ * Borrowed frames. A frame that a memory object owns (PG_object: a
+ * file's cached page, the zero page) is never collected for freeing by
+ * an unmap, and under MAPPER_COW every leaf that maps one is written
+ * without the write bit, whatever the call asked for: map, protect and
+ * move decide it leaf by leaf, so no caller has to walk a range first.
+ * mapper_replace switches one leaf from one frame to another under the
+ * lock, only if it still maps the frame the caller saw (copy on write).
+ *
  * Data structures. The tables themselves, reached through
  * hal_phys_to_virt (the direct map; the simulated RAM when hosted), and
  * the struct page of each table page while it waits on a flush batch.

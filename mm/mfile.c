@@ -209,6 +209,8 @@ void mfile_release(struct mfile *f, struct flush_batch *into)
 	if (refs != 1)
 		return;
 	take_frames(f, 0, MFILE_MAX_PAGES, into);
+	if (f->charged != 0)
+		vm_uncommit(f->charged);
 	mapper_destroy(&f->pages);
 	kfree(f);
 }

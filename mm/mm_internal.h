@@ -9,6 +9,7 @@
 #ifndef MM_INTERNAL_H
 #define MM_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hal.h"
@@ -23,6 +24,16 @@ uint64_t slab_reclaim(void);
 
 /* Frame side: per-CPU set-up of the FRAME variant (mm/frame_*.c). */
 void frame_cpu_init(void);
+
+/* mm/commit.c: committed memory. vm_commit: 0, or -ENOMEM (nothing
+ * committed) if the policy refuses; vm_commit_force never refuses (a
+ * charge moving between mappings); commit_reset restores the defaults
+ * and a zero total (mm_init). */
+int vm_commit(uint64_t pages);
+void vm_commit_force(uint64_t pages);
+void vm_uncommit(uint64_t pages);
+bool commit_noreserve_honoured(void);
+void commit_reset(void);
 
 /* mm/zero_page.c: forget the zero page (mm_init: a new frame map); make
  * it (mm_cpu_init). */

@@ -17,7 +17,8 @@
  * modelled). Unknown flag bits are ignored with MAP_PRIVATE and
  * MAP_SHARED, as Linux does for compatibility; an unknown mapping type
  * (MAP_SHARED_VALIDATE included, for anonymous memory) is -EINVAL.
- * MAP_NORESERVE changes nothing: no memory is reserved here anyway.
+ * Memory is committed as Linux's overcommit accounting does (mm/commit.c):
+ * an mmap the policy refuses is -ENOMEM before anything changes.
  *
  * Files. There are no descriptors yet: the system call maps anonymous
  * memory only (-EBADF otherwise), and the kernel maps files (a program's
@@ -120,6 +121,56 @@ static long type_check(uint64_t flags)
 	}
 }
 
+/* Whether a mapping commits its pages (Linux's accountable_mapping):
+ * private and writable, unless MAP_NORESERVE and the policy honours it. */
+static bool noreserve(uint64_t flags)
+{
+	return (flags & MAP_NORESERVE) && commit_noreserve_honoured();
+}
+
+static bool accountable(uint64_t prot, uint64_t flags)
+{
+	return (flags & MAP_TYPE) != MAP_SHARED && (prot & PROT_WRITE) && !noreserve(flags);
+}
+
+/* The committed pages of [start, end), which a MAP_FIXED mapping replaces. */
+static uint64_t accounted_in(struct aspace *as, uintptr_t start, uintptr_t end)
+{
+	uint64_t n = 0;
+
+	for (const struct vma *v = vma_intersect(as, start, end); v != NULL && vma_start(v) < end;
+	     v = vma_next(v)) {
+		uintptr_t lo = vma_start(v) > start ? vma_start(v) : start;
+		uintptr_t hi = vma_end(v) < end ? vma_end(v) : end;
+
+		if (v->flags & VMA_ACCOUNT)
+			n += (hi - lo) >> HAL_PAGE_SHIFT;
+	}
+	return n;
+}
+
+/* The memory a new mapping of [addr, addr + len) commits: the pages it
+ * adds to what the range held (Linux charges the difference), or a new
+ * shmem file's size (*shmem). 0 or -ENOMEM, with nothing committed. */
+static long commit_new(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot,
+		       uint64_t flags, struct mfile **shmem)
+{
+	uint64_t pages = len >> HAL_PAGE_SHIFT;
+
+	if (*shmem != NULL) {
+		if (noreserve(flags))
+			return 0;
+		if (vm_commit(pages) != 0)
+			return -ENOMEM;
+		(*shmem)->charged = pages;
+		return 0;
+	}
+	if (!accountable(prot, flags))
+		return 0;
+	uint64_t replaced = accounted_in(as, addr, addr + len);
+	return pages > replaced ? aspace_commit(as, pages - replaced, false) : 0;
+}
+
 /* mmap after its own checks: len is page-aligned and non-zero; file is
  * NULL for anonymous memory (shared memory gets a shmem file here). */
 static long map(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot, uint64_t flags,
@@ -146,20 +197,28 @@ static long map(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot, 
 	if (err == 0 && file == NULL && (flags & MAP_TYPE) == MAP_SHARED &&
 	    (file = shmem = mfile_create_zero()) == NULL)
 		err = -ENOMEM;
+	if (err == 0)
+		err = commit_new(as, addr, len, prot, flags, &shmem);
 	if (err == 0) {
 		/* A droppable mapping is private memory that Linux may drop
 		 * under pressure; here it is never dropped. */
 		uint64_t type = (flags & MAP_TYPE) == MAP_SHARED ? MAP_SHARED : MAP_PRIVATE;
+		uint64_t replaced = accountable(prot, flags) ? accounted_in(as, addr, addr + len) : 0;
 
 		aspace_unmap_range(&op, addr, addr + len);
+		/* What the replaced VMAs committed stays, now the new one's. */
+		if (replaced != 0)
+			aspace_commit(as, replaced, true);
 		vma_insert(&op, addr, addr + len, prot & VMA_PROT_MASK,
-			   type | (flags & MAP_GROWSDOWN), file, pgoff);
+			   type | (flags & MAP_GROWSDOWN) | (noreserve(flags) ? MAP_NORESERVE : 0) |
+				   (accountable(prot, flags) ? VMA_ACCOUNT : 0),
+			   file, pgoff);
 		if ((flags & MAP_LOCKED) || (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
 			aspace_populate(as, addr, addr + len);
 	}
 	aspace_op_end(&op);
 	if (shmem != NULL)
-		mfile_put(shmem);	/* the VMA holds it now */
+		mfile_put(shmem);	/* the VMA holds it now, or nothing does */
 	return err != 0 ? err : (long)addr;
 }
 
@@ -231,7 +290,7 @@ void aspace_set_brk_base(struct aspace *as, uintptr_t base)
 /*
  * Linux's brk: returns the new break, or the old one if the request is
  * refused (below the start, into another mapping or its guard gap, out
- * of the window, out of memory). The heap is private read-write memory
+ * of the window, out of memory, refused by the commit policy). The heap is private read-write memory
  * that merges with a neighbour like any mmap.
  */
 long aspace_brk(struct aspace *as, uintptr_t brk)
@@ -258,10 +317,12 @@ long aspace_brk(struct aspace *as, uintptr_t brk)
 	} else {
 		const struct vma *next = vma_find_after(as, old);
 
-		if (next != NULL && new + HAL_PAGE_SIZE > start_gap(next)) {
+		if ((next != NULL && new + HAL_PAGE_SIZE > start_gap(next)) ||
+		    aspace_commit(as, (new - old) >> HAL_PAGE_SHIFT, false) != 0) {
 			ret = (long)as->brk;
 		} else {
-			vma_insert(&op, old, new, PROT_READ | PROT_WRITE, MAP_PRIVATE, NULL, 0);
+			vma_insert(&op, old, new, PROT_READ | PROT_WRITE, MAP_PRIVATE | VMA_ACCOUNT, NULL,
+				   0);
 			as->brk = brk;
 			ret = (long)brk;
 		}

@@ -57,14 +57,24 @@ static int change_pages(struct aspace_op *op, const struct vma *v, uintptr_t sta
 static int protect_vma(struct aspace_op *op, struct vma *v, uintptr_t start, uintptr_t end,
 		       uint64_t prot)
 {
+	/* A private mapping first made writable commits its pages now
+	 * (Linux's mprotect_fixup); one that loses the right keeps them
+	 * unless it is anonymous memory with no page of its own yet. */
+	uint64_t charge = !vma_shared(v) && (prot & PROT_WRITE) && !(v->prot & PROT_WRITE) &&
+					  !(v->flags & (VMA_ACCOUNT | MAP_NORESERVE))
+				  ? (end - start) >> HAL_PAGE_SHIFT
+				  : 0;
 	int err;
 
 	/* A shared view of a read-only file never becomes writable (Linux:
 	 * no VM_MAYWRITE). */
 	if (vma_shared(v) && (prot & PROT_WRITE) && !mfile_writable(v->file))
 		return -EACCES;
+	if (charge != 0 && aspace_commit(op->as, charge, false) != 0)
+		return -ENOMEM;
 	err = change_pages(op, v, start, end, prot);
-
+	if (err != 0 && charge != 0)
+		aspace_uncommit(op->as, charge);
 	if (err != 0 || v->prot == prot)
 		return err;
 	if (vma_start(v) < start)
@@ -72,6 +82,14 @@ static int protect_vma(struct aspace_op *op, struct vma *v, uintptr_t start, uin
 	if (vma_end(v) > end)
 		vma_split(op, v, end);
 	v->prot = prot;
+	if (charge != 0)
+		v->flags |= VMA_ACCOUNT;
+	/* Anonymous memory that never had a page of its own gives its
+	 * charge back when it stops being writable (Linux: no anon_vma). */
+	if (!(prot & PROT_WRITE) && (v->flags & VMA_ACCOUNT) && v->file == NULL && !vma_anon(v)) {
+		v->flags &= ~VMA_ACCOUNT;
+		aspace_uncommit(op->as, vma_pages(v));
+	}
 	vma_merge_around(op->as, v);
 	return 0;
 }

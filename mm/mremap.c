@@ -70,19 +70,46 @@ static long move(struct aspace_op *op, const struct remap *r, struct vma *v)
 	uint64_t prot = v->prot, flags = v->flags;
 	struct mfile *file = v->file;
 	uint64_t pgoff = file != NULL ? vma_pgoff(v, r->addr) : 0;
+	bool dontunmap = r->flags & MREMAP_DONTUNMAP;
+	/* An accounted mapping commits what it grows by; with
+	 * MREMAP_DONTUNMAP the old range keeps its charge, so all of the
+	 * new one is committed (Linux's vma_to_resize and move_vma). */
+	uint64_t charge = !(flags & VMA_ACCOUNT) ? 0
+			  : dontunmap		 ? r->new_len >> HAL_PAGE_SHIFT
+			  : r->new_len > r->old_len ? (r->new_len - r->old_len) >> HAL_PAGE_SHIFT
+						    : 0;
 
+	if (charge != 0 && aspace_commit(as, charge, false) != 0)
+		return -ENOMEM;
 	if (r->old_len != 0) {
 		bool parked = prot == PROT_NONE && !vma_shared(v);
 		int64_t moved = mapper_move(parked ? &as->parked : &as->mapper, r->addr, r->old_len,
 					    parked ? &as->parked : &as->mapper, r->new_addr,
 					    vma_prot_flags(v, prot),
 					    parked ? &op->parked_batch : &op->batch);
-		if (moved < 0)
+		if (moved < 0) {
+			if (charge != 0)
+				aspace_uncommit(as, charge);
 			return moved;
+		}
 	}
-	vma_insert(op, r->new_addr, r->new_addr + r->new_len, prot, flags, file, pgoff);
-	if (!(r->flags & MREMAP_DONTUNMAP))
+	bool anon = vma_anon(v);
+
+	/* The old range, if it is the whole VMA, is left with nothing of its
+	 * own (Linux unlinks its anon_vma). v may merge into the new VMA
+	 * and go: it is not used after the insertion. */
+	if (dontunmap && vma_start(v) == r->addr && vma_end(v) == r->addr + r->old_len)
+		vma_set_anon(v, false);
+	struct vma *moved = vma_insert(op, r->new_addr, r->new_addr + r->new_len, prot, flags,
+				       file, pgoff);
+	if (anon)
+		vma_set_anon(moved, true);
+	if (!dontunmap) {
 		aspace_unmap_range(op, r->addr, r->addr + r->old_len);
+		/* The old range's charge moves with its pages. */
+		if (flags & VMA_ACCOUNT)
+			aspace_commit(as, r->old_len >> HAL_PAGE_SHIFT, true);
+	}
 	return (long)r->new_addr;
 }
 
@@ -163,6 +190,8 @@ static long remap_at(struct aspace_op *op, struct remap *r, struct vma *v)
 		return err;
 	uint64_t delta = r->new_len - r->old_len;
 	if (vma_end(v) - r->addr == r->old_len && expandable(as, v, delta)) {
+		if ((v->flags & VMA_ACCOUNT) && aspace_commit(as, delta >> HAL_PAGE_SHIFT, false) != 0)
+			return -ENOMEM;
 		vma_tree_resize(&as->tree, &v->node, vma_start(v), vma_end(v) + delta);
 		vma_merge_around(as, v);
 		return (long)r->addr;

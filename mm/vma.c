@@ -5,12 +5,14 @@
  * VMAs come from kmalloc. A system call allocates the ones it may need
  * before it changes anything (aspace_op_begin's spares), so a split
  * cannot fail half way and every call is all or nothing where Linux's
- * is. Two VMAs merge when they touch and agree in prot and flags and,
- * for shared memory, map one object at consecutive offsets (Linux also
- * compares anon_vmas: without fork, private memory has none that
- * differ). Every change merges at its edges, so no two adjacent VMAs are
- * ever mergeable (aspace_check verifies it). Each VMA of a shared mapping
- * holds a reference on its object (mm/shm.c).
+ * is. Two VMAs merge when they touch and agree in prot and flags (the
+ * commit accounting's VMA_ACCOUNT and MAP_NORESERVE included, as Linux's
+ * vm_flags) and, for a file, map it at consecutive offsets. Whether a
+ * VMA has pages of its own (vma->anon, Linux's anon_vma) never keeps two
+ * apart: without fork no two anon_vmas differ, and Linux merges a VMA
+ * that has none with one that has. Every change merges at its edges, so
+ * no two adjacent VMAs are ever mergeable (aspace_check verifies it).
+ * Each VMA with a file holds a reference on it (mm/mfile.c).
  *
  * Locking: the caller holds the address space's write lock (every
  * function here changes the tree or the page tables of a range).
@@ -59,7 +61,8 @@ struct vma *vma_split(struct aspace_op *op, struct vma *v, uintptr_t addr)
 	if (addr <= vma_start(v) || addr >= end)
 		env_panic("aspace: split of [%#lx, %#lx) at %#lx", (unsigned long)vma_start(v),
 			  (unsigned long)end, (unsigned long)addr);
-	*upper = (struct vma){ .prot = v->prot, .flags = v->flags, .file = v->file };
+	*upper = (struct vma){ .prot = v->prot, .flags = v->flags, .file = v->file,
+			       .anon = vma_anon(v) };
 	if (v->file != NULL) {
 		upper->pgoff = vma_pgoff(v, addr);
 		mfile_get(v->file);
@@ -96,6 +99,8 @@ static void vma_absorb(struct aspace *as, struct vma *a, struct vma *b)
 
 	if (b->file != NULL)
 		mfile_release(b->file, NULL);
+	if (vma_anon(b))
+		vma_set_anon(a, true);
 	vma_tree_remove(&as->tree, &b->node);
 	vma_free(b);
 	vma_tree_resize(&as->tree, &a->node, vma_start(a), end);
@@ -153,6 +158,8 @@ void aspace_unmap_range(struct aspace_op *op, uintptr_t start, uintptr_t end)
 		struct vma *next = vma_next(v);
 
 		aspace_zap(op, vma_start(v), vma_end(v));
+		if (v->flags & VMA_ACCOUNT)
+			aspace_uncommit(op->as, vma_pages(v));
 		vma_tree_remove(&op->as->tree, &v->node);
 		if (v->file != NULL)
 			mfile_release(v->file, &op->batch);

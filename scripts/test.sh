@@ -18,8 +18,8 @@ Runs the hosted unit tests (ASan and TSan runners), the results tools' tests
 (tests/host) and boots the kernel under QEMU: self-tests at -smp 1, 2, 4, 8
 and 16 and with 6 GiB of RAM, deliberate faults (page fault,
 general-protection fault, invalid opcode, panic, page fault on CPU 1), the
-APIC modes and command lines the kernel must refuse with a plain error.
-Boots run in parallel, at most --jobs QEMUs at once.
+APIC modes, command lines the kernel must refuse with a plain error, and a
+program under overcommit=2. Boots run in parallel, at most --jobs QEMUs at once.
 
   --build DIR      build directory (default: \$O, else build); needs DIR/kernel.elf
                    and the hosted runners listed in DIR/hosted/runners.list
@@ -121,9 +121,10 @@ describe_status() {
 # Each job runs in the background with its output in $logs/<id>.log and its
 # exit status written to $logs/<id>.rc when it ends.
 job_id=()
-job_kind=()    # hosted | selftest | fault | apic | refuse
+job_kind=()    # hosted | selftest | fault | apic | refuse | user
 job_arg=()     # hosted: asan|tsan; selftest: prefix; fault: fault kind; apic: mode;
                # refuse: the error line expected
+               # user: the lines expected, one extended regex per line
 job_kernel=()
 job_smp=()
 job_append=()
@@ -417,6 +418,24 @@ check_refuse() { # i rc
     fi
 }
 
+# A user= boot under a command-line setting: success, and every line the
+# job expects (the setting's own, the program's verdict).
+check_user() { # i rc
+    local i=$1 rc=$2 name="user/${job_id[$1]#user-}" log=$logs/${job_id[$1]}.log
+    local text re why=()
+    text=$(clean_log "$log")
+    [[ $rc == 33 ]] || why+=("$(describe_status "$rc" "${job_timeout[i]}")")
+    while IFS= read -r re; do
+        grep -qE -- "$re" <<<"$text" || why+=("no line matching '$re'")
+    done <<<"${job_arg[i]}"
+    if ((${#why[@]} == 0)); then
+        pass "$name"
+    else
+        fail "$name" "$(join_why "${why[@]}")"
+        show_tail "$log"
+    fi
+}
+
 check_job() { # i
     local i=$1 rc
     rc=$(cat "$logs/${job_id[$1]}.rc" 2>/dev/null || echo 255)
@@ -427,6 +446,7 @@ check_job() { # i
         fault) check_fault "$i" "$rc" ;;
         apic) check_apic "$i" "$rc" ;;
         refuse) check_refuse "$i" "$rc" ;;
+        user) check_user "$i" "$rc" ;;
     esac
 }
 
@@ -568,6 +588,14 @@ if ((boots_ok)); then
     refuse fault_cpu "selftest=none fault_cpu=1" "cmdline: fault_cpu= needs fault= (alone it would be ignored)"
     refuse user-bench "user=test_mmap bench=all" \
         "cmdline: bench= and user= cannot be combined (a boot runs the benchmarks or one program)"
+    refuse overcommit "selftest=none overcommit=3" \
+        "cmdline: overcommit= takes 0 (guess), 1 (always) or 2 (never)"
+    refuse overcommit_ratio "selftest=none overcommit_ratio=80" \
+        "cmdline: overcommit_ratio= takes a percentage of RAM up to 10000, with overcommit=2 (the only mode that uses it)"
+    # overcommit=2 from the command line: mmap refuses at the limit, and
+    # the program that writes all it was given is never killed.
+    add_job "user-overcommit2" user $'^commit: overcommit=2 ratio=25 ram=[0-9]+ pages limit=[0-9]+ pages$\n^user: overcommit_fill exited with status 0 ' \
+        "$kernel" 2 "user=overcommit_fill overcommit=2 overcommit_ratio=25" "$short_timeout" "$accel"
 fi
 
 # ---- run ----------------------------------------------------------------------

@@ -9,8 +9,13 @@
  * resident, and the contents of readable pages (three words per page).
  * Every CHECK_EVERY calls, and at the end, the whole window is compared,
  * including the VMA list (tb_vmas: adjacent private pages of equal
- * protection form one VMA; shared ones one or several) and the kernel's invariants (tb_check), which exist
- * only on the testbed. A mapping that mmap or mremap places outside the
+ * protection and commit accounting form one VMA; shared ones one or
+ * several) and the kernel's invariants (tb_check), which exist only on
+ * the testbed. Commit accounting is Linux's VM_ACCOUNT: a private
+ * writable mapping has it, mprotect that first grants write adds it, a
+ * move or growth keeps it, and losing the write right drops it only from
+ * a VMA that never had a page written (no anon_vma: a property of the
+ * whole VMA, spread by merges). A mapping that mmap or mremap places outside the
  * window is checked and unmapped at once.
  *
  * The model follows Linux where Linux is subtle: mprotect and madvise
@@ -37,6 +42,7 @@
 
 struct mpage {
 	uint8_t mapped, prot, shared;
+	uint8_t acct, anon; /* VM_ACCOUNT; its VMA had a page written */
 	uint32_t id;  /* group of pages certainly in one Linux VMA */
 	uint32_t tag; /* data written; 0 = zero-filled */
 };
@@ -205,7 +211,7 @@ static void check_window_vmas(void)
 			continue;
 		}
 		while (j < WPAGES && model[j].mapped && model[j].prot == model[i].prot &&
-		       model[j].shared == model[i].shared)
+		       model[j].shared == model[i].shared && model[j].acct == model[i].acct)
 			j++;
 		flags = model[i].shared ? MAP_SHARED : MAP_PRIVATE;
 		do {
@@ -238,12 +244,62 @@ static void check_all(void)
 
 /* Model updates. */
 
-static void model_map(size_t lo, size_t n, long prot, bool shared)
+/* Maps [lo, lo + n) with the accounting of a VMA that carries acct and
+ * anon (a move, or what MREMAP_DONTUNMAP leaves behind). */
+static void model_map_as(size_t lo, size_t n, long prot, bool shared, bool acct, bool anon)
 {
 	uint32_t id = ++last_id;
 
 	for (size_t i = lo; i < lo + n; i++)
-		model[i] = (struct mpage){ 1, (uint8_t)prot, shared, id, 0 };
+		model[i] = (struct mpage){ 1, (uint8_t)prot, shared, acct, anon, id, 0 };
+}
+
+/* A new mapping: private writable memory is committed. */
+static void model_map(size_t lo, size_t n, long prot, bool shared)
+{
+	model_map_as(lo, n, prot, shared, !shared && (prot & PROT_WRITE), false);
+}
+
+/* Whether the pages at i and i + 1 are in one private VMA. */
+static bool one_private_vma(size_t i)
+{
+	return model[i].mapped && model[i + 1].mapped && !model[i].shared && !model[i + 1].shared &&
+	       model[i].prot == model[i + 1].prot && model[i].acct == model[i + 1].acct;
+}
+
+/* The private VMA around page i: [*s, *e). */
+static void private_vma(size_t i, size_t *s, size_t *e)
+{
+	*s = i;
+	*e = i + 1;
+	while (*s > 0 && one_private_vma(*s - 1))
+		(*s)--;
+	while (*e < WPAGES && one_private_vma(*e - 1))
+		(*e)++;
+}
+
+/* A written page gives its whole VMA an anon_vma; merges spread it. For
+ * the VMAs that reach into [lo - 1, lo + n + 1), where a call changed
+ * pages or VMAs could merge. */
+static void spread_anon(size_t lo, size_t n)
+{
+	size_t end = lo + n + 1 < WPAGES ? lo + n + 1 : WPAGES;
+
+	for (size_t i = lo > 0 ? lo - 1 : 0; i < end;) {
+		size_t s, e;
+		uint8_t anon = 0;
+
+		if (!model[i].mapped || model[i].shared) {
+			i++;
+			continue;
+		}
+		private_vma(i, &s, &e);
+		for (size_t k = s; k < e; k++)
+			anon |= model[k].anon;
+		for (size_t k = s; k < e; k++)
+			model[k].anon = anon;
+		i = e;
+	}
 }
 
 static void model_unmap(size_t lo, size_t n)
@@ -310,14 +366,17 @@ static long pick_prot(void)
  * `moved` (n of them, then zero-filled ones): in a free part of the
  * window it joins the model; outside the window it is checked and
  * unmapped. */
-static void take_new(uintptr_t r, size_t len, size_t n, long prot, bool shared)
+static void take_new(uintptr_t r, size_t len, size_t n, const struct mpage *as)
 {
 	size_t pages = len / PG;
+	long prot = as->prot;
+	bool shared = as->shared;
 
 	if (r >= WBASE && r + len <= WEND && all_free((r - WBASE) / PG, pages)) {
 		size_t lo = (r - WBASE) / PG;
 
-		model_map(lo, pages, prot, shared);
+		model_map_as(lo, pages, prot, shared, as->acct, as->anon);
+		spread_anon(lo, pages);
 		for (size_t k = 0; k < n && k < pages; k++)
 			model[lo + k].tag = moved[k].tag;
 		return;
@@ -326,7 +385,7 @@ static void take_new(uintptr_t r, size_t len, size_t n, long prot, bool shared)
 		mismatch("new mapping [%p, %p) overlaps the window's mappings", (void *)r,
 			 (void *)(r + len));
 	for (size_t k = 0; k < pages; k++) {
-		struct mpage p = { 1, (uint8_t)prot, shared, 0, k < n ? moved[k].tag : 0 };
+		struct mpage p = { 1, (uint8_t)prot, shared, 0, 0, 0, k < n ? moved[k].tag : 0 };
 
 		check_page(r + k * PG, &p);
 	}
@@ -349,6 +408,11 @@ static void op_mmap_fixed(size_t lo, size_t n)
 	expect_ret(sys_mmap(va(lo), n * PG, prot, flags, -1, 0), busy ? -EEXIST : (long)va(lo));
 	if (!busy)
 		model_map(lo, n, prot, shared);
+	/* MAP_POPULATE writes private writable memory (Linux's FOLL_WRITE). */
+	for (size_t i = lo; !busy && !shared && (prot & PROT_WRITE) && (flags & MAP_POPULATE) &&
+			    i < lo + n;
+	     i++)
+		model[i].anon = 1;
 }
 
 static void op_mmap_hint(size_t lo, size_t n)
@@ -363,7 +427,8 @@ static void op_mmap_hint(size_t lo, size_t n)
 		mismatch("mmap with a hint = %ld (%s)", r, errno_name(-r));
 	if (all_free(lo, n))
 		expect_ret(r, (long)va(lo));
-	take_new((uintptr_t)r, n * PG, 0, prot, false);
+	struct mpage fresh = { 1, (uint8_t)prot, 0, (prot & PROT_WRITE) != 0, 0, 0, 0 };
+	take_new((uintptr_t)r, n * PG, 0, &fresh);
 }
 
 static void op_munmap(size_t lo, size_t n)
@@ -385,8 +450,15 @@ static void op_mprotect(size_t lo, size_t n)
 		done++;
 	expect_ret(sys_mprotect(va(lo), n * PG, prot), done == n ? 0 : -ENOMEM);
 	model_split(lo, done);
-	for (size_t i = lo; i < lo + done; i++)
-		model[i].prot = (uint8_t)prot;
+	for (size_t i = lo; i < lo + done; i++) {
+		struct mpage *m = &model[i];
+
+		if (!m->shared && (prot & PROT_WRITE) && !(m->prot & PROT_WRITE))
+			m->acct = 1;
+		if (!(prot & PROT_WRITE) && !m->anon)
+			m->acct = 0;
+		m->prot = (uint8_t)prot;
+	}
 }
 
 static void op_madvise(size_t lo, size_t n)
@@ -412,6 +484,7 @@ static void op_touch(size_t lo, size_t n)
 		if (!model[i].mapped || !(model[i].prot & PROT_WRITE))
 			continue;
 		model[i].tag = ++last_tag;
+		model[i].anon |= !model[i].shared;
 		for (unsigned w = 0; w < 3; w++)
 			*(volatile uint64_t *)(va(i) + word_off[w]) = word_of(model[i].tag, w);
 	}
@@ -422,7 +495,7 @@ static void op_touch(size_t lo, size_t n)
 static void op_mremap_group(size_t lo, size_t n, size_t *dst, size_t *dst_n)
 {
 	const struct mpage old = model[lo];
-	size_t new_n = 1 + rng_below(&rng, 2 * n + 8);
+	size_t new_n = 1 + rng_below(&rng, 2 * n + 8), vs, ve;
 	unsigned kind = (unsigned)rng_below(&rng, 4);
 	long flags = kind ? MREMAP_MAYMOVE : 0, r;
 	bool fixed;
@@ -466,7 +539,9 @@ static void op_mremap_group(size_t lo, size_t n, size_t *dst, size_t *dst_n)
 		expect_ret(r, (long)va(lo));
 		model_unmap(lo + new_n, n > new_n ? n - new_n : 0);
 		for (size_t k = n; k < new_n; k++)
-			model[lo + k] = (struct mpage){ 1, old.prot, old.shared, old.id, 0 };
+			model[lo + k] = (struct mpage){ 1,	  old.prot, old.shared, old.acct,
+							old.anon, old.id,   0 };
+		spread_anon(lo, new_n);
 		return;
 	} else if (!(flags & MREMAP_MAYMOVE)) {
 		expect_ret(r, -ENOMEM);
@@ -474,11 +549,17 @@ static void op_mremap_group(size_t lo, size_t n, size_t *dst, size_t *dst_n)
 	}
 	if (SYS_IS_ERR(r))
 		mismatch("mremap = %ld (%s)", r, errno_name(-r));
-	if (flags & MREMAP_DONTUNMAP)
-		model_map(lo, n, old.prot, old.shared); /* stays, zero-filled */
-	else
+	/* DONTUNMAP leaves the old range mapped and zero-filled; were it the
+	 * whole VMA, with no anon_vma (Linux unlinks it). */
+	private_vma(lo, &vs, &ve);
+	if (flags & MREMAP_DONTUNMAP) {
+		model_map_as(lo, n, old.prot, old.shared, old.acct,
+			     old.anon && !(vs == lo && ve == lo + n));
+		spread_anon(lo, n);
+	} else {
 		model_unmap(lo, n);
-	take_new((uintptr_t)r, new_n * PG, n < new_n ? n : new_n, old.prot, old.shared);
+	}
+	take_new((uintptr_t)r, new_n * PG, n < new_n ? n : new_n, &old);
 }
 
 static void op_mremap(void)
@@ -598,6 +679,7 @@ int main(int argc, char **argv)
 			op_touch(lo, n);
 		else
 			op_hostile(lo, n);
+		spread_anon(lo, n);
 		check_range(lo, n);
 		for (int k = 0; k < 4; k++) {
 			size_t i = rng_below(&rng, WPAGES);

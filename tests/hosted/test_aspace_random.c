@@ -11,8 +11,13 @@
  * MREMAP_DONTUNMAP and mremap's old_len 0 show one object twice, and
  * MADV_DONTNEED loses nothing). The VMAs it implies are its maximal runs
  * of mapped pages with equal prot and type, and for shared pages one
- * object at consecutive offsets (every change merges, so the address
- * space must show exactly those). Each step
+ * object at consecutive offsets, and for private pages whether they are
+ * committed (Linux's VM_ACCOUNT: set by a writable mapping or by
+ * mprotect that first grants write, kept by a move, inherited by a
+ * growth, dropped with the write right only by a VMA that never had a
+ * page of its own: no anon_vma, a property of the whole VMA that merges
+ * spread and writes set) (every change merges, so the address space
+ * must show exactly those). Each step
  * predicts the call's result and its effect on the model from Linux's
  * rules, written independently of mm/ (page by page, no tree), then
  * compares: the result, aspace_check, the VMA list, and every page's
@@ -36,6 +41,8 @@
 struct slot {
 	bool mapped;
 	uint8_t prot, type;	/* type: MAP_SHARED or MAP_PRIVATE */
+	bool acct;		/* private and committed */
+	bool anon;		/* its VMA has had a page of its own */
 	uint8_t val;		/* private pages */
 	unsigned obj, off;	/* shared pages: object and page offset */
 };
@@ -82,7 +89,7 @@ static uint8_t *value(struct slot *s)
 static bool same_vma(const struct slot *a, const struct slot *b)
 {
 	return a->mapped && b->mapped && a->prot == b->prot && a->type == b->type &&
-	       (a->type == MAP_PRIVATE || (a->obj == b->obj && a->off + 1 == b->off));
+	       a->acct == b->acct && (a->type == MAP_PRIVATE || (a->obj == b->obj && a->off + 1 == b->off));
 }
 
 /* The model VMA around page p: [*s, *e). */
@@ -103,11 +110,40 @@ static void model_unmap(struct rmodel *m, unsigned s, unsigned e)
 }
 
 /* Maps [s, e): private, or shared with object obj from offset off. */
+static void model_map_acct(struct rmodel *m, unsigned s, unsigned e, uint8_t prot, uint8_t type,
+			   bool acct, bool anon, unsigned obj, unsigned off)
+{
+	for (unsigned p = s; p < e; p++)
+		m->s[p] = (struct slot){ true, prot, type, acct, anon, 0, obj, off + (p - s) };
+}
+
+/* A new mapping: private writable memory is committed. */
 static void model_map(struct rmodel *m, unsigned s, unsigned e, uint8_t prot, uint8_t type,
 		      unsigned obj, unsigned off)
 {
-	for (unsigned p = s; p < e; p++)
-		m->s[p] = (struct slot){ true, prot, type, 0, obj, off + (p - s) };
+	model_map_acct(m, s, e, prot, type, type == MAP_PRIVATE && (prot & PROT_WRITE), false, obj,
+		       off);
+}
+
+/* A VMA has pages of its own if any of its pages was written: spread
+ * that over every model VMA, as the merges of the step just done did. */
+static void spread_anon(struct rmodel *m)
+{
+	for (unsigned p = 0; p < WINDOW;) {
+		unsigned s, e;
+		bool anon = false;
+
+		if (!m->s[p].mapped) {
+			p++;
+			continue;
+		}
+		run_of(m, p, &s, &e);
+		for (unsigned q = s; q < e; q++)
+			anon |= m->s[q].anon;
+		for (unsigned q = s; q < e; q++)
+			m->s[q].anon = anon;
+		p = e;
+	}
 }
 
 
@@ -266,6 +302,10 @@ static void step_mprotect(struct rmodel *m)
 			m->partial_mprotect += q > p;
 			break;
 		}
+		m->s[q].acct |= m->s[q].type == MAP_PRIVATE && (prot & PROT_WRITE) &&
+				!(m->s[q].prot & PROT_WRITE);
+		if (!(prot & PROT_WRITE) && !m->s[q].anon)
+			m->s[q].acct = false;
 		m->s[q].prot = prot;
 	}
 	EXPECT(m, aspace_mprotect(m->as, SPAN(p), n * PG, prot), want);
@@ -298,6 +338,7 @@ static void step_poke(struct rmodel *m)
 	EXPECT(m, as_poke(m->as, SPAN(p), v), m->s[p].mapped ? 0 : -EFAULT);
 	if (m->s[p].mapped)
 		*value(&m->s[p]) = v;
+	m->s[p].anon |= m->s[p].mapped && m->s[p].type == MAP_PRIVATE;
 }
 
 /* Whether the live entry of va already allows the access (x86: any
@@ -332,6 +373,7 @@ static void step_fault(struct rmodel *m)
 	if (want == 0 && entry_allows(m->as, SPAN(p), access))
 		want = ASPACE_FAULT_SPURIOUS;
 	EXPECT(m, aspace_fault(m->as, SPAN(p) + below(m, PG), access), want);
+	m->s[p].anon |= want >= 0 && (access & ASPACE_FAULT_WRITE) && s->type == MAP_PRIVATE;
 }
 
 /* mremap, following Linux's order of checks on the page model. */
@@ -402,7 +444,8 @@ static void step_mremap(struct rmodel *m)
 			free_above = !m->s[q].mapped;
 		if (free_above) {
 			EXPECT(m, got, SPAN(p));
-			model_map(m, e, p + nn, v.prot, v.type, v.obj, v.off + (e - p));
+			model_map_acct(m, e, p + nn, v.prot, v.type, v.acct, v.anon, v.obj,
+				       v.off + (e - p));
 			m->grown++;
 			return;
 		}
@@ -417,6 +460,10 @@ static void step_mremap(struct rmodel *m)
 		vals[i] = v.type == MAP_SHARED ? objval[v.obj][v.off + i] :
 			  i < on ? m->s[p + i].val : 0;
 	m->moved++;
+	/* DONTUNMAP of a whole VMA leaves it with nothing of its own. */
+	if ((flags & MREMAP_DONTUNMAP) && s == p && e == p + on)
+		for (unsigned i = 0; i < on; i++)
+			m->s[p + i].anon = false;
 	if (!(flags & MREMAP_DONTUNMAP))
 		model_unmap(m, p, p + on);
 	else if (v.type == MAP_PRIVATE)
@@ -424,7 +471,7 @@ static void step_mremap(struct rmodel *m)
 			m->s[p + i].val = 0;	/* left behind, empty */
 	if (flags & MREMAP_FIXED) {
 		EXPECT(m, got, SPAN(t));
-		model_map(m, t, t + nn, v.prot, v.type, v.obj, v.off);
+		model_map_acct(m, t, t + nn, v.prot, v.type, v.acct, v.anon, v.obj, v.off);
 		for (unsigned i = 0; i < nn && v.type == MAP_PRIVATE; i++)
 			m->s[t + i].val = vals[i];
 		return;
@@ -504,6 +551,7 @@ static void run_random(uint64_t seed)
 			step_fault(&m);
 		else
 			step_hostile(&m);
+		spread_anon(&m);
 		if (!compare(&m))
 			break;
 	}
@@ -546,6 +594,7 @@ TEST(aspace_random_then_destroy)
 			step_mremap(&m);
 		else
 			step_poke(&m);
+		spread_anon(&m);
 	}
 	CHECK(compare(&m));
 	CHECK(as_resident(f.as) > 0);

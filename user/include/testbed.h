@@ -65,4 +65,11 @@ static inline long tb_expect_signal(int sig)
 	return syscall1(TB_SYS_EXPECT_SIGNAL, sig);
 }
 
+/* The machine's memory in pages: RAM, free frames, committed memory and
+ * the overcommit policy (struct tb_meminfo). */
+static inline long tb_meminfo(struct tb_meminfo *out)
+{
+	return syscall1(TB_SYS_MEMINFO, out);
+}
+
 #endif

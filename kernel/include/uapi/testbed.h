@@ -31,6 +31,8 @@
  *        withdraws an announcement (of either kind): the program is to exit
  *        with status 0 after all. -EINVAL for a signal that no kill reports
  *        (SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGKILL and SIGSEGV do).
+ *   1008 tb_meminfo(struct tb_meminfo *out) -> 0: the machine's memory now,
+ *        in pages (what /proc/meminfo says on Linux); -EFAULT on a bad out.
  */
 #ifndef UAPI_TESTBED_H
 #define UAPI_TESTBED_H
@@ -45,6 +47,17 @@
 #define TB_SYS_RDTSC_HZ     1005
 #define TB_SYS_NCPUS        1006
 #define TB_SYS_EXPECT_SIGNAL 1007
+#define TB_SYS_MEMINFO      1008
+
+/* tb_meminfo's answer, in 4 KiB pages. */
+struct tb_meminfo {
+	uint64_t ram;			/* RAM the page allocator manages (MemTotal) */
+	uint64_t free;			/* free frames (MemFree) */
+	uint64_t committed;		/* Committed_AS */
+	uint64_t commit_limit;		/* CommitLimit (enforced in mode 2) */
+	uint64_t overcommit_mode;	/* vm.overcommit_memory: 0, 1 or 2 */
+	uint64_t overcommit_ratio;	/* vm.overcommit_ratio */
+};
 
 /* One VMA as tb_vmas reports it: [start, end), PROT_* bits, and MAP_SHARED
  * or MAP_PRIVATE plus MAP_GROWSDOWN as the mapping was created. */
