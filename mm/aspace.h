@@ -63,9 +63,11 @@ struct mapper *aspace_mapper(struct aspace *as);
 
 /*
  * Page fault. access: ASPACE_FAULT_* bits. Returns 0 if resolved by a
- * change to the page tables (retry the access), ASPACE_FAULT_SPURIOUS if
- * the entry already allowed the access (a stale TLB entry, dropped by
- * the fault itself: retry; the caller bounds how often in a row), -EFAULT if no VMA covers addr (SEGV_MAPERR), -EACCES if the
+ * change to the page tables, this fault's or a racing one's since the
+ * access (retry the access), ASPACE_FAULT_SPURIOUS if a protection fault
+ * (ASPACE_FAULT_PRESENT) meets an entry that allows the access (a stale
+ * TLB entry, dropped by the fault itself: retry; the caller bounds how
+ * often in a row), -EFAULT if no VMA covers addr (SEGV_MAPERR), -EACCES if the
  * VMA forbids the access (SEGV_ACCERR), -ENOMEM if out of memory. Faults
  * of one address space run in parallel (the read side of its lock).
  */

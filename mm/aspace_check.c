@@ -9,7 +9,8 @@
  *   - the pages of its VMA_ACCOUNT VMAs are what it has committed;
  *   - every live page-table entry a 4 KiB page inside a VMA that is not
  *     PROT_NONE, with exactly the mapper flags its prot gives (less the
- *     write right for a borrowed frame of a private VMA); under a shared
+ *     write right for a borrowed frame of a private VMA), and marked
+ *     borrowed exactly when its frame is a memory object's; under a shared
  *     VMA the frame its file holds at that offset; under a private VMA
  *     either a frame of the address space's own or the one it borrows
  *     there (the file's cached page, or the zero page); every parked
@@ -66,12 +67,16 @@ static const char *frame_wrong(const struct vma *v, uintptr_t va, phys_addr_t pa
 	return "a private page that borrows a frame not its own";
 }
 
-/* The flags v's entry of frame pa must have (a live one). */
+/* The flags v's entry of frame pa must have (a live one): a borrowed
+ * frame's says so, and is read-only in a private VMA. */
 static unsigned want_flags(const struct vma *v, phys_addr_t pa)
 {
 	unsigned flags = vma_prot_flags(v, v->prot) & ~(unsigned)MAPPER_COW;
 
-	return !vma_shared(v) && borrowed(pa) ? flags & ~(unsigned)MAPPER_WRITE : flags;
+	if (!borrowed(pa))
+		return flags;
+	flags |= MAPPER_BORROWED;
+	return vma_shared(v) ? flags : flags & ~(unsigned)MAPPER_WRITE;
 }
 
 struct check_walk {
@@ -103,6 +108,9 @@ static void check_leaf(void *arg, uintptr_t va, const struct mapper_translation 
 		why = "a parked page under a shared VMA";
 	else if (!w->parked && t->flags != want_flags(v, t->pa))
 		why = "a page with flags its VMA's prot does not give";
+	else if (w->parked &&
+		 (t->flags ^ want_flags(v, t->pa)) & MAPPER_BORROWED)
+		why = "a parked page that says it is borrowed or not, wrongly";
 	else
 		why = frame_wrong(v, va, t->pa);
 	if (why != NULL) {

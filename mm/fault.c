@@ -54,20 +54,21 @@ static struct mapper *page_mapper(struct aspace *as, const struct vma *v)
 	return v->prot == PROT_NONE ? &as->parked : &as->mapper;
 }
 
-static bool borrowed(phys_addr_t pa)
+static bool borrowed(const struct mapper_translation *t)
 {
-	return pfn_to_page(PFN_OF(pa))->flags & PG_object;
+	return t->flags & MAPPER_BORROWED;
 }
 
-/* The rights the entry of frame pa should have in v (as mapper_translate
- * reports them): a borrowed frame of a private VMA is read-only. */
-static unsigned entry_flags(const struct vma *v, phys_addr_t pa)
+/* The flags v's entry t should have (as mapper_translate reports them):
+ * a borrowed frame of a private VMA is read-only. */
+static unsigned entry_flags(const struct vma *v, const struct mapper_translation *t)
 {
 	unsigned flags = vma_prot_flags(v, v->prot) & ~(unsigned)MAPPER_COW;
 
-	if (!vma_shared(v) && borrowed(pa))
-		flags &= ~(unsigned)MAPPER_WRITE;
-	return flags;
+	if (!borrowed(t))
+		return flags;
+	flags |= MAPPER_BORROWED;
+	return vma_shared(v) ? flags : flags & ~(unsigned)MAPPER_WRITE;
 }
 
 static struct rwlock *cow_lock(struct aspace *as, uintptr_t va)
@@ -89,7 +90,7 @@ static int shared_page(struct aspace *as, const struct vma *v, uintptr_t va, phy
 	if (err != 0 || v->prot == PROT_NONE)
 		return err;
 	err = mapper_map(&as->mapper, va, *pa, HAL_PAGE_SIZE, HAL_PAGE_SIZE,
-			 vma_prot_flags(v, v->prot));
+			 vma_prot_flags(v, v->prot) | MAPPER_BORROWED);
 	if (err == 0)
 		__atomic_fetch_add(&as->resident, 1, __ATOMIC_RELAXED);
 	return err == -EEXIST ? 0 : err;
@@ -135,7 +136,8 @@ static int private_fill(struct aspace *as, struct mapper *m, const struct vma *v
 		return err != 0 ? err : -ENOMEM;
 	if (own != NULL)
 		frame = PFN_PHYS(page_to_pfn(own));
-	err = mapper_map(m, va, frame, HAL_PAGE_SIZE, HAL_PAGE_SIZE, vma_prot_flags(v, v->prot));
+	err = mapper_map(m, va, frame, HAL_PAGE_SIZE, HAL_PAGE_SIZE,
+			 vma_prot_flags(v, v->prot) | (own != NULL ? 0 : MAPPER_BORROWED));
 	if (err == 0) {
 		__atomic_fetch_add(&as->resident, 1, __ATOMIC_RELAXED);
 		if (own != NULL && !vma_anon(v))
@@ -196,8 +198,9 @@ static int cow_switch(struct aspace *as, struct mapper *m, const struct vma *v, 
 
 /* A mapped private page whose entry has fewer rights than it should (a
  * copy on write in flight) or that a write must copy: under va's cow
- * lock, copy it or give it the rights. 0 with *pa, or -EAGAIN. */
-static int private_settle(struct aspace *as, struct mapper *m, const struct vma *v,
+ * lock, copy it or give it the rights. 0 with *pa, or -EAGAIN. Out of
+ * line: the common fault never comes here, and aspace_page stays small. */
+static __attribute__((noinline)) int private_settle(struct aspace *as, struct mapper *m, const struct vma *v,
 			  uintptr_t va, bool write, phys_addr_t *pa)
 {
 	struct rwlock *l = cow_lock(as, va);
@@ -206,11 +209,11 @@ static int private_settle(struct aspace *as, struct mapper *m, const struct vma 
 
 	rwlock_write_lock(l);
 	if (mapper_translate(m, va, &t) == 0) {
-		if (write && borrowed(t.pa)) {
+		if (write && borrowed(&t)) {
 			err = cow_switch(as, m, v, va, t.pa, pa);
 		} else {
 			*pa = t.pa;
-			err = t.flags == entry_flags(v, t.pa) ? 0 : raise_rights(m, v, va);
+			err = t.flags == entry_flags(v, &t) ? 0 : raise_rights(m, v, va);
 		}
 	}
 	rwlock_write_unlock(l);
@@ -228,12 +231,14 @@ int aspace_page(struct aspace *as, const struct vma *v, uintptr_t va, bool write
 		struct mapper_translation t;
 		int err;
 
-		if (mapper_translate(m, va, &t) != 0)
+		if (mapper_translate(m, va, &t) != 0) {
 			err = private_fill(as, m, v, va, write, pa);
-		else if ((!write || !borrowed(t.pa)) && t.flags == entry_flags(v, t.pa))
-			return *pa = t.pa, 0;
-		else
+		} else if ((!write || !borrowed(&t)) && t.flags == entry_flags(v, &t)) {
+			*pa = t.pa;
+			return 0;
+		} else {
 			err = private_settle(as, m, v, va, write, pa);
+		}
 		if (err != -EAGAIN)
 			return err;
 	}
@@ -353,7 +358,7 @@ int aspace_fault(struct aspace *as, uintptr_t addr, unsigned access)
 		}
 		if (!access_ok(v->prot, access)) {
 			err = -EACCES;
-		} else if (entry_allows(as, addr, access)) {
+		} else if ((access & ASPACE_FAULT_PRESENT) && entry_allows(as, addr, access)) {
 			err = ASPACE_FAULT_SPURIOUS;
 		} else {
 			phys_addr_t pa;

@@ -19,11 +19,13 @@
  * map_check may treat any present table entry at the leaf level as a
  * conflict, and the table counters say exactly what the tree holds.
  *
- * Borrowed frames. A frame that a memory object owns (PG_object: a
- * file's cached page, the zero page) is never collected for freeing by
- * an unmap, and under MAPPER_COW every leaf that maps one is written
- * without the write bit, whatever the call asked for: map, protect and
- * move decide it leaf by leaf, so no caller has to walk a range first.
+ * Borrowed frames. A leaf mapped with MAPPER_BORROWED (a memory
+ * object's frame: a file's cached page, the zero page) carries
+ * PTE_BORROWED, a bit the MMU ignores. An unmap never collects its frame,
+ * and under MAPPER_COW it is written without the write bit, whatever the
+ * call asked for: protect and move decide it leaf by leaf from the entry
+ * they already hold, so no caller walks a range first and nothing looks
+ * at a frame's struct page.
  * mapper_replace switches one leaf from one frame to another under the
  * lock, only if it still maps the frame the caller saw (copy on write).
  *
@@ -66,7 +68,12 @@ _Static_assert(VA_BITS < 64, "the mapper assumes a sign-extended virtual address
 /* The bits that protect rewrites. */
 #define FLAG_BITS (HAL_PTE_WRITE | HAL_PTE_USER | HAL_PTE_NX | HAL_PTE_NOCACHE | HAL_PTE_GLOBAL)
 #define MAPPER_ALL_FLAGS                                                              \
-	(MAPPER_WRITE | MAPPER_USER | MAPPER_NX | MAPPER_NOCACHE | MAPPER_GLOBAL | MAPPER_COW)
+	(MAPPER_WRITE | MAPPER_USER | MAPPER_NX | MAPPER_NOCACHE | MAPPER_GLOBAL | MAPPER_COW | \
+	 MAPPER_BORROWED)
+/* A leaf that maps a borrowed frame says so. */
+#define PTE_BORROWED HAL_PTE_SOFT
+#define BORROWED_TO_WRITE (__builtin_ctzll(PTE_BORROWED) - __builtin_ctzll(HAL_PTE_WRITE))
+_Static_assert(PTE_BORROWED > HAL_PTE_WRITE, "the borrowed bit shifts down onto the write bit");
 
 static const struct {
 	unsigned flag;
@@ -74,7 +81,7 @@ static const struct {
 } flag_bits[] = {
 	{ MAPPER_WRITE, HAL_PTE_WRITE },     { MAPPER_USER, HAL_PTE_USER },
 	{ MAPPER_NX, HAL_PTE_NX },	     { MAPPER_NOCACHE, HAL_PTE_NOCACHE },
-	{ MAPPER_GLOBAL, HAL_PTE_GLOBAL },
+	{ MAPPER_GLOBAL, HAL_PTE_GLOBAL },   { MAPPER_BORROWED, PTE_BORROWED },
 };
 
 unsigned flush_batch_ceiling = 33;
@@ -101,19 +108,14 @@ static unsigned pte_to_flags(pte_t e)
 	return flags;
 }
 
-/* Whether the frame at pa belongs to a memory object (mm/page.h). */
-static bool frame_borrowed(phys_addr_t pa)
+/* A leaf's bits for flags: a borrowed leaf under MAPPER_COW is read-only. */
+static pte_t leaf_bits(unsigned flags)
 {
-	uint64_t pfn = PFN_OF(pa);
+	pte_t bits = flags_to_pte(flags);
 
-	return pfn_valid(pfn) && (pfn_to_page_fast(pfn)->flags & PG_object);
-}
-
-/* A leaf's bits for the frame at pa: MAPPER_COW keeps an object's frame
- * read-only. */
-static pte_t leaf_bits(pte_t bits, bool cow, phys_addr_t pa)
-{
-	return cow && frame_borrowed(pa) ? bits & ~(pte_t)HAL_PTE_WRITE : bits;
+	if ((flags & (MAPPER_COW | MAPPER_BORROWED)) == (MAPPER_COW | MAPPER_BORROWED))
+		bits &= ~(pte_t)HAL_PTE_WRITE;
+	return bits;
 }
 
 static inline pte_t pte_get(const pte_t *e)
@@ -284,7 +286,6 @@ struct map_op {
 	struct mapper *m;
 	unsigned leaf;		/* level of the new leaves */
 	pte_t bits;		/* their bits besides the address */
-	bool cow;		/* MAPPER_COW */
 	uintptr_t va;		/* the start of the range, mapped at pa */
 	phys_addr_t pa;
 	struct list_head tables; /* exactly the tables the range lacks */
@@ -299,9 +300,7 @@ static void map_install(struct map_op *op, pte_t *table, unsigned level, uintptr
 		pte_t *e = &table[pte_index(va, level)];
 
 		if (level == op->leaf) {
-			phys_addr_t pa = op->pa + (va - op->va);
-
-			pte_set(e, pa | leaf_bits(op->bits, op->cow, pa));
+			pte_set(e, (op->pa + (va - op->va)) | op->bits);
 		} else {
 			if (!(pte_get(e) & HAL_PTE_PRESENT))
 				pte_set(e, table_take(op->m, &op->tables) | TABLE_BITS);
@@ -331,8 +330,7 @@ int mapper_map(struct mapper *m, uintptr_t va, phys_addr_t pa, uint64_t size,
 	    !range_ok(m, va, size, page_size) || pa % page_size != 0 || pa + size - 1 < pa ||
 	    (pa + size - 1) >> HAL_PAGE_SHIFT > HAL_PTE_ADDR_MASK >> HAL_PAGE_SHIFT)
 		return -EINVAL;
-	op.bits = flags_to_pte(flags) | HAL_PTE_PRESENT | (op.leaf != 0 ? HAL_PTE_LARGE : 0);
-	op.cow = flags & MAPPER_COW;
+	op.bits = leaf_bits(flags) | HAL_PTE_PRESENT | (op.leaf != 0 ? HAL_PTE_LARGE : 0);
 	list_init(&op.tables);
 
 	irq = mapper_lock(m);
@@ -368,8 +366,10 @@ static int split_check(const pte_t *table, unsigned level, uintptr_t va, uintptr
 	}
 }
 
-/* Records that a stale TLB may still hold the leaf that mapped va. */
-static void batch_add_page(struct flush_batch *b, uintptr_t va, unsigned level, pte_t old)
+/* Records that a stale TLB may still hold the leaf that mapped va. Part
+ * of every leaf an unmap or protect changes: inline there, though
+ * mapper_replace calls it too. */
+static inline __attribute__((always_inline)) void batch_add_page(struct flush_batch *b, uintptr_t va, unsigned level, pte_t old)
 {
 	unsigned ceiling = flush_batch_ceiling < FLUSH_BATCH_MAX_PAGES ? flush_batch_ceiling
 								       : FLUSH_BATCH_MAX_PAGES;
@@ -395,7 +395,7 @@ static void batch_add_frame(struct flush_batch *b, pte_t old, unsigned level)
 {
 	uint64_t pfn = PFN_OF(old & HAL_PTE_ADDR_MASK);
 
-	if (!b->free_frames || !pfn_valid(pfn) || frame_borrowed(PFN_PHYS(pfn)))
+	if (!b->free_frames || (old & PTE_BORROWED) || !pfn_valid(pfn))
 		return;
 	list_add(&pfn_to_page_fast(pfn)->list, level == 0 ? &b->frames : &b->large_frames);
 }
@@ -405,16 +405,18 @@ struct change_op {
 	struct flush_batch *b;
 	bool unmap;		/* else protect */
 	pte_t bits;		/* protect: the new FLAG_BITS */
-	bool cow;		/* protect: MAPPER_COW */
+	pte_t cow_write;	/* protect: HAL_PTE_WRITE under MAPPER_COW, else 0 */
 	int64_t pages;		/* base pages unmapped or protected */
 };
 
 static void change_leaf(struct change_op *op, pte_t *e, pte_t old, unsigned level, uintptr_t va)
 {
 	uint64_t pages = span(level) >> HAL_PAGE_SHIFT;
+	/* A borrowed leaf under MAPPER_COW loses the write bit: its
+	 * PTE_BORROWED bit, shifted onto the write bit, masked by cow_write. */
 	pte_t new = op->unmap ? 0
-			      : (old & ~FLAG_BITS) |
-					leaf_bits(op->bits, op->cow, old & HAL_PTE_ADDR_MASK);
+			      : ((old & ~FLAG_BITS) | op->bits) &
+					~(((old & PTE_BORROWED) >> BORROWED_TO_WRITE) & op->cow_write);
 
 	op->pages += (int64_t)pages;
 	if (new == old)
@@ -493,8 +495,8 @@ int64_t mapper_unmap(struct mapper *m, uintptr_t va, uint64_t size, struct flush
 int64_t mapper_protect(struct mapper *m, uintptr_t va, uint64_t size, unsigned flags,
 		       struct flush_batch *b)
 {
-	struct change_op op = { .m = m, .b = b, .bits = flags_to_pte(flags),
-				.cow = flags & MAPPER_COW };
+	struct change_op op = { .m = m, .b = b, .bits = flags_to_pte(flags & ~MAPPER_BORROWED),
+				.cow_write = flags & MAPPER_COW ? HAL_PTE_WRITE : 0 };
 
 	if ((flags & ~MAPPER_ALL_FLAGS) != 0 || (m->user && (flags & MAPPER_GLOBAL)))
 		return -EINVAL;
@@ -550,9 +552,7 @@ int mapper_replace(struct mapper *m, uintptr_t va, phys_addr_t old_pa, phys_addr
 			break;
 		if (pte_is_leaf(old, level)) {
 			if (level == 0 && (old & HAL_PTE_ADDR_MASK) == old_pa) {
-				pte_set(e, new_pa | HAL_PTE_PRESENT |
-						   leaf_bits(flags_to_pte(flags), flags & MAPPER_COW,
-							     new_pa));
+				pte_set(e, new_pa | HAL_PTE_PRESENT | leaf_bits(flags));
 				batch_add_page(b, va, 0, old);
 				err = 0;
 			}
@@ -775,6 +775,7 @@ struct move_op {
 	int64_t pages;
 	uint64_t need;			/* check pass: tables the targets lack */
 	uintptr_t last_key[HAL_LEVELS];	/* the table last counted per level */
+	pte_t bits, cow_write;		/* as protect's, for the moved leaves */
 	struct map_op map;		/* install pass: one leaf at a time */
 };
 
@@ -823,6 +824,10 @@ static void move_walk(struct move_op *op, const pte_t *table, unsigned level, ui
 			} else {
 				op->map.va = t;
 				op->map.pa = e & HAL_PTE_ADDR_MASK;
+				/* The leaf stays borrowed or not, as in protect. */
+				op->map.bits = (op->bits | (e & PTE_BORROWED)) &
+					       ~(((e & PTE_BORROWED) >> BORROWED_TO_WRITE) &
+						 op->cow_write);
 				map_install(&op->map, table_at(op->to->root), TOP_LEVEL, t, t);
 			}
 			op->pages++;
@@ -849,8 +854,9 @@ int64_t mapper_move(struct mapper *from, uintptr_t va, uint64_t size, struct map
 		return -EINVAL;
 	for (unsigned k = 0; k < HAL_LEVELS; k++)
 		op.last_key[k] = UINTPTR_MAX;
-	op.map = (struct map_op){ .m = to, .leaf = 0, .bits = flags_to_pte(flags) | HAL_PTE_PRESENT,
-				  .cow = flags & MAPPER_COW };
+	op.map = (struct map_op){ .m = to, .leaf = 0 };
+	op.bits = flags_to_pte(flags & ~MAPPER_BORROWED) | HAL_PTE_PRESENT;
+	op.cow_write = flags & MAPPER_COW ? HAL_PTE_WRITE : 0;
 	list_init(&op.map.tables);
 
 	irq = mapper_lock(from);

@@ -78,7 +78,7 @@
  *      with free_frames, the frames of unmapped pages that belong to the
  *      frame map sit on batch->frames (order 0) and ->large_frames (order
  *      HAL_LARGE_PAGE_SHIFT - HAL_PAGE_SHIFT); MMIO is never freed, nor a
- *      frame that a memory object owns (PG_object: its owner frees it).
+ *      borrowed frame (MAPPER_BORROWED: its owner frees it).
  *      Every freed table had an entry cleared by this batch, so a flush of
  *      the batch also drops any cached walk through that table.
  *   3. Finish: run flush_batch_flush_local on every CPU that may hold the
@@ -116,11 +116,15 @@ enum mapper_flags {
 	MAPPER_NX = 1u << 2,
 	MAPPER_NOCACHE = 1u << 3,
 	MAPPER_GLOBAL = 1u << 4, /* kernel mappers only */
-	/* Not an entry bit: a private mapping, in which a frame that a
-	 * memory object owns (PG_object, mm/page.h) is mapped read-only
-	 * whatever MAPPER_WRITE says, so that a write faults and copies
-	 * (map, protect and move apply it leaf by leaf). */
+	/* Not an entry bit: a private mapping, in which a borrowed leaf
+	 * is read-only whatever MAPPER_WRITE says, so that a write faults
+	 * and copies (map, protect and move apply it leaf by leaf). */
 	MAPPER_COW = 1u << 5,
+	/* The frame belongs to a memory object (PG_object, mm/page.h): the
+	 * leaf says so in a bit the MMU ignores (mapper_translate reports
+	 * it, protect and move keep it), and no unmap collects the frame.
+	 * Set by the caller of map, who knows whose frame it maps. */
+	MAPPER_BORROWED = 1u << 6,
 };
 
 struct mapper {
@@ -180,7 +184,7 @@ int64_t mapper_protect(struct mapper *m, uintptr_t va, uint64_t size, unsigned f
 int mapper_translate(struct mapper *m, uintptr_t va, struct mapper_translation *t);
 /*
  * Copy on write's switch: if the 4 KiB leaf at va maps old_pa, points it
- * at new_pa with flags instead and records the old translation in b (its
+ * at new_pa with flags (MAPPER_BORROWED unless new_pa is the caller's own) instead and records the old translation in b (its
  * flush must finish before anyone relies on the new one being the only
  * one). 0, -EAGAIN if va maps something else or nothing (a racing fault
  * or unmap won), -EINVAL for a bad va or flags.

@@ -80,7 +80,8 @@ TEST(aspace_mprotect_splits_merges_and_keeps_contents)
 	CHECK(rounds(as) > r0);	/* a reduction on mapped pages is shot down */
 	CHECK_EQ_U64(aspace_fault(as, a + 2 * PG, ASPACE_FAULT_USER | ASPACE_FAULT_WRITE |
 						   ASPACE_FAULT_PRESENT), -EACCES);
-	CHECK_EQ_U64(aspace_fault(as, a + 4 * PG, ASPACE_FAULT_USER | ASPACE_FAULT_WRITE),
+	CHECK_EQ_U64(aspace_fault(as, a + 4 * PG, ASPACE_FAULT_USER | ASPACE_FAULT_WRITE |
+							  ASPACE_FAULT_PRESENT),
 		     ASPACE_FAULT_SPURIOUS);	/* written by fill: the entry allows it */
 	CHECK_EQ_U64(frame_of(as, a + 2 * PG), pa);
 	CHECK_ASPACE(as);

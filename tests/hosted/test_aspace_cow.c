@@ -89,7 +89,7 @@ TEST(aspace_reads_of_untouched_memory_map_the_zero_page)
 	for (uint64_t off = 0; off < len; off += 97 * PG)
 		CHECK_EQ_U64(frame_of(as, a + off), zero);
 	CHECK(free0 - free_frames() <= len / (2 * MIB) + 4);
-	CHECK_EQ_U64(flags_of(as, a), MAPPER_USER | MAPPER_NX);	/* read-only */
+	CHECK_EQ_U64(flags_of(as, a), MAPPER_USER | MAPPER_NX | MAPPER_BORROWED); /* read-only */
 	CHECK_EQ_U64(as_peek(as, a + len - 1), 0);
 	CHECK_ASPACE(as);
 
@@ -111,16 +111,16 @@ TEST(aspace_reads_of_untouched_memory_map_the_zero_page)
 	/* mprotect and mremap never make the zero page writable. */
 	CHECK_EQ_U64(aspace_mprotect(as, a, 8 * PG, PROT_READ), 0);
 	CHECK_EQ_U64(aspace_mprotect(as, a, 8 * PG, RW | PROT_EXEC), 0);
-	CHECK_EQ_U64(flags_of(as, a), MAPPER_USER);
+	CHECK_EQ_U64(flags_of(as, a), MAPPER_USER | MAPPER_BORROWED);
 	CHECK_EQ_U64(flags_of(as, a + 2 * PG), MAPPER_USER | MAPPER_WRITE);
 	CHECK_EQ_U64(aspace_mprotect(as, a, 8 * PG, PROT_NONE), 0);
 	CHECK_EQ_U64(aspace_mprotect(as, a, 8 * PG, RW), 0);
-	CHECK_EQ_U64(flags_of(as, a + 4 * PG), MAPPER_USER | MAPPER_NX);
+	CHECK_EQ_U64(flags_of(as, a + 4 * PG), MAPPER_USER | MAPPER_NX | MAPPER_BORROWED);
 	long m = aspace_mremap(as, a, 8 * PG, 8 * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
 			       a + len + 64 * PG);
 	CHECK_EQ_U64(m, a + len + 64 * PG);
 	CHECK_EQ_U64(frame_of(as, m + 4 * PG), zero);
-	CHECK_EQ_U64(flags_of(as, m + 4 * PG), MAPPER_USER | MAPPER_NX);
+	CHECK_EQ_U64(flags_of(as, m + 4 * PG), MAPPER_USER | MAPPER_NX | MAPPER_BORROWED);
 	CHECK_EQ_U64(as_peek(as, m + 2 * PG + 1), 0x42);
 	CHECK_ASPACE(as);
 
@@ -155,7 +155,7 @@ TEST(aspace_private_file_pages_are_shared_until_written)
 	CHECK(cached(file, 1) != 0);
 	CHECK_EQ_U64(frame_of(as, a + PG), cached(file, 1));
 	CHECK_EQ_U64(frame_of(other, b), cached(file, 1));
-	CHECK_EQ_U64(flags_of(as, a + PG), MAPPER_USER | MAPPER_NX);
+	CHECK_EQ_U64(flags_of(as, a + PG), MAPPER_USER | MAPPER_NX | MAPPER_BORROWED);
 	CHECK(reads_image(as, a, 0, 4));	/* the tail past the image reads 0 */
 	CHECK(reads_image(other, b, PG, 3));
 	CHECK_EQ_U64(file->npages, 4);
@@ -186,7 +186,7 @@ TEST(aspace_private_file_pages_are_shared_until_written)
 	/* PROT_NONE parks the borrowed pages; back, they are still read-only. */
 	CHECK_EQ_U64(aspace_mprotect(as, a, 4 * PG, PROT_NONE), 0);
 	CHECK_EQ_U64(aspace_mprotect(as, a, 4 * PG, RW), 0);
-	CHECK_EQ_U64(flags_of(as, a + PG), MAPPER_USER | MAPPER_NX);
+	CHECK_EQ_U64(flags_of(as, a + PG), MAPPER_USER | MAPPER_NX | MAPPER_BORROWED);
 	CHECK(reads_image(as, a, 0, 4));
 	CHECK_ASPACE(as);
 

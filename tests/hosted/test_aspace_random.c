@@ -357,10 +357,12 @@ static bool entry_allows(struct aspace *as, uintptr_t va, unsigned access)
 static void step_fault(struct rmodel *m)
 {
 	unsigned p = below(m, WINDOW);
-	unsigned access = ASPACE_FAULT_USER | below(m, 3);	/* read, write or exec */
+	/* Read, write or exec; a not-present or a protection fault. */
+	unsigned access = ASPACE_FAULT_USER | below(m, 3);
 	const struct slot *s = &m->s[p];
 	long want;
 
+	access |= below(m, 2) ? ASPACE_FAULT_PRESENT : 0;
 	m->op = "fault";
 	if (!s->mapped)
 		want = -EFAULT;
@@ -370,7 +372,7 @@ static void step_fault(struct rmodel *m)
 		want = s->prot & PROT_WRITE ? 0 : -EACCES;
 	else
 		want = s->prot != PROT_NONE ? 0 : -EACCES;
-	if (want == 0 && entry_allows(m->as, SPAN(p), access))
+	if (want == 0 && (access & ASPACE_FAULT_PRESENT) && entry_allows(m->as, SPAN(p), access))
 		want = ASPACE_FAULT_SPURIOUS;
 	EXPECT(m, aspace_fault(m->as, SPAN(p) + below(m, PG), access), want);
 	m->s[p].anon |= want >= 0 && (access & ASPACE_FAULT_WRITE) && s->type == MAP_PRIVATE;

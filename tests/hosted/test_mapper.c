@@ -469,6 +469,64 @@ TEST(mapper_frees_data_frames_after_flush)
 	MM_FIXTURE_CHECK_ACCOUNTING();
 }
 
+/* A borrowed leaf (MAPPER_BORROWED) says so, is read-only under
+ * MAPPER_COW through map, protect, move and replace, and no unmap
+ * collects its frame; an own frame beside it is collected as ever. */
+TEST(mapper_borrowed_leaves_stay_read_only_and_are_never_freed)
+{
+	const uintptr_t x = 0x300000000;
+	const unsigned rw_cow = MAPPER_WRITE | MAPPER_COW;
+	struct page *lent = NULL, *own = NULL, *copy = NULL;
+	struct flush_batch b;
+	struct mapper m;
+
+	setup(&m, &b, true);
+	lent = alloc_pages(0, 0);
+	own = alloc_pages(0, 0);
+	copy = alloc_pages(0, 0);
+	REQUIRE(lent != NULL && own != NULL && copy != NULL);
+	phys_addr_t lent_pa = PFN_PHYS(page_to_pfn(lent)), own_pa = PFN_PHYS(page_to_pfn(own));
+	phys_addr_t copy_pa = PFN_PHYS(page_to_pfn(copy));
+
+	REQUIRE(mapper_map(&m, x, lent_pa, PG, PG, rw_cow | MAPPER_BORROWED) == 0);
+	REQUIRE(mapper_map(&m, x + PG, own_pa, PG, PG, rw_cow) == 0);
+	REQUIRE(mapper_map(&m, x + 2 * PG, lent_pa, PG, PG, MAPPER_WRITE | MAPPER_BORROWED) == 0);
+	CHECK_TRANSLATION(&m, x, lent_pa, PG, MAPPER_BORROWED);
+	CHECK_TRANSLATION(&m, x + PG, own_pa, PG, MAPPER_WRITE);
+	CHECK_TRANSLATION(&m, x + 2 * PG, lent_pa, PG, MAPPER_WRITE | MAPPER_BORROWED); /* shared */
+
+	/* Protect: COW keeps the borrowed leaf read-only, keeps the mark. */
+	REQUIRE(mapper_protect(&m, x, 3 * PG, rw_cow | MAPPER_NX, &b) == 3);
+	CHECK_TRANSLATION(&m, x, lent_pa, PG, MAPPER_BORROWED | MAPPER_NX);
+	CHECK_TRANSLATION(&m, x + PG, own_pa, PG, MAPPER_WRITE | MAPPER_NX);
+	CHECK_TRANSLATION(&m, x + 2 * PG, lent_pa, PG, MAPPER_BORROWED | MAPPER_NX);
+	REQUIRE(mapper_protect(&m, x + 2 * PG, PG, MAPPER_WRITE, &b) == 1);
+	CHECK_TRANSLATION(&m, x + 2 * PG, lent_pa, PG, MAPPER_WRITE | MAPPER_BORROWED);
+	flush_batch_finish_local(&b);
+
+	/* Move: the mark and COW go with the leaf. */
+	REQUIRE(mapper_move(&m, x, 2 * PG, &m, x + 8 * PG, rw_cow, &b) == 2);
+	CHECK_TRANSLATION(&m, x + 8 * PG, lent_pa, PG, MAPPER_BORROWED);
+	CHECK_TRANSLATION(&m, x + 9 * PG, own_pa, PG, MAPPER_WRITE);
+	flush_batch_finish_local(&b);
+
+	/* Replace: only while the leaf maps the frame the caller saw. */
+	CHECK_EQ_U64(mapper_replace(&m, x + 8 * PG, own_pa, copy_pa, rw_cow, &b), -EAGAIN);
+	CHECK_EQ_U64(mapper_replace(&m, x + 8 * PG, lent_pa, copy_pa, rw_cow, &b), 0);
+	CHECK_TRANSLATION(&m, x + 8 * PG, copy_pa, PG, MAPPER_WRITE);
+	CHECK(flush_batch_needs_flush(&b));
+	flush_batch_finish_local(&b);
+
+	/* Unmap collects the own frames (copy, own), never the lent one. */
+	uint64_t free_before = free_frames_now();
+	CHECK_EQ_U64(mapper_unmap(&m, x, 16 * PG, &b), 3);
+	flush_batch_finish_local(&b);
+	CHECK_EQ_U64(free_frames_now(), free_before + 2 + 3);	/* and 3 tables */
+	__free_pages(lent, 0);
+	mapper_destroy(&m);
+	MM_FIXTURE_CHECK_ACCOUNTING();
+}
+
 TEST(mapper_out_of_memory_changes_nothing)
 {
 	const uintptr_t x = 0xffffd00000000000;
