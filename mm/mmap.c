@@ -149,25 +149,24 @@ static uint64_t accounted_in(struct aspace *as, uintptr_t start, uintptr_t end)
 	return n;
 }
 
-/* The memory a new mapping of [addr, addr + len) commits: the pages it
- * adds to what the range held (Linux charges the difference), or a new
- * shmem file's size (*shmem). 0 or -ENOMEM, with nothing committed. */
-static long commit_new(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot,
-		       uint64_t flags, struct mfile **shmem)
+/* The memory a new mapping of len bytes commits: the pages it adds to
+ * the replaced ones that were committed (Linux charges the difference),
+ * or a new shmem file's size. 0 or -ENOMEM, with nothing committed. */
+static long commit_new(struct aspace *as, uint64_t len, uint64_t prot, uint64_t flags,
+		       struct mfile *shmem, uint64_t replaced)
 {
 	uint64_t pages = len >> HAL_PAGE_SHIFT;
 
-	if (*shmem != NULL) {
+	if (shmem != NULL) {
 		if (noreserve(flags))
 			return 0;
 		if (vm_commit(pages) != 0)
 			return -ENOMEM;
-		(*shmem)->charged = pages;
+		shmem->charged = pages;
 		return 0;
 	}
 	if (!accountable(prot, flags))
 		return 0;
-	uint64_t replaced = accounted_in(as, addr, addr + len);
 	return pages > replaced ? aspace_commit(as, pages - replaced, false) : 0;
 }
 
@@ -178,6 +177,7 @@ static long map(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot, 
 {
 	struct mfile *shmem = NULL;
 	struct aspace_op op;
+	uint64_t replaced = 0;
 	long err;
 
 	if (len > as->tree.hi)
@@ -197,13 +197,15 @@ static long map(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot, 
 	if (err == 0 && file == NULL && (flags & MAP_TYPE) == MAP_SHARED &&
 	    (file = shmem = mfile_create_zero()) == NULL)
 		err = -ENOMEM;
+	/* Only MAP_FIXED replaces mappings; any other range is free. */
+	if (err == 0 && (flags & MAP_FIXED) && accountable(prot, flags))
+		replaced = accounted_in(as, addr, addr + len);
 	if (err == 0)
-		err = commit_new(as, addr, len, prot, flags, &shmem);
+		err = commit_new(as, len, prot, flags, shmem, replaced);
 	if (err == 0) {
 		/* A droppable mapping is private memory that Linux may drop
 		 * under pressure; here it is never dropped. */
 		uint64_t type = (flags & MAP_TYPE) == MAP_SHARED ? MAP_SHARED : MAP_PRIVATE;
-		uint64_t replaced = accountable(prot, flags) ? accounted_in(as, addr, addr + len) : 0;
 
 		aspace_unmap_range(&op, addr, addr + len);
 		/* What the replaced VMAs committed stays, now the new one's. */
