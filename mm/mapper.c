@@ -1,6 +1,7 @@
 /*
- * mm/mapper.c - the page mapper and the flush batch (see mapper.h for the
- * API, the kernel/user split, the locking rules and the flush contract).
+ * mm/mapper.c - the page mapper (see mapper.h for the API, the
+ * kernel/user split and the locking rules; mm/flush_batch.h for the batch
+ * that unmap and protect fill, and its contract).
  *
  * Design. Levels count up from the leaves: level 0 holds 4 KiB leaves,
  * LARGE_LEVEL may hold large leaves (HAL_PTE_LARGE), TOP_LEVEL is the root.
@@ -52,7 +53,6 @@ typedef uint64_t pte_t;
 #define INDEX_BITS (HAL_LEVEL_SHIFT(1) - HAL_LEVEL_SHIFT(0))
 #define VA_BITS (HAL_LEVEL_SHIFT(TOP_LEVEL) + INDEX_BITS)
 #define LARGE_LEVEL ((HAL_LARGE_PAGE_SHIFT - HAL_PAGE_SHIFT) / INDEX_BITS)
-#define LARGE_ORDER (HAL_LARGE_PAGE_SHIFT - HAL_PAGE_SHIFT)
 #define LOWER_LAST (((uintptr_t)1 << (VA_BITS - 1)) - 1) /* end of the lower half */
 #define UPPER_FIRST (~LOWER_LAST)			     /* start of the upper half */
 
@@ -83,8 +83,6 @@ static const struct {
 	{ MAPPER_NX, HAL_PTE_NX },	     { MAPPER_NOCACHE, HAL_PTE_NOCACHE },
 	{ MAPPER_GLOBAL, HAL_PTE_GLOBAL },   { MAPPER_BORROWED, PTE_BORROWED },
 };
-
-unsigned flush_batch_ceiling = 33;
 
 static pte_t flags_to_pte(unsigned flags)
 {
@@ -191,16 +189,6 @@ static bool range_ok(const struct mapper *m, uintptr_t va, uint64_t size, uint64
 	if (last <= LOWER_LAST)
 		return true;
 	return !m->user && va >= UPPER_FIRST;
-}
-
-static void pages_free_list(struct list_head *list, unsigned order)
-{
-	while (!list_empty(list)) {
-		struct page *p = list_first_entry(list, struct page, list);
-
-		list_del(&p->list);
-		__free_pages(p, order);
-	}
 }
 
 /* n zeroed tables onto list, or none and false. */
@@ -366,38 +354,13 @@ static int split_check(const pte_t *table, unsigned level, uintptr_t va, uintptr
 	}
 }
 
-/* Records that a stale TLB may still hold the leaf that mapped va. Part
- * of every leaf an unmap or protect changes: inline there, though
- * mapper_replace calls it too. */
-static inline __attribute__((always_inline)) void batch_add_page(struct flush_batch *b, uintptr_t va, unsigned level, pte_t old)
-{
-	unsigned ceiling = flush_batch_ceiling < FLUSH_BATCH_MAX_PAGES ? flush_batch_ceiling
-								       : FLUSH_BATCH_MAX_PAGES;
-
-	if (old & HAL_PTE_GLOBAL) {
-		if (b->global_stride == 0 || va < b->global_first)
-			b->global_first = va;
-		if (b->global_stride == 0 || va > b->global_last)
-			b->global_last = va;
-		if (b->global_stride == 0 || span(level) < b->global_stride)
-			b->global_stride = span(level);
-	}
-	b->nleaves++;
-	if (b->flush_all)
-		return;
-	if (b->npages < ceiling)
-		b->pages[b->npages++] = va;
-	else
-		b->flush_all = true;
-}
-
 static void batch_add_frame(struct flush_batch *b, pte_t old, unsigned level)
 {
 	uint64_t pfn = PFN_OF(old & HAL_PTE_ADDR_MASK);
 
 	if (!b->free_frames || (old & PTE_BORROWED) || !pfn_valid(pfn))
 		return;
-	list_add(&pfn_to_page_fast(pfn)->list, level == 0 ? &b->frames : &b->large_frames);
+	flush_batch_add_frame(b, pfn_to_page_fast(pfn), level != 0);
 }
 
 struct change_op {
@@ -422,7 +385,7 @@ static void change_leaf(struct change_op *op, pte_t *e, pte_t old, unsigned leve
 	if (new == old)
 		return;
 	pte_set(e, new);
-	batch_add_page(op->b, va, level, old);
+	flush_batch_add_leaf(op->b, va, span(level), old & HAL_PTE_GLOBAL);
 	if (op->unmap) {
 		op->b->unmapped += pages;
 		batch_add_frame(op->b, old, level);
@@ -443,8 +406,7 @@ static void change_table(struct change_op *op, pte_t *e, pte_t old, unsigned lev
 	    !(covers_entry(va, end, level) || table_empty(child)))
 		return;
 	pte_set(e, 0);
-	list_add(&virt_to_page_fast(child)->list, &op->b->tables);
-	op->b->ntables++;
+	flush_batch_add_table(op->b, virt_to_page_fast(child));
 	op->m->tables_freed++;
 }
 
@@ -553,7 +515,7 @@ int mapper_replace(struct mapper *m, uintptr_t va, phys_addr_t old_pa, phys_addr
 		if (pte_is_leaf(old, level)) {
 			if (level == 0 && (old & HAL_PTE_ADDR_MASK) == old_pa) {
 				pte_set(e, new_pa | HAL_PTE_PRESENT | leaf_bits(flags));
-				batch_add_page(b, va, 0, old);
+				flush_batch_add_leaf(b, va, span(0), old & HAL_PTE_GLOBAL);
 				err = 0;
 			}
 			break;
@@ -662,51 +624,6 @@ void mapper_switch(struct mapper *prev, struct mapper *next)
 void mapper_cpus(struct mapper *m, env_cpumask_t *out)
 {
 	env_cpumask_snapshot(out, &m->cpus);
-}
-
-void flush_batch_init(struct flush_batch *b, struct mapper *m, bool free_frames)
-{
-	b->mapper = m;
-	b->npages = 0;
-	b->nleaves = 0;
-	b->flush_all = false;
-	b->free_frames = free_frames;
-	b->global_first = b->global_last = 0;
-	b->global_stride = 0;
-	b->unmapped = 0;
-	b->ntables = 0;
-	list_init(&b->tables);
-	list_init(&b->frames);
-	list_init(&b->large_frames);
-}
-
-void flush_batch_flush_local(const struct flush_batch *b)
-{
-	if (!b->flush_all) {
-		for (unsigned i = 0; i < b->npages; i++)
-			hal_flush_page_local(b->pages[i]);
-		return;
-	}
-	hal_flush_all_local();
-	for (uintptr_t va = b->global_first; b->global_stride != 0; va += b->global_stride) {
-		hal_flush_page_local(va);
-		if (b->global_last - va < b->global_stride)
-			break;
-	}
-}
-
-void flush_batch_free(struct flush_batch *b)
-{
-	pages_free_list(&b->tables, 0);
-	pages_free_list(&b->frames, 0);
-	pages_free_list(&b->large_frames, LARGE_ORDER);
-	flush_batch_init(b, b->mapper, b->free_frames);
-}
-
-void flush_batch_finish_local(struct flush_batch *b)
-{
-	flush_batch_flush_local(b);
-	flush_batch_free(b);
 }
 
 /*

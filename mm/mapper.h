@@ -1,13 +1,12 @@
 /*
- * mm/mapper.h - the page mapper (DragonOS's PageMapper<Arch, Allocator>)
- * and the flush batch that its unmap and protect fill (Linux's mmu_gather).
+ * mm/mapper.h - the page mapper (DragonOS's PageMapper<Arch, Allocator>).
  *
  * A mapper owns one tree of page tables. It is written once against
  * mm/hal.h: HAL_LEVELS levels of HAL_TABLE_ENTRIES entries, leaf entries at
  * level 0 (HAL_PAGE_SIZE) or, with HAL_PTE_LARGE, at the level whose shift
  * is HAL_LARGE_PAGE_SHIFT (MAPPER_LARGE_PAGE_SIZE). Tables come from
  * alloc_pages(__GFP_ZERO, 0) when a mapping needs them and go back once
- * they are empty, through a flush batch (below).
+ * they are empty, through a flush batch (mm/flush_batch.h).
  *
  * Address range. The tree translates VA_BITS = HAL_LEVEL_SHIFT(top) +
  * log2(HAL_TABLE_ENTRIES) bits, sign-extended (48 on x86_64): the lower half
@@ -63,38 +62,8 @@
  * joining while an initiator changes entries either walks the new entries
  * or is in the initiator's snapshot (env_cpumask_snapshot).
  *
- * The flush batch contract (what the shootdown layer is built on).
- *   1. The caller owns the batch: flush_batch_init it for one mapper,
- *      pass it to any number of mapper_unmap / mapper_protect calls on
- *      that mapper (a batch for another mapper panics: the shootdown
- *      targets the batch's mapper's CPUs), and never share it between
- *      CPUs while it fills.
- *   2. When such a call returns, the entries are already changed in the
- *      tables, and the batch holds what stale TLBs may still translate:
- *      either pages[0 .. npages) (one VA per changed leaf entry, of either
- *      size: a flush of any address in a page drops it) or, once more than
- *      flush_batch_ceiling leaves changed, flush_all. Page tables that
- *      became empty are unlinked from the tree and sit on batch->tables;
- *      with free_frames, the frames of unmapped pages that belong to the
- *      frame map sit on batch->frames (order 0) and ->large_frames (order
- *      HAL_LARGE_PAGE_SHIFT - HAL_PAGE_SHIFT); MMIO is never freed, nor a
- *      borrowed frame (MAPPER_BORROWED: its owner frees it).
- *      Every freed table had an entry cleared by this batch, so a flush of
- *      the batch also drops any cached walk through that table.
- *   3. Finish: run flush_batch_flush_local on every CPU that may hold the
- *      mapper's translations (mapper_cpus, taken after the entries changed;
- *      mm/shootdown.h does all of this) (it only reads the batch, so remote CPUs may
- *      run it at once from an IPI), wait until all have, and only then
- *      flush_batch_free, which returns the tables and frames to the page
- *      allocator and empties the batch for reuse. flush_batch_finish_local
- *      is that sequence for this CPU alone (one CPU, or early boot).
- *      Until then the batch's tables and frames must stay untouched: a
- *      stale TLB or walk cache on another CPU may still reach them.
- *   4. Global translations: hal_flush_all_local keeps them, so a flush_all
- *      batch also records the span of its global entries (global_first ..
- *      global_last, step global_stride, 0 if none) and flushes them page
- *      by page; a remote flush must do the same, which
- *      flush_batch_flush_local does.
+ * The flush batch that unmap and protect fill, and its contract with the
+ * shootdown layer, are in mm/flush_batch.h.
  */
 #ifndef MM_MAPPER_H
 #define MM_MAPPER_H
@@ -103,6 +72,7 @@
 #include <stdint.h>
 
 #include "env.h"
+#include "flush_batch.h"
 #include "hal.h"
 #include "list.h"
 
@@ -144,31 +114,6 @@ struct mapper_translation {
 	unsigned flags;		/* MAPPER_* */
 };
 
-/*
- * Past this many changed leaves a batch flushes everything instead of page
- * by page. Linux's tlb_single_page_flush_ceiling: 33 invlpg cost about as
- * much as a full flush plus refilling the TLB entries it throws away, so
- * beyond that the full flush is cheaper. A tunable for the harness: set it
- * (0 .. FLUSH_BATCH_MAX_PAGES) before any batch fills.
- */
-#define FLUSH_BATCH_MAX_PAGES 64
-extern unsigned flush_batch_ceiling;
-
-struct flush_batch {
-	struct mapper *mapper;	/* whose entries it changes */
-	uintptr_t pages[FLUSH_BATCH_MAX_PAGES];
-	unsigned npages;
-	uint64_t nleaves;	/* changed leaves, recorded in pages[] or not */
-	bool flush_all;		/* pages[] overflowed: flush everything */
-	bool free_frames;	/* collect the frames of unmapped pages */
-	uintptr_t global_first, global_last; /* span of the global leaves changed */
-	uint64_t global_stride;	/* smallest of their page sizes; 0: none */
-	uint64_t unmapped;	/* base pages unmapped into this batch */
-	uint64_t ntables;	/* on tables */
-	struct list_head tables; /* page-table pages, through page->list */
-	struct list_head frames, large_frames; /* data frames, with free_frames */
-};
-
 int mapper_init(struct mapper *m);
 int mapper_prealloc_kernel_half(struct mapper *kernel);
 int mapper_init_user(struct mapper *user, const struct mapper *kernel);
@@ -196,16 +141,6 @@ int mapper_replace(struct mapper *m, uintptr_t va, phys_addr_t old_pa, phys_addr
 void mapper_switch(struct mapper *prev, struct mapper *next);
 /* A snapshot of the CPUs that may hold m's translations. */
 void mapper_cpus(struct mapper *m, env_cpumask_t *out);
-
-void flush_batch_init(struct flush_batch *b, struct mapper *m, bool free_frames);
-void flush_batch_flush_local(const struct flush_batch *b);
-void flush_batch_free(struct flush_batch *b);
-void flush_batch_finish_local(struct flush_batch *b);
-
-static inline bool flush_batch_needs_flush(const struct flush_batch *b)
-{
-	return b->flush_all || b->npages != 0;
-}
 
 /*
  * Walks and moves (appended for the user address spaces, mm/aspace.c).

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <mm/gfp.h>
+
 #include "hal.h"
 #include "list.h"
 
@@ -69,6 +71,17 @@ struct page {
 		} large;
 	};
 };
+
+/* Frees every block on list (through page->list), each of this order. */
+static inline void pages_free_list(struct list_head *list, unsigned order)
+{
+	while (!list_empty(list)) {
+		struct page *p = list_first_entry(list, struct page, list);
+
+		list_del(&p->list);
+		__free_pages(p, order);
+	}
+}
 
 extern struct page *mem_map;
 extern uint64_t mem_base_pfn, mem_npages;
