@@ -7,7 +7,10 @@
 #   make CC=clang        build with clang instead of gcc
 #   make FRAME=buddy|pcp SLAB=locked|magazine SHOOTDOWN=batched|sync DEBUG=0|1
 #                        choose the allocator variants (defaults: pcp, magazine,
-#                        DEBUG=0); use O=dir to keep several builds side by side
+#                        batched, DEBUG=0; the set is the table variants.txt);
+#                        use O=dir to keep several builds side by side
+#   make print-variants  what make reads from variants.txt: the variants, the
+#                        defaults and baselines, the variant builds and runners
 #   make V=1             show the full commands
 #   make bench-host      hosted micro-benchmark of every variant (ns per op);
 #                        make bench-host-callgrind counts instructions per op
@@ -27,24 +30,21 @@ NM ?= nm
 ARCH := x86_64
 ARCH_DIR := kernel/arch/$(ARCH)
 
-# Variants: each value is one file, mm/frame_<v>.c, mm/slab_<v>.c or
-# mm/shootdown_<v>.c.
-FRAME_VARIANTS := buddy pcp
-SLAB_VARIANTS := locked magazine
-SHOOTDOWN_VARIANTS := batched sync
-FRAME ?= pcp
-SLAB ?= magazine
-SHOOTDOWN ?= batched
+# Variants: the table variants.txt, one line per variant (each one file,
+# mm/frame_<v>.c, mm/slab_<v>.c or mm/shootdown_<v>.c), read by
+# variants.mk: FRAME_VARIANTS, FRAME_DEFAULT and the like, mm_srcs.
+include variants.mk
+FRAME ?= $(FRAME_DEFAULT)
+SLAB ?= $(SLAB_DEFAULT)
+SHOOTDOWN ?= $(SHOOTDOWN_DEFAULT)
 DEBUG ?= 0
-$(if $(filter $(FRAME),$(FRAME_VARIANTS)),,$(error FRAME=$(FRAME): expected one of $(FRAME_VARIANTS)))
-$(if $(filter $(SLAB),$(SLAB_VARIANTS)),,$(error SLAB=$(SLAB): expected one of $(SLAB_VARIANTS)))
-$(if $(filter $(SHOOTDOWN),$(SHOOTDOWN_VARIANTS)),,$(error SHOOTDOWN=$(SHOOTDOWN): expected one of $(SHOOTDOWN_VARIANTS)))
+$(foreach v,$(MM_VARIABLES),$(if $(filter $($(v)),$($(v)_VARIANTS)),,\
+	$(error $(v)=$($(v)): expected one of $($(v)_VARIANTS))))
 $(if $(filter $(DEBUG),0 1),,$(error DEBUG=$(DEBUG): expected 0 or 1))
 
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
-MM_SRCS := $(filter-out mm/frame_%.c mm/slab_%.c mm/shootdown_%.c,$(wildcard mm/*.c)) \
-	mm/frame_$(FRAME).c mm/slab_$(SLAB).c mm/shootdown_$(SHOOTDOWN).c
+MM_SRCS := $(call mm_srcs,frame=$(FRAME) slab=$(SLAB) shootdown=$(SHOOTDOWN))
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c $(ARCH_DIR)/*.c tests/kernel/*.c bench/*.c) \
 	$(MM_SRCS)
 KERNEL_ASM := $(filter-out $(ARCH_DIR)/kernel.ld.S,$(wildcard $(ARCH_DIR)/*.S))
@@ -71,7 +71,7 @@ KERNEL_CFLAGS += -mno-80387 -mgeneral-regs-only
 USER_LDFLAGS_CC := -no-pie # gcc links PIE by default; clang, given -static, does not (and warns)
 endif
 
-.PHONY: all test run gdb clean variants
+.PHONY: all test run gdb clean variants print-variants
 
 all: $(O)/kernel.elf
 
@@ -176,13 +176,15 @@ include tests/hosted/hosted.mk
 include bench/host/bench.mk
 include bench/hosted/hosted_bench.mk
 
-# Every variant combination, plus the debug build of the defaults and the
-# sync shootdown baseline, each in its own build directory (booted at 4
-# CPUs; the shootdown baseline at 2, 4 and 8, the sizes of the
-# multi-threaded user tests); the default build is $(O) itself.
+# Every variant combination of frame and slab, plus the debug build of the
+# defaults and each shootdown variant other than the default (the sync
+# baseline) with the chosen frame and slab, each in its own build
+# directory (booted at 4 CPUs; a shootdown variant at 2, 4 and 8, the sizes
+# of the multi-threaded user tests); the default build is $(O) itself.
 TEST_VARIANTS := $(foreach f,$(FRAME_VARIANTS),$(foreach s,$(SLAB_VARIANTS),$(f)-$(s)))
+TEST_SHOOTDOWNS := $(filter-out $(SHOOTDOWN_DEFAULT),$(SHOOTDOWN_VARIANTS))
 VARIANT_DIRS := $(patsubst %,$(O)/variants/%,$(filter-out $(FRAME)-$(SLAB),$(TEST_VARIANTS))) \
-	$(O)/variants/$(FRAME)-$(SLAB)-debug $(O)/variants/shootdown-sync:2,4,8
+	$(O)/variants/$(FRAME)-$(SLAB)-debug $(TEST_SHOOTDOWNS:%=$(O)/variants/shootdown-%:2,4,8)
 
 variants:
 	@for v in $(filter-out $(FRAME)-$(SLAB),$(TEST_VARIANTS)); do \
@@ -191,8 +193,23 @@ variants:
 	done
 	@$(MAKE) --no-print-directory O=$(O)/variants/$(FRAME)-$(SLAB)-debug DEBUG=1 \
 		$(O)/variants/$(FRAME)-$(SLAB)-debug/kernel.elf
-	@$(MAKE) --no-print-directory O=$(O)/variants/shootdown-sync SHOOTDOWN=sync \
-		$(O)/variants/shootdown-sync/kernel.elf
+	@for d in $(TEST_SHOOTDOWNS); do \
+		$(MAKE) --no-print-directory O=$(O)/variants/shootdown-$$d SHOOTDOWN=$$d \
+			$(O)/variants/shootdown-$$d/kernel.elf || exit 1; \
+	done
+
+# What make reads from the variant table: its lines as comments, then one
+# 'NAME = value' line per variable (tests/host/test_variants.py reads them).
+PRINT_VARIANTS_VARS := MM_MECHANISMS MM_VARIABLES \
+	$(foreach v,$(MM_VARIABLES),$(v)_VARIANTS $(v)_DEFAULT $(v)_BASELINE) \
+	MM_DEFAULT_VARIANT MM_BASELINE_VARIANTS TEST_VARIANTS TEST_SHOOTDOWNS VARIANT_DIRS \
+	HOSTED_RUNNERS BENCH_HOST_VARIANTS MM_SRCS
+
+print-variants:
+	@echo '# $(VARIANTS_TABLE):'
+	@awk '/^[[:space:]]*($(mm_hash)|$$)/ { next } { printf "#   %-10s %-10s %-9s", $$1, $$2, $$3; \
+		$$1 = $$2 = $$3 = ""; sub(/^ +/, ""); print " " $$0 }' '$(VARIANTS_TABLE)'
+	@$(foreach n,$(PRINT_VARIANTS_VARS),echo '$(n) = $(strip $($(n)))';)
 
 # deps.sh first: on a fresh machine `make test` is all a user types.
 test:

@@ -20,9 +20,14 @@ max_vcpus=255         # QEMU's pc machine with xAPIC ids (kernel/include/kernel/
 # The portable suites (every target) and the kernel's own (bench/suites*.c).
 suites_file=bench/suites.c
 kernel_suites_file=bench/suites_kernel.c
-# The design and each mechanism's honest baseline (bench/host/variants.py).
-default_variants=(pcp-magazine-batched buddy-magazine-batched pcp-locked-batched
-                  pcp-magazine-sync)
+# The variant table (its header says the format), as the Makefile and
+# bench/host/variants.py read it; exported, so that make and bench.py read
+# the same one.
+export VARIANTS_TABLE=${VARIANTS_TABLE:-$repo/variants.txt}
+[[ $VARIANTS_TABLE == /* ]] || VARIANTS_TABLE=$PWD/$VARIANTS_TABLE
+variant_mechanisms=()   # frame slab shootdown: the parts of a variant's name
+declare -A variant_sets=()  # mechanism -> its variants, in table order
+default_variants=()     # the design, then each mechanism's honest baseline
 
 usage() {
     cat <<EOF
@@ -47,8 +52,8 @@ ceiling and the results table at the end, and never replaces or deletes an
 existing run directory.
 
 Options:
-  --variants LIST  comma-separated variants <frame>-<slab>-<shootdown>, with
-                   frame: $(variant_set FRAME), slab: $(variant_set SLAB), shootdown: $(variant_set SHOOTDOWN)
+  --variants LIST  comma-separated variants $(variant_form), with
+                   $(variant_sets_text)
                    (default, the design and each mechanism's baseline:
                    $(wrap_words "${default_variants[@]}"))
   --smp LIST       comma-separated vCPU counts; each variant is booted once per
@@ -103,7 +108,9 @@ Options:
                    and the run goes on (meta.json records what happened)
   -h, --help       show this help
 
-Environment: QEMU=PATH (the QEMU binary), ACCEL=kvm|tcg, O=DIR (see above).
+Environment: QEMU=PATH (the QEMU binary), ACCEL=kvm|tcg, O=DIR (see above),
+VARIANTS_TABLE=FILE (the variant table, default variants.txt: one line per
+variant, read by make and the tools too).
 
 Ctrl-C stops QEMU, keeps the logs collected so far and processes them (the run
 is marked incomplete); during processing it stops bench.py, whose meta.json
@@ -123,9 +130,54 @@ note() { echo "$prog: $*" >&2; }
 # Builtins only (no $(...)): it runs while a boot is being measured.
 step() { local s; printf -v s %02d $((SECONDS % 60)); note "[$((SECONDS / 60))m${s}s] $*"; }
 
-# The variant values are the Makefile's (FRAME_VARIANTS := buddy pcp, ...):
-# adding a research variant there is enough for this script to accept it.
-variant_set() { sed -n "s/^$1_VARIANTS[[:space:]]*:=[[:space:]]*//p" "$repo/Makefile"; }
+# Reads the variant table into variant_mechanisms, variant_sets and
+# default_variants: adding a research variant there is enough for this
+# script to accept it.
+read_variant_table() {
+    local line mech name role rest n=0 m design=() parts
+    local -A defaults=() baselines=()
+    [[ -r $VARIANTS_TABLE ]] || fail "cannot read the variant table $VARIANTS_TABLE"
+    while IFS= read -r line || [[ -n $line ]]; do
+        n=$((n + 1))
+        [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+        read -r mech name role rest <<<"$line"
+        [[ $mech =~ ^[a-z][a-z0-9_]*$ && $name =~ ^[a-z0-9_]+$ && $role =~ ^(default|baseline|-)$ ]] ||
+            fail "$VARIANTS_TABLE:$n: not a line '<mechanism> <variant> <default|baseline|-> <description>'"
+        [[ -v "variant_sets[$mech]" ]] || variant_mechanisms+=("$mech")
+        [[ " ${variant_sets[$mech]:-} " != *" $name "* ]] ||
+            fail "$VARIANTS_TABLE:$n: $mech variant $name is listed twice"
+        variant_sets[$mech]+="${variant_sets[$mech]:+ }$name"
+        case $role in
+            default) [[ -z ${defaults[$mech]:-} ]] || fail "$VARIANTS_TABLE:$n: a second default $mech variant"
+                     defaults[$mech]=$name ;;
+            baseline) [[ -z ${baselines[$mech]:-} ]] || fail "$VARIANTS_TABLE:$n: a second baseline $mech variant"
+                      baselines[$mech]=$name ;;
+        esac
+    done <"$VARIANTS_TABLE"
+    ((${#variant_mechanisms[@]})) || fail "the variant table $VARIANTS_TABLE has no variant"
+    for m in "${variant_mechanisms[@]}"; do
+        [[ -n ${defaults[$m]:-} && -n ${baselines[$m]:-} ]] ||
+            fail "$VARIANTS_TABLE: $m needs a default and a baseline variant"
+        design+=("${defaults[$m]}")
+    done
+    default_variants=("$(join_by - "${design[@]}")")
+    for m in "${variant_mechanisms[@]}"; do
+        parts=()
+        for mech in "${variant_mechanisms[@]}"; do
+            if [[ $mech == "$m" ]]; then parts+=("${baselines[$mech]}"); else parts+=("${defaults[$mech]}"); fi
+        done
+        default_variants+=("$(join_by - "${parts[@]}")")
+    done
+}
+join_by() { local sep=$1 out=${2-}; shift $(($# > 1 ? 2 : 1)); for w; do out+=$sep$w; done; echo "$out"; }
+# "<frame>-<slab>-<shootdown>": the form of a variant's name
+variant_form() { echo "<$(join_by ">-<" "${variant_mechanisms[@]}")>"; }
+# "frame: buddy pcp, slab: locked magazine, shootdown: batched sync"
+variant_sets_text() {
+    local m out=()
+    for m in "${variant_mechanisms[@]}"; do out+=("$m: ${variant_sets[$m]}"); done
+    join_by ", " "${out[@]}"
+}
 
 # Suite names, one per table entry '.name = "frame.bulk",' of the suite
 # tables: every target's, or with "portable" only those the hosted target has.
@@ -146,6 +198,7 @@ known_suites_text() {
 wrap_words() { echo "$*" | fold -s -w 60 | sed -e 's/ *$//' -e '1!s/^/                   /'; }
 
 # ---- options (all of them, in one place) ----------------------------------
+read_variant_table
 opt_variants=("${default_variants[@]}")
 opt_smp=()            # empty: one boot at host_cores, log named <variant>.log
 opt_suites=all
@@ -221,19 +274,25 @@ parse_args() {
     fi
 }
 
+# Each part of a variant's name must be one of its mechanism's variants.
+known_variant() {
+    local parts i
+    IFS=- read -ra parts <<<"$1"
+    [[ $1 == *[!-] && ${#parts[@]} == "${#variant_mechanisms[@]}" ]] || return 1
+    for i in "${!parts[@]}"; do
+        [[ " ${variant_sets[${variant_mechanisms[$i]}]} " == *" ${parts[$i]} "* ]] || return 1
+    done
+}
+
 check_variants() {
-    local v f s d frames slabs shootdowns list
-    frames=" $(variant_set FRAME) " slabs=" $(variant_set SLAB) " shootdowns=" $(variant_set SHOOTDOWN) "
-    [[ $frames != "  " && $slabs != "  " && $shootdowns != "  " ]] ||
-        fail "cannot read FRAME_VARIANTS, SLAB_VARIANTS and SHOOTDOWN_VARIANTS from Makefile"
+    local v m list sets=()
+    for m in "${variant_mechanisms[@]}"; do sets+=("$m in {${variant_sets[$m]}}"); done
     opt_variants=()
     IFS=, read -ra list <<<"$1"
     for v in "${list[@]}"; do
-        IFS=- read -r f s d <<<"$v"
-        if [[ $v != "$f-$s-$d" || $frames != *" $f "* || $slabs != *" $s "* ||
-              $shootdowns != *" $d "* ]]; then
-            die "unknown variant '$v': a variant is <frame>-<slab>-<shootdown> with frame in" \
-                "{${frames:1:-1}}, slab in {${slabs:1:-1}}, shootdown in {${shootdowns:1:-1}}" \
+        if ! known_variant "$v"; then
+            die "unknown variant '$v': a variant is $(variant_form) with" \
+                "$(join_by ", " "${sets[@]}")" \
                 "(e.g. ${default_variants[0]})"
         fi
         [[ " ${opt_variants[*]} " != *" $v "* ]] || die "variant '$v' is listed twice"
@@ -363,11 +422,12 @@ hosted_of() { echo "$opt_build/bench-variants/$1/bench-hosted/bench-hosted"; }
 has_target() { [[ " ${opt_targets[*]} " == *" $1 "* ]]; }
 
 make_cmd_of() { # variant -> the make command line that builds what the targets need
-    local f s d goals=""
-    IFS=- read -r f s d <<<"$1"
+    local parts i choice="" goals=""
+    IFS=- read -ra parts <<<"$1"
+    for i in "${!parts[@]}"; do choice+=" ${variant_mechanisms[$i]^^}=${parts[$i]}"; done
     has_target qemu && goals+=" all"
     [[ " ${hosted_variants[*]} " != *" $1 "* ]] || goals+=" bench-hosted"
-    echo "make -j$host_cores O=$opt_build/bench-variants/$1 FRAME=$f SLAB=$s SHOOTDOWN=$d$goals"
+    echo "make -j$host_cores O=$opt_build/bench-variants/$1$choice$goals"
 }
 
 # ---- build -----------------------------------------------------------------

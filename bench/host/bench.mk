@@ -10,31 +10,36 @@
 # mm/ and the hosted environment (tests/hosted/env) are built at -O2
 # without sanitizers, each common source once and the variant files
 # (mm/frame_<frame>.c, mm/slab_<slab>.c) once each, as in the hosted tests
-# (tests/hosted/hosted.mk). The first variant of each list is the
-# default, the second the baseline that the ratios compare it with.
+# (tests/hosted/hosted.mk), all with the default shootdown. The variants
+# are the table variants.txt's (variants.mk): the default of each
+# mechanism first, then its baseline, which the ratios compare it with,
+# then the others.
 #
 # Included by the top-level Makefile, or used alone from the repository
 # root: make -f bench/host/bench.mk bench-host [BENCH_HOST_CC=clang] [O=build]
 # (BENCH_HOST_V=1 shows the full commands).
-# Uses only BENCH_HOST_* variables and O, and leaves the default goal as it
-# found it when included.
+# Uses only BENCH_HOST_* variables, O and what variants.mk defines (which
+# it includes), and leaves the default goal as it found it when included.
 
 BENCH_HOST_SAVED_GOAL := $(.DEFAULT_GOAL)
 BENCH_HOST_STANDALONE := $(filter 1,$(words $(MAKEFILE_LIST)))
+include variants.mk
 
 O ?= build
 BENCH_HOST_CC ?= cc
 BENCH_HOST_V ?= 0
 BENCH_HOST_Q := $(if $(filter 1,$(BENCH_HOST_V)),,@)
 BENCH_HOST_OUT := $(O)/bench-host
-BENCH_HOST_FRAMES := pcp buddy
-BENCH_HOST_SLABS := magazine locked
+BENCH_HOST_FRAMES := $(FRAME_DEFAULT) $(FRAME_BASELINE) \
+	$(filter-out $(FRAME_DEFAULT) $(FRAME_BASELINE),$(FRAME_VARIANTS))
+BENCH_HOST_SLABS := $(SLAB_DEFAULT) $(SLAB_BASELINE) \
+	$(filter-out $(SLAB_DEFAULT) $(SLAB_BASELINE),$(SLAB_VARIANTS))
 # Pairs per callgrind run, after a warm-up outside the counted function.
 BENCH_HOST_CALLGRIND_N ?= 100000
 BENCH_HOST_CALLGRIND_OPS := page0 page9 kmalloc64 kmalloc256
 
 BENCH_HOST_COMMON := $(wildcard bench/host/*.c) tests/hosted/env/env.c tests/hosted/env/hal.c \
-	$(filter-out mm/frame_%.c mm/slab_%.c mm/shootdown_%.c,$(wildcard mm/*.c)) mm/shootdown_batched.c
+	$(call mm_srcs,shootdown=$(SHOOTDOWN_DEFAULT))
 BENCH_HOST_VARIANTS := $(foreach f,$(BENCH_HOST_FRAMES),$(foreach s,$(BENCH_HOST_SLABS),$(f)-$(s)))
 BENCH_HOST_BINS := $(BENCH_HOST_VARIANTS:%=$(BENCH_HOST_OUT)/bench-%)
 BENCH_HOST_DEFAULT := $(BENCH_HOST_OUT)/bench-$(firstword $(BENCH_HOST_VARIANTS))
@@ -61,7 +66,7 @@ bench-host: bench-host-build
 	done
 	@cat $(BENCH_HOST_VARIANTS:%=$(BENCH_HOST_OUT)/rows-%.txt) > $(BENCH_HOST_OUT)/rows.txt
 	@$(BENCH_HOST_DEFAULT) --ratios $(BENCH_HOST_OUT)/rows.txt \
-		$(word 2,$(BENCH_HOST_FRAMES)) $(word 2,$(BENCH_HOST_SLABS))
+		$(FRAME_BASELINE) $(SLAB_BASELINE)
 
 # callgrind counts only inside bench_callgrind_loop (the N pairs); its
 # "summary:" line is the total. About 10 instructions of each op are the

@@ -1,16 +1,106 @@
 """Which variant is the default and which is each suite's baseline.
 
-A variant is "<frame>-<slab>-<shootdown>". The default uses the new
-mechanism in all three parts; each mechanism's baseline differs from it in
-that mechanism's part only. A suite's mechanism comes from its name prefix.
+The variants are the table variants.txt at the top of the repository (its
+header says the format), which the Makefile and run_bench.sh read too; the
+environment variable VARIANTS_TABLE names another one. A variant is
+"<frame>-<slab>-<shootdown>", one part per mechanism in the table's order.
+The default uses each mechanism's default variant; each mechanism's
+baseline differs from it in that mechanism's part only, where it uses the
+mechanism's baseline variant. A suite's mechanism comes from its name prefix.
 """
 
-DEFAULT = "pcp-magazine-batched"
-BASELINES = {
-    "frame": "buddy-magazine-batched",
-    "slab": "pcp-locked-batched",
-    "shootdown": "pcp-magazine-sync",
-}
+import os
+import re
+from typing import NamedTuple
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TABLE_PATH = os.environ.get("VARIANTS_TABLE") or os.path.join(REPO, "variants.txt")
+ROLES = ("default", "baseline", "-")
+
+
+class Row(NamedTuple):
+    """One line of the table."""
+    mechanism: str
+    name: str
+    role: str
+    description: str
+
+
+class Table(NamedTuple):
+    """The table, read: rows in file order and what they define."""
+    rows: tuple
+    mechanisms: tuple       # in the order of a variant name's parts
+    variants: dict          # mechanism -> its variant names, in table order
+    defaults: dict          # mechanism -> its default variant
+    baselines: dict         # mechanism -> its baseline variant (one part)
+    descriptions: dict      # (mechanism, name) -> description
+
+    @property
+    def default(self):
+        """The design: every mechanism's default, e.g. pcp-magazine-batched."""
+        return "-".join(self.defaults[m] for m in self.mechanisms)
+
+    def baseline_variant(self, mechanism):
+        """The default with this mechanism's part replaced by its baseline."""
+        return "-".join(self.baselines[m] if m == mechanism else self.defaults[m]
+                        for m in self.mechanisms)
+
+    def all_variants(self):
+        """Every name <frame>-<slab>-<shootdown> the table allows."""
+        names = [""]
+        for m in self.mechanisms:
+            names = [f"{n}-{v}" if n else v for n in names for v in self.variants[m]]
+        return names
+
+    def is_variant(self, variant):
+        parts = variant.split("-")
+        return (len(parts) == len(self.mechanisms)
+                and all(p in self.variants[m] for m, p in zip(self.mechanisms, parts)))
+
+
+LINE = re.compile(r"([a-z][a-z0-9_]*)\s+([a-z0-9_]+)\s+(default|baseline|-)(?:\s+(.*))?$")
+
+
+def load(path=None):
+    """Read and check a variant table (by default TABLE_PATH)."""
+    path = path or TABLE_PATH
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            m = LINE.match(line.rstrip("\n"))
+            if not m:
+                raise ValueError(f"{path}:{n}: not a line "
+                                 "'<mechanism> <variant> <default|baseline|-> <description>'")
+            rows.append(Row(m[1], m[2], m[3], (m[4] or "").strip()))
+    mechanisms, variants, defaults, baselines, descriptions = [], {}, {}, {}, {}
+    for r in rows:
+        if r.mechanism not in variants:
+            mechanisms.append(r.mechanism)
+            variants[r.mechanism] = []
+        if r.name in variants[r.mechanism]:
+            raise ValueError(f"{path}: {r.mechanism} variant {r.name} is listed twice")
+        variants[r.mechanism].append(r.name)
+        descriptions[(r.mechanism, r.name)] = r.description
+        for role, chosen in (("default", defaults), ("baseline", baselines)):
+            if r.role == role:
+                if r.mechanism in chosen:
+                    raise ValueError(f"{path}: a second {role} {r.mechanism} variant, {r.name}")
+                chosen[r.mechanism] = r.name
+    if not rows:
+        raise ValueError(f"{path}: no variant")
+    for m in mechanisms:
+        if m not in defaults or m not in baselines:
+            raise ValueError(f"{path}: {m} needs a default and a baseline variant")
+    return Table(tuple(rows), tuple(mechanisms), variants, defaults, baselines, descriptions)
+
+
+TABLE = load()
+DEFAULT = TABLE.default
+# mechanism -> the variant the default is compared with on its suites.
+BASELINES = {m: TABLE.baseline_variant(m) for m in TABLE.mechanisms}
 PREFIX_MECHANISM = {
     "frame": "frame",
     "slab": "slab",

@@ -5,8 +5,9 @@
 #
 # builds $(O)/bench-hosted/bench-hosted: the portable suites (bench/, all
 # but the kernel-only files, which are those that include bench_kernel.h)
-# over the variant's mm/ sources (the Makefile's MM_SRCS) and the hosted
-# environment (tests/hosted/env), with bench/hosted as the target
+# over the variant's mm/ sources (the Makefile's MM_SRCS, which
+# variants.mk's mm_srcs chooses) and the hosted environment
+# (tests/hosted/env), with bench/hosted as the target
 # (bench/hosted/bench_target.h). -O2, no sanitizers: it measures.
 #
 # Include paths as in the hosted tests (tests/hosted/hosted.mk):

@@ -8,12 +8,14 @@
 #            asan-debug  as asan, with mm/'s debug checks (-DMM_DEBUG=1)
 #   frame    buddy pcp         (mm/frame_<frame>.c)
 #   slab     locked magazine   (mm/slab_<slab>.c)
-# all with the batched shootdown (mm/shootdown_batched.c), and for the
-# frame-slab pairs in HOSTED_SYNC_PAIRS also
-# runner-<flavour>-<frame>-<slab>-sync, with the sync one
-# (mm/shootdown_sync.c): only the shootdown tests tell those two apart, so
-# one pair is enough.
-# Every other mm/*.c file is common to all variants. Each source is
+# all with the default shootdown (batched, mm/shootdown_batched.c), and
+# for the frame-slab pairs in HOSTED_SYNC_PAIRS (the default frame and
+# slab) also runner-<flavour>-<frame>-<slab>-<shootdown> with each other
+# shootdown variant (sync, mm/shootdown_sync.c): only the shootdown tests
+# tell those apart, so one pair is enough. The variants and defaults are
+# the table variants.txt's (variants.mk).
+# Every other mm/*.c file is common to all variants (variants.mk's
+# MM_COMMON_SRCS). Each source is
 # compiled once per flavour (variant files included: frame_pcp.o serves
 # both slab variants), so a variant costs a link, not a build.
 # $(O)/hosted/runners.list names every runner built, one absolute path a
@@ -33,12 +35,14 @@
 # tests/hosted/env first, so "mm_env.h" and "mm_hal.h" are the hosted
 # ones, not the kernel's.
 #
-# Uses only HOSTED_* variables and O. Included, it leaves the default goal
-# as it found it, so it may come before the top-level default target; alone,
-# its default goal is hosted-test.
+# Uses only HOSTED_* variables, O and what variants.mk defines (which it
+# includes). Included, it leaves the default goal as it found it, so it may
+# come before the top-level default target; alone, its default goal is
+# hosted-test.
 
 HOSTED_SAVED_GOAL := $(.DEFAULT_GOAL)
 HOSTED_STANDALONE := $(filter 1,$(words $(MAKEFILE_LIST)))
+include variants.mk
 
 O ?= build
 HOSTED_CC ?= cc
@@ -46,17 +50,20 @@ HOSTED_V ?= 0
 HOSTED_OUT := $(O)/hosted
 HOSTED_Q := $(if $(filter 1,$(HOSTED_V)),,@)
 
-# Adding a variant or a flavour is one word here (and a HOSTED_FLAGS_ line).
+# Adding a flavour is one word here (and a HOSTED_FLAGS_ line); adding a
+# variant is a line of variants.txt.
 HOSTED_FLAVOURS ?= asan tsan asan-debug
-HOSTED_FRAMES ?= buddy pcp
-HOSTED_SLABS ?= locked magazine
-HOSTED_SYNC_PAIRS ?= pcp-magazine
+HOSTED_FRAMES ?= $(FRAME_VARIANTS)
+HOSTED_SLABS ?= $(SLAB_VARIANTS)
+HOSTED_SYNC_PAIRS ?= $(FRAME_DEFAULT)-$(SLAB_DEFAULT)
+# The shootdown variants that get a runner of their own (named by suffix).
+HOSTED_SHOOTDOWNS := $(filter-out $(SHOOTDOWN_DEFAULT),$(SHOOTDOWN_VARIANTS))
 
 HOSTED_COMMON := $(sort $(wildcard tests/hosted/*.c)) \
 	tests/hosted/env/env.c tests/hosted/env/hal.c \
 	kernel/lib/format.c kernel/lib/cmdline.c kernel/lib/crc32.c kernel/lib/errno_name.c \
 	kernel/acpi.c bench/hist.c \
-	$(filter-out mm/frame_%.c mm/slab_%.c mm/shootdown_%.c,$(wildcard mm/*.c))
+	$(call mm_srcs)
 
 HOSTED_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O1 \
 	-fno-omit-frame-pointer -MMD -MP \
@@ -69,7 +76,8 @@ HOSTED_FLAGS_asan-debug := $(HOSTED_FLAGS_asan) -DMM_DEBUG=1
 
 HOSTED_RUNNERS := $(foreach fl,$(HOSTED_FLAVOURS),$(foreach f,$(HOSTED_FRAMES),\
 	$(foreach s,$(HOSTED_SLABS),$(HOSTED_OUT)/runner-$(fl)-$(f)-$(s)))) \
-	$(foreach fl,$(HOSTED_FLAVOURS),$(HOSTED_SYNC_PAIRS:%=$(HOSTED_OUT)/runner-$(fl)-%-sync))
+	$(foreach d,$(HOSTED_SHOOTDOWNS),$(foreach fl,$(HOSTED_FLAVOURS),\
+		$(HOSTED_SYNC_PAIRS:%=$(HOSTED_OUT)/runner-$(fl)-%-$(d))))
 
 .PHONY: hosted-build hosted-test hosted-cc-id
 
@@ -102,7 +110,7 @@ define HOSTED_FLAVOUR_RULES
 HOSTED_OBJS_$(1) := $$(HOSTED_COMMON:%.c=$$(HOSTED_OUT)/$(1)/%.o)
 HOSTED_VOBJS_$(1) := $$(HOSTED_FRAMES:%=$$(HOSTED_OUT)/$(1)/mm/frame_%.o) \
 	$$(HOSTED_SLABS:%=$$(HOSTED_OUT)/$(1)/mm/slab_%.o) \
-	$$(HOSTED_OUT)/$(1)/mm/shootdown_batched.o $$(HOSTED_OUT)/$(1)/mm/shootdown_sync.o
+	$$(SHOOTDOWN_VARIANTS:%=$$(HOSTED_OUT)/$(1)/mm/shootdown_%.o)
 
 $$(HOSTED_OUT)/$(1)/cc-id: hosted-cc-id
 	$$(call HOSTED_WRITE_IF_CHANGED,'$$(HOSTED_CC) $$(HOSTED_CFLAGS) $$(HOSTED_FLAGS_$(1))')
@@ -127,8 +135,8 @@ endef
 
 $(foreach fl,$(HOSTED_FLAVOURS),$(eval $(call HOSTED_FLAVOUR_RULES,$(fl))))
 $(foreach fl,$(HOSTED_FLAVOURS),$(foreach f,$(HOSTED_FRAMES),$(foreach s,$(HOSTED_SLABS),\
-	$(eval $(call HOSTED_RUNNER_RULE,$(fl),$(f),$(s),batched,)))))
-$(foreach fl,$(HOSTED_FLAVOURS),$(foreach p,$(HOSTED_SYNC_PAIRS),\
-	$(eval $(call HOSTED_RUNNER_RULE,$(fl),$(word 1,$(subst -, ,$(p))),$(word 2,$(subst -, ,$(p))),sync,-sync))))
+	$(eval $(call HOSTED_RUNNER_RULE,$(fl),$(f),$(s),$(SHOOTDOWN_DEFAULT),)))))
+$(foreach d,$(HOSTED_SHOOTDOWNS),$(foreach fl,$(HOSTED_FLAVOURS),$(foreach p,$(HOSTED_SYNC_PAIRS),\
+	$(eval $(call HOSTED_RUNNER_RULE,$(fl),$(word 1,$(subst -, ,$(p))),$(word 2,$(subst -, ,$(p))),$(d),-$(d))))))
 
 .DEFAULT_GOAL := $(if $(HOSTED_STANDALONE),hosted-test,$(HOSTED_SAVED_GOAL))

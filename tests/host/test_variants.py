@@ -1,0 +1,242 @@
+"""The variant table (variants.txt) is the one source of the variant set.
+
+bench/host/variants.py, make (`make print-variants`, and the make fragments
+tests/hosted/hosted.mk and bench/host/bench.mk used alone) and run_bench.sh
+(its --help and its validation of --variants) must all say what the table
+says; and a variant added to a copy of the table, named by VARIANTS_TABLE,
+must reach every one of them.
+"""
+
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import fake_dump  # noqa: F401  (puts bench/host on the path)
+import variants
+
+REPO = variants.REPO
+HOST_TOOLS = os.path.join(REPO, "bench", "host")
+RUN_BENCH = os.path.join(REPO, "run_bench.sh")
+FLAVOURS = ("asan", "tsan", "asan-debug")      # tests/hosted/hosted.mk
+# Nothing of a calling make or of the caller's choice of variant leaks in.
+DROP = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEFILES", "VARIANTS_TABLE", "O",
+        "FRAME", "SLAB", "SHOOTDOWN", "DEBUG")
+
+
+def env(table=None):
+    e = {k: v for k, v in os.environ.items() if k not in DROP}
+    e["PYTHONPATH"] = HOST_TOOLS
+    if table:
+        e["VARIANTS_TABLE"] = table
+    return e
+
+
+def run(argv, table=None, stdin=None):
+    """(status, stdout + stderr) of a command run at the repository's root."""
+    p = subprocess.run(argv, cwd=REPO, env=env(table), input=stdin, capture_output=True,
+                       text=True, timeout=120)
+    return p.returncode, p.stdout + p.stderr
+
+
+def make_vars(*args, table=None):
+    """make -s print-variants: its 'NAME = value' lines as NAME -> words."""
+    rc, out = run(["make", "-s", "O=/nonexistent/o", *args, "print-variants"], table)
+    if rc != 0:
+        raise AssertionError(f"make print-variants failed ({rc}): {out}")
+    found = {}
+    for line in out.splitlines():
+        if not line.startswith("#"):
+            name, sep, value = line.partition(" = ")
+            if not sep:
+                raise AssertionError(f"make print-variants printed '{line}'")
+            found[name] = value.split()
+    return found
+
+
+def fragment_var(fragment, name, table=None):
+    """A variable of a make fragment used alone (make -f FRAGMENT)."""
+    rc, out = run(["make", "-s", "-f", fragment, "-f", "-", "O=/nonexistent/o", "print-it"], table,
+                  stdin=f"print-it:\n\t@echo '$({name})'\n")
+    if rc != 0:
+        raise AssertionError(f"make -f {fragment} failed ({rc}): {out}")
+    return out.split()
+
+
+def hosted_runners(t):
+    """The runner names tests/hosted/hosted.mk is to build for table t."""
+    pair = f"{t.defaults['frame']}-{t.defaults['slab']}"
+    names = [f"runner-{fl}-{f}-{s}" for fl in FLAVOURS
+             for f in t.variants["frame"] for s in t.variants["slab"]]
+    names += [f"runner-{fl}-{pair}-{d}" for d in t.variants["shootdown"]
+              if d != t.defaults["shootdown"] for fl in FLAVOURS]
+    return sorted(names)
+
+
+def bench_host_variants(t):
+    """bench/host/bench.mk's order: default, baseline, the others."""
+    def ordered(m):
+        first = [t.defaults[m], t.baselines[m]]
+        return first + [v for v in t.variants[m] if v not in first]
+    return [f"{f}-{s}" for f in ordered("frame") for s in ordered("slab")]
+
+
+def sets_line(t):
+    return ", ".join(f"{m}: {' '.join(t.variants[m])}" for m in t.mechanisms)
+
+
+class Consumers:
+    """Checks that every consumer agrees with table t (read from path)."""
+
+    def check_make(self, t, path=None):
+        v = make_vars(table=path)
+        self.assertEqual(v["MM_MECHANISMS"], list(t.mechanisms))
+        self.assertEqual(v["MM_VARIABLES"], [m.upper() for m in t.mechanisms])
+        for m in t.mechanisms:
+            with self.subTest(mechanism=m):
+                self.assertEqual(v[f"{m.upper()}_VARIANTS"], t.variants[m])
+                self.assertEqual(v[f"{m.upper()}_DEFAULT"], [t.defaults[m]])
+                self.assertEqual(v[f"{m.upper()}_BASELINE"], [t.baselines[m]])
+        self.assertEqual(v["MM_DEFAULT_VARIANT"], [t.default])
+        self.assertEqual(v["MM_BASELINE_VARIANTS"], [t.baseline_variant(m) for m in t.mechanisms])
+        pairs = [f"{f}-{s}" for f in t.variants["frame"] for s in t.variants["slab"]]
+        self.assertEqual(v["TEST_VARIANTS"], pairs)
+        pair = f"{t.defaults['frame']}-{t.defaults['slab']}"
+        other_shootdowns = [d for d in t.variants["shootdown"] if d != t.defaults["shootdown"]]
+        self.assertEqual(v["VARIANT_DIRS"],
+                         [f"/nonexistent/o/variants/{p}" for p in pairs if p != pair]
+                         + [f"/nonexistent/o/variants/{pair}-debug"]
+                         + [f"/nonexistent/o/variants/shootdown-{d}:2,4,8" for d in other_shootdowns])
+        self.assertEqual(sorted(os.path.basename(r) for r in v["HOSTED_RUNNERS"]), hosted_runners(t))
+        self.assertEqual(v["BENCH_HOST_VARIANTS"], bench_host_variants(t))
+        # The default build: every mm/*.c that is no variant's, then one
+        # file per mechanism, its default.
+        chosen = [f"mm/{m}_{t.defaults[m]}.c" for m in t.mechanisms]
+        self.assertEqual(v["MM_SRCS"][-len(chosen):], chosen)
+        common = v["MM_SRCS"][:-len(chosen)]
+        everything = sorted(os.path.relpath(f, REPO) for f in glob.glob(os.path.join(REPO, "mm/*.c")))
+        self.assertEqual(common, [f for f in everything
+                                  if not any(f.startswith(f"mm/{m}_") for m in t.mechanisms)])
+        # The make fragments used alone read the same table.
+        self.assertEqual(sorted(os.path.basename(r) for r in
+                                fragment_var("tests/hosted/hosted.mk", "HOSTED_RUNNERS", path)),
+                         hosted_runners(t))
+        self.assertEqual(fragment_var("bench/host/bench.mk", "BENCH_HOST_VARIANTS", path),
+                         bench_host_variants(t))
+        return v
+
+    def check_run_bench(self, t, path=None):
+        rc, out = run([RUN_BENCH, "--help"], path)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("comma-separated variants <frame>-<slab>-<shootdown>, with\n"
+                      f"                   {sets_line(t)}\n", out)
+        defaults = " ".join([t.default] + [t.baseline_variant(m) for m in t.mechanisms])
+        self.assertIn(defaults, " ".join(out.split()))
+        # Every variant the table allows passes the check of --variants
+        # (which comes before that of --mem), and nothing else does.
+        rc, out = run([RUN_BENCH, "--no-deps", "--variants", ",".join(t.all_variants()),
+                       "--mem", "bogus"], path)
+        self.assertEqual(rc, 2, out)
+        self.assertIn("--mem wants a size", out)
+        bad = f"{t.default}-x"
+        rc, out = run([RUN_BENCH, "--no-deps", "--variants", bad, "--mem", "bogus"], path)
+        self.assertEqual(rc, 2, out)
+        self.assertIn(f"unknown variant '{bad}': a variant is <frame>-<slab>-<shootdown> with "
+                      + ", ".join(f"{m} in {{{' '.join(t.variants[m])}}}" for m in t.mechanisms)
+                      + f" (e.g. {t.default})", out)
+
+    def check_python(self, t, path):
+        """variants.py imported afresh with VARIANTS_TABLE=path."""
+        code = ("import json, variants as v; print(json.dumps([v.DEFAULT, v.BASELINES, "
+                "v.TABLE.variants, v.TABLE.all_variants()]))")
+        rc, out = run([sys.executable, "-c", code], path)
+        self.assertEqual(rc, 0, out)
+        default, baselines, sets, names = json.loads(out)
+        self.assertEqual(default, t.default)
+        self.assertEqual(baselines, {m: t.baseline_variant(m) for m in t.mechanisms})
+        self.assertEqual(sets, t.variants)
+        self.assertEqual(names, t.all_variants())
+
+
+class TestVariants(Consumers, unittest.TestCase):
+    def test_table(self):
+        """The table as variants.py reads it, and the files it names."""
+        t = variants.load(os.path.join(REPO, "variants.txt"))
+        self.assertEqual(t, variants.TABLE)
+        self.assertEqual(t.mechanisms, ("frame", "slab", "shootdown"))
+        self.assertEqual(variants.DEFAULT, "pcp-magazine-batched")
+        self.assertEqual(set(variants.PREFIX_MECHANISM.values()), set(t.mechanisms))
+        for r in t.rows:
+            self.assertTrue(r.description, f"{r.mechanism} {r.name} has no description")
+        # Each variant has its file, and each file that make leaves out of
+        # the common sources is a variant.
+        named = {f"mm/{m}_{v}.c" for m in t.mechanisms for v in t.variants[m]}
+        found = {os.path.relpath(f, REPO) for m in t.mechanisms
+                 for f in glob.glob(os.path.join(REPO, f"mm/{m}_*.c"))}
+        self.assertEqual(found, named)
+
+    def test_python_tools(self):
+        self.check_python(variants.TABLE, os.path.join(REPO, "variants.txt"))
+
+    def test_make(self):
+        self.check_make(variants.TABLE)
+
+    def test_make_refuses_unknown_variant(self):
+        rc, out = run(["make", "-s", "FRAME=fake", "print-variants"])
+        self.assertNotEqual(rc, 0)
+        self.assertIn("FRAME=fake: expected one of " + " ".join(variants.TABLE.variants["frame"]), out)
+
+    def test_run_bench(self):
+        self.check_run_bench(variants.TABLE)
+
+    def test_added_variant_reaches_every_consumer(self):
+        """One line each in a copy of the table: a frame and a shootdown variant."""
+        with open(os.path.join(REPO, "variants.txt")) as f:
+            text = f.read()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "variants.txt")
+            with open(path, "w") as f:
+                f.write(text + "frame fakeframe - a test's variant\n"
+                               "shootdown fakedown - another\n")
+            t = variants.load(path)
+            self.assertEqual(t.variants["frame"][-1], "fakeframe")
+            v = self.check_make(t, path)
+            self.assertIn("fakeframe-magazine", v["TEST_VARIANTS"])
+            self.assertIn("/nonexistent/o/variants/shootdown-fakedown:2,4,8", v["VARIANT_DIRS"])
+            self.assertIn("runner-asan-pcp-magazine-fakedown",
+                          [os.path.basename(r) for r in v["HOSTED_RUNNERS"]])
+            self.assertIn("mm/frame_fakeframe.c",
+                          make_vars("FRAME=fakeframe", table=path)["MM_SRCS"])
+            self.check_run_bench(t, path)
+            rc, out = run([RUN_BENCH, "--help"], path)
+            self.assertIn("frame: buddy pcp fakeframe,", out)
+            self.check_python(t, path)
+
+    def test_bad_table_refused_everywhere(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, text, message in (
+                    ("two defaults", "frame a default x\nframe b default y\nframe c baseline z\n",
+                     "default"),
+                    ("no baseline", "frame a default x\n", "baseline"),
+                    ("bad role", "frame a best x\n", "not a line"),
+                    ("dash in a name", "frame a-b default x\nframe c baseline y\n", "not a line")):
+                with self.subTest(table=name):
+                    path = os.path.join(tmp, re.sub(r"\W", "_", name))
+                    with open(path, "w") as f:
+                        f.write(text)
+                    with self.assertRaisesRegex(ValueError, message):
+                        variants.load(path)
+                    rc, out = run(["make", "-s", "print-variants"], path)
+                    self.assertNotEqual(rc, 0, out)
+                    self.assertIn(message, out)
+                    rc, out = run([RUN_BENCH, "--help"], path)
+                    self.assertEqual(rc, 1, out)
+                    self.assertIn(message, out)
+
+
+if __name__ == "__main__":
+    unittest.main()
