@@ -5,13 +5,11 @@
  * mremap.c and madvise.c.
  *
  * Design. An address space is a user mapper (the page tables its CPUs
- * run on), a tree of VMAs (mm/vma_tree.h: O(log n) lookup and gap
- * search) and a second, "parked" mapper that is never loaded: pages of a
- * PROT_NONE VMA wait there, at their own addresses, with their frames.
- * x86 has no present-but-inaccessible entry that the kernel could not
- * reach either, so a PROT_NONE page cannot stay in the live tables; in
- * the parked tables it keeps its contents for a later mprotect, and
- * mremap and munmap treat both mappers alike. Memory is anonymous or a
+ * run on) and a tree of VMAs (mm/vma_tree.h: O(log n) lookup and gap
+ * search). A page of a private PROT_NONE VMA stays in the tables as a
+ * leaf of no access (MAPPER_NONE: not present, still naming its frame,
+ * as Linux's PROT_NONE entries), so it keeps its contents for a later
+ * mprotect and mremap and munmap treat it like any page. Memory is anonymous or a
  * file's (mm/mfile.c: a page cache; Linux's shmem file backs MAP_SHARED
  * anonymous memory), all of it demand-paged. A page-table entry maps
  * either a frame the address space owns or one it borrows (PG_object):
@@ -54,8 +52,7 @@
  *   one flush batch (struct aspace_op), shot down (mm/shootdown.h) once
  *   at the end, before the lock is dropped, so no CPU can reach a freed
  *   frame or an old permission after the call returns; the frames are
- *   freed only after every CPU has flushed. Parked-mapper changes need
- *   no IPI (no CPU runs on it) and are finished locally.
+ *   freed only after every CPU has flushed.
  *   Counters (resident pages, faults, shootdown rounds) are atomic.
  *
  * Context: thread context with interrupts on, for every call here.
@@ -90,11 +87,6 @@ int aspace_create(const struct aspace_layout *l, struct aspace **out)
 	if (as == NULL)
 		return -ENOMEM;
 	err = mapper_init_user(&as->mapper, l->kernel);
-	if (err == 0) {
-		err = mapper_init_user(&as->parked, l->kernel);
-		if (err != 0)
-			mapper_destroy(&as->mapper);
-	}
 	if (err != 0) {
 		kfree(as);
 		return err;
@@ -110,28 +102,24 @@ int aspace_create(const struct aspace_layout *l, struct aspace **out)
 
 void aspace_destroy(struct aspace *as)
 {
-	struct flush_batch b, pb;
+	struct flush_batch b;
 	struct vma_node *n;
 
 	flush_batch_init(&b, &as->mapper, true);
-	flush_batch_init(&pb, &as->parked, true);
 	while ((n = vma_tree_first(&as->tree)) != NULL) {
 		struct vma *v = vma_of(n);
 
 		mapper_unmap(&as->mapper, n->start, n->end - n->start, &b);
-		mapper_unmap(&as->parked, n->start, n->end - n->start, &pb);
 		vma_tree_remove(&as->tree, n);
 		if (v->flags & VMA_ACCOUNT)
 			aspace_uncommit(as, vma_pages(v));
 		if (v->file != NULL)
 			mfile_release(v->file, &b);
 		vma_free(v);
-		/* No CPU runs on the mappers: a local flush finishes them. */
+		/* No CPU runs on the mapper: a local flush finishes it. */
 		flush_batch_finish_local(&b);
-		flush_batch_finish_local(&pb);
 	}
 	mapper_destroy(&as->mapper);
-	mapper_destroy(&as->parked);
 	kfree(as);
 }
 
@@ -171,7 +159,6 @@ int aspace_op_begin(struct aspace_op *op, struct aspace *as, unsigned nspare)
 		}
 	}
 	flush_batch_init(&op->batch, &as->mapper, true);
-	flush_batch_init(&op->parked_batch, &as->parked, true);
 	rwlock_write_lock(&as->lock);
 	return 0;
 }
@@ -181,7 +168,6 @@ void aspace_op_end(struct aspace_op *op)
 	struct aspace *as = op->as;
 	unsigned rounds = tlb_shootdown(&op->batch);
 
-	flush_batch_finish_local(&op->parked_batch);
 	if (rounds != 0)
 		__atomic_fetch_add(&as->shootdown_rounds, rounds, __ATOMIC_RELAXED);
 	rwlock_write_unlock(&as->lock);
@@ -266,13 +252,9 @@ void aspace_stats(struct aspace *as, struct aspace_stats *st)
 	st->resident_pages = __atomic_load_n(&as->resident, __ATOMIC_RELAXED);
 	st->faults = __atomic_load_n(&as->faults, __ATOMIC_RELAXED);
 	st->shootdown_rounds = __atomic_load_n(&as->shootdown_rounds, __ATOMIC_RELAXED);
-	st->page_tables = 0;
-	struct mapper *mappers[] = { &as->mapper, &as->parked };
-	for (unsigned i = 0; i < 2; i++) {
-		irq = env_irq_save();
-		env_spin_lock(&mappers[i]->lock);
-		st->page_tables += mappers[i]->tables_allocated - mappers[i]->tables_freed;
-		env_spin_unlock(&mappers[i]->lock);
-		env_irq_restore(irq);
-	}
+	irq = env_irq_save();
+	env_spin_lock(&as->mapper.lock);
+	st->page_tables = as->mapper.tables_allocated - as->mapper.tables_freed;
+	env_spin_unlock(&as->mapper.lock);
+	env_irq_restore(irq);
 }

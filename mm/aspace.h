@@ -127,8 +127,8 @@ int aspace_check(struct aspace *as, char *err, size_t errlen);
 
 struct aspace_stats {
 	uint64_t vmas;
-	/* Pages mapped, borrowed ones (the zero page, a file's) included;
-	 * private PROT_NONE ones parked. */
+	/* Pages mapped, borrowed ones (the zero page, a file's) and private
+	 * PROT_NONE ones (leaves of no access) included. */
 	uint64_t resident_pages;
 	uint64_t page_tables;		/* tables the address space's mappers hold */
 	uint64_t faults;		/* resolved or not */

@@ -7,15 +7,15 @@
  *     flags MAP_SHARED or MAP_PRIVATE with at most MAP_GROWSDOWN;
  *   - no two adjacent VMAs mergeable (every change merges at its edges);
  *   - the pages of its VMA_ACCOUNT VMAs are what it has committed;
- *   - every live page-table entry a 4 KiB page inside a VMA that is not
- *     PROT_NONE, with exactly the mapper flags its prot gives (less the
- *     write right for a borrowed frame of a private VMA), and marked
- *     borrowed exactly when its frame is a memory object's; under a shared
+ *   - every page-table leaf a 4 KiB page inside a VMA (not a shared
+ *     PROT_NONE one), with exactly the mapper flags its prot gives (of no
+ *     access under PROT_NONE; less the write right for a borrowed frame
+ *     of a private VMA), and marked borrowed exactly when its frame is a
+ *     memory object's; under a shared
  *     VMA the frame its file holds at that offset; under a private VMA
  *     either a frame of the address space's own or the one it borrows
- *     there (the file's cached page, or the zero page); every parked
- *     entry inside a private PROT_NONE VMA;
- *   - the resident count equals the entries of both mappers.
+ *     there (the file's cached page, or the zero page);
+ *   - the resident count equals the leaves of the mapper.
  * It holds the write lock, so nothing changes under the walk: O(VMAs +
  * mapped pages), with an O(log n) lookup per page.
  */
@@ -81,7 +81,6 @@ static unsigned want_flags(const struct vma *v, phys_addr_t pa)
 
 struct check_walk {
 	struct aspace *as;
-	bool parked;
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -100,17 +99,11 @@ static void check_leaf(void *arg, uintptr_t va, const struct mapper_translation 
 	if (t->page_size != HAL_PAGE_SIZE)
 		why = "a large page";
 	else if (v == NULL)
-		why = w->parked ? "a parked page outside every VMA" : "a page outside every VMA";
-	else if (w->parked != (v->prot == PROT_NONE))
-		why = w->parked ? "a parked page under an accessible VMA" :
-				  "a live page under PROT_NONE";
-	else if (w->parked && vma_shared(v))
-		why = "a parked page under a shared VMA";
-	else if (!w->parked && t->flags != want_flags(v, t->pa))
+		why = "a page outside every VMA";
+	else if (vma_shared(v) && v->prot == PROT_NONE)
+		why = "a page under a shared PROT_NONE VMA";
+	else if (t->flags != want_flags(v, t->pa))
 		why = "a page with flags its VMA's prot does not give";
-	else if (w->parked &&
-		 (t->flags ^ want_flags(v, t->pa)) & MAPPER_BORROWED)
-		why = "a parked page that says it is borrowed or not, wrongly";
 	else
 		why = frame_wrong(v, va, t->pa);
 	if (why != NULL) {
@@ -165,8 +158,6 @@ int aspace_check(struct aspace *as, char *err, size_t errlen)
 		ret = check_vmas(as, err, errlen);
 	if (ret == 0) {
 		mapper_for_each(&as->mapper, as->tree.lo, span, check_leaf, &w);
-		w.parked = true;
-		mapper_for_each(&as->parked, as->tree.lo, span, check_leaf, &w);
 		uint64_t resident = __atomic_load_n(&as->resident, __ATOMIC_RELAXED);
 		if (!w.failed && w.pages != resident) {
 			report(err, errlen, "pages mapped and the resident count differ:", w.pages,

@@ -96,9 +96,6 @@ static inline uint64_t vma_pgoff(const struct vma *v, uintptr_t va)
 struct aspace {
 	struct rwlock lock;	/* see the top of mm/aspace.c */
 	struct mapper mapper;	/* the page tables CPUs run on */
-	/* PROT_NONE pages, parked with their frames at their own
-	 * addresses; never loaded on a CPU, so changes need no shootdown. */
-	struct mapper parked;
 	struct vma_tree tree;	/* the VMAs, under lock */
 	uintptr_t mmap_base;
 	uintptr_t brk_start, brk; /* under lock (write) */
@@ -107,7 +104,7 @@ struct aspace {
 	 * page; taken inside lock's read side. */
 	struct rwlock cow[ASPACE_COW_LOCKS];
 	/* Atomic counters (stats may read them at any time). */
-	uint64_t resident;	/* page-table entries, live or parked */
+	uint64_t resident;	/* page-table leaves, of no access (PROT_NONE) included */
 	uint64_t faults;
 	uint64_t shootdown_rounds;
 };
@@ -157,12 +154,15 @@ static inline struct vma *vma_intersect(struct aspace *as, uintptr_t start, uint
 	return v && vma_start(v) < end ? v : NULL;
 }
 
-/* The mapper flags of v's pages under prot (PROT_NONE pages are parked);
- * a private VMA's are copy on write (MAPPER_COW). */
+/* The mapper flags of v's pages under prot: PROT_NONE pages are leaves
+ * of no access (MAPPER_NONE), and a private VMA's are copy on write
+ * (MAPPER_COW). */
 static inline unsigned vma_prot_flags(const struct vma *v, uint64_t prot)
 {
 	unsigned flags = vma_shared(v) ? MAPPER_USER : MAPPER_USER | MAPPER_COW;
 
+	if (prot == PROT_NONE)
+		flags |= MAPPER_NONE;
 	if (prot & PROT_WRITE)
 		flags |= MAPPER_WRITE;
 	if (!(prot & PROT_EXEC))
@@ -179,7 +179,6 @@ static inline unsigned vma_prot_flags(const struct vma *v, uint64_t prot)
 struct aspace_op {
 	struct aspace *as;
 	struct flush_batch batch;	/* as->mapper: one shootdown at the end */
-	struct flush_batch parked_batch; /* as->parked: flushed locally */
 	struct vma *spare[ASPACE_OP_SPARES];
 };
 
@@ -243,8 +242,8 @@ phys_addr_t zero_page(void);
 
 /* fault.c */
 /* The frame behind page va of v (read lock or write lock held), faulted
- * in if absent: mapped as v's prot allows, parked (private PROT_NONE) or
- * only in its file (shared PROT_NONE). With write, a private page is
+ * in if absent: mapped as v's prot allows (of no access under private
+ * PROT_NONE) or only in its file (shared PROT_NONE). With write, a private page is
  * made the address space's own first (copy on write), whatever v's prot.
  * 0, or -ENOMEM. */
 int aspace_page(struct aspace *as, const struct vma *v, uintptr_t va, bool write,

@@ -34,11 +34,11 @@
  * drops the read lock, grows the VMA under the write lock, and starts
  * over.
  *
- * Pages of a private PROT_NONE VMA live in the parked mapper (see
- * aspace.c); only the kernel's transfers (aspace_read / aspace_write)
- * fault them in there, a user access to them is a permission fault. A
- * shared VMA's page is its file's frame, found or read in there first
- * and then mapped (never parked: the file keeps it).
+ * Pages of a private PROT_NONE VMA are leaves of no access (MAPPER_NONE):
+ * only the kernel's transfers (aspace_read / aspace_write) fault them in,
+ * a user access to them is a permission fault. A shared VMA's page is its
+ * file's frame, found or read in there first and then mapped (not at
+ * all under PROT_NONE: the file keeps it).
  */
 #include <errno.h>
 #include <string.h>
@@ -48,11 +48,6 @@
 #include "aspace_internal.h"
 #include "page.h"
 #include "shootdown.h"
-
-static struct mapper *page_mapper(struct aspace *as, const struct vma *v)
-{
-	return v->prot == PROT_NONE ? &as->parked : &as->mapper;
-}
 
 static bool borrowed(const struct mapper_translation *t)
 {
@@ -184,13 +179,13 @@ static int cow_switch(struct aspace *as, struct mapper *m, const struct vma *v, 
 	}
 	if (!vma_anon(v))
 		vma_set_anon(v, true);
-	if (m == &as->mapper) {
+	if (v->prot != PROT_NONE) {
 		unsigned rounds = tlb_shootdown(&b);
 
 		if (rounds != 0)
 			__atomic_fetch_add(&as->shootdown_rounds, rounds, __ATOMIC_RELAXED);
 	} else {
-		flush_batch_finish_local(&b);	/* parked: no CPU runs on it */
+		flush_batch_finish_local(&b);	/* a leaf of no access: no TLB holds it */
 	}
 	*pa = frame;
 	return raise_rights(m, v, va);
@@ -223,7 +218,7 @@ static __attribute__((noinline)) int private_settle(struct aspace *as, struct ma
 int aspace_page(struct aspace *as, const struct vma *v, uintptr_t va, bool write,
 		phys_addr_t *pa)
 {
-	struct mapper *m = page_mapper(as, v);
+	struct mapper *m = &as->mapper;
 
 	if (vma_shared(v))
 		return shared_page(as, v, va, pa);
@@ -279,7 +274,7 @@ static bool entry_allows(struct aspace *as, uintptr_t addr, unsigned access)
 {
 	struct mapper_translation t;
 
-	if (mapper_translate(&as->mapper, addr, &t) != 0)
+	if (mapper_translate(&as->mapper, addr, &t) != 0 || (t.flags & MAPPER_NONE))
 		return false;
 	if ((access & ASPACE_FAULT_USER) && !(t.flags & MAPPER_USER))
 		return false;

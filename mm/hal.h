@@ -18,7 +18,7 @@
  *   HAL_LARGE_PAGE_SHIFT                     the large page the mapper uses (21)
  *   HAL_PTE_PRESENT, _WRITE, _USER, _NX, _LARGE, _GLOBAL, _NOCACHE,
  *   HAL_PTE_ACCESSED, _DIRTY, HAL_PTE_ADDR_MASK   entry format
- *   HAL_PTE_SOFT   a leaf bit the MMU ignores, for the mapper's own use
+ *   HAL_PTE_SOFT, _SOFT2   leaf bits the MMU ignores, for the mapper's own use
  *   typedef uint64_t phys_addr_t
  *   void *hal_phys_to_virt(phys_addr_t)      through the direct map
  *   phys_addr_t hal_virt_to_phys(const void *)  inverse, for direct-map addresses

@@ -226,8 +226,7 @@ long aspace_mincore(struct aspace *as, uintptr_t start, uint64_t len, unsigned c
 			mapper_for_each(&v->file->pages, off, piece_end - at, mincore_leaf, &sw);
 		}
 		if (!vma_shared(v))
-			mapper_for_each(v->prot == PROT_NONE ? &as->parked : &as->mapper, at,
-					piece_end - at, mincore_leaf, &w);
+			mapper_for_each(&as->mapper, at, piece_end - at, mincore_leaf, &w);
 		at = piece_end;
 	}
 	rwlock_read_unlock(&as->lock);

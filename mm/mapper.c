@@ -20,6 +20,14 @@
  * map_check may treat any present table entry at the leaf level as a
  * conflict, and the table counters say exactly what the tree holds.
  *
+ * Leaves of no access. A MAPPER_NONE leaf is an entry without the present
+ * bit, with PTE_NONE and its frame: the MMU ignores it (any access faults
+ * as not present) but every walk here treats it as a leaf in use
+ * (pte_used), so a PROT_NONE page keeps its frame in the one table and
+ * protect turns it back into a present leaf. Its changes are recorded in
+ * batches like any leaf's, although no TLB can hold it: a table that
+ * held only such leaves may still be in a walk cache when it is freed.
+ *
  * Borrowed frames. A leaf mapped with MAPPER_BORROWED (a memory
  * object's frame: a file's cached page, the zero page) carries
  * PTE_BORROWED, a bit the MMU ignores. An unmap never collects its frame,
@@ -65,11 +73,15 @@ _Static_assert(VA_BITS < 64, "the mapper assumes a sign-extended virtual address
 /* The upper levels grant every right: the MMU combines the rights of all
  * levels (x86 ANDs them), so the leaf alone decides. */
 #define TABLE_BITS (HAL_PTE_PRESENT | HAL_PTE_WRITE | HAL_PTE_USER)
+/* A leaf of no access (MAPPER_NONE): not present, but in use. */
+#define PTE_NONE HAL_PTE_SOFT2
 /* The bits that protect rewrites. */
-#define FLAG_BITS (HAL_PTE_WRITE | HAL_PTE_USER | HAL_PTE_NX | HAL_PTE_NOCACHE | HAL_PTE_GLOBAL)
+#define FLAG_BITS                                                                  \
+	(HAL_PTE_PRESENT | PTE_NONE | HAL_PTE_WRITE | HAL_PTE_USER | HAL_PTE_NX | \
+	 HAL_PTE_NOCACHE | HAL_PTE_GLOBAL)
 #define MAPPER_ALL_FLAGS                                                              \
 	(MAPPER_WRITE | MAPPER_USER | MAPPER_NX | MAPPER_NOCACHE | MAPPER_GLOBAL | MAPPER_COW | \
-	 MAPPER_BORROWED)
+	 MAPPER_BORROWED | MAPPER_NONE)
 /* A leaf that maps a borrowed frame says so. */
 #define PTE_BORROWED HAL_PTE_SOFT
 #define BORROWED_TO_WRITE (__builtin_ctzll(PTE_BORROWED) - __builtin_ctzll(HAL_PTE_WRITE))
@@ -82,6 +94,7 @@ static const struct {
 	{ MAPPER_WRITE, HAL_PTE_WRITE },     { MAPPER_USER, HAL_PTE_USER },
 	{ MAPPER_NX, HAL_PTE_NX },	     { MAPPER_NOCACHE, HAL_PTE_NOCACHE },
 	{ MAPPER_GLOBAL, HAL_PTE_GLOBAL },   { MAPPER_BORROWED, PTE_BORROWED },
+	{ MAPPER_NONE, PTE_NONE },
 };
 
 static pte_t flags_to_pte(unsigned flags)
@@ -106,14 +119,22 @@ static unsigned pte_to_flags(pte_t e)
 	return flags;
 }
 
-/* A leaf's bits for flags: a borrowed leaf under MAPPER_COW is read-only. */
+/* A leaf's bits for flags: present unless MAPPER_NONE, and a borrowed
+ * leaf under MAPPER_COW is read-only. */
 static pte_t leaf_bits(unsigned flags)
 {
-	pte_t bits = flags_to_pte(flags);
+	pte_t bits = flags_to_pte(flags) | (flags & MAPPER_NONE ? 0 : HAL_PTE_PRESENT);
 
 	if ((flags & (MAPPER_COW | MAPPER_BORROWED)) == (MAPPER_COW | MAPPER_BORROWED))
 		bits &= ~(pte_t)HAL_PTE_WRITE;
 	return bits;
+}
+
+/* Whether entry e is in use: a table, a present leaf or a leaf of no
+ * access (tables are always present). */
+static inline bool pte_used(pte_t e)
+{
+	return e & (HAL_PTE_PRESENT | PTE_NONE);
 }
 
 static inline pte_t pte_get(const pte_t *e)
@@ -219,7 +240,7 @@ static phys_addr_t table_take(struct mapper *m, struct list_head *list)
 static bool table_empty(const pte_t *table)
 {
 	for (unsigned i = 0; i < HAL_TABLE_ENTRIES; i++) {
-		if (pte_get(&table[i]) & HAL_PTE_PRESENT)
+		if (pte_used(pte_get(&table[i])))
 			return false;
 	}
 	return true;
@@ -254,7 +275,7 @@ static int map_check(const pte_t *table, unsigned level, unsigned leaf, uintptr_
 		uintptr_t end = entry_last(va, level, last);
 		pte_t e = pte_get(&table[pte_index(va, level)]);
 
-		if (e & HAL_PTE_PRESENT) {
+		if (pte_used(e)) {
 			if (level == leaf || pte_is_leaf(e, level))
 				return -EEXIST;
 			int err = map_check(pte_table(e), level - 1, leaf, va, end, need);
@@ -318,7 +339,7 @@ int mapper_map(struct mapper *m, uintptr_t va, phys_addr_t pa, uint64_t size,
 	    !range_ok(m, va, size, page_size) || pa % page_size != 0 || pa + size - 1 < pa ||
 	    (pa + size - 1) >> HAL_PAGE_SHIFT > HAL_PTE_ADDR_MASK >> HAL_PAGE_SHIFT)
 		return -EINVAL;
-	op.bits = leaf_bits(flags) | HAL_PTE_PRESENT | (op.leaf != 0 ? HAL_PTE_LARGE : 0);
+	op.bits = leaf_bits(flags) | (op.leaf != 0 ? HAL_PTE_LARGE : 0);
 	list_init(&op.tables);
 
 	irq = mapper_lock(m);
@@ -338,7 +359,7 @@ static int split_check(const pte_t *table, unsigned level, uintptr_t va, uintptr
 		uintptr_t end = entry_last(va, level, last);
 		pte_t e = pte_get(&table[pte_index(va, level)]);
 
-		if ((e & HAL_PTE_PRESENT) && level > 0) {
+		if (pte_used(e) && level > 0) {
 			if (!pte_is_leaf(e, level)) {
 				int err = split_check(pte_table(e), level - 1, va, end);
 
@@ -419,9 +440,9 @@ static void change_range(struct change_op *op, pte_t *table, unsigned level, uin
 		pte_t *e = &table[pte_index(va, level)];
 		pte_t old = pte_get(e);
 
-		if ((old & HAL_PTE_PRESENT) && pte_is_leaf(old, level))
+		if (pte_used(old) && pte_is_leaf(old, level))
 			change_leaf(op, e, old, level, va);
-		else if (old & HAL_PTE_PRESENT)
+		else if (pte_used(old))
 			change_table(op, e, old, level, va, end);
 		if (end == last)
 			return;
@@ -457,7 +478,8 @@ int64_t mapper_unmap(struct mapper *m, uintptr_t va, uint64_t size, struct flush
 int64_t mapper_protect(struct mapper *m, uintptr_t va, uint64_t size, unsigned flags,
 		       struct flush_batch *b)
 {
-	struct change_op op = { .m = m, .b = b, .bits = flags_to_pte(flags & ~MAPPER_BORROWED),
+	struct change_op op = { .m = m, .b = b,
+				.bits = leaf_bits(flags & ~(MAPPER_BORROWED | MAPPER_COW)),
 				.cow_write = flags & MAPPER_COW ? HAL_PTE_WRITE : 0 };
 
 	if ((flags & ~MAPPER_ALL_FLAGS) != 0 || (m->user && (flags & MAPPER_GLOBAL)))
@@ -477,7 +499,7 @@ int mapper_translate(struct mapper *m, uintptr_t va, struct mapper_translation *
 	for (unsigned level = TOP_LEVEL;; level--) {
 		pte_t e = pte_get(&table[pte_index(va, level)]);
 
-		if (!(e & HAL_PTE_PRESENT))
+		if (!pte_used(e))
 			break;
 		if (pte_is_leaf(e, level)) {
 			t->page_size = span(level);
@@ -510,11 +532,11 @@ int mapper_replace(struct mapper *m, uintptr_t va, phys_addr_t old_pa, phys_addr
 		pte_t *e = &table[pte_index(va, level)];
 		pte_t old = pte_get(e);
 
-		if (!(old & HAL_PTE_PRESENT))
+		if (!pte_used(old))
 			break;
 		if (pte_is_leaf(old, level)) {
 			if (level == 0 && (old & HAL_PTE_ADDR_MASK) == old_pa) {
-				pte_set(e, new_pa | HAL_PTE_PRESENT | leaf_bits(flags));
+				pte_set(e, new_pa | leaf_bits(flags));
 				flush_batch_add_leaf(b, va, span(0), old & HAL_PTE_GLOBAL);
 				err = 0;
 			}
@@ -652,7 +674,7 @@ static void walk_range(struct walk_op *op, const pte_t *table, unsigned level, u
 		uintptr_t end = entry_last(va, level, last);
 		pte_t e = pte_get(&table[pte_index(va, level)]);
 
-		if ((e & HAL_PTE_PRESENT) && pte_is_leaf(e, level)) {
+		if (pte_used(e) && pte_is_leaf(e, level)) {
 			struct mapper_translation t = {
 				.pa = e & HAL_PTE_ADDR_MASK,
 				.page_size = span(level),
@@ -661,7 +683,7 @@ static void walk_range(struct walk_op *op, const pte_t *table, unsigned level, u
 
 			op->pages += (int64_t)((end - va + 1) >> HAL_PAGE_SHIFT);
 			op->fn(op->arg, va & ~(span(level) - 1), &t);
-		} else if (e & HAL_PTE_PRESENT) {
+		} else if (pte_used(e)) {
 			walk_range(op, pte_table(e), level - 1, va, end);
 		}
 		if (end == last)
@@ -705,7 +727,7 @@ static int move_check_target(struct move_op *op, uintptr_t t)
 	for (unsigned level = TOP_LEVEL;; level--) {
 		pte_t e = pte_get(&table[pte_index(t, level)]);
 
-		if (!(e & HAL_PTE_PRESENT)) {
+		if (!pte_used(e)) {
 			for (unsigned k = 0; k < level; k++) {
 				uintptr_t key = t >> HAL_LEVEL_SHIFT(k + 1);
 
@@ -729,11 +751,11 @@ static void move_walk(struct move_op *op, const pte_t *table, unsigned level, ui
 		uintptr_t end = entry_last(va, level, last);
 		pte_t e = pte_get(&table[pte_index(va, level)]);
 
-		if ((e & HAL_PTE_PRESENT) && level > 0 && pte_is_leaf(e, level)) {
+		if (pte_used(e) && level > 0 && pte_is_leaf(e, level)) {
 			op->err = -EINVAL;
-		} else if ((e & HAL_PTE_PRESENT) && level > 0) {
+		} else if (pte_used(e) && level > 0) {
 			move_walk(op, pte_table(e), level - 1, va, end);
-		} else if (e & HAL_PTE_PRESENT) {
+		} else if (pte_used(e)) {
 			uintptr_t t = va + op->delta;
 
 			if (!op->install) {
@@ -772,7 +794,7 @@ int64_t mapper_move(struct mapper *from, uintptr_t va, uint64_t size, struct map
 	for (unsigned k = 0; k < HAL_LEVELS; k++)
 		op.last_key[k] = UINTPTR_MAX;
 	op.map = (struct map_op){ .m = to, .leaf = 0 };
-	op.bits = flags_to_pte(flags & ~MAPPER_BORROWED) | HAL_PTE_PRESENT;
+	op.bits = leaf_bits(flags & ~(MAPPER_BORROWED | MAPPER_COW));
 	op.cow_write = flags & MAPPER_COW ? HAL_PTE_WRITE : 0;
 	list_init(&op.map.tables);
 

@@ -95,6 +95,11 @@ enum mapper_flags {
 	 * it, protect and move keep it), and no unmap collects the frame.
 	 * Set by the caller of map, who knows whose frame it maps. */
 	MAPPER_BORROWED = 1u << 6,
+	/* No access at all: the leaf stays in the table but not present,
+	 * still naming its frame (Linux's PROT_NONE entry). Translate,
+	 * unmap, protect, move and for_each treat it as mapped, with this
+	 * flag; no CPU can load it, and protect makes it present again. */
+	MAPPER_NONE = 1u << 7,
 };
 
 struct mapper {

@@ -10,11 +10,10 @@
  * the range down to the start of the MAP_GROWSDOWN VMA it begins in;
  * PROT_GROWSUP is -EINVAL (x86 has no upward-growing VMAs).
  *
- * Pages change with the VMA: between two accessible protections the live
- * entries are rewritten (mapper_protect); to PROT_NONE private pages
- * move to the parked mapper, and back when the VMA becomes accessible
- * again (mapper_move), keeping their frames and so their contents; a
- * shared VMA's entries are just dropped (its file keeps the frames, and
+ * Pages change with the VMA: a private VMA's entries are rewritten
+ * (mapper_protect), to PROT_NONE as leaves of no access that keep their
+ * frames and so their contents (MAPPER_NONE) and back; a shared VMA's
+ * entries are just dropped (its file keeps the frames, and
  * faults map them again). A private VMA's entries are rewritten copy on
  * write (MAPPER_COW): a borrowed frame never becomes writable. Every
  * rewritten or moved live entry goes into the call's one flush batch, so
@@ -39,12 +38,6 @@ static int change_pages(struct aspace_op *op, const struct vma *v, uintptr_t sta
 		aspace_zap(op, start, end);
 	} else if (vma_shared(v) && old == PROT_NONE) {
 		/* Nothing is mapped; faults map the file's frames. */
-	} else if (old == PROT_NONE) {
-		r = mapper_move(&as->parked, start, end - start, &as->mapper, start,
-				vma_prot_flags(v, new), &op->parked_batch);
-	} else if (new == PROT_NONE) {
-		r = mapper_move(&as->mapper, start, end - start, &as->parked, start,
-				vma_prot_flags(v, new), &op->batch);
 	} else {
 		r = mapper_protect(&as->mapper, start, end - start, vma_prot_flags(v, new),
 				   &op->batch);

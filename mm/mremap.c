@@ -12,7 +12,7 @@
  *   MREMAP_DONTUNMAP  moves (new_addr a hint unless MREMAP_FIXED) and
  *                 leaves the old range mapped but empty: it reads as zero.
  * A move takes the page-table entries (mapper_move), not the data: each
- * page keeps its frame at the new address, live or parked alike. The old
+ * page keeps its frame at the new address, of no access or not. The old
  * entries go into the call's flush batch, shot down once at the end. A
  * shared VMA's new VMA maps the same file at the same offsets, so with
  * MREMAP_DONTUNMAP both ranges show the same memory, and old_len 0 (for
@@ -82,11 +82,8 @@ static long move(struct aspace_op *op, const struct remap *r, struct vma *v)
 	if (charge != 0 && aspace_commit(as, charge, false) != 0)
 		return -ENOMEM;
 	if (r->old_len != 0) {
-		bool parked = prot == PROT_NONE && !vma_shared(v);
-		int64_t moved = mapper_move(parked ? &as->parked : &as->mapper, r->addr, r->old_len,
-					    parked ? &as->parked : &as->mapper, r->new_addr,
-					    vma_prot_flags(v, prot),
-					    parked ? &op->parked_batch : &op->batch);
+		int64_t moved = mapper_move(&as->mapper, r->addr, r->old_len, &as->mapper,
+					    r->new_addr, vma_prot_flags(v, prot), &op->batch);
 		if (moved < 0) {
 			if (charge != 0)
 				aspace_uncommit(as, charge);

@@ -142,12 +142,11 @@ void aspace_zap(struct aspace_op *op, uintptr_t start, uintptr_t end)
 	/* The batches free only the frames the address space owns: a
 	 * file's and the zero page stay with their owner (PG_object). */
 	int64_t live = mapper_unmap(&as->mapper, start, end - start, &op->batch);
-	int64_t parked = mapper_unmap(&as->parked, start, end - start, &op->parked_batch);
 
-	if (live < 0 || parked < 0)
+	if (live < 0)
 		env_panic("aspace: unmap of [%#lx, %#lx) failed", (unsigned long)start,
 			  (unsigned long)end);
-	__atomic_fetch_sub(&as->resident, (uint64_t)(live + parked), __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&as->resident, (uint64_t)live, __ATOMIC_RELAXED);
 }
 
 void aspace_unmap_range(struct aspace_op *op, uintptr_t start, uintptr_t end)

@@ -75,7 +75,7 @@ TEST(aspace_mmap_places_top_down_and_faults_zero_pages)
 	aspace_stats(f.as, &st);
 	CHECK_EQ_U64(st.vmas, 1);
 	CHECK_EQ_U64(st.faults, 2);
-	CHECK(st.page_tables >= 2 + 3);
+	CHECK(st.page_tables >= 1 + 3);	/* the root and a table per level */
 	CHECK_ASPACE(f.as);
 	as_teardown(&f);
 	SLAB_TEST_CHECK_ACCOUNTING();
@@ -265,7 +265,7 @@ TEST(aspace_munmap_splits_and_keeps_the_rest)
 	CHECK_EQ_U64(as_nvmas(as), 0);
 	CHECK_EQ_U64(as_resident(as), 0);
 	aspace_stats(as, &st);
-	CHECK_EQ_U64(st.page_tables, 2); /* the two roots */
+	CHECK_EQ_U64(st.page_tables, 1); /* the root */
 	CHECK_ASPACE(as);
 	as_teardown(&f);
 	SLAB_TEST_CHECK_ACCOUNTING();

@@ -86,11 +86,15 @@ TEST(aspace_mprotect_splits_merges_and_keeps_contents)
 	CHECK_EQ_U64(frame_of(as, a + 2 * PG), pa);
 	CHECK_ASPACE(as);
 
-	/* PROT_NONE parks the pages: no access, contents and frames kept. */
+	/* PROT_NONE keeps the pages as leaves of no access: contents and
+	 * frames kept, no right at all. */
 	uint64_t resident = as_resident(as);
 	CHECK_EQ_U64(aspace_mprotect(as, a, 3 * PG, PROT_NONE), 0);
 	CHECK_EQ_U64(as_nvmas(as), 3);
-	CHECK_EQ_U64(frame_of(as, a + 2 * PG), 0);
+	CHECK_EQ_U64(frame_of(as, a + 2 * PG), pa);
+	struct mapper_translation none;
+	CHECK_EQ_U64(mapper_translate(aspace_mapper(as), a + 2 * PG, &none), 0);
+	CHECK_EQ_U64(none.flags, MAPPER_USER | MAPPER_NX | MAPPER_NONE);
 	CHECK_EQ_U64(aspace_fault(as, a + PG, ASPACE_FAULT_USER), -EACCES);
 	CHECK_EQ_U64(as_resident(as), resident);
 	CHECK_ASPACE(as);
@@ -270,7 +274,7 @@ TEST(aspace_mremap_moves_page_table_entries)
 	CHECK(filled(as, e, 3, 'm'));
 	CHECK_ASPACE(as);
 
-	/* PROT_NONE memory moves with its parked pages. */
+	/* PROT_NONE memory moves with its pages of no access. */
 	CHECK_EQ_U64(aspace_mprotect(as, e, 3 * PG, PROT_NONE), 0);
 	long g = aspace_mremap(as, e, 3 * PG, 5 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, 0x31000000);
 	CHECK_EQ_U64(g, 0x31000000);
@@ -372,7 +376,7 @@ TEST(aspace_mincore)
 	CHECK_EQ_U64(as_map(as, x, 4 * PG, RW, MAP_PRIVATE | MAP_FIXED), x);
 	CHECK_EQ_U64(as_map(as, x + 4 * PG, 2 * PG, PROT_NONE, MAP_PRIVATE | MAP_FIXED), x + 4 * PG);
 	CHECK_EQ_U64(as_poke(as, x + PG, 1), 0);
-	CHECK_EQ_U64(as_poke(as, x + 5 * PG, 1), 0);	/* parked */
+	CHECK_EQ_U64(as_poke(as, x + 5 * PG, 1), 0);	/* a leaf of no access */
 	memset(vec, 0xee, sizeof(vec));
 	CHECK_EQ_U64(aspace_mincore(as, x, 6 * PG - 1, vec), 0);
 	const unsigned char want[] = { 0, 1, 0, 0, 0, 1 };
@@ -447,7 +451,7 @@ TEST(aspace_shared_memory_is_one_object)
 	CHECK_EQ_U64(frame_of(as, s + PG), pa);
 	CHECK_ASPACE(as);
 
-	/* PROT_NONE and back: entries dropped, nothing parked, data kept. */
+	/* PROT_NONE and back: entries dropped, data kept in the file. */
 	CHECK_EQ_U64(aspace_mprotect(as, s + PG, 2 * PG, PROT_NONE), 0);
 	CHECK_EQ_U64(as_nvmas(as), 3);
 	CHECK_EQ_U64(as_resident(as), 2);

@@ -527,6 +527,45 @@ TEST(mapper_borrowed_leaves_stay_read_only_and_are_never_freed)
 	MM_FIXTURE_CHECK_ACCOUNTING();
 }
 
+/* A leaf of no access (MAPPER_NONE) is not present to the MMU but in use
+ * for every walk: it conflicts with a map, translates with its frame,
+ * turns present and back under protect, moves, and unmap frees its frame
+ * and empties its tables. */
+TEST(mapper_leaves_of_no_access_keep_their_frames)
+{
+	const uintptr_t x = 0x400000000;
+	struct flush_batch b;
+	struct mapper m;
+	struct page *p;
+
+	setup(&m, &b, true);
+	uint64_t free_before = free_frames_now();
+	p = alloc_pages(0, 0);
+	REQUIRE(p != NULL);
+	phys_addr_t pa = PFN_PHYS(page_to_pfn(p));
+
+	REQUIRE(mapper_map(&m, x, pa, PG, PG, MAPPER_USER | MAPPER_NONE) == 0);
+	CHECK_EQ_U64(mapper_test_walk(m.root, x) & HAL_PTE_PRESENT, 0);
+	CHECK_TRANSLATION(&m, x, pa, PG, MAPPER_USER | MAPPER_NONE);
+	CHECK_EQ_U64(mapper_map(&m, x, pa, PG, PG, MAPPER_USER), -EEXIST);
+	REQUIRE(mapper_protect(&m, x, PG, MAPPER_USER | MAPPER_WRITE, &b) == 1);
+	CHECK_TRANSLATION(&m, x, pa, PG, MAPPER_USER | MAPPER_WRITE);
+	CHECK(mapper_test_walk(m.root, x) & HAL_PTE_PRESENT);
+	REQUIRE(mapper_protect(&m, x, PG, MAPPER_USER | MAPPER_NONE, &b) == 1);
+	CHECK_TRANSLATION(&m, x, pa, PG, MAPPER_USER | MAPPER_NONE);
+	CHECK(flush_batch_needs_flush(&b));	/* it was present: shoot it down */
+	flush_batch_finish_local(&b);
+	REQUIRE(mapper_move(&m, x, PG, &m, x + 4 * PG, MAPPER_USER | MAPPER_NONE, &b) == 1);
+	CHECK_TRANSLATION(&m, x + 4 * PG, pa, PG, MAPPER_USER | MAPPER_NONE);
+	CHECK_EQ_U64(translate_err(&m, x), -ENOENT);
+	flush_batch_finish_local(&b);
+	CHECK_EQ_U64(mapper_unmap(&m, x, 8 * PG, &b), 1);
+	flush_batch_finish_local(&b);
+	CHECK_EQ_U64(free_frames_now(), free_before);	/* the frame and the tables */
+	mapper_destroy(&m);
+	MM_FIXTURE_CHECK_ACCOUNTING();
+}
+
 TEST(mapper_out_of_memory_changes_nothing)
 {
 	const uintptr_t x = 0xffffd00000000000;

@@ -24,6 +24,7 @@
 #define HAL_PTE_LARGE (1ull << 7) /* PS */
 #define HAL_PTE_GLOBAL (1ull << 8)
 #define HAL_PTE_SOFT (1ull << 9) /* ignored by the MMU, for software */
+#define HAL_PTE_SOFT2 (1ull << 10) /* likewise */
 #define HAL_PTE_NX (1ull << 63)
 #define HAL_PTE_ADDR_MASK 0x000ffffffffff000ull
 
