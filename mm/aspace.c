@@ -23,7 +23,7 @@
  * several VMAs (after MREMAP_DONTUNMAP, or mremap's old_len 0) can show
  * the same pages.
  *
- * Locking.
+ * Locking (the order of every lock of mm/ is in mm/README.md).
  *   as->lock   a fair reader-writer spinlock (mm/rwlock.h): tickets in
  *              arrival order, so a waiting writer holds back every later
  *              reader (faults cannot starve a munmap) and the readers

@@ -1,8 +1,8 @@
 /*
  * mm/aspace_internal.h - what the files of the address-space layer share
  * (mm/aspace.c, aspace_check.c, vma.c, mfile.c, zero_page.c, fault.c,
- * mmap.c, mprotect.c, mremap.c, madvise.c); nothing outside mm/ includes it. The design and the locking rules are at
- * the top of mm/aspace.c.
+ * mmap.c, mprotect.c, mremap.c, madvise.c); nothing outside mm/ includes
+ * it. The design and the locking rules are at the top of mm/aspace.c.
  */
 #ifndef MM_ASPACE_INTERNAL_H
 #define MM_ASPACE_INTERNAL_H

@@ -21,17 +21,19 @@
  * Counters per order (free blocks, allocations, frees, splits, merges)
  * and of free pages make the allocator observable.
  *
- * Locking. One spinlock, buddy.lock, guards everything in `buddy` and the
- * list, flags and order of every free block's head page. It is taken with
- * interrupts off, because frames may be allocated from any context. It is
- * the innermost lock of the frame side: the per-CPU caches (frame_pcp.c)
- * call in with their own lock held, never the other way round.
+ * Locking (the global order: mm/README.md). One spinlock, buddy.lock, guards
+ * everything in `buddy` and the list, flags and order of every free block's
+ * head page. It is taken with interrupts off, because frames may be allocated
+ * from any context. It is the innermost lock of the frame side: the per-CPU
+ * caches (frame_pcp.c) call in with their own lock held, never the other way
+ * round.
  *
  * Context. Any, interrupts on or off. buddy_init and buddy_add_free_range
  * are for mm_init only, while nothing else runs.
  */
 #include "buddy.h"
 
+#include "debug.h"
 #include "env.h"
 
 static struct {
@@ -60,6 +62,7 @@ static inline void buddy_unlock(env_irqflags_t irq)
 
 static inline void push_block(struct page *page, unsigned order)
 {
+	MM_ASSERT_SPIN_HELD(&buddy.lock);
 	page->buddy = true;
 	page->order = (uint8_t)order;
 	list_add(&page->list, &buddy.free_list[order]);
@@ -70,6 +73,7 @@ static inline void push_block(struct page *page, unsigned order)
 
 static inline void unlink_block(struct page *page, unsigned order)
 {
+	MM_ASSERT_SPIN_HELD(&buddy.lock);
 	list_del(&page->list);
 	page->buddy = false;
 	if (--buddy.stats[order].free_blocks == 0)

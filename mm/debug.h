@@ -28,6 +28,25 @@
 
 _Static_assert(MM_DEBUG == 0 || MM_DEBUG == 1, "MM_DEBUG must be 0 or 1");
 
+/*
+ * Held-lock and context assertions (Linux's lockdep_assert_held and
+ * lockdep_assert_irqs_disabled, without lockdep): free unless MM_DEBUG.
+ * A ticket lock does not know its holder, so a held-lock assertion checks
+ * that the lock is taken, not by whom: a missing lock is still caught
+ * whenever nobody else happens to hold it. The order in which locks nest
+ * is in mm/README.md. The caller includes "env.h".
+ */
+#define MM_ASSERT_SPIN_HELD(l)                                                          \
+	do {                                                                            \
+		if (MM_DEBUG && !env_spin_is_locked(l))                                 \
+			env_panic("mm: %s without %s held", __func__, #l);              \
+	} while (0)
+#define MM_ASSERT_IRQS_OFF()                                                            \
+	do {                                                                            \
+		if (MM_DEBUG && !env_irqs_disabled())                                   \
+			env_panic("mm: %s with interrupts on", __func__);               \
+	} while (0)
+
 /* Linux's PAGE_POISON: fills free frames. */
 #define MM_POISON_FREE_PAGE 0xaau
 

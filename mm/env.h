@@ -27,6 +27,7 @@
  *   bool env_irqs_disabled(void)           for assertions
  *   env_spinlock_t, ENV_SPINLOCK_INIT      a fair (FIFO) spinning lock
  *   void env_spin_lock(env_spinlock_t *) / env_spin_unlock / bool env_spin_trylock
+ *   bool env_spin_is_locked(env_spinlock_t *)  taken by someone (for assertions)
  *   void env_cpu_relax(void)               body of every spin-wait loop
  *   void env_call_on_each_cpu(void (*fn)(void *), void *arg)
  *                                          run fn on every online CPU and wait;

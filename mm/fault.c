@@ -20,7 +20,8 @@
  * can read the old frame after a write to the new one, which is what
  * Linux's clear, flush, then set order guarantees.
  *
- * A fault runs under the read side of the address space's lock, so the
+ * Locking (the global order: mm/README.md). A fault runs under the read
+ * side of the address space's lock, so the
  * faults of one address space run in parallel; the only state they
  * change is the page tables, through the mapper's own lock, and the
  * files' caches, through theirs. Two faults on one absent page both make
@@ -195,8 +196,9 @@ static int cow_switch(struct aspace *as, struct mapper *m, const struct vma *v, 
  * copy on write in flight) or that a write must copy: under va's cow
  * lock, copy it or give it the rights. 0 with *pa, or -EAGAIN. Out of
  * line: the common fault never comes here, and aspace_page stays small. */
-static __attribute__((noinline)) int private_settle(struct aspace *as, struct mapper *m, const struct vma *v,
-			  uintptr_t va, bool write, phys_addr_t *pa)
+static __attribute__((noinline)) int private_settle(struct aspace *as, struct mapper *m,
+						     const struct vma *v, uintptr_t va, bool write,
+						     phys_addr_t *pa)
 {
 	struct rwlock *l = cow_lock(as, va);
 	struct mapper_translation t;
@@ -220,6 +222,7 @@ int aspace_page(struct aspace *as, const struct vma *v, uintptr_t va, bool write
 {
 	struct mapper *m = &as->mapper;
 
+	MM_ASSERT_READ_HELD(&as->lock);
 	if (vma_shared(v))
 		return shared_page(as, v, va, pa);
 	for (;;) {

@@ -19,16 +19,16 @@
  * whichever cache holds them now. Cached blocks carry PG_pcp and their
  * order in their head page, so the frame accounting can count them.
  *
- * Locking. Each cache has its own spinlock, pcp->lock, guarding its lists,
- * its count and the list, flags and order of the head pages on them (as
- * in Linux since 6.0, where this spinlock replaced a local_lock). The
- * owning CPU takes it with interrupts off on every operation; no one else
- * wants it then, so it costs one uncontended atomic on a cache line that
- * stays in the owner's cache. Another CPU takes it only to drain the cache
- * (frame_drain_all) or read its count. Because the owner uses trylock and
- * falls back to the buddy when a drainer holds its lock (Linux's
- * pcp_spin_trylock), the fast path never waits. Lock order: pcp->lock,
- * then the buddy lock; a CPU never holds two pcp locks.
+ * Locking (the global order: mm/README.md). Each cache has its own spinlock,
+ * pcp->lock, guarding its lists, its count and the list, flags and order of
+ * the head pages on them (as in Linux since 6.0, where this spinlock replaced
+ * a local_lock). The owning CPU takes it with interrupts off on every
+ * operation; no one else wants it then, so it costs one uncontended atomic on
+ * a cache line that stays in the owner's cache. Another CPU takes it only to
+ * drain the cache (frame_drain_all) or read its count. Because the owner uses
+ * trylock and falls back to the buddy when a drainer holds its lock (Linux's
+ * pcp_spin_trylock), the fast path never waits. Lock order: pcp->lock, then
+ * the buddy lock; a CPU never holds two pcp locks.
  *
  * Context. frame_alloc, frame_free, frame_drain_all and
  * frame_cached_pages: any, interrupts on or off (each disables interrupts
@@ -38,6 +38,7 @@
 #include "frame.h"
 
 #include "buddy.h"
+#include "debug.h"
 #include "env.h"
 #include "mm_internal.h"
 
@@ -157,6 +158,8 @@ static inline struct page *pcp_take(struct per_cpu_pages *pcp, unsigned order)
 {
 	struct page *page = list_first_entry(&pcp->lists[order], struct page, list);
 
+	MM_ASSERT_IRQS_OFF();
+	MM_ASSERT_SPIN_HELD(&pcp->lock);
 	list_del(&page->list);
 	page->flags &= ~(uint32_t)PG_pcp;
 	pcp->count -= 1u << order;

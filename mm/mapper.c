@@ -53,6 +53,7 @@
 
 #include <mm/gfp.h>
 
+#include "debug.h"
 #include "page.h"
 
 typedef uint64_t pte_t;
@@ -304,6 +305,7 @@ struct map_op {
 static void map_install(struct map_op *op, pte_t *table, unsigned level, uintptr_t va,
 			uintptr_t last)
 {
+	MM_ASSERT_SPIN_HELD(&op->m->lock);
 	for (;;) {
 		uintptr_t end = entry_last(va, level, last);
 		pte_t *e = &table[pte_index(va, level)];

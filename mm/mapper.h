@@ -38,15 +38,16 @@
  *   one address; the caller unmaps the large page whole and maps again.
  *   translate  0 and the translation of one address, or -ENOENT.
  *
- * Locking and context. Each mapper has one lock, mapper->lock, that guards
- * its tables and counters; every call takes it itself, with interrupts off
- * (so a handler on this CPU can never spin on a lock it interrupted), and
- * drops it before returning: no lock is held across a flush, and calls are
- * fine with interrupts on or off. Tables are allocated under it, which
- * mm/gfp.h allows in any context (lock order: mapper->lock, then the page
- * allocator's and slab's locks; nothing under those calls the mapper). A user mapper's calls touch only its
- * lower half, so they never read the kernel's tables under the wrong lock.
- mapper_init* and mapper_destroy need the mapper to be unused: nothing
+ * Locking and context (the global lock order: mm/README.md). Each mapper has
+ * one lock, mapper->lock, that guards its tables and counters; every call
+ * takes it itself, with interrupts off (so a handler on this CPU can never
+ * spin on a lock it interrupted), and drops it before returning: no lock is
+ * held across a flush, and calls are fine with interrupts on or off. Tables
+ * are allocated under it, which mm/gfp.h allows in any context (lock order:
+ * mapper->lock, then the page allocator's and slab's locks; nothing under
+ * those calls the mapper). A user mapper's calls touch only its lower half,
+ * so they never read the kernel's tables under the wrong lock.
+ * mapper_init* and mapper_destroy need the mapper to be unused: nothing
  * else calls into it, and (for destroy) no CPU uses its tables any longer
  * nor holds a TLB entry made through them (for a user space: every CPU
  * has switched away from it, which flushes its non-global entries).
@@ -133,11 +134,12 @@ int64_t mapper_protect(struct mapper *m, uintptr_t va, uint64_t size, unsigned f
 		       struct flush_batch *b);
 int mapper_translate(struct mapper *m, uintptr_t va, struct mapper_translation *t);
 /*
- * Copy on write's switch: if the 4 KiB leaf at va maps old_pa, points it
- * at new_pa with flags (MAPPER_BORROWED unless new_pa is the caller's own) instead and records the old translation in b (its
- * flush must finish before anyone relies on the new one being the only
- * one). 0, -EAGAIN if va maps something else or nothing (a racing fault
- * or unmap won), -EINVAL for a bad va or flags.
+ * Copy on write's switch: if the 4 KiB leaf at va maps old_pa, points it at
+ * new_pa with flags (MAPPER_BORROWED unless new_pa is the caller's own)
+ * instead and records the old translation in b (its flush must finish before
+ * anyone relies on the new one being the only one). 0, -EAGAIN if va maps
+ * something else or nothing (a racing fault or unmap won), -EINVAL for a bad
+ * va or flags.
  */
 int mapper_replace(struct mapper *m, uintptr_t va, phys_addr_t old_pa, phys_addr_t new_pa,
 		   unsigned flags, struct flush_batch *b);

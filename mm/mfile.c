@@ -32,12 +32,12 @@
  * them at once: every VMA was gone before, each shot down with its call.
  * The index's own tables are never walked by an MMU and go at once.
  *
- * Locking: the index's mapper lock only, inside the address space's lock
- * and never held together with another mapper's lock except under
- * aspace_check (address-space mapper, then file: never the reverse).
- * Removing pages (MADV_REMOVE, the last reference) runs where no
- * mapping can fault them in again: under the one address space's write
- * lock for shmem, after the last VMA for any file.
+ * Locking (the global order: mm/README.md): the index's mapper lock only,
+ * inside the address space's lock and never held together with another
+ * mapper's lock except under aspace_check (address-space mapper, then file:
+ * never the reverse). Removing pages (MADV_REMOVE, the last reference) runs
+ * where no mapping can fault them in again: under the one address space's
+ * write lock for shmem, after the last VMA for any file.
  */
 #include "mfile.h"
 

@@ -291,9 +291,9 @@ void aspace_set_brk_base(struct aspace *as, uintptr_t base)
 
 /*
  * Linux's brk: returns the new break, or the old one if the request is
- * refused (below the start, into another mapping or its guard gap, out
- * of the window, out of memory, refused by the commit policy). The heap is private read-write memory
- * that merges with a neighbour like any mmap.
+ * refused (below the start, into another mapping or its guard gap, out of the
+ * window, out of memory, refused by the commit policy). The heap is private
+ * read-write memory that merges with a neighbour like any mmap.
  */
 long aspace_brk(struct aspace *as, uintptr_t brk)
 {

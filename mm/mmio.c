@@ -25,7 +25,7 @@
  * spinlock taken with interrupts off and never held across a mapper call,
  * an allocation or a shootdown (a CPU spinning on it with interrupts off
  * could otherwise never answer the flush IPI its holder waits for). Lock
- * order: none needed, it is a leaf. The mapper takes its own lock.
+ * order: none needed, it is a leaf (mm/README.md). The mapper takes its own lock.
  */
 #include <mm/io.h>
 

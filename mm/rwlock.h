@@ -33,6 +33,7 @@
 
 #include <stdint.h>
 
+#include "debug.h"
 #include "env.h"
 
 struct rwlock {
@@ -86,5 +87,32 @@ static inline void rwlock_write_unlock(struct rwlock *l)
 			 __ATOMIC_RELEASE);
 	__atomic_fetch_add(&l->write, 1, __ATOMIC_RELEASE);
 }
+
+/* For assertions: taken (read or write) or waited for by someone; taken
+ * for writing (a writer has entered and not left: it let nobody in). */
+static inline bool rwlock_is_locked(struct rwlock *l)
+{
+	return __atomic_load_n(&l->next, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&l->write, __ATOMIC_RELAXED);
+}
+
+static inline bool rwlock_is_write_locked(struct rwlock *l)
+{
+	uint32_t write = __atomic_load_n(&l->write, __ATOMIC_RELAXED);
+
+	return __atomic_load_n(&l->read, __ATOMIC_RELAXED) == write &&
+	       __atomic_load_n(&l->next, __ATOMIC_RELAXED) != write;
+}
+
+#define MM_ASSERT_READ_HELD(l)                                                          \
+	do {                                                                            \
+		if (MM_DEBUG && !rwlock_is_locked(l))                                   \
+			env_panic("mm: %s without %s held", __func__, #l);              \
+	} while (0)
+#define MM_ASSERT_WRITE_HELD(l)                                                         \
+	do {                                                                            \
+		if (MM_DEBUG && !rwlock_is_write_locked(l))                             \
+			env_panic("mm: %s without %s held for writing", __func__, #l);  \
+	} while (0)
 
 #endif

@@ -46,11 +46,11 @@
  * magazine pool (mm/depot.c) is global state of the allocator too, built
  * whatever the variant: slab_init resets it with the rest.
  *
- * Locking order: slab_caches_lock (the list of caches), then a cache's
- * lock. Both are always taken with interrupts off, because kmalloc may be
- * called from interrupt context and slab_reclaim from inside any
- * allocation. No slab lock is held across a call to alloc_pages (which may
- * call slab_reclaim) or to a constructor; pages are freed under
+ * Locking order (the global one: mm/README.md): slab_caches_lock (the list of
+ * caches), then a cache's lock. Both are always taken with interrupts off,
+ * because kmalloc may be called from interrupt context and slab_reclaim from
+ * inside any allocation. No slab lock is held across a call to alloc_pages
+ * (which may call slab_reclaim) or to a constructor; pages are freed under
  * slab_caches_lock at most, never under a cache lock.
  *
  * Context: kmem_cache_create, _alloc and _free, and slab_reclaim, run in
@@ -256,6 +256,7 @@ static uint64_t slab_destroy_list(const struct kmem_cache *cache, struct list_he
 /* Moves all but `keep` empty slabs of cache onto doomed. Cache lock held. */
 static void slab_take_empty(struct kmem_cache *cache, uint64_t keep, struct list_head *doomed)
 {
+	MM_ASSERT_SPIN_HELD(&cache->lock);
 	while (cache->nr_empty > keep) {
 		struct page *head = list_entry(cache->slabs_empty.prev, struct page, list);
 
@@ -288,6 +289,7 @@ static unsigned slab_take(struct kmem_cache *cache, struct page *head, bool was_
 	void *obj = head->slab.freelist;
 	unsigned got = 0;
 
+	MM_ASSERT_SPIN_HELD(&cache->lock);
 	while (got < n && obj != NULL) {
 		objs[got++] = obj;
 		obj = *slab_link(cache, obj);

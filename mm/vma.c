@@ -58,6 +58,7 @@ struct vma *vma_split(struct aspace_op *op, struct vma *v, uintptr_t addr)
 	struct vma *upper = vma_take_spare(op);
 	uintptr_t end = vma_end(v);
 
+	MM_ASSERT_WRITE_HELD(&op->as->lock);
 	if (addr <= vma_start(v) || addr >= end)
 		env_panic("aspace: split of [%#lx, %#lx) at %#lx", (unsigned long)vma_start(v),
 			  (unsigned long)end, (unsigned long)addr);
@@ -110,6 +111,7 @@ struct vma *vma_merge_around(struct aspace *as, struct vma *v)
 {
 	struct vma *prev = vma_prev(v), *next = vma_next(v);
 
+	MM_ASSERT_WRITE_HELD(&as->lock);
 	if (vma_mergeable(v, next))
 		vma_absorb(as, v, next);
 	if (vma_mergeable(prev, v)) {
@@ -139,6 +141,7 @@ void aspace_zap(struct aspace_op *op, uintptr_t start, uintptr_t end)
 {
 	struct aspace *as = op->as;
 
+	MM_ASSERT_WRITE_HELD(&as->lock);
 	/* The batches free only the frames the address space owns: a
 	 * file's and the zero page stay with their owner (PG_object). */
 	int64_t live = mapper_unmap(&as->mapper, start, end - start, &op->batch);

@@ -72,6 +72,11 @@ static inline void env_spin_unlock(env_spinlock_t *l)
 	spin_unlock(l);
 }
 
+static inline bool env_spin_is_locked(env_spinlock_t *l)
+{
+	return spin_is_locked(l);
+}
+
 static inline void env_call_on_each_cpu(void (*fn)(void *), void *arg)
 {
 	on_each_cpu(fn, arg);

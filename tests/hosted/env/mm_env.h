@@ -155,6 +155,13 @@ static inline void env_spin_unlock(env_spinlock_t *l)
 	atomic_store_explicit(&l->owner, owner + 1, memory_order_release);
 }
 
+/* Taken by someone: a ticket drawn and not yet served through. */
+static inline bool env_spin_is_locked(env_spinlock_t *l)
+{
+	return atomic_load_explicit(&l->next, memory_order_relaxed) !=
+	       atomic_load_explicit(&l->owner, memory_order_relaxed);
+}
+
 /* Runs fn on every CPU (see the top of this file) and waits for all. */
 void env_call_on_each_cpu(void (*fn)(void *), void *arg);
 /* Simulated flush IPIs: an env_call_on_each_cpu round in which only the
