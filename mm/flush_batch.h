@@ -4,7 +4,7 @@
  * on one mapper changed, so that the stale translations are flushed
  * together and the page tables and frames they unlinked are freed only
  * after every CPU that may hold them has flushed. The mapper fills it
- * (mm/mapper.c, through the flush_batch_add_* calls below); the shootdown
+ * (mm/mapper.c, with flush_batch_add_leaf below); the shootdown
  * layer (mm/shootdown.h) finishes it on every CPU.
  *
  * The flush batch contract (what the shootdown layer is built on).
@@ -52,7 +52,6 @@
 #include <stdint.h>
 
 #include "list.h"
-#include "page.h"
 
 struct mapper;
 
@@ -92,8 +91,10 @@ static inline bool flush_batch_needs_flush(const struct flush_batch *b)
 }
 
 /*
- * Filling, for the mapper, under its lock. Every leaf an unmap or protect
- * changes comes here: inline, whatever the number of callers.
+ * Filling, for the mapper, under its lock (which also puts the frames and
+ * tables it unlinks on the lists, through their pages' list members).
+ * Every leaf an unmap or protect changes comes here: inline, whatever the
+ * number of callers.
  */
 
 /* A leaf of size span at va changed (global: its entry was global); a
@@ -119,20 +120,6 @@ flush_batch_add_leaf(struct flush_batch *b, uintptr_t va, uint64_t span, bool gl
 		b->pages[b->npages++] = va;
 	else
 		b->flush_all = true;
-}
-
-/* The frame of an unmapped leaf, to be freed after the flush: order 0,
- * or a large page. */
-static inline void flush_batch_add_frame(struct flush_batch *b, struct page *frame, bool large)
-{
-	list_add(&frame->list, large ? &b->large_frames : &b->frames);
-}
-
-/* A page table unlinked from the tree, to be freed after the flush. */
-static inline void flush_batch_add_table(struct flush_batch *b, struct page *table)
-{
-	list_add(&table->list, &b->tables);
-	b->ntables++;
 }
 
 #endif

@@ -383,7 +383,7 @@ static void batch_add_frame(struct flush_batch *b, pte_t old, unsigned level)
 
 	if (!b->free_frames || (old & PTE_BORROWED) || !pfn_valid(pfn))
 		return;
-	flush_batch_add_frame(b, pfn_to_page_fast(pfn), level != 0);
+	list_add(&pfn_to_page_fast(pfn)->list, level != 0 ? &b->large_frames : &b->frames);
 }
 
 struct change_op {
@@ -429,7 +429,8 @@ static void change_table(struct change_op *op, pte_t *e, pte_t old, unsigned lev
 	    !(covers_entry(va, end, level) || table_empty(child)))
 		return;
 	pte_set(e, 0);
-	flush_batch_add_table(op->b, virt_to_page_fast(child));
+	list_add(&virt_to_page_fast(child)->list, &op->b->tables);
+	op->b->ntables++;
 	op->m->tables_freed++;
 }
 
