@@ -53,7 +53,7 @@ KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(O)/%.o) $(KERNEL_ASM:%.S=$(O)/%.o) $(O)/user/
 COMPILER_INC := $(shell $(CC) -print-file-name=include)
 
 KERNEL_CPPFLAGS := -nostdinc -isystem $(COMPILER_INC) \
-	-Ikernel/include -I$(ARCH_DIR)/include -Imm -Imm/include \
+	-Ikernel/include -I$(ARCH_DIR)/include -Imm/include \
 	-DKERNEL_COMMIT='"$(COMMIT)"' -DMM_DEBUG=$(DEBUG)
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \

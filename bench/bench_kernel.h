@@ -7,8 +7,8 @@
 #ifndef BENCH_BENCH_KERNEL_H
 #define BENCH_BENCH_KERNEL_H
 
-#include <mapper.h>
-#include <shootdown.h>
+#include <mm/mapper.h>
+#include <mm/shootdown.h>
 
 #include "bench.h"
 

@@ -33,7 +33,7 @@
 #include <string.h>
 
 #include <mm/init.h>
-#include <shootdown.h>
+#include <mm/shootdown.h>
 
 #include "bench.h"
 #include "lib/cmdline.h"

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include <arch/tsc.h>
-#include <aspace.h>
+#include <mm/aspace.h>
 #include <kernel/proc.h>
 #include <kernel/printk.h>
 #include <kernel/smp.h>

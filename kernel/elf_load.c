@@ -37,8 +37,8 @@
 #include <kernel/printk.h>
 #include <kernel/proc.h>
 #include <kernel/program_files.h>
-#include <aspace.h>
-#include <mfile.h>
+#include <mm/aspace.h>
+#include <mm/mfile.h>
 #include <mm/mman.h>
 
 #define PAGE 4096ull

@@ -32,7 +32,7 @@
  * known does.)
  */
 #include <kernel/fault_progress.h>
-#include <aspace.h>
+#include <mm/aspace.h>
 
 bool fault_progress_check(struct fault_progress *fp, uint64_t rip, uint64_t addr, uint64_t error,
 			  int rc)

@@ -17,7 +17,7 @@
 #include <lib/errno_name.h>
 #include <mm/commit.h>
 #include <mm/init.h>
-#include <shootdown.h>
+#include <mm/shootdown.h>
 
 /* Real-mode IVT, BIOS data, EBDA and the AP trampoline live below 1 MiB. */
 #define LOW_RESERVED_END 0x100000ull

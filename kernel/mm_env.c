@@ -4,7 +4,7 @@
  */
 #include <stdarg.h>
 
-#include <env.h>
+#include <mm/env.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <lib/format.h>

@@ -1,7 +1,7 @@
 /*
  * User processes without a scheduler.
  *
- * A process is one program in one address space (mm/aspace.h) running on
+ * A process is one program in one address space (<mm/aspace.h>) running on
  * a fixed set of CPUs, at most one thread per CPU, each thread pinned to
  * its CPU from its start to its end. proc_run loads the program, gives the
  * main thread to the first CPU of the set and runs proc_cpu_main on every
@@ -68,8 +68,8 @@
 #include <mm/slab.h>
 #include <uapi/linux_abi.h>
 #include <uapi/testbed.h>
-#include <aspace.h>
-#include <mapper.h>
+#include <mm/aspace.h>
+#include <mm/mapper.h>
 
 #define CSIGNAL              0x000000ffull /* exit signal: ignored for threads */
 

@@ -1,7 +1,7 @@
 /*
  * The page caches of the programs' images: the "file system" behind
  * exec. Each embedded program (user_programs[]) has one memory file
- * (mm/mfile.h) made on its first run and kept while the kernel runs, as
+ * (<mm/mfile.h>) made on its first run and kept while the kernel runs, as
  * a page cache keeps a file's pages: every later run, and every process
  * running it at once, maps the same cached frames, and copies only the
  * pages it writes. An image that is not embedded (the self-tests build
@@ -15,7 +15,7 @@
 #include <kernel/panic.h>
 #include <kernel/program_files.h>
 
-#include <mfile.h>
+#include <mm/mfile.h>
 
 extern struct mfile *user_program_files[];
 

@@ -8,7 +8,7 @@
  * syscall returns: a value or -errno. Where Linux takes an int (fd,
  * advice, exit status), the upper half of the register is ignored, as
  * Linux's prototypes do. The mmap family goes straight to the address
- * space (mm/aspace.h), which does the argument checking and returns
+ * space (<mm/aspace.h>), which does the argument checking and returns
  * Linux's errno; this layer only moves data across the user boundary
  * (kernel/uaccess.h).
  *
@@ -32,7 +32,7 @@
 #include <mm/slab.h>
 #include <uapi/linux_abi.h>
 #include <uapi/testbed.h>
-#include <aspace.h>
+#include <mm/aspace.h>
 
 #define PAGE 4096ull
 #define CHUNK 512 /* bytes moved per copy in write and mincore */

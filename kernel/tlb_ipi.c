@@ -14,7 +14,7 @@
  */
 #include <stdatomic.h>
 
-#include <env.h>
+#include <mm/env.h>
 #include <kernel/irq.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>

@@ -43,13 +43,13 @@
  *              holds it across the switch and its shootdown (mm/fault.c).
  *              Taken inside the read side of as->lock, outside mapper
  *              locks.
- *   mapper->lock  each mapper's own spinlock (mm/mapper.h), the inner
+ *   mapper->lock  each mapper's own spinlock (<mm/mapper.h>), the inner
  *              lock: taken inside every mapper call, never held across
  *              one. Two faults racing for one page both allocate; the
  *              loser's mapper_map says -EEXIST and it frees its frame.
  *   Shootdowns run with the write lock held and no spinlock held: every
  *   unmap and every permission reduction of one system call goes into
- *   one flush batch (struct aspace_op), shot down (mm/shootdown.h) once
+ *   one flush batch (struct aspace_op), shot down (<mm/shootdown.h>) once
  *   at the end, before the lock is dropped, so no CPU can reach a freed
  *   frame or an old permission after the call returns; the frames are
  *   freed only after every CPU has flushed.
@@ -57,14 +57,14 @@
  *
  * Context: thread context with interrupts on, for every call here.
  */
-#include "aspace.h"
+#include <mm/aspace.h>
 
 #include <errno.h>
 
+#include <mm/shootdown.h>
 #include <mm/slab.h>
 
 #include "aspace_internal.h"
-#include "shootdown.h"
 
 static bool layout_ok(const struct aspace_layout *l)
 {

@@ -10,12 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "aspace.h"
-#include "env.h"
-#include "hal.h"
+#include <mm/aspace.h>
+#include <mm/env.h>
+#include <mm/hal.h>
+#include <mm/mapper.h>
+#include <mm/mfile.h>
 #include "mm_internal.h"
-#include "mapper.h"
-#include "mfile.h"
 #include "rwlock.h"
 #include "vma_tree.h"
 
@@ -28,7 +28,7 @@
 /* The protection bits a VMA keeps (PROT_SEM and unknown bits are not). */
 #define VMA_PROT_MASK (PROT_READ | PROT_WRITE | PROT_EXEC)
 
-/* A memory file (mm/mfile.h, mm/mfile.c). */
+/* A memory file (<mm/mfile.h>, mm/mfile.c). */
 struct mfile {
 	uint64_t refs;		/* atomic: VMAs and holders */
 	const void *data;	/* the image its pages are read from, or NULL: zeros */
@@ -223,7 +223,7 @@ uintptr_t aspace_place(struct aspace *as, uintptr_t hint, uint64_t len, uint64_t
 /* munmap's checks and work, inside a call: 0 or -EINVAL (two spares). */
 long aspace_unmap_checked(struct aspace_op *op, uintptr_t addr, uint64_t len);
 
-/* mfile.c: the internal half of mm/mfile.h. */
+/* mfile.c: the internal half of <mm/mfile.h>. */
 /* The frame of page index, read in (or zeroed) if absent: 0 or -ENOMEM. */
 int mfile_page(struct mfile *f, uint64_t index, phys_addr_t *pa);
 /* The frame of page index if it is cached: 0 or -ENOENT. */

@@ -38,9 +38,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <mm/env.h>
+#include <mm/hal.h>
+
 #include "buddy.h"
-#include "env.h"
-#include "hal.h"
 #include "page.h"
 
 /* Each reserved range splits at most one usable entry in two. */

@@ -33,8 +33,9 @@
  */
 #include "buddy.h"
 
+#include <mm/env.h>
+
 #include "debug.h"
-#include "env.h"
 
 static struct {
 	env_spinlock_t lock;

@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #include <mm/gfp.h>
+#include <mm/list.h>
 
-#include "list.h"
 #include "page.h"
 
 #define BUDDY_NR_ORDERS (MAX_PAGE_ORDER + 1)

@@ -39,8 +39,9 @@
 
 #include <errno.h>
 
+#include <mm/env.h>
+
 #include "bootmem.h"
-#include "env.h"
 #include "mm_internal.h"
 #include "page.h"
 

@@ -49,9 +49,9 @@
 #include <stdint.h>
 
 #include <mm/gfp.h>
+#include <mm/hal.h>
 
 #include "depot.h"
-#include "hal.h"
 #include "page.h"
 
 #define MAGS_PER_CHUNK (((size_t)HAL_PAGE_SIZE << KMEM_MAGAZINE_CHUNK_ORDER) / \

@@ -45,10 +45,10 @@
 #include <string.h>
 
 #include <mm/gfp.h>
+#include <mm/shootdown.h>
 
 #include "aspace_internal.h"
 #include "page.h"
-#include "shootdown.h"
 
 static bool borrowed(const struct mapper_translation *t)
 {

@@ -1,16 +1,17 @@
 /*
  * mm/flush_batch.c - the flush batch's life outside the mapper: made
  * empty, flushed on a CPU, and emptied into the page allocator once every
- * CPU has flushed (mm/flush_batch.h has the contract; mm/mapper.c fills
+ * CPU has flushed (<mm/flush_batch.h> has the contract; mm/mapper.c fills
  * batches, mm/shootdown_*.c finishes them across CPUs).
  *
  * flush_batch_flush_local only reads the batch, so the CPUs of a
  * shootdown run it at once from their IPI handlers; flush_batch_free and
  * flush_batch_init are the owner's, after they have all returned.
  */
-#include "flush_batch.h"
+#include <mm/flush_batch.h>
 
-#include "hal.h"
+#include <mm/hal.h>
+
 #include "page.h"
 
 unsigned flush_batch_ceiling = 33;

@@ -37,9 +37,10 @@
  */
 #include "frame.h"
 
+#include <mm/env.h>
+
 #include "buddy.h"
 #include "debug.h"
-#include "env.h"
 #include "mm_internal.h"
 
 /*

@@ -27,12 +27,14 @@
 
 #include <errno.h>
 
+#include <mm/env.h>
+
 #include "bootmem.h"
 #include "buddy.h"
-#include "env.h"
 #include "frame.h"
 #include "mm_internal.h"
 #include "page.h"
+#include "slab_internal.h"
 
 typedef unsigned long long ull; /* for printing: the kernel's format has no PRIx64 */
 
@@ -122,6 +124,12 @@ void mm_frame_accounting(struct mm_frame_accounting *acct)
 			  (ull)a.total, (ull)a.free, (ull)a.cached, (ull)a.used, (ull)a.reserved,
 			  (ull)buddy_free, (ull)cached, (ull)reserved, (ull)a.bootmem_used);
 	*acct = a;
+}
+
+void mm_drain_caches(void)
+{
+	slab_shrink_all();
+	frame_drain_all();
 }
 
 uint64_t mm_free_frames(void)

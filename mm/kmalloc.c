@@ -25,12 +25,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <mm/env.h>
 #include <mm/gfp.h>
+#include <mm/hal.h>
 #include <mm/slab.h>
 
 #include "debug.h"
-#include "env.h"
-#include "hal.h"
 #include "page.h"
 #include "slab_internal.h"
 

@@ -1,6 +1,6 @@
 /*
  * mm/mapper.c - the page mapper (see mapper.h for the API, the
- * kernel/user split and the locking rules; mm/flush_batch.h for the batch
+ * kernel/user split and the locking rules; <mm/flush_batch.h> for the batch
  * that unmap and protect fill, and its contract).
  *
  * Design. Levels count up from the leaves: level 0 holds 4 KiB leaves,
@@ -47,7 +47,7 @@
  * a store must never tear, and the store that links a new table is a
  * release, so its zeroed contents are visible first.
  */
-#include "mapper.h"
+#include <mm/mapper.h>
 
 #include <errno.h>
 

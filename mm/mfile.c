@@ -1,6 +1,6 @@
 /*
  * mm/mfile.c - memory files: the page cache behind every mapping that is
- * not private anonymous memory (mm/mfile.h).
+ * not private anonymous memory (<mm/mfile.h>).
  *
  * A file is a set of frames indexed by page offset, filled on first
  * touch from its source: zeros (shmem: MAP_SHARED|MAP_ANONYMOUS memory,
@@ -18,7 +18,7 @@
  * dropped private page that was never written comes back with the
  * file's contents, as Linux re-reads it.
  *
- * The index is a page mapper of its own (mm/mapper.h), never loaded on a
+ * The index is a page mapper of its own (<mm/mapper.h>), never loaded on a
  * CPU: offset o lives at "virtual address" o * page size, so lookup and
  * insertion are the mapper's O(1) radix walks and its lock serialises
  * racing inserts (-EEXIST: the loser frees its frame and takes the
@@ -39,7 +39,7 @@
  * where no mapping can fault them in again: under the one address space's
  * write lock for shmem, after the last VMA for any file.
  */
-#include "mfile.h"
+#include <mm/mfile.h>
 
 #include <errno.h>
 

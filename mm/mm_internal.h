@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hal.h"
+#include <mm/hal.h>
 
 /* Slab side (mm/slab.c and the SLAB variant). */
 extern const char slab_variant[];

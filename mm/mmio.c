@@ -31,14 +31,14 @@
 
 #include <errno.h>
 
+#include <mm/env.h>
+#include <mm/list.h>
+#include <mm/mapper.h>
+#include <mm/mmio.h>
+#include <mm/shootdown.h>
 #include <mm/slab.h>
 
-#include "env.h"
-#include "list.h"
-#include "mapper.h"
-#include "mmio.h"
 #include "page.h"
-#include "shootdown.h"
 
 enum window_state { WINDOW_BUSY, WINDOW_LIVE };
 

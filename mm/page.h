@@ -21,8 +21,8 @@
 
 #include <mm/gfp.h>
 
-#include "hal.h"
-#include "list.h"
+#include <mm/hal.h>
+#include <mm/list.h>
 
 enum page_flags {
 	PG_reserved = 1u << 0, /* never handed to the buddy (firmware, kernel image, holes) */

@@ -35,8 +35,9 @@
 
 #include <string.h>
 
+#include <mm/env.h>
+
 #include "debug.h"
-#include "env.h"
 #include "frame.h"
 #include "mm_internal.h"
 #include "page.h"

@@ -33,8 +33,9 @@
 
 #include <stdint.h>
 
+#include <mm/env.h>
+
 #include "debug.h"
-#include "env.h"
 
 struct rwlock {
 	uint32_t next;		/* the next ticket to draw */

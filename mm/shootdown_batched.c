@@ -3,9 +3,9 @@
  * IPI round. Every target runs flush_batch_flush_local on the shared,
  * read-only batch (per-page invlpg, or a full flush past the ceiling) while
  * the initiator flushes its own TLB; the tables and frames are freed once
- * all have acknowledged. See mm/shootdown.h.
+ * all have acknowledged. See <mm/shootdown.h>.
  */
-#include "shootdown.h"
+#include <mm/shootdown.h>
 
 const char shootdown_variant[] = "batched";
 

@@ -4,9 +4,9 @@
  * unmap loop. Pages the batch recorded are flushed one by one; a batch
  * that overflowed its page list still costs one round per changed leaf,
  * each flushing the whole batch (the pages themselves were not kept). See
- * mm/shootdown.h.
+ * <mm/shootdown.h>.
  */
-#include "shootdown.h"
+#include <mm/shootdown.h>
 
 const char shootdown_variant[] = "sync";
 

@@ -75,9 +75,9 @@
 
 #include "debug.h"
 #include "depot.h"
-#include "env.h"
-#include "hal.h"
-#include "list.h"
+#include <mm/env.h>
+#include <mm/hal.h>
+#include <mm/list.h>
 #include "mm_internal.h"
 #include "page.h"
 #include "slab_internal.h"

@@ -29,12 +29,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <mm/env.h>
 #include <mm/gfp.h>
+#include <mm/list.h>
 #include <mm/slab.h>
 
 #include "debug.h"
-#include "env.h"
-#include "list.h"
 #include "page.h"
 
 #define KMEM_CACHE_NAME_MAX 32

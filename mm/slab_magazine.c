@@ -69,11 +69,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mm/env.h>
 #include <mm/gfp.h>
+#include <mm/hal.h>
 
 #include "depot.h"
-#include "env.h"
-#include "hal.h"
 #include "slab_internal.h"
 
 /*

@@ -76,8 +76,9 @@
 
 #include <errno.h>
 
+#include <mm/env.h>
+
 #include "check_msg.h"
-#include "env.h"
 
 _Static_assert(sizeof(uintptr_t) == sizeof(uint64_t),
 	       "sizes (uint64_t) and addresses (uintptr_t) are compared directly");

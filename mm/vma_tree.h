@@ -12,7 +12,7 @@
  * uintptr_t end lies past it.
  *
  * Intrusive: a struct vma_node is embedded in the caller's object (the VMA)
- * and reached back through container_of (list_entry in mm/list.h). The
+ * and reached back through container_of (list_entry in <mm/list.h>). The
  * tree never allocates and never frees: insert and remove link and unlink
  * nodes the caller owns.
  *

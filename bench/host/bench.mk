@@ -45,7 +45,7 @@ BENCH_HOST_BINS := $(BENCH_HOST_VARIANTS:%=$(BENCH_HOST_OUT)/bench-%)
 BENCH_HOST_DEFAULT := $(BENCH_HOST_OUT)/bench-$(firstword $(BENCH_HOST_VARIANTS))
 
 BENCH_HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O2 -MMD -MP \
-	-Itests/hosted/env -Imm -Imm/include -iquote kernel/arch/x86_64/include
+	-Itests/hosted/env -Imm/include -iquote kernel/arch/x86_64/include
 
 BENCH_HOST_OBJS := $(BENCH_HOST_COMMON:%.c=$(BENCH_HOST_OUT)/obj/%.o)
 BENCH_HOST_VOBJS := $(BENCH_HOST_FRAMES:%=$(BENCH_HOST_OUT)/obj/mm/frame_%.o) \

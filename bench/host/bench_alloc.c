@@ -40,8 +40,8 @@
 #include <mm/init.h>
 #include <mm/slab.h>
 
-#include "env.h"
-#include "hal.h"
+#include <mm/env.h>
+#include <mm/hal.h>
 
 #define RAM_BYTES (256ull << 20)
 #define MAX_THREADS 2

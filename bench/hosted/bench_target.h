@@ -19,7 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "env.h"
+#include <mm/env.h>
+
 #include "kernel/barrier.h"
 
 #define BENCH_MAX_CPUS ENV_MAX_CPUS

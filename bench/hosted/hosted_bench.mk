@@ -38,7 +38,7 @@ BENCH_HOSTED_OBJS := $(BENCH_HOSTED_SRCS:%.c=$(BENCH_HOSTED_OUT)/obj/%.o)
 # the test that runs every suite under the sanitizers (in its own O=).
 BENCH_HOSTED_SAN ?=
 BENCH_HOSTED_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -MMD -MP $(BENCH_HOSTED_SAN) \
-	-DMM_DEBUG=$(DEBUG) -Itests/hosted/env -Imm -Imm/include \
+	-DMM_DEBUG=$(DEBUG) -Itests/hosted/env -Imm/include \
 	-iquote bench/hosted -iquote tests/hosted/env -iquote kernel/include \
 	-iquote kernel/arch/x86_64/include -iquote bench
 

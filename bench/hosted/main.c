@@ -28,10 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mm/hal.h>
 #include <mm/init.h>
 
 #include "bench.h"
-#include "hal.h"
 
 #define DEFAULT_MEM_MIB 512
 #define MIN_MEM_MIB 16

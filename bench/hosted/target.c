@@ -27,8 +27,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <mm/hal.h>
+
 #include "bench.h"
-#include "hal.h"
 
 #define CALIB_NS 200000000ull	/* 200 ms */
 #define CALIB_TRIES 8		/* bracketed reads at each end of the window */

@@ -1,5 +1,5 @@
 /*
- * The kernel's side of mm/env.h: what the portable memory-management code
+ * The kernel's side of <mm/env.h>: what the portable memory-management code
  * gets from this kernel. Everything on a fast path maps straight onto the
  * kernel's inline primitives (GS-relative CPU id, cli/sti, ticket lock), so
  * going through the environment costs nothing.

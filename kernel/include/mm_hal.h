@@ -1,5 +1,5 @@
 /*
- * The kernel's side of mm/hal.h on x86_64: 4-level paging, 4 KiB pages,
+ * The kernel's side of <mm/hal.h> on x86_64: 4-level paging, 4 KiB pages,
  * 2 MiB large pages, RAM reached through the direct map at
  * DIRECT_MAP_BASE, invlpg and CR3 reload as the local flushes.
  */

@@ -33,7 +33,9 @@
 # glibc's <string.h> and <errno.h>. Portable headers are included with
 # quotes ("lib/format.h", "kernel/acpi.h"). The quote path searches
 # tests/hosted/env first, so "mm_env.h" and "mm_hal.h" are the hosted
-# ones, not the kernel's.
+# ones, not the kernel's. mm/ is on the quote path too: these tests test
+# its insides ("page.h", "aspace_internal.h"); every other build sees only
+# its public headers, <mm/...> (mm/include).
 #
 # Uses only HOSTED_* variables, O and what variants.mk defines (which it
 # includes). Included, it leaves the default goal as it found it, so it may
@@ -67,7 +69,7 @@ HOSTED_COMMON := $(sort $(wildcard tests/hosted/*.c)) \
 
 HOSTED_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O1 \
 	-fno-omit-frame-pointer -MMD -MP \
-	-Itests/hosted/env -Itests/hosted -Imm -Imm/include \
+	-Itests/hosted/env -Itests/hosted -Imm/include -iquote mm \
 	-iquote tests/hosted/env -iquote kernel/include -iquote kernel/arch/x86_64/include \
 	-iquote bench
 HOSTED_FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all

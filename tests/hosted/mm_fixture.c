@@ -2,11 +2,12 @@
  * mm_fixture.c - a fresh memory-management stack for each hosted test; see
  * mm_fixture.h for the map and the rules.
  */
+#include <mm/env.h>
+#include <mm/hal.h>
+
 #include "mm_fixture.h"
 
-#include "env.h"
 #include "frame.h"
-#include "hal.h"
 #include "mm_internal.h"
 #include "test.h"
 

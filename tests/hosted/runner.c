@@ -26,7 +26,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "env.h"
+#include <mm/env.h>
+
 #include "test.h"
 
 static struct hosted_test *registered;

@@ -9,9 +9,9 @@
 
 #include <errno.h>
 
-#include "aspace.h"
-#include "env.h"
-#include "mapper.h"
+#include <mm/aspace.h>
+#include <mm/env.h>
+#include <mm/mapper.h>
 #include "mm_fixture.h"
 #include "slab_test.h"
 #include "test.h"

@@ -7,7 +7,8 @@
  */
 #include <string.h>
 
-#include "shootdown.h"
+#include <mm/shootdown.h>
+
 #include "test_aspace.h"
 
 #define RW (PROT_READ | PROT_WRITE)

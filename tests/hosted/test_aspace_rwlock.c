@@ -6,7 +6,8 @@
  */
 #include <stdatomic.h>
 
-#include "env.h"
+#include <mm/env.h>
+
 #include "rwlock.h"
 #include "test.h"
 

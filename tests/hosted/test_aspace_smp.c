@@ -8,7 +8,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "shootdown.h"
+#include <mm/shootdown.h>
+
 #include "test_aspace.h"
 
 #define NCPUS 4

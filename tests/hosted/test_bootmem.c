@@ -7,12 +7,12 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include <mm/hal.h>
 #include <mm/init.h>
 
 #include "bootmem.h"
 #include "buddy.h"
 #include "frame.h"
-#include "hal.h"
 #include "mm_fixture.h"
 #include "page.h"
 #include "test.h"

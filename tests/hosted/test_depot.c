@@ -8,8 +8,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <mm/env.h>
+
 #include "depot.h"
-#include "env.h"
 #include "slab_test.h"
 #include "test.h"
 

@@ -22,7 +22,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "env.h"
+#include <mm/env.h>
+
 #include "test.h"
 
 #define LOCK_CPUS  8

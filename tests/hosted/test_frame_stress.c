@@ -16,10 +16,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include <mm/env.h>
 #include <mm/gfp.h>
 
 #include "debug.h"
-#include "env.h"
 #include "frame.h"
 #include "mm_fixture.h"
 #include "page.h"

@@ -14,8 +14,8 @@
 
 #include <mm/gfp.h>
 
-#include "env.h"
-#include "mapper.h"
+#include <mm/env.h>
+#include <mm/mapper.h>
 #include "mm_fixture.h"
 #include "page.h"
 #include "test.h"

@@ -17,8 +17,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "env.h"
-#include "mapper.h"
+#include <mm/env.h>
+#include <mm/mapper.h>
 #include "mm_fixture.h"
 #include "test.h"
 

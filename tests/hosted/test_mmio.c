@@ -13,10 +13,10 @@
 #include <mm/io.h>
 #include <mm/slab.h>
 
-#include "env.h"
-#include "mapper.h"
+#include <mm/env.h>
+#include <mm/mapper.h>
+#include <mm/mmio.h>
 #include "mm_fixture.h"
-#include "mmio.h"
 #include "test.h"
 
 #define NCPUS 4

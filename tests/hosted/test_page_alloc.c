@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mm/env.h>
 #include <mm/gfp.h>
 #include <mm/init.h>
 
 #include "buddy.h"
-#include "env.h"
 #include "frame.h"
 #include "mm_fixture.h"
 #include "mm_internal.h"

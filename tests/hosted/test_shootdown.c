@@ -11,10 +11,10 @@
 
 #include <mm/gfp.h>
 
-#include "env.h"
-#include "mapper.h"
+#include <mm/env.h>
+#include <mm/mapper.h>
+#include <mm/shootdown.h>
 #include "mm_fixture.h"
-#include "shootdown.h"
 #include "test.h"
 
 #define KVA 0xffffc90000000000ull

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mm/env.h>
 #include <mm/gfp.h>
 #include <mm/slab.h>
 
-#include "env.h"
 #include "mm_internal.h"
 #include "page.h"
 #include "slab_internal.h"

@@ -22,8 +22,8 @@
 #include <mm/gfp.h>
 #include <mm/slab.h>
 
-#include "env.h"
-#include "hal.h"
+#include <mm/env.h>
+#include <mm/hal.h>
 #include "mm_internal.h"
 #include "slab_internal.h"
 #include "slab_test.h"

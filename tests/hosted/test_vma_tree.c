@@ -14,7 +14,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "env.h"
+#include <mm/env.h>
+
 #include "test.h"
 #include "vma_tree.h"
 

@@ -10,7 +10,7 @@
 
 #include <kernel/fault_progress.h>
 #include <kernel/selftest.h>
-#include <aspace.h>
+#include <mm/aspace.h>
 
 #define RIP  0x401000ull
 #define ADDR 0x7fffff000ull

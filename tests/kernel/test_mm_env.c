@@ -1,10 +1,10 @@
 /*
- * The kernel's implementation of the mm/ environment contract (mm/env.h),
+ * The kernel's implementation of the mm/ environment contract (<mm/env.h>),
  * checked on every CPU: CPU ids are this CPU's and in range, interrupt
  * save/restore nests (only the outer restore re-enables), and the lock
  * excludes and can be tried.
  */
-#include <env.h>
+#include <mm/env.h>
 
 #include <kernel/selftest.h>
 

@@ -16,7 +16,7 @@
 #include <kernel/selftest.h>
 #include <kernel/smp.h>
 #include <lib/errno_name.h>
-#include <mapper.h>
+#include <mm/mapper.h>
 #include <mm/gfp.h>
 #include <mm/io.h>
 

@@ -18,8 +18,8 @@
 #include <kernel/boot.h>
 #include <kernel/percpu.h>
 #include <kernel/selftest.h>
-#include <mapper.h>
-#include <shootdown.h>
+#include <mm/mapper.h>
+#include <mm/shootdown.h>
 #include <mm/gfp.h>
 
 static const uint64_t rodata_word = 0x0123456789abcdefull;

@@ -24,9 +24,9 @@
 #include <kernel/selftest.h>
 #include <kernel/smp.h>
 #include <lib/errno_name.h>
-#include <mapper.h>
+#include <mm/mapper.h>
 #include <mm/gfp.h>
-#include <shootdown.h>
+#include <mm/shootdown.h>
 
 #include "probe_expect.h"
 

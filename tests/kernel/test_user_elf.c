@@ -12,7 +12,7 @@
 #include <kernel/proc.h>
 #include <kernel/selftest.h>
 #include <lib/errno_name.h>
-#include <aspace.h>
+#include <mm/aspace.h>
 
 #include "user_image.h"
 

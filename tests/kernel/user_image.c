@@ -6,9 +6,7 @@
 #include <kernel/panic.h>
 #include <kernel/program_files.h>
 #include <kernel/smp.h>
-#include <frame.h>
 #include <mm/init.h>
-#include <slab_internal.h>
 
 #include "user_image.h"
 
@@ -57,8 +55,7 @@ uint64_t user_frames_in_use(void)
 
 	/* Empty slabs, then the per-CPU page caches they and the address
 	 * space freed into (refilled in batches, so their level varies). */
-	slab_shrink_all();
-	frame_drain_all();
+	mm_drain_caches();
 	mm_frame_accounting(&a);
 	return a.used - program_files_frames();
 }

@@ -14,7 +14,7 @@
 #include <kernel/boot.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
-#include <mapper.h>
+#include <mm/mapper.h>
 
 #define SMALL PAGE_SIZE_4K
 #define LARGE MAPPER_LARGE_PAGE_SIZE

@@ -28,9 +28,9 @@
 #include <kernel/mm_boot.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
-#include <mapper.h>
+#include <mm/mapper.h>
 #include <mm/init.h>
-#include <mmio.h>
+#include <mm/mmio.h>
 
 extern char __text_start[], __text_end[], __rodata_start[], __data_start[], __kernel_end[];
 

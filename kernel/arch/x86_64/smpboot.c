@@ -27,7 +27,7 @@
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/smp.h>
-#include <mapper.h>
+#include <mm/mapper.h>
 #include <mm/init.h>
 
 #define SIPI_FIRST_WAIT_US 1000

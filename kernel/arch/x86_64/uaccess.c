@@ -30,7 +30,7 @@
 #include <kernel/printk.h>
 #include <kernel/proc.h>
 #include <kernel/uaccess.h>
-#include <aspace.h>
+#include <mm/aspace.h>
 
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE   (1u << 1)

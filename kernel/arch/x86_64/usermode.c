@@ -43,7 +43,7 @@
 #include <kernel/syscall.h>
 #include <kernel/trap.h>
 #include <uapi/testbed.h>
-#include <aspace.h>
+#include <mm/aspace.h>
 
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE   (1u << 1)

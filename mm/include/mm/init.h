@@ -51,6 +51,11 @@ int mm_init_reachable(const struct mm_region *map, unsigned nmap,
 void mm_extend_reach(uint64_t reach);
 
 void mm_frame_accounting(struct mm_frame_accounting *acct);
+/* Gives back what the caches keep: every slab cache's empty slabs, then
+ * every CPU's page cache, to the buddy (on every CPU: thread context,
+ * interrupts on). What is then in use is in use by someone, so that
+ * accounting between two runs is exact. */
+void mm_drain_caches(void);
 /* Free frames (the buddy's and the per-CPU caches'), from their counters:
  * O(1), exact while nothing allocates or frees, close otherwise. */
 uint64_t mm_free_frames(void);

@@ -26,7 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "env.h"
+#include <mm/env.h>
 
 _Thread_local unsigned hosted_cpu_id;
 _Thread_local bool hosted_irqs_off;

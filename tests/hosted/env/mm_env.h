@@ -1,5 +1,5 @@
 /*
- * mm_env.h - the hosted environment behind mm/env.h: pthreads act as CPUs.
+ * mm_env.h - the hosted environment behind <mm/env.h>: pthreads act as CPUs.
  *
  * hosted_run_cpus(n, fn, arg) starts n threads, gives each a thread-local CPU
  * id 0..n-1, releases them together from a barrier and joins them. Outside

@@ -10,7 +10,7 @@
 /*
  * The end of the user window: Linux's TASK_SIZE_MAX on x86_64, one page
  * below the end of the lower half, so that a syscall in the last user
- * page returns to a canonical rip. The same as mm/aspace.h's
+ * page returns to a canonical rip. The same as <mm/aspace.h>'s
  * ASPACE_USER_HI (checked in usermode.c); here for the entry code.
  */
 #define USER_HI 0x7ffffffff000

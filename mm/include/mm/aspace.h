@@ -1,5 +1,5 @@
 /*
- * mm/aspace.h - user address spaces: a user mapper, its VMAs, demand
+ * <mm/aspace.h> - user address spaces: a user mapper, its VMAs, demand
  * paging, and the mmap family of system calls with Linux's semantics and
  * errno values (mm/aspace.c has the design and the locking rules).
  *
@@ -81,7 +81,7 @@ int aspace_fault(struct aspace *as, uintptr_t addr, unsigned access);
 long aspace_mmap(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot, uint64_t flags,
 		 int64_t fd, uint64_t off);
 /*
- * mmap of a file (mm/mfile.h) at byte offset off, for the kernel (there
+ * mmap of a file (<mm/mfile.h>) at byte offset off, for the kernel (there
  * are no descriptors): the checks of Linux's mmap for a descriptor of
  * that file (a read-only file refuses a shared writable view with
  * -EACCES); MAP_ANONYMOUS is -EINVAL. Each VMA holds its own reference.

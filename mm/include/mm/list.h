@@ -1,5 +1,5 @@
 /*
- * mm/list.h - intrusive circular doubly-linked lists (the Linux shape:
+ * <mm/list.h> - intrusive circular doubly-linked lists (the Linux shape:
  * a list_head embedded in each element, O(1) insert and unlink). No
  * locking: the owner of the list protects it.
  */

@@ -1,5 +1,5 @@
 /*
- * mm/mfile.h - memory files: a page cache (frames indexed by page
+ * <mm/mfile.h> - memory files: a page cache (frames indexed by page
  * offset) and where its pages come from. They back every mapping that is
  * not private anonymous memory: MAP_SHARED|MAP_ANONYMOUS memory (Linux's
  * shmem file) and file mappings, such as a program's ELF image

@@ -1,11 +1,11 @@
 /*
- * mm/flush_batch.h - the flush batch (Linux's mmu_gather): what one or
+ * <mm/flush_batch.h> - the flush batch (Linux's mmu_gather): what one or
  * more mapper_unmap / mapper_protect / mapper_move / mapper_replace calls
  * on one mapper changed, so that the stale translations are flushed
  * together and the page tables and frames they unlinked are freed only
  * after every CPU that may hold them has flushed. The mapper fills it
  * (mm/mapper.c, with flush_batch_add_leaf below); the shootdown
- * layer (mm/shootdown.h) finishes it on every CPU.
+ * layer (<mm/shootdown.h>) finishes it on every CPU.
  *
  * The flush batch contract (what the shootdown layer is built on).
  *   1. The caller owns the batch: flush_batch_init it for one mapper,
@@ -27,7 +27,7 @@
  *      the batch also drops any cached walk through that table.
  *   3. Finish: run flush_batch_flush_local on every CPU that may hold the
  *      mapper's translations (mapper_cpus, taken after the entries changed;
- *      mm/shootdown.h does all of this) (it only reads the batch, so remote CPUs may
+ *      <mm/shootdown.h> does all of this) (it only reads the batch, so remote CPUs may
  *      run it at once from an IPI), wait until all have, and only then
  *      flush_batch_free, which returns the tables and frames to the page
  *      allocator and empties the batch for reuse. flush_batch_finish_local
@@ -51,7 +51,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "list.h"
+#include <mm/list.h>
 
 struct mapper;
 

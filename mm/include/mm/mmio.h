@@ -1,5 +1,5 @@
 /*
- * mm/mmio.h - setting up the MMIO space manager (mm/mmio.c; its calls are
+ * <mm/mmio.h> - setting up the MMIO space manager (mm/mmio.c; its calls are
  * in <mm/io.h>). The environment gives it the kernel mapper and the
  * virtual range to carve windows from, once, before the first mmio_map:
  * the boot CPU, after the page allocator and the kernel mapper are up.

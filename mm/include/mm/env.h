@@ -1,9 +1,9 @@
 /*
- * mm/env.h - the environment that the portable memory-management stack runs in.
+ * <mm/env.h> - the environment that the portable memory-management stack runs in.
  *
  * mm/ is portable C11. It never includes anything from kernel/ or from a test
  * harness. Everything it needs from the machine comes through two headers:
- * mm/hal.h (the hardware abstraction) and this one (CPUs, interrupts, locks,
+ * <mm/hal.h> (the hardware abstraction) and this one (CPUs, interrupts, locks,
  * logging, panic).
  *
  * Each environment supplies <mm_env.h> on its include path:

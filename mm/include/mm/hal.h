@@ -1,5 +1,5 @@
 /*
- * mm/hal.h - the hardware abstraction under the memory-management stack.
+ * <mm/hal.h> - the hardware abstraction under the memory-management stack.
  *
  * The portable code is written once against these names; the architecture
  * supplies the numbers and a few primitives (the MemoryManagementArch of

@@ -1,6 +1,6 @@
 /*
- * mm/shootdown.h - cross-CPU TLB shootdown: the policy that finishes a
- * flush batch (mm/mapper.h) on every CPU that may hold the translations it
+ * <mm/shootdown.h> - cross-CPU TLB shootdown: the policy that finishes a
+ * flush batch (<mm/mapper.h>) on every CPU that may hold the translations it
  * changed (its mapper's CPU set), over the environment's flush IPIs
  * (env_flush_ipi). Variants,
  * chosen at build time (SHOOTDOWN=...):
@@ -19,8 +19,8 @@
 #ifndef MM_SHOOTDOWN_H
 #define MM_SHOOTDOWN_H
 
-#include "env.h"
-#include "mapper.h"
+#include <mm/env.h>
+#include <mm/mapper.h>
 
 extern const char shootdown_variant[];
 

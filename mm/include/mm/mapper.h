@@ -1,12 +1,12 @@
 /*
- * mm/mapper.h - the page mapper (DragonOS's PageMapper<Arch, Allocator>).
+ * <mm/mapper.h> - the page mapper (DragonOS's PageMapper<Arch, Allocator>).
  *
  * A mapper owns one tree of page tables. It is written once against
- * mm/hal.h: HAL_LEVELS levels of HAL_TABLE_ENTRIES entries, leaf entries at
+ * <mm/hal.h>: HAL_LEVELS levels of HAL_TABLE_ENTRIES entries, leaf entries at
  * level 0 (HAL_PAGE_SIZE) or, with HAL_PTE_LARGE, at the level whose shift
  * is HAL_LARGE_PAGE_SHIFT (MAPPER_LARGE_PAGE_SIZE). Tables come from
  * alloc_pages(__GFP_ZERO, 0) when a mapping needs them and go back once
- * they are empty, through a flush batch (mm/flush_batch.h).
+ * they are empty, through a flush batch (<mm/flush_batch.h>).
  *
  * Address range. The tree translates VA_BITS = HAL_LEVEL_SHIFT(top) +
  * log2(HAL_TABLE_ENTRIES) bits, sign-extended (48 on x86_64): the lower half
@@ -64,7 +64,7 @@
  * or is in the initiator's snapshot (env_cpumask_snapshot).
  *
  * The flush batch that unmap and protect fill, and its contract with the
- * shootdown layer, are in mm/flush_batch.h.
+ * shootdown layer, are in <mm/flush_batch.h>.
  */
 #ifndef MM_MAPPER_H
 #define MM_MAPPER_H
@@ -72,10 +72,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "env.h"
-#include "flush_batch.h"
-#include "hal.h"
-#include "list.h"
+#include <mm/env.h>
+#include <mm/flush_batch.h>
+#include <mm/hal.h>
+#include <mm/list.h>
 
 #define MAPPER_LARGE_PAGE_SIZE (1ull << HAL_LARGE_PAGE_SHIFT)
 
