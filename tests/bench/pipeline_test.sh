@@ -14,7 +14,11 @@ set -euo pipefail
 prog=pipeline_test.sh
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 python=/usr/bin/python3        # the interpreter with matplotlib (DESIGN.md)
-variants=pcp-magazine-batched,pcp-magazine-sync
+# The default variant and the one that differs from it in the shootdown
+# baseline alone, from the variant table (variants.txt, through make).
+variant_var() { make -s -C "$repo" print-variants | sed -n "s/^$1 = //p"; }
+default_variant=$(variant_var MM_DEFAULT_VARIANT)
+variants=$default_variant,${default_variant%-*}-$(variant_var SHOOTDOWN_BASELINE)
 boot_timeout=150               # per boot; a quick boot takes well under a minute
 
 usage() {
