@@ -67,18 +67,6 @@ static const char *frame_wrong(const struct vma *v, uintptr_t va, phys_addr_t pa
 	return "a private page that borrows a frame not its own";
 }
 
-/* The flags v's entry of frame pa must have (a live one): a borrowed
- * frame's says so, and is read-only in a private VMA. */
-static unsigned want_flags(const struct vma *v, phys_addr_t pa)
-{
-	unsigned flags = vma_prot_flags(v, v->prot) & ~(unsigned)MAPPER_COW;
-
-	if (!borrowed(pa))
-		return flags;
-	flags |= MAPPER_BORROWED;
-	return vma_shared(v) ? flags : flags & ~(unsigned)MAPPER_WRITE;
-}
-
 struct check_walk {
 	struct aspace *as;
 	char *err;
@@ -102,7 +90,7 @@ static void check_leaf(void *arg, uintptr_t va, const struct mapper_translation 
 		why = "a page outside every VMA";
 	else if (vma_shared(v) && v->prot == PROT_NONE)
 		why = "a page under a shared PROT_NONE VMA";
-	else if (t->flags != want_flags(v, t->pa))
+	else if (t->flags != vma_entry_flags(v, borrowed(t->pa)))
 		why = "a page with flags its VMA's prot does not give";
 	else
 		why = frame_wrong(v, va, t->pa);

@@ -170,6 +170,19 @@ static inline unsigned vma_prot_flags(const struct vma *v, uint64_t prot)
 	return flags;
 }
 
+/* The flags a live entry of v has (as mapper_translate reports them),
+ * for a frame of the address space's own or a borrowed one: borrowed
+ * says so, and is read-only in a private VMA. */
+static inline unsigned vma_entry_flags(const struct vma *v, bool borrowed)
+{
+	unsigned flags = vma_prot_flags(v, v->prot) & ~(unsigned)MAPPER_COW;
+
+	if (!borrowed)
+		return flags;
+	flags |= MAPPER_BORROWED;
+	return vma_shared(v) ? flags : flags & ~(unsigned)MAPPER_WRITE;
+}
+
 /*
  * One system call that changes the address space (under the write lock):
  * its flush batches and the VMAs it may need, allocated before anything

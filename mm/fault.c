@@ -55,18 +55,6 @@ static bool borrowed(const struct mapper_translation *t)
 	return t->flags & MAPPER_BORROWED;
 }
 
-/* The flags v's entry t should have (as mapper_translate reports them):
- * a borrowed frame of a private VMA is read-only. */
-static unsigned entry_flags(const struct vma *v, const struct mapper_translation *t)
-{
-	unsigned flags = vma_prot_flags(v, v->prot) & ~(unsigned)MAPPER_COW;
-
-	if (!borrowed(t))
-		return flags;
-	flags |= MAPPER_BORROWED;
-	return vma_shared(v) ? flags : flags & ~(unsigned)MAPPER_WRITE;
-}
-
 static struct rwlock *cow_lock(struct aspace *as, uintptr_t va)
 {
 	return &as->cow[(va >> HAL_PAGE_SHIFT) % ASPACE_COW_LOCKS];
@@ -210,7 +198,7 @@ static __attribute__((noinline)) int private_settle(struct aspace *as, struct ma
 			err = cow_switch(as, m, v, va, t.pa, pa);
 		} else {
 			*pa = t.pa;
-			err = t.flags == entry_flags(v, &t) ? 0 : raise_rights(m, v, va);
+			err = t.flags == vma_entry_flags(v, borrowed(&t)) ? 0 : raise_rights(m, v, va);
 		}
 	}
 	rwlock_write_unlock(l);
@@ -231,7 +219,7 @@ int aspace_page(struct aspace *as, const struct vma *v, uintptr_t va, bool write
 
 		if (mapper_translate(m, va, &t) != 0) {
 			err = private_fill(as, m, v, va, write, pa);
-		} else if ((!write || !borrowed(&t)) && t.flags == entry_flags(v, &t)) {
+		} else if ((!write || !borrowed(&t)) && t.flags == vma_entry_flags(v, borrowed(&t))) {
 			*pa = t.pa;
 			return 0;
 		} else {

@@ -88,6 +88,14 @@ _Static_assert(VA_BITS < 64, "the mapper assumes a sign-extended virtual address
 #define BORROWED_TO_WRITE (__builtin_ctzll(PTE_BORROWED) - __builtin_ctzll(HAL_PTE_WRITE))
 _Static_assert(PTE_BORROWED > HAL_PTE_WRITE, "the borrowed bit shifts down onto the write bit");
 
+/* bits for a leaf that was old, under protect or move: a borrowed leaf
+ * under MAPPER_COW (cow_write = HAL_PTE_WRITE, else 0) loses the write
+ * bit, branch-free: its PTE_BORROWED bit shifted onto the write bit. */
+static inline pte_t cow_bits(pte_t bits, pte_t old, pte_t cow_write)
+{
+	return bits & ~(((old & PTE_BORROWED) >> BORROWED_TO_WRITE) & cow_write);
+}
+
 static const struct {
 	unsigned flag;
 	pte_t bit;
@@ -398,11 +406,7 @@ struct change_op {
 static void change_leaf(struct change_op *op, pte_t *e, pte_t old, unsigned level, uintptr_t va)
 {
 	uint64_t pages = span(level) >> HAL_PAGE_SHIFT;
-	/* A borrowed leaf under MAPPER_COW loses the write bit: its
-	 * PTE_BORROWED bit, shifted onto the write bit, masked by cow_write. */
-	pte_t new = op->unmap ? 0
-			      : ((old & ~FLAG_BITS) | op->bits) &
-					~(((old & PTE_BORROWED) >> BORROWED_TO_WRITE) & op->cow_write);
+	pte_t new = op->unmap ? 0 : cow_bits((old & ~FLAG_BITS) | op->bits, old, op->cow_write);
 
 	op->pages += (int64_t)pages;
 	if (new == old)
@@ -767,9 +771,8 @@ static void move_walk(struct move_op *op, const pte_t *table, unsigned level, ui
 				op->map.va = t;
 				op->map.pa = e & HAL_PTE_ADDR_MASK;
 				/* The leaf stays borrowed or not, as in protect. */
-				op->map.bits = (op->bits | (e & PTE_BORROWED)) &
-					       ~(((e & PTE_BORROWED) >> BORROWED_TO_WRITE) &
-						 op->cow_write);
+				op->map.bits = cow_bits(op->bits | (e & PTE_BORROWED), e,
+							op->cow_write);
 				map_install(&op->map, table_at(op->to->root), TOP_LEVEL, t, t);
 			}
 			op->pages++;

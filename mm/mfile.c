@@ -42,6 +42,7 @@
 #include <mm/mfile.h>
 
 #include <errno.h>
+#include <string.h>
 
 #include <mm/gfp.h>
 #include <mm/slab.h>
@@ -112,11 +113,8 @@ static struct page *fill(const struct mfile *f, uint64_t index)
 		return NULL;
 	if (f->data != NULL && off < f->data_size) {
 		uint64_t n = f->data_size - off < HAL_PAGE_SIZE ? f->data_size - off : HAL_PAGE_SIZE;
-		const unsigned char *src = (const unsigned char *)f->data + off;
-		unsigned char *dst = page_to_virt(p);
 
-		for (uint64_t i = 0; i < n; i++)
-			dst[i] = src[i];
+		memcpy(page_to_virt(p), (const unsigned char *)f->data + off, n);
 	}
 	p->flags |= PG_object;
 	return p;
