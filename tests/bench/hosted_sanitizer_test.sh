@@ -44,8 +44,9 @@ check "hosted_bench_all_stands_alone" "exit status $rc: $(tr '\n' ' ' <"$tmp/all
 
 # The parser's checks only: the plots are the pipeline test's business.
 rc=0
-PYTHONPATH=$repo/bench/host "$python" -B -c 'import sys, benchlog; benchlog.parse_log(sys.argv[1])' \
+PYTHONPATH=$repo/bench/host "$python" -B -c \
+    'import sys; from benchtools import benchlog; benchlog.parse_log(sys.argv[1])' \
     "$tmp/dump.log" >"$tmp/parse.log" 2>&1 || rc=$?
-check "hosted_asan_dump_accepted" "bench/host/benchlog.py: $(tail -n 1 "$tmp/parse.log")" \
+check "hosted_asan_dump_accepted" "bench/host/benchtools/benchlog.py: $(tail -n 1 "$tmp/parse.log")" \
     "$((rc == 0))"
 exit "$status"

@@ -9,13 +9,10 @@ dump_lines is asked for version 1.
 
 import os
 import random
-import sys
 import zlib
 from dataclasses import dataclass, field
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                                "bench", "host"))
-import hist  # noqa: E402  (needs the path above)
+from benchtools import hist
 
 PAIRS_PER_BK = 12
 MODES = ("each", "sample", "batch")

@@ -15,6 +15,7 @@ import traceback
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+HOST_TOOLS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "bench", "host")
 PLOTTING_PYTHON = "/usr/bin/python3"
 
 
@@ -90,7 +91,7 @@ class LineResult(unittest.TestResult):
 def main():
     ensure_matplotlib()
     sys.dont_write_bytecode = True      # no __pycache__ in the source tree
-    sys.path.insert(0, HERE)
+    sys.path[:0] = [HERE, HOST_TOOLS]       # the tests' helpers, the benchtools package
     suite = unittest.defaultTestLoader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
     result = LineResult()
     suite.run(result)

@@ -7,7 +7,7 @@ import unittest
 
 import fake_dump
 from fake_dump import reseal
-import benchlog
+from benchtools import benchlog
 
 VARIANT = "pcp-magazine-batched"
 

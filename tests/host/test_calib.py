@@ -4,9 +4,8 @@ on hand-made rows."""
 import types
 import unittest
 
-import fake_dump  # noqa: F401  (puts bench/host on the path)
-import calib
-import variants
+from benchtools import calib
+from benchtools import variants
 
 OTHER = "buddy-magazine-batched"
 

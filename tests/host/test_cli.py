@@ -12,19 +12,20 @@ import tempfile
 import unittest
 
 import fake_dump
-import bench
-import results
+from benchtools import cli
+from benchtools import results
+from benchtools import variants
 
-BENCH_PY = bench.__file__
+BENCH_PY = os.path.join(variants.HOST, "bench.py")
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def run(*argv):
-    """bench.main in this process: (exit status, stdout, stderr)."""
+    """bench.py's main in this process: (exit status, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = bench.main(list(argv))
+            code = cli.main(list(argv))
         except SystemExit as e:          # argparse's usage errors
             code = e.code
     return code, out.getvalue(), err.getvalue()
@@ -225,11 +226,11 @@ class TestProcess(unittest.TestCase):
         self.assertIn(f"bench.py: {os.path.join(d, 'summary.csv')}", err)
 
     def test_table_and_compare_need_no_matplotlib(self):
-        code = ("import sys; sys.path.insert(0, sys.argv[1]); import bench; "
-                "assert bench.main(['table', sys.argv[2]]) == 0; "
-                "assert bench.main(['compare', sys.argv[2], sys.argv[2]]) == 0; "
+        code = ("import sys; sys.path.insert(0, sys.argv[1]); from benchtools import cli; "
+                "assert cli.main(['table', sys.argv[2]]) == 0; "
+                "assert cli.main(['compare', sys.argv[2], sys.argv[2]]) == 0; "
                 "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'")
-        p = subprocess.run([sys.executable, "-c", code, os.path.dirname(BENCH_PY), self.run_a],
+        p = subprocess.run([sys.executable, "-B", "-c", code, variants.HOST, self.run_a],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr[-500:])
 

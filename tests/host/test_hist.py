@@ -3,8 +3,8 @@
 import random
 import unittest
 
-import fake_dump  # noqa: F401  (puts bench/host on the path)
-import hist
+import fake_dump
+from benchtools import hist
 
 
 def exact_percentile(values, p):

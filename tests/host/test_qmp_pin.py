@@ -9,8 +9,7 @@ import threading
 import time
 import unittest
 
-import fake_dump  # noqa: F401  (puts bench/host on the path)
-import qmp_pin
+from benchtools import qmp_pin
 
 HWLOC_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <topology version="2.0"><object type="Machine" os_index="0">

@@ -3,10 +3,10 @@
 import unittest
 
 import fake_dump
-import benchlog
-import report
-import results
-import variants
+from benchtools import benchlog
+from benchtools import report
+from benchtools import results
+from benchtools import variants
 
 TSC = 2_000_000_000
 

@@ -7,10 +7,10 @@ import tempfile
 import unittest
 
 import fake_dump
-import benchlog
-import hist
-import results
-from fsutil import sha256_bytes
+from benchtools import benchlog
+from benchtools import hist
+from benchtools import results
+from benchtools.fsutil import sha256_bytes
 
 LEADING = ("variant,suite,op,cpus,samples,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,"
            "ops_per_sec").split(",")

@@ -6,8 +6,8 @@ import random
 import unittest
 
 import fake_dump
-import hist
-import stats
+from benchtools import hist
+from benchtools import stats
 
 
 class TestResamples(unittest.TestCase):

@@ -5,11 +5,11 @@ import dataclasses
 import unittest
 
 import fake_dump
-import benchlog
-import calib
-import results
-import table
-import variants
+from benchtools import benchlog
+from benchtools import calib
+from benchtools import results
+from benchtools import table
+from benchtools import variants
 
 
 def rows():

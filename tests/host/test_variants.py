@@ -1,6 +1,6 @@
 """The variant table (variants.txt) is the one source of the variant set.
 
-bench/host/variants.py, make (`make print-variants`, and the make fragments
+bench/host/benchtools/variants.py, make (`make print-variants`, and the make fragments
 tests/hosted/hosted.mk and bench/host/bench.mk used alone) and run_bench.sh
 (its --help and its validation of --variants) must all say what the table
 says; and a variant added to a copy of the table, named by VARIANTS_TABLE,
@@ -16,11 +16,9 @@ import sys
 import tempfile
 import unittest
 
-import fake_dump  # noqa: F401  (puts bench/host on the path)
-import variants
+from benchtools import variants
 
 REPO = variants.REPO
-HOST_TOOLS = os.path.join(REPO, "bench", "host")
 RUN_BENCH = os.path.join(REPO, "run_bench.sh")
 FLAVOURS = ("asan", "tsan", "asan-debug")      # tests/hosted/hosted.mk
 # Nothing of a calling make or of the caller's choice of variant leaks in.
@@ -30,7 +28,7 @@ DROP = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEFILES", "VARIANTS_TABLE", "O",
 
 def env(table=None):
     e = {k: v for k, v in os.environ.items() if k not in DROP}
-    e["PYTHONPATH"] = HOST_TOOLS
+    e["PYTHONPATH"] = variants.HOST
     if table:
         e["VARIANTS_TABLE"] = table
     return e
@@ -151,9 +149,9 @@ class Consumers:
 
     def check_python(self, t, path):
         """variants.py imported afresh with VARIANTS_TABLE=path."""
-        code = ("import json, variants as v; print(json.dumps([v.DEFAULT, v.BASELINES, "
-                "v.TABLE.variants, v.TABLE.all_variants()]))")
-        rc, out = run([sys.executable, "-c", code], path)
+        code = ("import json; from benchtools import variants as v; print(json.dumps(["
+                "v.DEFAULT, v.BASELINES, v.TABLE.variants, v.TABLE.all_variants()]))")
+        rc, out = run([sys.executable, "-B", "-c", code], path)
         self.assertEqual(rc, 0, out)
         default, baselines, sets, names = json.loads(out)
         self.assertEqual(default, t.default)

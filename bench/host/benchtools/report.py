@@ -5,9 +5,9 @@ its timings are emulated."""
 
 import os
 
-import calib_report
-import results
-import table
+from . import calib_report
+from . import results
+from . import table
 
 PLOT_SECTIONS = (
     ("latency-", "Latency percentiles",

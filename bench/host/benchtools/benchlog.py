@@ -9,7 +9,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 
-import hist
+from . import hist
 
 VERSIONS = ("1", "2")
 MAX_LINE = 500

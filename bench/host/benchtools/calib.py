@@ -16,7 +16,7 @@ boots (and timing modes cost differently). A series is platform-limited at N
 when the calibration itself reaches less than LIMITED_BELOW of N.
 """
 
-import variants
+from . import variants
 
 REFERENCE = ("calib.work", "private")
 # Below 80% of ideal the platform, not the code, decides what scaling shows.

@@ -20,11 +20,11 @@ import os
 import re
 from dataclasses import dataclass, field
 
-import benchlog
-import calib
-import hist
-import stats
-from fsutil import sha256_bytes
+from . import benchlog
+from . import calib
+from . import hist
+from . import stats
+from .fsutil import sha256_bytes
 
 LEADING = ["variant", "suite", "op", "cpus", "samples", "mean_ns", "p50_ns", "p90_ns",
            "p99_ns", "p999_ns", "max_ns", "ops_per_sec"]

@@ -7,7 +7,7 @@ its p50, and the cycles per operation its throughput implies); a cache
 line written by every CPU (calib.shared write) and an IPI round trip
 (calib.ipi roundtrip). Then which series that ceiling limits."""
 
-import calib
+from . import calib
 
 WORK_REG = ("calib.work", "reg")
 TIMER = ("calib.empty", "timer")

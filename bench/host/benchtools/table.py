@@ -4,10 +4,10 @@ columns) for the terminal, or as markdown for report.md."""
 
 import textwrap
 
-import calib
-import results
-import stats
-import variants
+from . import calib
+from . import results
+from . import stats
+from . import variants
 
 HEADINGS = ("variant", "p50 ns", "p99 ns", "ops/s", "eff/ceil", "p50 d/b", "ops/s d/b")
 WIDTHS = (33, 10, 10, 14, 9, 10, 11)

@@ -32,10 +32,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 from matplotlib import ticker  # noqa: E402
 
-import hist  # noqa: E402
-import results  # noqa: E402
-import variants  # noqa: E402
-from fsutil import atomic_write  # noqa: E402
+from . import hist  # noqa: E402
+from . import results  # noqa: E402
+from . import variants  # noqa: E402
+from .fsutil import atomic_write  # noqa: E402
 
 PCT_TICKS = (0, 50, 90, 99, 99.9, 99.99)
 X_MAX = 1e4                   # 1/(1-p) at p = 99.99

@@ -13,7 +13,8 @@ import os
 import re
 from typing import NamedTuple
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HOST = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))      # bench/host
+REPO = os.path.dirname(os.path.dirname(HOST))
 TABLE_PATH = os.environ.get("VARIANTS_TABLE") or os.path.join(REPO, "variants.txt")
 ROLES = ("default", "baseline", "-")
 
