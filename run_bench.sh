@@ -21,8 +21,8 @@ max_vcpus=255         # QEMU's pc machine with xAPIC ids (kernel/include/kernel/
 suites_file=bench/suites.c
 kernel_suites_file=bench/suites_kernel.c
 # The variant table (its header says the format), as the Makefile and
-# bench/host/variants.py read it; exported, so that make and bench.py read
-# the same one.
+# bench/host/benchtools/variants.py read it; exported, so that make and
+# bench.py read the same one.
 export VARIANTS_TABLE=${VARIANTS_TABLE:-$repo/variants.txt}
 [[ $VARIANTS_TABLE == /* ]] || VARIANTS_TABLE=$PWD/$VARIANTS_TABLE
 variant_mechanisms=()   # frame slab shootdown: the parts of a variant's name

@@ -10,6 +10,7 @@ dump_lines is asked for version 1.
 import os
 import random
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from benchtools import hist
@@ -25,16 +26,16 @@ VARIANTS = ["pcp-magazine-batched", "buddy-magazine-batched", "pcp-locked-batche
             "pcp-magazine-sync"]
 
 
-def seal(body):
+def seal(body: str) -> str:
     """A record line from its body ("BENCH type k=v ...")."""
     return f"{body} *{zlib.crc32(body.encode('ascii')):08x}"
 
 
-def record(rtype, fields):
+def record(rtype: str, fields: dict[str, object]) -> str:
     return seal(" ".join(["BENCH", rtype] + [f"{k}={v}" for k, v in fields.items()]))
 
 
-def reseal(line, old, new):
+def reseal(line: str, old: str, new: str) -> str:
     """Replace text in a record's body and give it a valid CRC again."""
     body = line.rsplit(" *", 1)[0]
     if old not in body:
@@ -47,33 +48,33 @@ class FakeSeries:
     suite: str
     op: str
     cpus: int
-    values: list
-    params: dict = field(default_factory=dict)
-    counters: dict = field(default_factory=dict)
+    values: list[int]
+    params: dict[str, object] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
     wall: int = 0            # 0: derive a plausible one from the values
     mode: str = "each"
     ops: int = 0             # 0: one per sample (each mode)
 
-    def total_ops(self):
+    def total_ops(self) -> int:
         return self.ops or len(self.values)
 
-    def wall_cycles(self):
+    def wall_cycles(self) -> int:
         """The wall time written: given, or that of the timed values scaled
         up to every operation, spread over the CPUs."""
         return self.wall or sum(self.values) * self.total_ops() // len(self.values) \
             // self.cpus + 1
 
-    def buckets(self):
-        counts = {}
+    def buckets(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
         for v in self.values:
             b = hist.bucket_of(v)
             counts[b] = counts.get(b, 0) + 1
         return counts
 
 
-def hist_lines(s, version=2):
+def hist_lines(s: FakeSeries, version: int = 2) -> list[str]:
     buckets = sorted(s.buckets().items())
-    v2 = {"mode": s.mode, "ops": s.total_ops()} if version == 2 else {}
+    v2: dict[str, object] = {"mode": s.mode, "ops": s.total_ops()} if version == 2 else {}
     fields = {"suite": s.suite, "op": s.op, "cpus": s.cpus, **s.params, **v2,
               "samples": len(s.values), "min": min(s.values), "max": max(s.values),
               "sum": min(sum(s.values), hist.MAX_VALUE),      # the kernel saturates
@@ -85,15 +86,16 @@ def hist_lines(s, version=2):
     return lines
 
 
-def dump_lines(variant, series, cpus=2, tsc_hz=2_000_000_000, hypervisor=None,
-               statuses=None, end_status="ok", version=2, target="qemu", repeat=1,
-               **header):
+def dump_lines(variant: str, series: Sequence[FakeSeries], cpus: int = 2,
+               tsc_hz: int = 2_000_000_000, hypervisor: str | None = None,
+               statuses: dict[str, str] | None = None, end_status: str = "ok", version: int = 2,
+               target: str = "qemu", repeat: int = 1, **header: object) -> list[str]:
     """The BENCH lines of one dump. statuses: {suite: status}, default ok
     for every suite that has series. hypervisor: by default tcg under
     QEMU, none hosted."""
     suites = list(dict.fromkeys(s.suite for s in series))
     statuses = statuses or {name: "ok" for name in suites}
-    head = {"version": version, "variant": variant, "debug": 0, "commit": "abc1234",
+    head: dict[str, object] = {"version": version, "variant": variant, "debug": 0, "commit": "abc1234",
             "cpus": cpus, "tsc_hz": tsc_hz,
             "hypervisor": hypervisor or ("none" if target == "hosted" else "tcg"),
             "mem_mib": 240, "timer_min": 38, "timer_median": 42, "suites": ",".join(statuses)}
@@ -117,7 +119,7 @@ NOISE = ["SeaBIOS (version 1.16.2-debian-1.16.2-1)", "smp: 2 CPUs online",
          "BENCH", "xBENCH begin version=1"]
 
 
-def log_bytes(lines, noise=False, crlf=False, seed=1):
+def log_bytes(lines: list[str], noise: bool = False, crlf: bool = False, seed: int = 1) -> bytes:
     """A serial log around the records: optional kernel noise between them
     and \\r\\n line ends, as a real console gives."""
     rng = random.Random(seed)
@@ -131,7 +133,8 @@ def log_bytes(lines, noise=False, crlf=False, seed=1):
     return end.join(out).encode("latin-1")
 
 
-def samples(rng, n, median, spread=0.3, tail=0.0):
+def samples(rng: random.Random, n: int, median: float, spread: float = 0.3,
+            tail: float = 0.0) -> list[int]:
     """n plausible latencies in cycles: log-normal around median, with a
     fraction `tail` of slow outliers (10-100x)."""
     out = []
@@ -143,7 +146,7 @@ def samples(rng, n, median, spread=0.3, tail=0.0):
     return out
 
 
-def calib_series(rng, cpus, mode, n=200):
+def calib_series(rng: random.Random, cpus: int, mode: str, n: int = 200) -> list[FakeSeries]:
     """The calibration suites at one CPU count in one mode, scaling as
     FAKE_CEILING says."""
     slowdown = cpus / FAKE_CEILING[cpus]
@@ -156,7 +159,8 @@ def calib_series(rng, cpus, mode, n=200):
             for (suite, op), median in medians.items()]
 
 
-def standard_series(variant, cpus_list=(1, 2), seed=0):
+def standard_series(variant: str, cpus_list: Sequence[int] = (1, 2),
+                    seed: int = 0) -> list[FakeSeries]:
     """A small run of one variant: frame (each mode), slab (sample and batch
     mode) and shootdown suites, the latter over several page counts with IPI
     counters, and the calibration suites (each and sample mode; none in batch
@@ -187,8 +191,9 @@ def standard_series(variant, cpus_list=(1, 2), seed=0):
     return series
 
 
-def write_standard_logs(directory, cpus_list=(1, 2), variants=VARIANTS, repeats=1,
-                        target="qemu"):
+def write_standard_logs(directory: str, cpus_list: Sequence[int] = (1, 2),
+                        variants: Sequence[str] = VARIANTS, repeats: int = 1,
+                        target: str = "qemu") -> list[str]:
     """One valid log per variant and repeat in directory; returns their paths."""
     paths = []
     for variant in variants:

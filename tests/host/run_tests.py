@@ -13,13 +13,19 @@ import os
 import sys
 import traceback
 import unittest
+from types import TracebackType
+from typing import cast
+
+# What unittest hands a result for a failure or an error: never the
+# (None, None, None) that typeshed allows too, hence the ignores below.
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST_TOOLS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "bench", "host")
 PLOTTING_PYTHON = "/usr/bin/python3"
 
 
-def ensure_matplotlib():
+def ensure_matplotlib() -> None:
     if importlib.util.find_spec("matplotlib") is None:
         if (os.path.exists(PLOTTING_PYTHON) and not os.environ.get("HOST_TESTS_REEXEC")
                 and os.path.realpath(PLOTTING_PYTHON) != os.path.realpath(sys.executable)):
@@ -27,12 +33,12 @@ def ensure_matplotlib():
             os.execv(PLOTTING_PYTHON, [PLOTTING_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
 
 
-def test_name(test):
+def test_name(test: unittest.TestCase) -> str:
     module = test.__class__.__module__.removeprefix("test_")
     return f"{module}.{test._testMethodName.removeprefix('test_')}"
 
 
-def one_line(err):
+def one_line(err: ExcInfo) -> str:
     kind, value, _ = err
     text = str(value).strip().splitlines()
     return f"{kind.__name__}: {text[0]}" if text else kind.__name__
@@ -41,43 +47,47 @@ def one_line(err):
 class LineResult(unittest.TestResult):
     """One line per test on stdout, whatever its subtests did."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.problem = None
+        self.problem: str | None = None
         self.passed = self.failed = 0
 
-    def startTest(self, test):
+    def startTest(self, test: unittest.TestCase) -> None:
         super().startTest(test)
         self.problem = None
 
-    def note(self, test, err, where=""):
+    def note(self, test: unittest.TestCase, err: ExcInfo, where: str = "") -> None:
         if self.problem is None:
             self.problem = where + one_line(err)
         print(f"--- {test}", file=sys.stderr)
         traceback.print_exception(*err, file=sys.stderr)
 
-    def addFailure(self, test, err):
+    def addFailure(self, test: unittest.TestCase, err: ExcInfo) -> None:  # type: ignore[override]
         super().addFailure(test, err)
         self.note(test, err)
 
-    def addError(self, test, err):
+    def addError(self, test: unittest.TestCase, err: ExcInfo) -> None:  # type: ignore[override]
         super().addError(test, err)
-        if not isinstance(test, unittest.TestCase):   # setUpClass and the like
+        # setUpClass and the like fail as a unittest _ErrorHolder, which
+        # typeshed does not describe: no TestCase.
+        if not isinstance(cast(object, test), unittest.TestCase):
             print(f"host: {test} ... FAIL: {one_line(err)}")
             self.failed += 1
             return
         self.note(test, err)
 
-    def addSubTest(self, test, subtest, err):
+    def addSubTest(self, test: unittest.TestCase,  # type: ignore[override]
+                   subtest: unittest.TestCase, err: ExcInfo | None) -> None:
         super().addSubTest(test, subtest, err)
         if err is not None:
-            self.note(test, err, f"{subtest._subDescription()}: ")
+            # A unittest _SubTest, which typeshed does not describe.
+            self.note(test, err, f"{subtest._subDescription()}: ")  # type: ignore[attr-defined]
 
-    def addSkip(self, test, reason):
+    def addSkip(self, test: unittest.TestCase, reason: str) -> None:
         super().addSkip(test, reason)
         self.problem = f"skipped ({reason})"
 
-    def stopTest(self, test):
+    def stopTest(self, test: unittest.TestCase) -> None:
         if self.problem is None:
             print(f"host: {test_name(test)} ... ok")
             self.passed += 1
@@ -88,7 +98,7 @@ class LineResult(unittest.TestResult):
         super().stopTest(test)
 
 
-def main():
+def main() -> int:
     ensure_matplotlib()
     sys.dont_write_bytecode = True      # no __pycache__ in the source tree
     sys.path[:0] = [HERE, HOST_TOOLS]       # the tests' helpers, the benchtools package

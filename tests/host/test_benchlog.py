@@ -4,26 +4,30 @@ kind of bad dump is rejected with the file, the line and the problem."""
 import os
 import tempfile
 import unittest
+from collections.abc import Callable
 
 import fake_dump
 from fake_dump import reseal
 from benchtools import benchlog
 
 VARIANT = "pcp-magazine-batched"
+# Changes the clean lines in place; returns the index of the line the
+# error must name.
+Mutation = Callable[[list[str]], int]
 
 
-def clean_lines():
+def clean_lines() -> list[str]:
     return fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT))
 
 
-def find(lines, start, nth=0):
+def find(lines: list[str], start: str, nth: int = 0) -> int:
     """Index of the nth line that starts with `start`."""
     hits = [i for i, line in enumerate(lines) if line.startswith(start)]
     return hits[nth]
 
 
 class TestParse(unittest.TestCase):
-    def check_dump(self, dump, series):
+    def check_dump(self, dump: benchlog.Dump, series: list[fake_dump.FakeSeries]) -> None:
         suites = list(dict.fromkeys(s.suite for s in series))
         self.assertIn("calib.work", suites)
         self.assertEqual(dump.variant, VARIANT)
@@ -44,18 +48,18 @@ class TestParse(unittest.TestCase):
             self.assertEqual(got.buckets, f.buckets())
             self.assertEqual(got.counters, f.counters)
 
-    def test_round_trip(self):
+    def test_round_trip(self) -> None:
         series = fake_dump.standard_series(VARIANT)
         data = fake_dump.log_bytes(fake_dump.dump_lines(VARIANT, series))
         self.check_dump(benchlog.parse_bytes(data, "x.log"), series)
 
-    def test_all_suites_are_those_reported(self):
+    def test_all_suites_are_those_reported(self) -> None:
         series = fake_dump.standard_series(VARIANT)
         lines = fake_dump.dump_lines(VARIANT, series, suites="all")
         self.assertIn(" suites=all ", lines[0])
         self.check_dump(benchlog.parse_bytes(fake_dump.log_bytes(lines), "x.log"), series)
 
-    def test_version_2_header(self):
+    def test_version_2_header(self) -> None:
         lines = fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT),
                                      target="hosted", repeat=3)
         h = benchlog.parse_bytes(fake_dump.log_bytes(lines)).header
@@ -65,7 +69,7 @@ class TestParse(unittest.TestCase):
         self.assertEqual((h["sample_period"], h["batch"]),
                          (fake_dump.SAMPLE_PERIOD, fake_dump.BATCH))
 
-    def test_version_1_means_each_mode_in_qemu(self):
+    def test_version_1_means_each_mode_in_qemu(self) -> None:
         series = [s for s in fake_dump.standard_series(VARIANT) if s.mode == "each"]
         lines = fake_dump.dump_lines(VARIANT, series, version=1)
         self.assertNotIn("mode=", "".join(lines))
@@ -76,7 +80,7 @@ class TestParse(unittest.TestCase):
         for got in dump.series:
             self.assertEqual((got.mode, got.ops), ("each", got.samples))
 
-    def test_version_1_has_no_mode_or_ops(self):
+    def test_version_1_has_no_mode_or_ops(self) -> None:
         # In version 1 they would be suite parameters, whose names they may not take.
         s = fake_dump.FakeSeries("frame.bulk", "alloc", 1, [50], {"mode": "each"})
         lines = fake_dump.dump_lines(VARIANT, [s], version=1)
@@ -84,14 +88,14 @@ class TestParse(unittest.TestCase):
             benchlog.parse_bytes(fake_dump.log_bytes(lines), "v1.log")
         self.assertIn("v1.log:2: malformed: parameter 'mode' clashes", str(e.exception))
 
-    def test_noise_and_carriage_returns_ignored(self):
+    def test_noise_and_carriage_returns_ignored(self) -> None:
         series = fake_dump.standard_series(VARIANT)
         data = fake_dump.log_bytes(fake_dump.dump_lines(VARIANT, series), noise=True, crlf=True)
         self.assertIn(b"\r\n", data)
         self.assertIn(b"smp: 2 CPUs online", data)
         self.check_dump(benchlog.parse_bytes(data, "x.log"), series)
 
-    def test_parse_log_reads_a_file(self):
+    def test_parse_log_reads_a_file(self) -> None:
         with tempfile.TemporaryDirectory() as d:
             path = fake_dump.write_standard_logs(d, variants=[VARIANT])[0]
             self.assertEqual(benchlog.parse_log(path).variant, VARIANT)
@@ -99,7 +103,7 @@ class TestParse(unittest.TestCase):
                 benchlog.parse_log(os.path.join(d, "missing.log"))
             self.assertIn("missing.log: cannot read", str(e.exception))
 
-    def test_unknown_keys_kept(self):
+    def test_unknown_keys_kept(self) -> None:
         lines = clean_lines()
         i = find(lines, "BENCH begin")
         lines[i] = reseal(lines[i], "debug=0", "debug=0 host_note=abc")
@@ -109,13 +113,13 @@ class TestParse(unittest.TestCase):
         self.assertEqual(dump.header["host_note"], "abc")
         self.assertEqual(dump.series[0].params, {"order": "0", "batch": "32"})
 
-    def test_saturated_sum(self):
+    def test_saturated_sum(self) -> None:
         s = fake_dump.FakeSeries("frame.huge", "alloc", 1, [2 ** 62 + i for i in range(8)],
                                  wall=2 ** 63)
         dump = benchlog.parse_bytes(fake_dump.log_bytes(fake_dump.dump_lines(VARIANT, [s])))
         self.assertEqual(dump.series[0].sum, 2 ** 64 - 1)
 
-    def test_failed_status(self):
+    def test_failed_status(self) -> None:
         s = fake_dump.FakeSeries("frame.bulk", "alloc", 1, [50])
         lines = fake_dump.dump_lines(VARIANT, [s], end_status="failed",
                                      statuses={"frame.bulk": "ok", "slab.x": "failed"})
@@ -126,17 +130,17 @@ class TestParse(unittest.TestCase):
 
 # Each case: (name, mutation of the clean lines returning the index of the
 # line the error must name, words the message must contain).
-def edit(start, old, new, nth=0):
-    def mutate(lines):
+def edit(start: str, old: str, new: str, nth: int = 0) -> Mutation:
+    def mutate(lines: list[str]) -> int:
         i = find(lines, start, nth)
         lines[i] = reseal(lines[i], old, new)
         return i
     return mutate
 
 
-def set_field(start, key, value, nth=0):
+def set_field(start: str, key: str, value: object, nth: int = 0) -> Mutation:
     """Set key=... of the nth record starting with `start`, whatever it was."""
-    def mutate(lines):
+    def mutate(lines: list[str]) -> int:
         i = find(lines, start, nth)
         old = lines[i].split(f" {key}=")[1].split(" ")[0]
         lines[i] = reseal(lines[i], f" {key}={old}", f" {key}={value}")
@@ -144,15 +148,15 @@ def set_field(start, key, value, nth=0):
     return mutate
 
 
-def at_last_bk(mutate):
+def at_last_bk(mutate: Callable[[list[str]], object]) -> Mutation:
     """For errors found when the first hist's buckets are complete."""
-    def wrapped(lines):
+    def wrapped(lines: list[str]) -> int:
         mutate(lines)
         return find(lines, "BENCH hist", 1) - 1
     return wrapped
 
 
-def flip_byte(lines):
+def flip_byte(lines: list[str]) -> int:
     i = find(lines, "BENCH bk", 2)
     line = bytearray(lines[i].encode())
     line[12] ^= 0x01
@@ -160,26 +164,26 @@ def flip_byte(lines):
     return i
 
 
-def cut_at_line(lines):
+def cut_at_line(lines: list[str]) -> int:
     i = find(lines, "BENCH suite", 1)
     del lines[i:]
     return len(lines) - 1      # the error names the log's last line
 
 
-def cut_mid_line(lines):
+def cut_mid_line(lines: list[str]) -> int:
     i = find(lines, "BENCH hist", 3)
     lines[i] = lines[i][:40]
     del lines[i + 1:]
     return i
 
 
-def drop_line(lines):
+def drop_line(lines: list[str]) -> int:
     i = find(lines, "BENCH suite")
     del lines[i]
     return find(lines, "BENCH end")
 
 
-def records_count(lines):
+def records_count(lines: list[str]) -> int:
     i = find(lines, "BENCH end")
     n = lines[i].split("records=")[1].split(" ")[0]
     lines[i] = reseal(lines[i], f"records={n}", f"records={int(n) + 1}")
@@ -187,15 +191,15 @@ def records_count(lines):
 
 
 @at_last_bk
-def bucket_count(lines):
+def bucket_count(lines: list[str]) -> None:
     i = find(lines, "BENCH bk")
     first = lines[i].split(" ")[2]
     b, c = first.split(":")
     lines[i] = reseal(lines[i], f" {first}", f" {b}:{int(c) + 1}")
 
 
-def nbk(delta):
-    def mutate(lines):
+def nbk(delta: int) -> Mutation:
+    def mutate(lines: list[str]) -> int:
         i = find(lines, "BENCH hist")
         n = lines[i].split("nbk=")[1].split(" ")[0]
         lines[i] = reseal(lines[i], f"nbk={n}", f"nbk={int(n) + delta}")
@@ -204,44 +208,44 @@ def nbk(delta):
     return mutate
 
 
-def swap_buckets(lines):
+def swap_buckets(lines: list[str]) -> int:
     i = find(lines, "BENCH bk")
     pairs = lines[i].split(" *")[0].split(" ")[2:]
     lines[i] = reseal(lines[i], f"{pairs[0]} {pairs[1]}", f"{pairs[1]} {pairs[0]}")
     return i
 
 
-def insert(where, record):
-    def mutate(lines):
+def insert(where: str, record: str) -> Mutation:
+    def mutate(lines: list[str]) -> int:
         i = find(lines, where) + 1
         lines.insert(i, record)
         return i
     return mutate
 
 
-def prepend(lines):
+def prepend(lines: list[str]) -> int:
     lines.insert(0, fake_dump.record("suite", {"name": "early", "status": "ok"}))
     return 0
 
 
-def append_after_end(lines):
+def append_after_end(lines: list[str]) -> int:
     lines.append(fake_dump.record("suite", {"name": "late", "status": "ok"}))
     return len(lines) - 1
 
 
-def too_many_pairs(lines):
+def too_many_pairs(lines: list[str]) -> int:
     i = find(lines, "BENCH bk")
     lines[i] = reseal(lines[i], "BENCH bk ", "BENCH bk " + "0:1 " * 13)
     return i
 
 
-def mode_not_announced(lines):
+def mode_not_announced(lines: list[str]) -> int:
     i = find(lines, "BENCH begin")
     lines[i] = reseal(lines[i], "modes=each,sample,batch", "modes=each,batch")
     return next(i for i, line in enumerate(lines) if " mode=sample " in line)
 
 
-def only_noise(lines):
+def only_noise(lines: list[str]) -> int:
     del lines[:]
     return 0
 
@@ -301,8 +305,8 @@ REJECTIONS = [
 ]
 
 
-def make_rejection_test(mutate, words):
-    def test(self):
+def make_rejection_test(mutate: Mutation, words: str) -> Callable[[unittest.TestCase], None]:
+    def test(self: unittest.TestCase) -> None:
         lines = clean_lines()
         index = mutate(lines)
         data = fake_dump.log_bytes(lines)

@@ -1,26 +1,29 @@
 """The platform ceiling, speedup, efficiency and platform_limited (calib.py)
 on hand-made rows."""
 
-import types
 import unittest
 
 from benchtools import calib
+from benchtools import results
 from benchtools import variants
 
 OTHER = "buddy-magazine-batched"
 
 
-def row(suite, op, cpus, ops_per_sec, mode="each", variant=variants.DEFAULT, target="qemu"):
-    return types.SimpleNamespace(variant=variant, target=target, suite=suite, op=op, cpus=cpus,
-                                 mode=mode, params={}, ops_per_sec=ops_per_sec)
+def row(suite: str, op: str, cpus: int, ops_per_sec: float, mode: str = "each",
+        variant: str = variants.DEFAULT, target: str = "qemu") -> results.Row:
+    """A row with what calib reads: the series and its ops/s."""
+    return results.Row(variant, target, suite, op, cpus, mode, samples=1, mean_ns=0.0,
+                       p50_ns=0.0, p90_ns=0.0, p99_ns=0.0, p999_ns=0.0, max_ns=0.0,
+                       ops_per_sec=ops_per_sec, params={})
 
 
-def scaling(r):
+def scaling(r: results.Row) -> tuple[float | None, float | None, float | None, int | None]:
     return (r.speedup, r.ceiling, r.efficiency, r.platform_limited)
 
 
 class TestCeiling(unittest.TestCase):
-    def setUp(self):
+    def setUp(self) -> None:
         self.rows = {
             "work1": row("calib.work", "private", 1, 1000.0),
             "work2": row("calib.work", "private", 2, 1500.0),     # 1.5 < 0.8 x 2
@@ -37,29 +40,29 @@ class TestCeiling(unittest.TestCase):
         }
         calib.apply(list(self.rows.values()))
 
-    def test_ceilings(self):
+    def test_ceilings(self) -> None:
         self.assertEqual(calib.ceilings(self.rows.values()), {
             (variants.DEFAULT, "qemu", "each"): {1: 1.0, 2: 1.5, 4: 3.6},
             (OTHER, "qemu", "each"): {1: 1.0, 2: 1.9}})
 
-    def test_efficiency_against_the_ceiling(self):
+    def test_efficiency_against_the_ceiling(self) -> None:
         r = self.rows
         self.assertEqual(scaling(r["pair1"]), (1.0, 1.0, 1.0, 0))
         self.assertEqual(scaling(r["pair2"]), (1.2, 1.5, 1.2 / 1.5, 1))
         self.assertEqual(scaling(r["pair4"]), (3.6, 3.6, 1.0, 0))
         self.assertEqual(scaling(r["work2"]), (1.5, 1.5, 1.0, 1))
 
-    def test_unknowns(self):
+    def test_unknowns(self) -> None:
         r = self.rows
         self.assertEqual(scaling(r["ipi2"]), (None, 1.5, None, 1))
         self.assertEqual(scaling(r["sample1"]), (1.0, 1.0, 1.0, 0))
         self.assertEqual(scaling(r["sample2"]), (1.5, None, None, None))
         self.assertEqual(scaling(r["hosted2"]), (None, None, None, None))
 
-    def test_each_variant_its_own_calibration(self):
+    def test_each_variant_its_own_calibration(self) -> None:
         self.assertEqual(scaling(self.rows["other2"]), (1.9, 1.9, 1.0, 0))
 
-    def test_reference_prefers_the_default(self):
+    def test_reference_prefers_the_default(self) -> None:
         self.assertEqual(calib.reference_ceilings(self.rows.values()),
                          {("qemu", "each"): (variants.DEFAULT, {1: 1.0, 2: 1.5, 4: 3.6})})
         del self.rows["work1"]

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from collections.abc import Sequence
 
 import fake_dump
 from benchtools import cli
@@ -20,8 +21,9 @@ BENCH_PY = os.path.join(variants.HOST, "bench.py")
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def run(*argv):
+def run(*argv: str) -> tuple[int | str | None, str, str]:
     """bench.py's main in this process: (exit status, stdout, stderr)."""
+    code: int | str | None
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
@@ -31,14 +33,21 @@ def run(*argv):
     return code, out.getvalue(), err.getvalue()
 
 
-def linked_plots(report_path):
+def linked_plots(report_path: str) -> list[str]:
     with open(report_path) as f:
         return re.findall(r"!\[[^]]*\]\(([^)]+\.png)\)", f.read())
 
 
 class TestProcess(unittest.TestCase):
+    tmp: tempfile.TemporaryDirectory[str]
+    run_a: str
+    plots_a: str
+    logs_a: list[str]
+    meta_json: str
+    result: tuple[int | str | None, str, str]
+
     @classmethod
-    def setUpClass(cls):
+    def setUpClass(cls) -> None:
         cls.tmp = tempfile.TemporaryDirectory()
         root = cls.tmp.name
         cls.run_a = os.path.join(root, "results", "run-a")
@@ -53,13 +62,14 @@ class TestProcess(unittest.TestCase):
                          "--meta-json", cls.meta_json, *cls.logs_a)
 
     @classmethod
-    def tearDownClass(cls):
+    def tearDownClass(cls) -> None:
         cls.tmp.cleanup()
 
-    def path(self, *parts):
+    def path(self, *parts: str) -> str:
         return os.path.join(self.tmp.name, *parts)
 
-    def small_run(self, name, extra_logs=()):
+    def small_run(self, name: str,
+                  extra_logs: Sequence[tuple[str, bytes]] = ()) -> tuple[str, list[str]]:
         """A one-variant, one-series run (quick to plot) plus extra logs."""
         d = self.path("results", name)
         os.makedirs(d, exist_ok=True)
@@ -74,7 +84,7 @@ class TestProcess(unittest.TestCase):
                 f.write(data)
         return d, logs
 
-    def test_process_writes_everything(self):
+    def test_process_writes_everything(self) -> None:
         code, out, err = self.result
         self.assertEqual(code, 0, err)
         for name in ("summary.csv", "histograms.csv", "repeats.csv", "meta.json", "report.md"):
@@ -97,7 +107,7 @@ class TestProcess(unittest.TestCase):
                             for r in rows))
         self.assertEqual(meta["plots_dir"], "../../plots/run-a")
 
-    def test_every_plot_exists(self):
+    def test_every_plot_exists(self) -> None:
         links = linked_plots(os.path.join(self.run_a, "report.md"))
         self.assertTrue(all(link.startswith("../../plots/run-a/") for link in links), links)
         names = sorted(os.path.basename(link) for link in links)
@@ -112,7 +122,7 @@ class TestProcess(unittest.TestCase):
             with open(os.path.join(self.run_a, link), "rb") as f:
                 self.assertEqual(f.read(8), PNG, link)
 
-    def test_bad_logs_reported_good_ones_kept(self):
+    def test_bad_logs_reported_good_ones_kept(self) -> None:
         variant = "pcp-locked-batched"
         lines = fake_dump.dump_lines(variant, fake_dump.standard_series(variant))
         corrupt = bytearray(fake_dump.log_bytes(lines))
@@ -134,7 +144,7 @@ class TestProcess(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertNotIn("already holds", err)
 
-    def test_refuses_to_overwrite_another_run(self):
+    def test_refuses_to_overwrite_another_run(self) -> None:
         _, logs = self.small_run("run-other")
         with open(os.path.join(self.run_a, "summary.csv"), "rb") as f:
             before = f.read()
@@ -144,7 +154,7 @@ class TestProcess(unittest.TestCase):
         with open(os.path.join(self.run_a, "summary.csv"), "rb") as f:
             self.assertEqual(f.read(), before)
 
-    def test_replot_without_logs(self):
+    def test_replot_without_logs(self) -> None:
         copy = self.path("copy", "run-a")
         os.makedirs(copy)
         for name in ("summary.csv", "histograms.csv", "repeats.csv", "meta.json"):
@@ -157,7 +167,7 @@ class TestProcess(unittest.TestCase):
         self.assertEqual(len(links), len(os.listdir(plots)))
         self.assertTrue(all(os.path.exists(os.path.join(copy, link)) for link in links))
 
-    def test_replot_default_plots_dir(self):
+    def test_replot_default_plots_dir(self) -> None:
         d, logs = self.small_run("run-replot")
         self.assertEqual(run("process", "--out", d, "--plots", self.path("plots", "run-replot"),
                              *logs)[0], 0)
@@ -168,11 +178,13 @@ class TestProcess(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertEqual(len(os.listdir(self.path("plots", "run-replot"))), 2)
 
-    def test_compare_prints_ratios(self):
+    def test_compare_prints_ratios(self) -> None:
         rows, _ = results.load_results(self.run_a, full=False)
         dropped, same, apart, single = rows[:4]
         apart.p50_ns *= 2
-        apart.p50_ci_lo_ns, apart.p50_ci_hi_ns = apart.p50_ci_hi_ns * 1.5, apart.p50_ci_hi_ns * 3
+        ci = apart.p50_ci()
+        assert ci is not None
+        apart.p50_ci_lo_ns, apart.p50_ci_hi_ns = ci[1] * 1.5, ci[1] * 3
         single.repeats = 1
         single.p50_ci_lo_ns = single.p50_ci_hi_ns = single.ops_ci_lo = single.ops_ci_hi = None
         run_b = self.path("results", "run-b")
@@ -185,7 +197,7 @@ class TestProcess(unittest.TestCase):
         self.assertIn("n.s.: A's and B's 95% confidence intervals over repeats overlap", out)
         lines = out.splitlines()
 
-        def cells(row):
+        def cells(row: results.Row) -> str:
             return lines[lines.index(results.describe(row.key())) + 1]
 
         # Unchanged: p50 and ops/s not significant; p99 has no interval.
@@ -203,7 +215,7 @@ class TestProcess(unittest.TestCase):
         self.assertIn("Only in A:", out)
         self.assertIn(f"  {results.describe(dropped.key())}", out)
 
-    def test_table(self):
+    def test_table(self) -> None:
         code, out, err = run("table", self.run_a)
         self.assertEqual(code, 0, err)
         self.assertIn("p50 d/b", out)
@@ -211,7 +223,7 @@ class TestProcess(unittest.TestCase):
         self.assertIn("emulated (TCG)", out)
         self.assertIn("platform ceiling (calib.work private, qemu, mode sample): 1 CPU", out)
 
-    def test_corrupted_summary_rejected(self):
+    def test_corrupted_summary_rejected(self) -> None:
         d = self.path("corrupt")
         os.makedirs(d)
         for name in ("summary.csv", "meta.json"):
@@ -225,7 +237,7 @@ class TestProcess(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn(f"bench.py: {os.path.join(d, 'summary.csv')}", err)
 
-    def test_table_and_compare_need_no_matplotlib(self):
+    def test_table_and_compare_need_no_matplotlib(self) -> None:
         code = ("import sys; sys.path.insert(0, sys.argv[1]); from benchtools import cli; "
                 "assert cli.main(['table', sys.argv[2]]) == 0; "
                 "assert cli.main(['compare', sys.argv[2], sys.argv[2]]) == 0; "
@@ -234,8 +246,8 @@ class TestProcess(unittest.TestCase):
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr[-500:])
 
-    def test_exit_statuses(self):
-        def status(*argv):
+    def test_exit_statuses(self) -> None:
+        def status(*argv: str) -> tuple[int, str]:
             p = subprocess.run([sys.executable, BENCH_PY, *argv], capture_output=True, text=True)
             return p.returncode, p.stdout + p.stderr
 

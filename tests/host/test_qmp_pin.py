@@ -26,36 +26,36 @@ HWLOC_XML = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 class TestPlan(unittest.TestCase):
-    def test_refuses_more_vcpus_than_cores(self):
+    def test_refuses_more_vcpus_than_cores(self) -> None:
         with self.assertRaises(qmp_pin.PinError) as e:
             qmp_pin.plan([(0, 100), (1, 101), (2, 102)], host_cores=2)
         self.assertIn("refusing to pin 3 vCPUs on 2 cores", str(e.exception))
         with self.assertRaises(qmp_pin.PinError):
             qmp_pin.plan([(0, 100), (1, 101)], host_cores=8, cores=[3])
 
-    def test_vcpu_i_to_core_i(self):
+    def test_vcpu_i_to_core_i(self) -> None:
         self.assertEqual(qmp_pin.plan([(1, 11), (0, 10)], host_cores=2),
                          [(0, 10, 0), (1, 11, 1)])
         self.assertEqual(qmp_pin.plan([(0, 10), (1, 11)], host_cores=4, cores=[3, 2]),
                          [(0, 10, 3), (1, 11, 2)])
 
-    def test_cores_must_exist(self):
+    def test_cores_must_exist(self) -> None:
         with self.assertRaises(qmp_pin.PinError) as e:
             qmp_pin.plan([(0, 10)], host_cores=2, cores=[5])
         self.assertIn("core 5 does not exist", str(e.exception))
 
-    def test_parse_cores(self):
+    def test_parse_cores(self) -> None:
         self.assertEqual(qmp_pin.parse_cores("0,1,3"), [0, 1, 3])
         for bad in ("a", "1,1", "-1", ""):
             self.assertRaises(qmp_pin.PinError, qmp_pin.parse_cores, bad)
 
 
 class TestTopology(unittest.TestCase):
-    def test_from_hwloc_xml(self):
+    def test_from_hwloc_xml(self) -> None:
         t = qmp_pin.topology_from_xml(HWLOC_XML, "test")
         self.assertEqual((t["packages"], t["cores"], t["pus"], t["source"]), (2, 3, 5, "test"))
 
-    def test_fallback_and_host(self):
+    def test_fallback_and_host(self) -> None:
         for t in (qmp_pin.topology_from_cpuinfo(), qmp_pin.host_topology()):
             self.assertGreaterEqual(t["cores"], 1)
             self.assertGreaterEqual(t["pus"], t["cores"])
@@ -66,12 +66,12 @@ class TestTopology(unittest.TestCase):
 class FakeQemu(threading.Thread):
     """A QMP server that answers like QEMU, after a delay (QEMU starting)."""
 
-    def __init__(self, path, delay):
+    def __init__(self, path: str, delay: float) -> None:
         super().__init__(daemon=True)
         self.path, self.delay = path, delay
-        self.commands = []
+        self.commands: list[str] = []
 
-    def run(self):
+    def run(self) -> None:
         time.sleep(self.delay)
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         server.bind(self.path)
@@ -79,7 +79,7 @@ class FakeQemu(threading.Thread):
         conn, _ = server.accept()
         f = conn.makefile("rwb")
 
-        def send(obj):
+        def send(obj: object) -> None:
             f.write(json.dumps(obj).encode() + b"\r\n")
             f.flush()
 
@@ -98,7 +98,7 @@ class FakeQemu(threading.Thread):
 
 
 class TestQmp(unittest.TestCase):
-    def test_query_vcpu_threads_after_qemu_starts(self):
+    def test_query_vcpu_threads_after_qemu_starts(self) -> None:
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "qmp.sock")
             fake = FakeQemu(path, delay=0.3)
@@ -110,7 +110,7 @@ class TestQmp(unittest.TestCase):
         self.assertEqual(sorted(threads), [(0, 4320), (1, 4321)])
         self.assertEqual(fake.commands, ["qmp_capabilities", "query-cpus-fast"])
 
-    def test_no_socket(self):
+    def test_no_socket(self) -> None:
         with tempfile.TemporaryDirectory() as d:
             with self.assertRaises(qmp_pin.PinError) as e:
                 qmp_pin.Qmp(os.path.join(d, "none.sock"), timeout=0.2)

@@ -11,14 +11,15 @@ from benchtools import variants
 TSC = 2_000_000_000
 
 
-def series(suite, op, cpus, cycles, per_cpu=100):
+def series(suite: str, op: str, cpus: int, cycles: int,
+           per_cpu: int = 100) -> fake_dump.FakeSeries:
     """per_cpu operations of `cycles` each on every CPU, back to back: the
     wall time is one CPU's share, so ops/s is exact."""
     return fake_dump.FakeSeries(suite, op, cpus, [cycles] * (per_cpu * cpus),
                                 wall=per_cpu * cycles)
 
 
-def hand_rows(targets=("qemu",)):
+def hand_rows(targets: tuple[str, ...] = ("qemu",)) -> list[results.Row]:
     """calib.work private takes 1.6x as long per op at 2 CPUs (ceiling 1.25x
     of 2); slab.pair kmalloc 1.25x (speedup 1.6, efficiency 1.28)."""
     dumps = []
@@ -33,7 +34,7 @@ def hand_rows(targets=("qemu",)):
     return results.collect(dumps)[0]
 
 
-def section(text, heading):
+def section(text: str, heading: str) -> list[str]:
     """The lines of a '## heading' section of report.md."""
     lines = text.splitlines()
     start = lines.index(f"## {heading}")
@@ -42,10 +43,10 @@ def section(text, heading):
 
 
 class TestReport(unittest.TestCase):
-    def markdown(self, rows):
+    def markdown(self, rows: list[results.Row]) -> str:
         return report.markdown(rows, {"run_id": "r"}, [], "/tmp/r", "/tmp/p")
 
-    def test_calibration_section(self):
+    def test_calibration_section(self) -> None:
         text = self.markdown(hand_rows())
         self.assertLess(text.index("## Platform calibration"), text.index("## Results"))
         calibration = section(text, "Platform calibration")
@@ -66,14 +67,14 @@ class TestReport(unittest.TestCase):
         self.assertIn("| 1.28 platform-limited |", "\n".join(section(text, "Results")))
         self.assertNotIn("## Hosted and QEMU side by side", text)
 
-    def test_uncalibrated_mode(self):
+    def test_uncalibrated_mode(self) -> None:
         s = fake_dump.FakeSeries("slab.pair", "kmalloc+kfree", 1, [100] * 10, mode="batch", ops=160)
         lines = fake_dump.dump_lines(variants.DEFAULT, [s])
         rows = results.collect([benchlog.parse_bytes(fake_dump.log_bytes(lines))])[0]
         self.assertIn("No calibration suites ran for qemu in batch mode",
                       "\n".join(section(self.markdown(rows), "Platform calibration")))
 
-    def test_hosted_and_qemu_side_by_side(self):
+    def test_hosted_and_qemu_side_by_side(self) -> None:
         rows = hand_rows(("qemu", "hosted"))
         side = section(self.markdown(rows), "Hosted and QEMU side by side")
         self.assertIn("| series | variant | p50 ns hosted | p50 ns qemu | ops/s hosted | "

@@ -5,6 +5,8 @@ import csv
 import os
 import tempfile
 import unittest
+from collections.abc import Sequence
+from typing import Any
 
 import fake_dump
 from benchtools import benchlog
@@ -20,9 +22,11 @@ STATS = ("target,mode,repeats,ops,p50_ci_lo_ns,p50_ci_hi_ns,ops_ci_lo,ops_ci_hi,
          "ceiling,efficiency,platform_limited").split(",")
 
 
-def parsed(variants=fake_dump.VARIANTS, cpus_list=(1, 2)):
+def parsed(variants: Sequence[str] = fake_dump.VARIANTS, cpus_list: Sequence[int] = (1, 2)
+           ) -> tuple[list[benchlog.Dump], dict[results.Key, fake_dump.FakeSeries]]:
     """(dumps, {(variant, target, suite, op, params text, cpus, mode): FakeSeries})."""
-    dumps, truth = [], {}
+    dumps: list[benchlog.Dump] = []
+    truth: dict[results.Key, fake_dump.FakeSeries] = {}
     for v in variants:
         series = fake_dump.standard_series(v, cpus_list)
         lines = fake_dump.dump_lines(v, series, cpus=max(cpus_list))
@@ -34,19 +38,24 @@ def parsed(variants=fake_dump.VARIANTS, cpus_list=(1, 2)):
 
 
 class TestRows(unittest.TestCase):
+    dumps: list[benchlog.Dump]
+    truth: dict[results.Key, fake_dump.FakeSeries]
+    rows: list[results.Row]
+    duplicates: list[results.Record]
+
     @classmethod
-    def setUpClass(cls):
+    def setUpClass(cls) -> None:
         cls.dumps, cls.truth = parsed()
         cls.rows, cls.duplicates = results.collect(cls.dumps)
 
-    def test_summary_columns(self):
+    def test_summary_columns(self) -> None:
         header = results.summary_text(self.rows).splitlines()[0].split(",")
         self.assertEqual(header[:12], LEADING)
         self.assertEqual(header[12:24], STATS)
         self.assertEqual(header[24:], ["order", "pages", "size", "ipis_per_op", "rounds_per_op",
                                        "flushes_per_op", "tsc_hz", "min_cycles", "max_cycles"])
 
-    def test_plausible_numbers(self):
+    def test_plausible_numbers(self) -> None:
         self.assertEqual(len(self.rows), len(self.truth))
         self.assertEqual(self.duplicates, [])
         for r in self.rows:
@@ -69,7 +78,7 @@ class TestRows(unittest.TestCase):
                 else:
                     self.assertIsNone(r.ipis_per_op)
 
-    def test_csv_cells(self):
+    def test_csv_cells(self) -> None:
         table = list(csv.DictReader(results.summary_text(self.rows).splitlines()))
         frame = next(t for t in table if t["suite"] == "frame.bulk")
         self.assertEqual((frame["order"], frame["pages"], frame["ipis_per_op"]), ("0", "", ""))
@@ -84,7 +93,7 @@ class TestRows(unittest.TestCase):
         self.assertEqual((sampled["mode"], int(sampled["ops"])),
                          ("sample", int(sampled["samples"]) * fake_dump.SAMPLE_PERIOD))
 
-    def test_read_back(self):
+    def test_read_back(self) -> None:
         with tempfile.TemporaryDirectory() as d:
             for name, text in (("summary.csv", results.summary_text(self.rows)),
                                ("histograms.csv", results.histograms_text(self.rows)),
@@ -104,13 +113,13 @@ class TestRows(unittest.TestCase):
             self.assertEqual(a.platform_limited, b.platform_limited)
             self.assertEqual([x.repeat for x in a.per_repeat], [x.repeat for x in b.per_repeat])
 
-    def test_parameters_cannot_shadow_columns(self):
+    def test_parameters_cannot_shadow_columns(self) -> None:
         hist_keys = {"suite", "op", "cpus", "samples"}      # never parameters
         taken = set(results.LEADING + results.STATS + results.TAIL + results.HIST_COLUMNS
                     + results.REPEAT_COLUMNS) - hist_keys
         self.assertLessEqual(taken, benchlog.RESERVED_PARAMS)
 
-    def test_duplicate_series_keep_bigger_boot(self):
+    def test_duplicate_series_keep_bigger_boot(self) -> None:
         v = fake_dump.VARIANTS[0]
         small = fake_dump.dump_lines(v, fake_dump.standard_series(v, (1,), seed=1), cpus=1)
         big = fake_dump.dump_lines(v, fake_dump.standard_series(v, (1, 2)), cpus=2)
@@ -125,7 +134,7 @@ class TestRows(unittest.TestCase):
 class TestFiles(unittest.TestCase):
     """Bad results files are rejected, naming the file."""
 
-    def setUp(self):
+    def setUp(self) -> None:
         self.tmp = tempfile.TemporaryDirectory()
         self.dir = self.tmp.name
         dumps, self.truth = parsed(fake_dump.VARIANTS[:2], (1, 2))
@@ -133,27 +142,28 @@ class TestFiles(unittest.TestCase):
         self.summary = results.summary_text(rows)
         self.histograms = results.histograms_text(rows)
         self.repeats = results.repeats_text(rows)
-        self.meta = {"files": {}}
+        self.meta: results.Meta = {"files": {}}
         for name, text in (("summary.csv", self.summary), ("histograms.csv", self.histograms),
                            ("repeats.csv", self.repeats)):
             self.write(name, text)
             self.meta["files"][name] = sha256_bytes(text.encode())
         self.write("meta.json", results.meta_text(self.meta))
 
-    def tearDown(self):
+    def tearDown(self) -> None:
         self.tmp.cleanup()
 
-    def write(self, name, text):
+    def write(self, name: str, text: str) -> None:
         with open(os.path.join(self.dir, name), "w") as f:
             f.write(text)
 
-    def rejected(self, words, name="summary.csv"):
+    def rejected(self, words: str, name: str = "summary.csv") -> None:
         with self.assertRaises(results.ResultsError) as e:
             results.load_results(self.dir)
         self.assertIn(os.path.join(self.dir, name), str(e.exception))
         self.assertIn(words, str(e.exception))
 
-    def edit_cell(self, name, line, column, value, keep_meta=False):
+    def edit_cell(self, name: str, line: int, column: str, value: str,
+                  keep_meta: bool = False) -> None:
         """Set one cell of a csv file (line 1 is the header); without
         keep_meta, meta.json goes, so the content checks speak, not the hash."""
         text = {"summary.csv": self.summary, "histograms.csv": self.histograms,
@@ -164,41 +174,41 @@ class TestFiles(unittest.TestCase):
         if not keep_meta:
             os.remove(os.path.join(self.dir, "meta.json"))
 
-    def test_valid_directory_loads(self):
+    def test_valid_directory_loads(self) -> None:
         rows, meta = results.load_results(self.dir)
         self.assertEqual(len(rows), len(self.truth))
         self.assertTrue(all(r.buckets for r in rows))
         self.assertTrue(all(len(r.per_repeat) == 1 for r in rows))
 
-    def test_truncated_summary(self):
+    def test_truncated_summary(self) -> None:
         self.write("summary.csv", self.summary[:-30])
         self.rejected("truncated")
 
-    def test_truncated_summary_at_a_line_end(self):
+    def test_truncated_summary_at_a_line_end(self) -> None:
         self.write("summary.csv", "".join(self.summary.splitlines(True)[:-1]))
         self.rejected("sha256")
 
-    def test_corrupted_summary_cell(self):
+    def test_corrupted_summary_cell(self) -> None:
         self.write("summary.csv", self.summary.replace(",2000000000,", ",20x0000000,", 1))
         self.rejected("summary.csv:2: corrupted: tsc_hz='20x0000000'")
 
-    def test_corrupted_summary_digit(self):
+    def test_corrupted_summary_digit(self) -> None:
         lines = self.summary.splitlines(True)
         lines[3] = lines[3].replace(".", "7", 1)
         self.write("summary.csv", "".join(lines))
         self.rejected("corrupted or changed")
 
-    def test_summary_without_contract_header(self):
+    def test_summary_without_contract_header(self) -> None:
         self.write("summary.csv", self.summary.replace("p50_ns", "median_ns", 1))
         os.remove(os.path.join(self.dir, "meta.json"))
         self.rejected("header must start with variant,suite,op,cpus,samples,mean_ns")
 
-    def test_corrupted_histogram_bounds(self):
+    def test_corrupted_histogram_bounds(self) -> None:
         low = int(self.histograms.splitlines()[5].split(",")[8])
         self.edit_cell("histograms.csv", 6, "low_cycles", str(low + 1))
         self.rejected("histograms.csv:6: corrupted", "histograms.csv")
 
-    def test_corrupted_new_columns(self):
+    def test_corrupted_new_columns(self) -> None:
         # (file, line, column, bad value, words of the error); line 5 of
         # summary.csv is a calibrated 2-CPU row (platform-limited), every
         # row has one repeat.
@@ -233,39 +243,39 @@ class TestFiles(unittest.TestCase):
                 self.edit_cell(name, line, column, value)
                 self.rejected(words, name)
 
-    def test_repeats_disagreeing_with_summary(self):
+    def test_repeats_disagreeing_with_summary(self) -> None:
         samples = self.repeats.splitlines()[1].split(",")[8]
         self.edit_cell("repeats.csv", 2, "samples", str(int(samples) - 1))
         self.rejected("do not add up to its repeats=1, samples=", "repeats.csv")
 
-    def test_repeats_changed_after_writing(self):
+    def test_repeats_changed_after_writing(self) -> None:
         self.edit_cell("repeats.csv", 2, "p50_ns", "1.00", keep_meta=True)
         self.rejected("corrupted or changed", "repeats.csv")
 
-    def test_truncated_repeats(self):
+    def test_truncated_repeats(self) -> None:
         self.write("repeats.csv", self.repeats[:-7])
         self.rejected("truncated", "repeats.csv")
 
-    def test_summary_from_before_version_2(self):
+    def test_summary_from_before_version_2(self) -> None:
         old = "\n".join(",".join(f for i, f in enumerate(line.split(","))
                                  if not 12 <= i < 24)
                         for line in self.summary.splitlines()) + "\n"
         self.write("summary.csv", old)
         self.rejected("summary.csv:1: made by an older bench.py (no target and mode columns)")
 
-    def test_corrupted_meta(self):
+    def test_corrupted_meta(self) -> None:
         self.write("meta.json", results.meta_text(self.meta)[:-10])
         self.rejected("not valid JSON", "meta.json")
 
 
 class TestMeta(unittest.TestCase):
-    def info(self, variant, **over):
+    def info(self, variant: str, **over: Any) -> results.Record:
         lines = fake_dump.dump_lines(variant, fake_dump.standard_series(variant, (1,)), cpus=1,
                                      **over)
         dump = benchlog.parse_bytes(fake_dump.log_bytes(lines), f"{variant}.log")
         return results.dump_info(dump, f"{variant}.log", "0" * 64)
 
-    def test_merge(self):
+    def test_merge(self) -> None:
         infos = [self.info(v) for v in fake_dump.VARIANTS[:2]]
         caller = {"commit": "feedbee", "date": "2025-01-01", "variants": fake_dump.VARIANTS[:3]}
         meta = results.build_meta(caller, infos, [], [], "run-x")
@@ -282,7 +292,7 @@ class TestMeta(unittest.TestCase):
         self.assertIn(f"variant {fake_dump.VARIANTS[2]} was run but no valid dump has it",
                       meta["incomplete_reasons"])
 
-    def test_complete_and_failures(self):
+    def test_complete_and_failures(self) -> None:
         v = fake_dump.VARIANTS[0]
         meta = results.build_meta({"accel": "kvm"}, [self.info(v)], [], [], "r")
         self.assertTrue(meta["complete"])
@@ -298,13 +308,14 @@ class TestMeta(unittest.TestCase):
         self.assertIn("suite frame.bulk failed", reasons)
         self.assertIn("suite extra.suite was selected but never reported", reasons)
 
-    def test_emulation(self):
+    def test_emulation(self) -> None:
         self.assertEqual(results.emulation({"accel": "tcg"}), "emulated (TCG)")
         self.assertIn("icount", results.emulation({"accel": "icount"}))
         self.assertEqual(results.emulation({"accel": "kvm"}), "")
 
 
-def repeat_dump(repeat, value, wall, cpus=1, variant=fake_dump.VARIANTS[0], tsc_hz=10 ** 9):
+def repeat_dump(repeat: int, value: int, wall: int, cpus: int = 1,
+                variant: str = fake_dump.VARIANTS[0], tsc_hz: int = 10 ** 9) -> benchlog.Dump:
     """A dump of one repeat: 10 samples of `value` cycles of x.y op (at
     1 GHz, so cycles are ns) in `wall` cycles."""
     s = fake_dump.FakeSeries("x.y", "op", 1, [value] * 10, wall=wall)
@@ -315,7 +326,7 @@ def repeat_dump(repeat, value, wall, cpus=1, variant=fake_dump.VARIANTS[0], tsc_
 class TestRepeats(unittest.TestCase):
     """Dumps with other repeat numbers pool into one row with intervals."""
 
-    def test_pooled_row_and_exact_bootstrap(self):
+    def test_pooled_row_and_exact_bootstrap(self) -> None:
         # Repeats 1, 2, 3: 10 x 50 cycles at 100 ops/s; repeat 7: 10 x 90 at 500 ops/s.
         dumps = [repeat_dump(n, 50, 10 ** 8) for n in (2, 1, 3)] + [repeat_dump(7, 90, 2 * 10 ** 7)]
         rows, duplicates = results.collect(dumps)
@@ -342,13 +353,13 @@ class TestRepeats(unittest.TestCase):
         self.assertEqual(lines[4], f"{fake_dump.VARIANTS[0]},qemu,x.y,op,,1,each,7,10,10,"
                                    f"90.00,500.0")
 
-    def test_one_repeat_has_no_interval(self):
+    def test_one_repeat_has_no_interval(self) -> None:
         r = results.collect([repeat_dump(1, 50, 10 ** 8)])[0][0]
         self.assertEqual((r.repeats, r.p50_ci(), r.ops_ci()), (1, None, None))
         cells = next(csv.DictReader(results.summary_text([r]).splitlines()))
         self.assertEqual([cells[c] for c in STATS[4:8]], ["", "", "", ""])
 
-    def test_same_repeat_twice_keeps_bigger_boot(self):
+    def test_same_repeat_twice_keeps_bigger_boot(self) -> None:
         dumps = [repeat_dump(1, 50, 10 ** 8, cpus=4), repeat_dump(1, 70, 10 ** 8, cpus=2),
                  repeat_dump(2, 60, 10 ** 8, cpus=2)]
         rows, duplicates = results.collect(dumps)
@@ -357,7 +368,7 @@ class TestRepeats(unittest.TestCase):
         self.assertEqual(duplicates, [{"series": results.describe(rows[0].key()), "repeat": 1,
                                        "kept": "r1-smp4.log", "dropped": "r1-smp2.log"}])
 
-    def test_tsc_rates_of_repeats(self):
+    def test_tsc_rates_of_repeats(self) -> None:
         # Each repeat's ops/s uses its own TSC rate; pooled cycles the mean rate.
         dumps = [repeat_dump(1, 100, 10 ** 6, tsc_hz=10 ** 9),
                  repeat_dump(2, 100, 10 ** 6, tsc_hz=3 * 10 ** 9)]
@@ -367,7 +378,7 @@ class TestRepeats(unittest.TestCase):
         self.assertEqual([x.ops_per_sec for x in r.per_repeat], [10 ** 4, 3 * 10 ** 4])
         self.assertEqual(r.ops_per_sec, 2 * 10 ** 4)
 
-    def test_variants_and_targets_do_not_pool(self):
+    def test_variants_and_targets_do_not_pool(self) -> None:
         other = fake_dump.VARIANTS[1]
         s = fake_dump.FakeSeries("x.y", "op", 1, [50] * 10)
         hosted = benchlog.parse_bytes(fake_dump.log_bytes(fake_dump.dump_lines(
@@ -378,7 +389,7 @@ class TestRepeats(unittest.TestCase):
                          [(other, "qemu", 1), (fake_dump.VARIANTS[0], "hosted", 1),
                           (fake_dump.VARIANTS[0], "qemu", 1)])
 
-    def test_meta_counts_repeats_per_variant(self):
+    def test_meta_counts_repeats_per_variant(self) -> None:
         v = fake_dump.VARIANTS[0]
         infos = [results.dump_info(repeat_dump(n, 50, 10 ** 8), f"r{n}.log", "0" * 64)
                  for n in (1, 2, 3)]
@@ -395,12 +406,12 @@ class TestEmulation(unittest.TestCase):
     """Which timings are said to be emulated: the qemu target's under TCG,
     never the hosted target's."""
 
-    def test_per_target(self):
+    def test_per_target(self) -> None:
         meta = {"accel": "tcg", "targets": ["qemu", "hosted"]}
         self.assertEqual(results.emulation(meta, "qemu"), "emulated (TCG)")
         self.assertEqual(results.emulation(meta, "hosted"), "")
 
-    def test_whole_run(self):
+    def test_whole_run(self) -> None:
         self.assertEqual(results.emulation({"accel": "tcg", "targets": ["qemu"]}),
                          "emulated (TCG)")
         self.assertIn("the hosted target's rows are native",

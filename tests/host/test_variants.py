@@ -26,7 +26,7 @@ DROP = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEFILES", "VARIANTS_TABLE", "O",
         "FRAME", "SLAB", "SHOOTDOWN", "DEBUG")
 
 
-def env(table=None):
+def env(table: str | None = None) -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if k not in DROP}
     e["PYTHONPATH"] = variants.HOST
     if table:
@@ -34,14 +34,15 @@ def env(table=None):
     return e
 
 
-def run(argv, table=None, stdin=None):
+def run(argv: list[str], table: str | None = None,
+        stdin: str | None = None) -> tuple[int, str]:
     """(status, stdout + stderr) of a command run at the repository's root."""
     p = subprocess.run(argv, cwd=REPO, env=env(table), input=stdin, capture_output=True,
                        text=True, timeout=120)
     return p.returncode, p.stdout + p.stderr
 
 
-def make_vars(*args, table=None):
+def make_vars(*args: str, table: str | None = None) -> dict[str, list[str]]:
     """make -s print-variants: its 'NAME = value' lines as NAME -> words."""
     rc, out = run(["make", "-s", "O=/nonexistent/o", *args, "print-variants"], table)
     if rc != 0:
@@ -56,7 +57,7 @@ def make_vars(*args, table=None):
     return found
 
 
-def fragment_var(fragment, name, table=None):
+def fragment_var(fragment: str, name: str, table: str | None = None) -> list[str]:
     """A variable of a make fragment used alone (make -f FRAGMENT)."""
     rc, out = run(["make", "-s", "-f", fragment, "-f", "-", "O=/nonexistent/o", "print-it"], table,
                   stdin=f"print-it:\n\t@echo '$({name})'\n")
@@ -65,7 +66,7 @@ def fragment_var(fragment, name, table=None):
     return out.split()
 
 
-def hosted_runners(t):
+def hosted_runners(t: variants.Table) -> list[str]:
     """The runner names tests/hosted/hosted.mk is to build for table t."""
     pair = f"{t.defaults['frame']}-{t.defaults['slab']}"
     names = [f"runner-{fl}-{f}-{s}" for fl in FLAVOURS
@@ -75,22 +76,22 @@ def hosted_runners(t):
     return sorted(names)
 
 
-def bench_host_variants(t):
+def bench_host_variants(t: variants.Table) -> list[str]:
     """bench/host/bench.mk's order: default, baseline, the others."""
-    def ordered(m):
+    def ordered(m: str) -> list[str]:
         first = [t.defaults[m], t.baselines[m]]
         return first + [v for v in t.variants[m] if v not in first]
     return [f"{f}-{s}" for f in ordered("frame") for s in ordered("slab")]
 
 
-def sets_line(t):
+def sets_line(t: variants.Table) -> str:
     return ", ".join(f"{m}: {' '.join(t.variants[m])}" for m in t.mechanisms)
 
 
-class Consumers:
+class Consumers(unittest.TestCase):
     """Checks that every consumer agrees with table t (read from path)."""
 
-    def check_make(self, t, path=None):
+    def check_make(self, t: variants.Table, path: str | None = None) -> dict[str, list[str]]:
         v = make_vars(table=path)
         self.assertEqual(v["MM_MECHANISMS"], list(t.mechanisms))
         self.assertEqual(v["MM_VARIABLES"], [m.upper() for m in t.mechanisms])
@@ -127,7 +128,7 @@ class Consumers:
                          bench_host_variants(t))
         return v
 
-    def check_run_bench(self, t, path=None):
+    def check_run_bench(self, t: variants.Table, path: str | None = None) -> None:
         rc, out = run([RUN_BENCH, "--help"], path)
         self.assertEqual(rc, 0, out)
         self.assertIn("comma-separated variants <frame>-<slab>-<shootdown>, with\n"
@@ -147,7 +148,7 @@ class Consumers:
                       + ", ".join(f"{m} in {{{' '.join(t.variants[m])}}}" for m in t.mechanisms)
                       + f" (e.g. {t.default})", out)
 
-    def check_python(self, t, path):
+    def check_python(self, t: variants.Table, path: str) -> None:
         """variants.py imported afresh with VARIANTS_TABLE=path."""
         code = ("import json; from benchtools import variants as v; print(json.dumps(["
                 "v.DEFAULT, v.BASELINES, v.TABLE.variants, v.TABLE.all_variants()]))")
@@ -160,8 +161,8 @@ class Consumers:
         self.assertEqual(names, t.all_variants())
 
 
-class TestVariants(Consumers, unittest.TestCase):
-    def test_table(self):
+class TestVariants(Consumers):
+    def test_table(self) -> None:
         """The table as variants.py reads it, and the files it names."""
         t = variants.load(os.path.join(REPO, "variants.txt"))
         self.assertEqual(t, variants.TABLE)
@@ -177,21 +178,21 @@ class TestVariants(Consumers, unittest.TestCase):
                  for f in glob.glob(os.path.join(REPO, f"mm/{m}_*.c"))}
         self.assertEqual(found, named)
 
-    def test_python_tools(self):
+    def test_python_tools(self) -> None:
         self.check_python(variants.TABLE, os.path.join(REPO, "variants.txt"))
 
-    def test_make(self):
+    def test_make(self) -> None:
         self.check_make(variants.TABLE)
 
-    def test_make_refuses_unknown_variant(self):
+    def test_make_refuses_unknown_variant(self) -> None:
         rc, out = run(["make", "-s", "FRAME=fake", "print-variants"])
         self.assertNotEqual(rc, 0)
         self.assertIn("FRAME=fake: expected one of " + " ".join(variants.TABLE.variants["frame"]), out)
 
-    def test_run_bench(self):
+    def test_run_bench(self) -> None:
         self.check_run_bench(variants.TABLE)
 
-    def test_added_variant_reaches_every_consumer(self):
+    def test_added_variant_reaches_every_consumer(self) -> None:
         """One line each in a copy of the table: a frame and a shootdown variant."""
         with open(os.path.join(REPO, "variants.txt")) as f:
             text = f.read()
@@ -214,7 +215,7 @@ class TestVariants(Consumers, unittest.TestCase):
             self.assertIn("frame: buddy pcp fakeframe,", out)
             self.check_python(t, path)
 
-    def test_bad_table_refused_everywhere(self):
+    def test_bad_table_refused_everywhere(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for name, text, message in (
                     ("two defaults", "frame a default x\nframe b default y\nframe c baseline z\n",

@@ -7,7 +7,9 @@ other output and are skipped; every "BENCH " line must be a valid record.
 
 import re
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 from . import hist
 
@@ -43,12 +45,17 @@ RESERVED_PARAMS = frozenset((
 SUITE_STATUSES = ("ok", "skipped", "failed")
 END_STATUSES = ("ok", "failed")
 
+# A series' identity within a dump: suite, op, sorted params, cpus, mode.
+SeriesKey = tuple[str, str, tuple[tuple[str, str], ...], int, str]
+# The begin record's fields, converted: ints, strings and lists of strings.
+Header = dict[str, Any]
+
 
 class DumpError(Exception):
     """A log that is not a valid dump; str() is "FILE:LINE: problem"
     ("FILE: problem" when the file cannot be read at all)."""
 
-    def __init__(self, path, line, problem):
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
         super().__init__(f"{path}:{line}: {problem}" if line else f"{path}: {problem}")
         self.path = path
         self.line = line
@@ -62,7 +69,7 @@ class Series:
     suite: str
     op: str
     cpus: int
-    params: dict
+    params: dict[str, str]
     mode: str
     ops: int
     samples: int
@@ -70,11 +77,11 @@ class Series:
     max: int
     sum: int
     wall: int
-    counters: dict
-    buckets: dict = field(default_factory=dict)
+    counters: dict[str, int]
+    buckets: dict[int, int] = field(default_factory=dict)
     line: int = 0
 
-    def key(self):
+    def key(self) -> SeriesKey:
         return (self.suite, self.op, tuple(sorted(self.params.items())), self.cpus, self.mode)
 
 
@@ -82,22 +89,22 @@ class Series:
 class Dump:
     """One valid dump: header (the begin record), series, suite statuses."""
     path: str
-    header: dict
-    series: list
-    suites: dict          # name -> {"status": ..., "reason": ... (when given)}
-    status: str           # the end record's status
+    header: Header
+    series: list[Series]
+    suites: dict[str, dict[str, str]]     # name -> {"status": ..., "reason": ... (when given)}
+    status: str                           # the end record's status
     records: int
 
     @property
-    def variant(self):
-        return self.header["variant"]
+    def variant(self) -> str:
+        return str(self.header["variant"])
 
     @property
-    def tsc_hz(self):
-        return self.header["tsc_hz"]
+    def tsc_hz(self) -> int:
+        return int(self.header["tsc_hz"])
 
 
-def parse_log(path):
+def parse_log(path: str) -> Dump:
     """Read and validate the dump in the log at `path`."""
     try:
         with open(path, "rb") as f:
@@ -107,7 +114,7 @@ def parse_log(path):
     return parse_bytes(data, path)
 
 
-def parse_bytes(data, path="<log>"):
+def parse_bytes(data: bytes, path: str = "<log>") -> Dump:
     """Validate the dump in a log's raw bytes; `path` names it in errors."""
     parser = _Parser(path)
     lines = data.split(b"\n")
@@ -120,10 +127,10 @@ def parse_bytes(data, path="<log>"):
     return parser.finish(max(1, len(lines)))
 
 
-def split_record(path, number, line):
+def split_record(path: str, number: int, line: bytes) -> tuple[str, list[str]]:
     """Check a BENCH line's length, CRC and syntax; return (type, fields)
     where fields is a list of tokens after the type."""
-    def fail(problem):
+    def fail(problem: str) -> NoReturn:
         raise DumpError(path, number, problem)
 
     if len(line) > MAX_LINE:
@@ -145,9 +152,9 @@ def split_record(path, number, line):
     return tokens[0], tokens[1:]
 
 
-def parse_fields(path, number, tokens):
+def parse_fields(path: str, number: int, tokens: list[str]) -> dict[str, str]:
     """key=value tokens -> dict, checking key and value syntax."""
-    fields = {}
+    fields: dict[str, str] = {}
     for token in tokens:
         key, eq, value = token.partition("=")
         if not eq or not KEY_RE.match(key) or not VALUE_RE.match(value):
@@ -161,27 +168,27 @@ def parse_fields(path, number, tokens):
 class _Parser:
     """The dump's state machine, fed one BENCH line at a time."""
 
-    def __init__(self, path):
+    def __init__(self, path: str) -> None:
         self.path = path
-        self.header = None
+        self.header: Header = {}  # empty until the begin record
         self.begin_line = 0
-        self.series = []
-        self.seen = {}            # series key -> line, to reject duplicates
-        self.suites = {}
-        self.open = None          # the Series whose bk records are pending
+        self.series: list[Series] = []
+        self.seen: dict[SeriesKey, int] = {}    # series key -> line, to reject duplicates
+        self.suites: dict[str, dict[str, str]] = {}
+        self.open: Series | None = None         # the Series whose bk records are pending
         self.pending = 0          # bucket:count pairs still expected
         self.records = 0          # BENCH lines since begin, begin included
-        self.end = None
+        self.end: tuple[int, str] | None = None
 
-    def fail(self, number, problem):
+    def fail(self, number: int, problem: str) -> NoReturn:
         raise DumpError(self.path, number, problem)
 
-    def need(self, number, rtype, fields, keys):
+    def need(self, number: int, rtype: str, fields: dict[str, str], keys: Iterable[str]) -> None:
         for key in keys:
             if key not in fields:
                 self.fail(number, f"malformed: {rtype} record without '{key}='")
 
-    def integer(self, number, fields, key, lo=0):
+    def integer(self, number: int, fields: dict[str, str], key: str, lo: int = 0) -> int:
         value = fields[key]
         if not INT_RE.match(value):
             self.fail(number, f"malformed: {key}={value} is not a decimal integer")
@@ -190,40 +197,47 @@ class _Parser:
             self.fail(number, f"malformed: {key}={value} is outside {lo}..2^64-1")
         return n
 
-    def record(self, number, line):
+    def hist_open(self) -> Series:
+        """The hist whose bucket pairs are pending (there is one while any are)."""
+        assert self.open is not None
+        return self.open
+
+    def record(self, number: int, line: bytes) -> None:
         rtype, tokens = split_record(self.path, number, line)
         if self.end is not None:
             self.fail(number, f"malformed: '{rtype}' record after the dump's end "
                               f"(line {self.end[0]})")
-        if rtype != "begin" and self.header is None:
+        if rtype != "begin" and not self.header:
             self.fail(number, f"malformed: '{rtype}' record before 'BENCH begin'")
         if rtype != "bk" and self.pending:
-            self.fail(number, f"malformed: hist at line {self.open.line} announced "
-                              f"nbk={len(self.open.buckets) + self.pending}, only "
-                              f"{len(self.open.buckets)} pairs came before this "
+            s = self.hist_open()
+            self.fail(number, f"malformed: hist at line {s.line} announced "
+                              f"nbk={len(s.buckets) + self.pending}, only "
+                              f"{len(s.buckets)} pairs came before this "
                               f"'{rtype}' record (nbk mismatch)")
-        handler = {
-            "begin": self.on_begin, "hist": self.on_hist, "bk": self.on_bk,
+        # bk records are bucket:count pairs, the others key=value fields.
+        handlers: dict[str, Callable[[int, dict[str, str]], None]] = {
+            "begin": self.on_begin, "hist": self.on_hist,
             "suite": self.on_suite, "end": self.on_end,
-        }.get(rtype)
-        if handler is None:
+        }
+        if rtype != "bk" and rtype not in handlers:
             self.fail(number, f"malformed: unknown record type '{rtype}'")
         if rtype != "end":
             self.records += 1
         if rtype == "bk":
-            handler(number, tokens)
+            self.on_bk(number, tokens)
         else:
-            handler(number, parse_fields(self.path, number, tokens))
+            handlers[rtype](number, parse_fields(self.path, number, tokens))
 
-    def on_begin(self, number, fields):
-        if self.header is not None:
+    def on_begin(self, number: int, fields: dict[str, str]) -> None:
+        if self.header:
             self.fail(number, f"truncated: a second 'begin' before the dump opened "
                               f"at line {self.begin_line} ended")
         if "version" in fields and fields["version"] not in VERSIONS:
             self.fail(number, f"unsupported: version={fields['version']}, this "
                               f"parser reads versions {' and '.join(VERSIONS)}")
         self.need(number, "begin", fields, HEADER_REQUIRED)
-        header = dict(fields)
+        header: Header = dict(fields)
         if fields["version"] == "1":
             for key in HEADER_V2:
                 if key in fields:
@@ -251,7 +265,7 @@ class _Parser:
         self.header = header
         self.begin_line = number
 
-    def v2_header(self, number, fields):
+    def v2_header(self, number: int, fields: dict[str, str]) -> Header:
         """The version 2 keys of a begin record, checked and converted."""
         if fields["target"] not in TARGETS:
             self.fail(number, f"malformed: target={fields['target']}, expected "
@@ -267,7 +281,7 @@ class _Parser:
                 **{key: self.integer(number, fields, key, lo=1)
                    for key in ("repeat", "sample_period", "batch")}}
 
-    def on_hist(self, number, fields):
+    def on_hist(self, number: int, fields: dict[str, str]) -> None:
         v2 = self.header["version"] == 2
         required = HIST_REQUIRED + HIST_V2 if v2 else HIST_REQUIRED
         self.need(number, "hist", fields, required)
@@ -306,7 +320,7 @@ class _Parser:
         if self.pending == 0:
             self.close_hist(number)
 
-    def check_mode(self, number, op, mode, ops, samples):
+    def check_mode(self, number: int, op: str, mode: str, ops: int, samples: int) -> None:
         if mode not in self.header["modes"]:
             self.fail(number, f"inconsistent: mode={mode} is not among the modes="
                               f"{','.join(self.header['modes'])} of the begin record")
@@ -317,14 +331,15 @@ class _Parser:
             self.fail(number, f"malformed: op={op} joins two operations, which only "
                               f"batch mode does (mode={mode})")
 
-    def on_bk(self, number, tokens):
+    def on_bk(self, number: int, tokens: list[str]) -> None:
         if not self.pending:
             self.fail(number, "malformed: bk record outside a hist (no bucket "
                               "pairs are expected here)")
         if not tokens or len(tokens) > MAX_PAIRS_PER_BK:
             self.fail(number, f"malformed: bk record with {len(tokens)} pairs "
                               f"(1 to {MAX_PAIRS_PER_BK} allowed)")
-        buckets = self.open.buckets
+        s = self.hist_open()
+        buckets = s.buckets
         last = next(reversed(buckets), -1)   # buckets arrive in increasing order
         for token in tokens:
             b, colon, c = token.partition(":")
@@ -342,15 +357,15 @@ class _Parser:
             if not self.pending:
                 self.fail(number, f"malformed: more bucket pairs than nbk="
                                   f"{len(buckets)} of the hist at line "
-                                  f"{self.open.line} (nbk mismatch)")
+                                  f"{s.line} (nbk mismatch)")
             buckets[bucket] = count
             last = bucket
             self.pending -= 1
         if not self.pending:
             self.close_hist(number)
 
-    def close_hist(self, number):
-        s = self.open
+    def close_hist(self, number: int) -> None:
+        s = self.hist_open()
         total = sum(s.buckets.values())
         if total != s.samples:
             self.fail(number, f"inconsistent: bucket counts of the hist at line "
@@ -361,7 +376,7 @@ class _Parser:
                               f"line {s.line} do not hold min={s.min} and max={s.max}")
         self.open = None
 
-    def on_suite(self, number, fields):
+    def on_suite(self, number: int, fields: dict[str, str]) -> None:
         self.need(number, "suite", fields, ("name", "status"))
         name, status = fields["name"], fields["status"]
         if status not in SUITE_STATUSES:
@@ -371,7 +386,7 @@ class _Parser:
             self.fail(number, f"malformed: suite {name} reported twice")
         self.suites[name] = {k: v for k, v in fields.items() if k != "name"}
 
-    def on_end(self, number, fields):
+    def on_end(self, number: int, fields: dict[str, str]) -> None:
         self.need(number, "end", fields, ("status", "records"))
         if fields["status"] not in END_STATUSES:
             self.fail(number, f"malformed: end status={fields['status']}, expected "
@@ -383,8 +398,8 @@ class _Parser:
                               f"begin at line {self.begin_line} (lost or extra lines)")
         self.end = (number, fields["status"])
 
-    def finish(self, last_line):
-        if self.header is None:
+    def finish(self, last_line: int) -> Dump:
+        if not self.header:
             self.fail(last_line, "truncated: no 'BENCH begin' record in the log "
                                  "(no dump at all)")
         if self.end is None:

@@ -16,23 +16,32 @@ boots (and timing modes cost differently). A series is platform-limited at N
 when the calibration itself reaches less than LIMITED_BELOW of N.
 """
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from . import variants
+
+if TYPE_CHECKING:               # results imports this module
+    from .results import Row
+
+# What a ceiling is measured for: (variant, target, mode).
+Platform = tuple[str, str, str]
 
 REFERENCE = ("calib.work", "private")
 # Below 80% of ideal the platform, not the code, decides what scaling shows.
 LIMITED_BELOW = 0.8
 
 
-def platform(row):
+def platform(row: "Row") -> Platform:
     """What a ceiling is measured for: (variant, target, mode)."""
     return (row.variant, row.target, row.mode)
 
 
-def ceilings(rows):
+def ceilings(rows: Iterable["Row"]) -> dict[Platform, dict[int, float]]:
     """{(variant, target, mode): {cpus: ceiling}} where calib.work private
     was measured at 1 CPU. One parameter set is expected; with several,
     the first row in the given order counts."""
-    ops = {}
+    ops: dict[Platform, dict[int, float]] = {}
     for r in rows:
         if (r.suite, r.op) == REFERENCE:
             ops.setdefault(platform(r), {}).setdefault(r.cpus, r.ops_per_sec)
@@ -40,16 +49,17 @@ def ceilings(rows):
             for p, by_cpus in ops.items() if 1 in by_cpus}
 
 
-def is_limited(ceiling, cpus):
+def is_limited(ceiling: float, cpus: int) -> bool:
     return ceiling < LIMITED_BELOW * cpus
 
 
-def apply(rows):
+def apply(rows: list["Row"]) -> None:
     """Set speedup, ceiling, efficiency and platform_limited on every row
     (None where unknown: no 1-CPU counterpart, or no calibration)."""
     known = ceilings(rows)
 
-    def lineage(r):            # a row's key without cpus
+    def lineage(r: "Row") -> tuple[str, str, str, str, tuple[tuple[str, str], ...], str]:
+        """A row's key without cpus."""
         return (r.variant, r.target, r.suite, r.op, tuple(sorted(r.params.items())), r.mode)
 
     solo = {lineage(r): r.ops_per_sec for r in rows if r.cpus == 1}
@@ -63,11 +73,12 @@ def apply(rows):
         r.platform_limited = None if r.ceiling is None else int(is_limited(r.ceiling, r.cpus))
 
 
-def reference_ceilings(rows):
+def reference_ceilings(rows: Iterable["Row"]) -> dict[tuple[str, str],
+                                                      tuple[str, dict[int, float]]]:
     """{(target, mode): (variant, {cpus: ceiling})}, one calibration per
     target and mode for the summaries: the default variant's, else the
     first variant's that has one."""
-    out = {}
+    out: dict[tuple[str, str], tuple[str, dict[int, float]]] = {}
     for (variant, target, mode), by_cpus in sorted(
             ceilings(rows).items(), key=lambda item: (item[0][0] != variants.DEFAULT, item[0])):
         out.setdefault((target, mode), (variant, by_cpus))

@@ -7,7 +7,10 @@ its p50, and the cycles per operation its throughput implies); a cache
 line written by every CPU (calib.shared write) and an IPI round trip
 (calib.ipi roundtrip). Then which series that ceiling limits."""
 
+from collections.abc import Sequence
+
 from . import calib
+from .results import Row
 
 WORK_REG = ("calib.work", "reg")
 TIMER = ("calib.empty", "timer")
@@ -18,36 +21,39 @@ HEADINGS = ("CPUs", "variant", "ceiling (work private)", "of N", "reg speedup", 
             "shared write p50 ns", "IPI round trip p50 ns")
 
 
-def _fmt(value, digits=2, suffix=""):
+def _fmt(value: float | None, digits: int = 2, suffix: str = "") -> str:
     return "-" if value is None else f"{value:,.{digits}f}{suffix}"
 
 
-def _of(value, n):
+def _of(value: float | None, n: int) -> float | None:
     return None if value is None else value / n
 
 
-def _calib_rows(rows, target, mode):
+def _calib_rows(rows: list[Row], target: str,
+                mode: str) -> dict[tuple[str, int], dict[tuple[str, str], Row]]:
     """{(variant, cpus): {(suite, op): row}} of one target and mode's calib rows."""
-    out = {}
+    out: dict[tuple[str, int], dict[tuple[str, str], Row]] = {}
     for r in rows:
         if r.suite.startswith("calib.") and (r.target, r.mode) == (target, mode):
             out.setdefault((r.variant, r.cpus), {}).setdefault((r.suite, r.op), r)
     return out
 
 
-def _cells(variant, cpus, found):
+def _cells(variant: str, cpus: int, found: dict[tuple[str, str], Row]) -> Sequence[str]:
     work, reg, timer, shared, ipi = (found.get(k) for k in
                                      (calib.REFERENCE, WORK_REG, TIMER, SHARED, IPI))
-    ceiling = work and work.ceiling
-    reg_speedup = reg and reg.speedup
+    ceiling = work.ceiling if work else None
+    reg_speedup = reg.speedup if reg else None
+    timer_cells = ((_fmt(timer.p50_ns * timer.tsc_hz / 1e9, 0), _fmt(timer.p50_ns, 1),
+                    _fmt(timer.tsc_hz * timer.cpus / timer.ops_per_sec, 1))
+                   if timer else (_fmt(None),) * 3)
     return (str(cpus), variant, _fmt(ceiling, suffix="x"), _fmt(_of(ceiling, cpus)),
-            _fmt(reg_speedup, suffix="x"), _fmt(_of(reg_speedup, cpus)),
-            _fmt(timer and timer.p50_ns * timer.tsc_hz / 1e9, 0), _fmt(timer and timer.p50_ns, 1),
-            _fmt(timer and timer.tsc_hz * timer.cpus / timer.ops_per_sec, 1),
-            _fmt(shared and shared.p50_ns, 1), _fmt(ipi and ipi.p50_ns, 1))
+            _fmt(reg_speedup, suffix="x"), _fmt(_of(reg_speedup, cpus)), *timer_cells,
+            _fmt(shared.p50_ns if shared else None, 1), _fmt(ipi.p50_ns if ipi else None, 1))
 
 
-def _verdict(rows, target, mode, reference):
+def _verdict(rows: list[Row], target: str, mode: str,
+             reference: tuple[str, dict[int, float]] | None) -> list[str]:
     """Sentences on the ceiling at the highest CPU count and the series it limits."""
     if reference is None:
         return ["No calib.work private at 1 CPU here: no ceiling, so no efficiency."]
@@ -63,7 +69,7 @@ def _verdict(rows, target, mode, reference):
                  f"measure the platform as much as the code.")
     else:
         text += "."
-    limited = {}
+    limited: dict[tuple[str, int], int] = {}
     for r in rows:
         if (r.target, r.mode) == (target, mode) and r.platform_limited:
             limited[(r.variant, r.cpus)] = limited.get((r.variant, r.cpus), 0) + 1
@@ -74,7 +80,7 @@ def _verdict(rows, target, mode, reference):
     return [text, "", f"Platform-limited: {which}."]
 
 
-def markdown(rows):
+def markdown(rows: list[Row]) -> list[str]:
     """The section's lines (without its heading)."""
     references = calib.reference_ceilings(rows)
     out = []

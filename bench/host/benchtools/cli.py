@@ -15,6 +15,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 from . import benchlog
 from . import report
@@ -22,6 +23,7 @@ from . import results
 from . import stats
 from . import table
 from .fsutil import atomic_write, sha256_bytes
+from .results import Key, Meta, Record, Row
 
 PROG = "bench.py"
 # The command whose code this is, run again under another interpreter.
@@ -40,17 +42,17 @@ class DataError(Exception):
     """Exit status 1."""
 
 
-def say(message):
+def say(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr)
 
 
 # ---- the interpreter ---------------------------------------------------------
 
-def has_matplotlib():
+def has_matplotlib() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
 
 
-def reexec_for_matplotlib():
+def reexec_for_matplotlib() -> None:
     """Without matplotlib here, run this command again under an interpreter
     that has it. Returns only when none does."""
     if has_matplotlib() or os.environ.get(REEXEC_ENV):
@@ -67,19 +69,22 @@ def reexec_for_matplotlib():
 
 # ---- process -------------------------------------------------------------------
 
-def log_label(log, results_dir):
+def log_label(log: str, results_dir: str) -> str:
     """A log's name in meta.json: relative to the results dir when inside it."""
     rel = os.path.relpath(os.path.abspath(log), os.path.abspath(results_dir))
     return rel if not rel.startswith("..") else os.path.abspath(log)
 
 
-def read_logs(logs, results_dir):
+def read_logs(logs: list[str],
+              results_dir: str) -> tuple[list[benchlog.Dump], list[Record], list[Record]]:
     """Parse every log: (dumps, infos, rejected). A bad log is reported and
     recorded, and the others still count."""
-    dumps, infos, rejected = [], [], []
+    dumps: list[benchlog.Dump] = []
+    infos: list[Record] = []
+    rejected: list[Record] = []
     for log in logs:
         label = log_label(log, results_dir)
-        sha = None
+        sha: str | None = None
         try:
             with open(log, "rb") as f:
                 data = f.read()
@@ -100,7 +105,7 @@ def read_logs(logs, results_dir):
     return dumps, infos, rejected
 
 
-def check_same_run(results_dir, infos, rejected):
+def check_same_run(results_dir: str, infos: list[Record], rejected: list[Record]) -> None:
     """Refuse to replace a summary.csv that was made from other logs: that
     directory is another run's, and its results would be lost."""
     summary = os.path.join(results_dir, results.SUMMARY)
@@ -109,7 +114,8 @@ def check_same_run(results_dir, infos, rejected):
     meta_path = os.path.join(results_dir, results.META)
     try:
         old = results.load_meta(meta_path)
-        before = {d.get("sha256") for d in old.get("dumps", []) + old.get("rejected", [])}
+        before: set[str] | None = {d.get("sha256") for d in
+                                   old.get("dumps", []) + old.get("rejected", [])}
     except results.ResultsError:
         before = None
     now = {d["sha256"] for d in infos + rejected}
@@ -118,7 +124,7 @@ def check_same_run(results_dir, infos, rejected):
                          f"process into a new directory (or replot that one)")
 
 
-def cmd_process(args):
+def cmd_process(args: argparse.Namespace) -> None:
     reexec_for_matplotlib()
     caller = results.load_meta(args.meta_json) if args.meta_json else {}
     os.makedirs(args.out, exist_ok=True)
@@ -168,19 +174,21 @@ def cmd_process(args):
 UNFINISHED = "processing did not finish: plots and report.md may be missing or stale"
 
 
-def unfinished(meta):
+def unfinished(meta: Meta) -> Meta:
     """meta as it stands while the plots and report.md are being written."""
     return dict(meta, complete=False,
                 incomplete_reasons=meta["incomplete_reasons"] + [UNFINISHED])
 
 
-def render(results_dir, plots_dir, meta=None):
+def render(results_dir: str, plots_dir: str,
+           meta: Meta | None = None) -> tuple[list[Row], Meta, bool]:
     """Plots and report.md from the files in results_dir (never from the
     logs, so process and replot make the same thing); meta, when given,
     stands for the meta.json not yet written."""
     rows, file_meta = results.load_results(results_dir)
     meta = file_meta if meta is None else meta
-    plot_files, plots_ok = [], True
+    plot_files: list[str] = []
+    plots_ok = True
     if has_matplotlib():
         from . import plots
         plot_files = plots.make_all(rows, meta, plots_dir)
@@ -195,7 +203,7 @@ def render(results_dir, plots_dir, meta=None):
 
 # ---- replot, table, compare ------------------------------------------------
 
-def cmd_replot(args):
+def cmd_replot(args: argparse.Namespace) -> None:
     reexec_for_matplotlib()
     plots_dir = args.plots
     if plots_dir is None:
@@ -210,28 +218,29 @@ def cmd_replot(args):
         raise DataError("no plots were made")
 
 
-def cmd_table(args):
+def cmd_table(args: argparse.Namespace) -> None:
     rows, meta = results.load_results(args.results_dir, full=False)
     sys.stdout.write(table.text(rows, meta))
 
 
 # Compared figures: (attribute, heading, column width, its 95% interval or None).
-COMPARED = (("p50_ns", "p50 ns", 10, results.Row.p50_ci),
-            ("p99_ns", "p99 ns", 10, lambda row: None),
-            ("ops_per_sec", "ops/s", 12, results.Row.ops_ci))
+COMPARED: tuple[tuple[str, str, int, Callable[[Row], stats.Interval | None]], ...] = (
+    ("p50_ns", "p50 ns", 10, results.Row.p50_ci),
+    ("p99_ns", "p99 ns", 10, lambda row: None),
+    ("ops_per_sec", "ops/s", 12, results.Row.ops_ci))
 RATIO = 6
 MARK = f" {table.NOT_SIGNIFICANT}"
 
 
-def fmt_value(attr, value):
+def fmt_value(attr: str, value: float) -> str:
     return f"{value:,.0f}" if attr == "ops_per_sec" else table.fmt_ns(value)
 
 
-def fmt_ratio(a, b):
+def fmt_ratio(a: float, b: float) -> str:
     return f"{b / a:.2f}" if a else "-"
 
 
-def compare_cells(ra, rb):
+def compare_cells(ra: Row, rb: Row) -> str:
     """A, B, B/A of every compared figure; B/A marked when A's and B's
     intervals overlap."""
     cells = ""
@@ -243,7 +252,8 @@ def compare_cells(ra, rb):
     return cells.rstrip()
 
 
-def compare_text(dir_a, dir_b, rows_a, meta_a, rows_b, meta_b):
+def compare_text(dir_a: str, dir_b: str, rows_a: list[Row], meta_a: Meta, rows_b: list[Row],
+                 meta_b: Meta) -> str:
     a = {r.key(): r for r in rows_a}
     b = {r.key(): r for r in rows_b}
     out = []
@@ -273,11 +283,11 @@ def compare_text(dir_a, dir_b, rows_a, meta_a, rows_b, meta_b):
     return "\n".join(out) + "\n"
 
 
-def results_key(key):
+def results_key(key: Key) -> tuple[str, str, str, str, str, results.Naturals, int]:
     return (key[0],) + results.group_sort_key(key[1:])
 
 
-def cmd_compare(args):
+def cmd_compare(args: argparse.Namespace) -> None:
     rows_a, meta_a = results.load_results(args.dir_a, full=False)
     rows_b, meta_b = results.load_results(args.dir_b, full=False)
     sys.stdout.write(compare_text(args.dir_a, args.dir_b, rows_a, meta_a, rows_b, meta_b))
@@ -321,7 +331,7 @@ commit, run_id (default: RESULTS_DIR's name), variants (those run: a missing
 one marks the run incomplete), incomplete_reasons (list of strings)."""
 
 
-def parser():
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Benchmark results: turn the kernel's serial dumps into tables, "
@@ -374,7 +384,7 @@ def parser():
     return ap
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         args.run(args)

@@ -10,7 +10,7 @@ import os
 import tempfile
 
 
-def atomic_write(path, data):
+def atomic_write(path: str, data: str | bytes) -> None:
     """Write bytes or text to path by temp file + rename (same directory)."""
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -26,5 +26,5 @@ def atomic_write(path, data):
         raise
 
 
-def sha256_bytes(data):
+def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

@@ -8,6 +8,7 @@ either side is the same number.
 """
 
 import bisect
+from collections.abc import Sequence
 from fractions import Fraction
 from functools import lru_cache
 from itertools import accumulate
@@ -19,7 +20,7 @@ MAX_VALUE = (1 << 64) - 1
 MAX_BUCKET = 3775                    # bucket of MAX_VALUE
 
 
-def bucket_of(value):
+def bucket_of(value: int) -> int:
     """The bucket holding a cycle count (0 <= value < 2^64)."""
     if not 0 <= value <= MAX_VALUE:
         raise ValueError(f"value {value} is outside 0..2^64-1")
@@ -29,13 +30,13 @@ def bucket_of(value):
     return HALF * shift + (value >> shift)
 
 
-def _shift(bucket):
+def _shift(bucket: int) -> int:
     if not 0 <= bucket <= MAX_BUCKET:
         raise ValueError(f"bucket {bucket} is outside 0..{MAX_BUCKET}")
     return bucket // HALF - 1
 
 
-def bucket_low(bucket):
+def bucket_low(bucket: int) -> int:
     """The smallest value in a bucket."""
     if bucket < EXACT_LIMIT:
         _shift(bucket)               # range check only
@@ -44,14 +45,14 @@ def bucket_low(bucket):
     return (bucket % HALF + HALF) << shift
 
 
-def bucket_high(bucket):
+def bucket_high(bucket: int) -> int:
     """The largest value in a bucket (inclusive)."""
     if bucket < EXACT_LIMIT:
         return bucket_low(bucket)
     return bucket_low(bucket) + (1 << _shift(bucket)) - 1
 
 
-def bucket_mid(bucket):
+def bucket_mid(bucket: int) -> int:
     """The value reported for a bucket: the value itself below 128, else
     low + width / 2 (an integer, as the kernel's hist_bucket_mid), within
     1/128 (0.8%) of any value in the bucket."""
@@ -61,7 +62,7 @@ def bucket_mid(bucket):
     return low + (1 << _shift(bucket)) // 2
 
 
-def rank(p, n):
+def rank(p: float, n: int) -> int:
     """The 1-based rank of percentile p (0 < p <= 100) among n samples:
     ceil(p / 100 * n), computed exactly (99.9 is not a binary fraction)."""
     if not 0 < p <= 100:
@@ -73,7 +74,7 @@ def rank(p, n):
 
 
 @lru_cache(maxsize=None)
-def _exact(p):
+def _exact(p: float) -> tuple[int, int]:
     """p as an exact fraction (numerator, denominator), from its decimal text."""
     return Fraction(str(p)).as_integer_ratio()
 
@@ -85,16 +86,16 @@ class Pool:
     some twice, others not at all) costs a short binary search, not a merge.
     parts: [(buckets {bucket: count}, samples, min, max)]."""
 
-    def __init__(self, parts):
-        self.buckets = sorted(set().union(*(b for b, _, _, _ in parts)))
+    def __init__(self, parts: Sequence[tuple[dict[int, int], int, int, int]]) -> None:
+        self.buckets: list[int] = sorted(set().union(*(b for b, _, _, _ in parts)))
         self.cumulative = [list(accumulate(b.get(x, 0) for x in self.buckets))
                            for b, _, _, _ in parts]
         self.samples = [n for _, n, _, _ in parts]
         self.lows = [lo for _, _, lo, _ in parts]
         self.highs = [hi for _, _, _, hi in parts]
-        self.spans = {}
+        self.spans: dict[float, tuple[int, int]] = {}
 
-    def span(self, p):
+    def span(self, p: float) -> tuple[int, int]:
         """The bucket indices that percentile p of any pool of the parts
         lies between: the lowest and highest of the parts' own p-th
         percentile buckets (a pool's distribution is a weighted mean of
@@ -107,7 +108,7 @@ class Pool:
             self.spans[p] = (min(own), max(own))
         return self.spans[p]
 
-    def percentile(self, p, weights):
+    def percentile(self, p: float, weights: Sequence[int]) -> int:
         """Percentile p of the pool holding weights[i] copies of part i,
         estimated as FORMAT.md says: ranks 1 and n are the pool's exact min
         and max, others a bucket's midpoint clamped to them."""
@@ -126,7 +127,8 @@ class Pool:
         return min(max(bucket_mid(self.buckets[first + j]), lo), hi)
 
 
-def percentile(p, buckets, samples, lo, hi):
+def percentile(p: float, buckets: dict[int, int], samples: int, lo: int,
+               hi: int) -> int:
     """Estimate percentile p from a histogram {bucket: count} of `samples`
     values whose exact minimum and maximum are lo and hi (cycles). Ranks 1
     and n are lo and hi themselves, which are exact (the kernel's
@@ -134,7 +136,7 @@ def percentile(p, buckets, samples, lo, hi):
     return Pool([(buckets, samples, lo, hi)]).percentile(p, (1,))
 
 
-def mean(total, samples):
+def mean(total: int, samples: int) -> float:
     """Mean of `samples` values adding up to `total` (cycles)."""
     if samples < 1:
         raise ValueError("the mean of no samples")

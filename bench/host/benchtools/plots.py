@@ -25,6 +25,8 @@ import math
 import multiprocessing
 import os
 import re
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
 
 import matplotlib
 
@@ -36,17 +38,25 @@ from . import hist  # noqa: E402
 from . import results  # noqa: E402
 from . import variants  # noqa: E402
 from .fsutil import atomic_write  # noqa: E402
+from .results import Meta, Row  # noqa: E402
 
 PCT_TICKS = (0, 50, 90, 99, 99.9, 99.99)
 X_MAX = 1e4                   # 1/(1-p) at p = 99.99
 CURVE_POINTS = 300
 FIGSIZE = (8.5, 5.2)
 DPI = 110
+# matplotlib 3.6 has no type information: its figures and axes are Any here.
+Figure = Any
+Axes = Any
+# A plot to make: the function and its arguments; it returns the file written.
+Task = tuple[Callable[..., str], tuple[Any, ...]]
+# A series family: target, suite, op, params text, mode.
+Family = tuple[str, str, str, str, str]
 FIXED_COLOURS = {variants.DEFAULT: "C0", variants.BASELINES["frame"]: "C1",
                  variants.BASELINES["slab"]: "C2", variants.BASELINES["shootdown"]: "C3"}
 
 
-def colour(variant, all_variants):
+def colour(variant: str, all_variants: Collection[str]) -> str:
     """The same colour for a variant in every plot of a run."""
     if variant in FIXED_COLOURS:
         return FIXED_COLOURS[variant]
@@ -54,12 +64,12 @@ def colour(variant, all_variants):
     return f"C{4 + others.index(variant) % 6}"
 
 
-def slug(target, mode, suite, op, params):
+def slug(target: str, mode: str, suite: str, op: str, params: dict[str, str]) -> str:
     parts = [target, mode, suite, op] + [f"{k}{params[k]}" for k in sorted(params)]
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", "-".join(parts))
 
 
-def describe(suite, op, params, cpus=None):
+def describe(suite: str, op: str, params: dict[str, str], cpus: int | None = None) -> str:
     text = f"{suite} {op}"
     if params:
         text += " (" + ", ".join(f"{k}={params[k]}" for k in sorted(params)) + ")"
@@ -68,7 +78,7 @@ def describe(suite, op, params, cpus=None):
     return text
 
 
-def new_figure(meta, title, row, rows=1):
+def new_figure(meta: Meta, title: str, row: Row, rows: int = 1) -> tuple[Figure, list[Axes]]:
     """A figure whose footer names the run and where and how `row` (any of
     the plotted rows) was timed."""
     fig, axes = plt.subplots(rows, 1, figsize=(FIGSIZE[0], FIGSIZE[1] * (1 + 0.45 * (rows - 1))),
@@ -85,7 +95,7 @@ def new_figure(meta, title, row, rows=1):
     return fig, [a[0] for a in axes]
 
 
-def ns_axis(ax):
+def ns_axis(ax: Axes) -> None:
     """A log-scale latency axis labelled 100, 200, 500, 1,000 rather than 10^2."""
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1, 2, 5)))
@@ -94,7 +104,7 @@ def ns_axis(ax):
     ax.yaxis.set_minor_locator(ticker.NullLocator())
 
 
-def save(fig, path):
+def save(fig: Figure, path: str) -> str:
     buf = io.BytesIO()
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(buf, format="png", dpi=DPI)
@@ -105,11 +115,12 @@ def save(fig, path):
 
 # ---- latency percentile curves ----------------------------------------------
 
-def curve(row):
+def curve(row: Row) -> tuple[list[float], list[float]]:
     """(x, ns) points of a row's percentile curve, x = 1/(1-p): the curve
     stops where the samples run out (p = 1 - 1/n)."""
     top = math.log10(min(X_MAX, row.samples))
-    xs, ys = [], []
+    xs: list[float] = []
+    ys: list[float] = []
     for i in range(CURVE_POINTS + 1):
         x = 10 ** (top * i / CURVE_POINTS)
         p = min(100.0, max(1e-9, 100 * (1 - 1 / x)))
@@ -119,7 +130,8 @@ def curve(row):
     return xs, ys
 
 
-def latency_plot(found, meta, all_variants, path):
+def latency_plot(found: dict[str, Row], meta: Meta, all_variants: Collection[str],
+                 path: str) -> str:
     any_row = next(iter(found.values()))
     what = describe(any_row.suite, any_row.op, any_row.params, any_row.cpus)
     fig, (ax,) = new_figure(meta, f"Latency percentiles: {what}", any_row)
@@ -142,15 +154,15 @@ def latency_plot(found, meta, all_variants, path):
 
 # ---- throughput against CPUs ------------------------------------------------
 
-def ci_bars(ax, xs, rows, color):
+def ci_bars(ax: Axes, xs: Iterable[int], rows: Iterable[Row], color: str) -> None:
     """The 95% intervals of the rows' ops/s over repeats, where there are."""
-    with_ci = [(x, r.ops_ci()) for x, r in zip(xs, rows) if r.ops_ci() is not None]
+    with_ci = [(x, ci) for x, ci in zip(xs, (r.ops_ci() for r in rows)) if ci is not None]
     if with_ci:
         ax.vlines([x for x, _ in with_ci], [ci[0] for _, ci in with_ci],
                   [ci[1] for _, ci in with_ci], color=color, linewidth=2)
 
 
-def scaling_lines(ax, by_cpus, cpu_counts):
+def scaling_lines(ax: Axes, by_cpus: dict[int, dict[str, Row]], cpu_counts: list[int]) -> None:
     """The default variant's 1-CPU throughput times the platform ceiling
     (dashed) and times N (dotted): how far the platform and ideal scaling
     would take it."""
@@ -168,7 +180,8 @@ def scaling_lines(ax, by_cpus, cpu_counts):
             color="0.55", label="ideal: N x default at 1 CPU")
 
 
-def throughput_plot(by_cpus, meta, all_variants, path):
+def throughput_plot(by_cpus: dict[int, dict[str, Row]], meta: Meta,
+                    all_variants: Collection[str], path: str) -> str:
     """by_cpus: {cpus: {variant: row}} for one target/mode/suite/op/params."""
     any_row = next(iter(next(iter(by_cpus.values())).values()))
     suite = any_row.suite
@@ -207,7 +220,8 @@ def throughput_plot(by_cpus, meta, all_variants, path):
 
 # ---- latency and IPIs against pages -----------------------------------------
 
-def pages_plot(by_pages, meta, all_variants, path):
+def pages_plot(by_pages: dict[int, dict[str, Row]], meta: Meta, all_variants: Collection[str],
+               path: str) -> str:
     """by_pages: {pages: {variant: row}} at one CPU count."""
     any_row = next(iter(next(iter(by_pages.values())).values()))
     suite = any_row.suite
@@ -249,16 +263,16 @@ def pages_plot(by_pages, meta, all_variants, path):
 
 # ---- all of them ------------------------------------------------------------
 
-def make_all(rows, meta, out_dir):
+def make_all(rows: list[Row], meta: Meta, out_dir: str) -> list[str]:
     """Write every plot for rows into out_dir; return the paths written."""
     os.makedirs(out_dir, exist_ok=True)
     all_variants = {r.variant for r in rows}
-    series = {}          # (target, suite, op, ptext, mode) -> {cpus: {variant: row}}
+    series: dict[Family, dict[int, dict[str, Row]]] = {}     # -> {cpus: {variant: row}}
     for r in rows:
         target, suite, op, ptext, cpus, mode = r.group()
         series.setdefault((target, suite, op, ptext, mode), {}).setdefault(cpus, {})[
             r.variant] = r
-    tasks = []
+    tasks: list[Task] = []
     for key in sorted(series, key=family_sort_key):
         by_cpus = series[key]
         name = family_slug(key)
@@ -270,11 +284,11 @@ def make_all(rows, meta, out_dir):
     return run_tasks(tasks)
 
 
-def _call(fn, args):
+def _call(fn: Callable[..., str], args: tuple[Any, ...]) -> str:
     return fn(*args)
 
 
-def run_tasks(tasks):
+def run_tasks(tasks: list[Task]) -> list[str]:
     """Each plot in a worker process, one per core, results in task order:
     matplotlib takes about 0.2 s a figure, and a run with three timing
     modes and two targets makes hundreds of them."""
@@ -285,22 +299,24 @@ def run_tasks(tasks):
         return pool.starmap(_call, tasks)
 
 
-def family_sort_key(key):
+def family_sort_key(key: Family) -> results.GroupSortKey:
     """A (target, suite, op, ptext, mode) family in the table's order."""
     target, suite, op, ptext, mode = key
     return results.group_sort_key((target, suite, op, ptext, 0, mode))
 
 
-def family_slug(key):
+def family_slug(key: Family) -> str:
     target, suite, op, ptext, mode = key
     return slug(target, mode, suite, op, results.parse_params_text(ptext))
 
 
-def pages_plot_tasks(rows, meta, all_variants, out_dir):
+def pages_plot_tasks(rows: list[Row], meta: Meta, all_variants: Collection[str],
+                     out_dir: str) -> list[Task]:
     """One plot per target/mode/suite/op/other params that has a pages
     parameter with more than one value, at the highest CPU count it was
     measured on: the (function, arguments) that make them."""
-    families = {}    # (target, suite, op, other params, mode) -> {cpus: {pages: {variant: row}}}
+    # (target, suite, op, other params, mode) -> {cpus: {pages: {variant: row}}}
+    families: dict[Family, dict[int, dict[int, dict[str, Row]]]] = {}
     for r in rows:
         if "pages" not in r.params or not r.params["pages"].isdigit():
             continue
@@ -308,7 +324,7 @@ def pages_plot_tasks(rows, meta, all_variants, out_dir):
         key = (r.target, r.suite, r.op, results.params_text(others), r.mode)
         by_pages = families.setdefault(key, {}).setdefault(r.cpus, {})
         by_pages.setdefault(int(r.params["pages"]), {})[r.variant] = r
-    tasks = []
+    tasks: list[Task] = []
     for key in sorted(families, key=family_sort_key):
         by_cpus = families[key]
         if len(by_cpus[max(by_cpus)]) < 2:

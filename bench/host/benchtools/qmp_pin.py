@@ -19,6 +19,11 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from typing import Any
+
+# What meta.json records of the host: packages, cores, PUs, model, source,
+# hypervisor.
+Topology = dict[str, Any]
 
 
 class PinError(Exception):
@@ -27,19 +32,20 @@ class PinError(Exception):
 
 # ---- host topology ----------------------------------------------------------
 
-def topology_from_xml(text, source):
+def topology_from_xml(text: str, source: str) -> Topology:
     """Count packages, cores and PUs in hwloc's XML topology."""
     root = ET.fromstring(text)
     count = {t: 0 for t in ("Package", "Core", "PU")}
     for obj in root.iter("object"):
-        if obj.get("type") in count:
-            count[obj.get("type")] += 1
+        kind = obj.get("type", "")
+        if kind in count:
+            count[kind] += 1
     # hwloc shows a machine without package/core info as PUs only.
     return {"packages": count["Package"] or 1, "cores": count["Core"] or count["PU"],
             "pus": count["PU"], "source": source, "model": cpu_model()}
 
 
-def cpu_model():
+def cpu_model() -> str | None:
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -50,11 +56,13 @@ def cpu_model():
     return None
 
 
-def topology_from_cpuinfo():
+def topology_from_cpuinfo() -> Topology:
     """Packages and cores from /proc/cpuinfo's physical id / core id; PUs
     from os.cpu_count(). A guest without those fields counts as one core
     per PU."""
-    packages, cores, pus = set(), set(), 0
+    packages: set[str] = set()
+    cores: set[tuple[str | None, str]] = set()
+    pus = 0
     package = None
     try:
         with open("/proc/cpuinfo") as f:
@@ -74,14 +82,14 @@ def topology_from_cpuinfo():
             "source": "/proc/cpuinfo and os.cpu_count() (no hwloc)", "model": cpu_model()}
 
 
-def host_hypervisor():
+def host_hypervisor() -> str:
     """'none' on bare metal, else the hypervisor the host itself runs under
     (lscpu's vendor, or 'unknown'): "native" figures from a virtual
     machine's cores share them with its neighbours."""
     try:
         with open("/proc/cpuinfo") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f
-                          if line.startswith("flags")), [])
+            flags: list[str] = next((line.split(":", 1)[1].split() for line in f
+                                     if line.startswith("flags")), [])
     except OSError:
         return "unknown"
     if "hypervisor" not in flags:
@@ -94,7 +102,7 @@ def host_hypervisor():
                  if line.startswith("Hypervisor vendor:")), "unknown")
 
 
-def host_topology():
+def host_topology() -> Topology:
     """The host's packages, cores and PUs for meta.json, saying where they
     came from (hwloc-ls or lstopo-no-graphics XML, else /proc/cpuinfo), and
     whether the host is itself a virtual machine."""
@@ -114,10 +122,10 @@ def host_topology():
     return topology
 
 
-def core_first_pus():
+def core_first_pus() -> list[int]:
     """OS CPU number of each core's first PU, in core order (for the
     sched_setaffinity fallback: hwloc's core:N is the N-th core, not CPU N)."""
-    cores = {}
+    cores: dict[tuple[int, int], int] = {}
     for path in glob.glob("/sys/devices/system/cpu/cpu[0-9]*/topology/core_id"):
         cpu = int(path.split("/")[-3][3:])
         try:
@@ -135,7 +143,7 @@ def core_first_pus():
 
 # ---- the plan ----------------------------------------------------------------
 
-def parse_cores(text):
+def parse_cores(text: str) -> list[int]:
     """"0,1,3" -> [0, 1, 3]."""
     try:
         cores = [int(c) for c in text.split(",")]
@@ -146,7 +154,8 @@ def parse_cores(text):
     return cores
 
 
-def plan(vcpus, host_cores, cores=None):
+def plan(vcpus: list[tuple[int, int]], host_cores: int,
+         cores: list[int] | None = None) -> list[tuple[int, int, int]]:
     """[(vcpu index, thread id, core)] pinning vCPU i to cores[i].
     vcpus: [(index, thread id)]; host_cores: how many cores the host has;
     cores: the cores to use (default 0..host_cores-1)."""
@@ -168,7 +177,7 @@ def plan(vcpus, host_cores, cores=None):
 class Qmp:
     """A minimal QMP client: one command at a time, events skipped."""
 
-    def __init__(self, path, timeout=10.0):
+    def __init__(self, path: str, timeout: float = 10.0) -> None:
         self.sock = connect(path, timeout)
         self.file = self.sock.makefile("rwb")
         try:
@@ -179,17 +188,18 @@ class Qmp:
             self.close()
             raise
 
-    def read(self):
+    def read(self) -> dict[str, Any]:
         line = self.file.readline()
         if not line:
             raise PinError("QMP: QEMU closed the connection")
         try:
-            return json.loads(line)
+            message: dict[str, Any] = json.loads(line)
+            return message
         except ValueError:
             raise PinError(f"QMP: not JSON: {line[:80]!r}") from None
 
-    def command(self, name, **arguments):
-        msg = {"execute": name}
+    def command(self, name: str, **arguments: object) -> Any:
+        msg: dict[str, object] = {"execute": name}
         if arguments:
             msg["arguments"] = arguments
         self.file.write(json.dumps(msg).encode() + b"\r\n")
@@ -201,12 +211,12 @@ class Qmp:
             if "error" in reply:
                 raise PinError(f"QMP {name}: {reply['error'].get('desc', reply['error'])}")
 
-    def close(self):
+    def close(self) -> None:
         self.file.close()
         self.sock.close()
 
 
-def connect(path, timeout):
+def connect(path: str, timeout: float) -> socket.socket:
     """Connect to the QMP socket, retrying while QEMU is still starting."""
     deadline = time.monotonic() + timeout
     while True:
@@ -223,14 +233,14 @@ def connect(path, timeout):
             time.sleep(0.1)
 
 
-def vcpu_threads(qmp):
+def vcpu_threads(qmp: Qmp) -> list[tuple[int, int]]:
     """[(vcpu index, host thread id)] from query-cpus-fast."""
     return [(cpu["cpu-index"], cpu["thread-id"]) for cpu in qmp.command("query-cpus-fast")]
 
 
 # ---- pinning -------------------------------------------------------------------
 
-def pin(tid, core, first_pus):
+def pin(tid: int, core: int, first_pus: list[int]) -> str:
     """Pin one thread; returns how it was done."""
     if shutil.which("hwloc-bind"):
         subprocess.run(["hwloc-bind", "--tid", str(tid), f"core:{core}"], check=True,
@@ -240,7 +250,8 @@ def pin(tid, core, first_pus):
     return f"sched_setaffinity to CPU {first_pus[core]} (hwloc-bind is missing)"
 
 
-def pin_all(socket_path, cores=None, timeout=10.0):
+def pin_all(socket_path: str, cores: list[int] | None = None,
+            timeout: float = 10.0) -> list[tuple[int, int, int, str]]:
     """Pin every vCPU of the QEMU behind socket_path; returns the plan and
     how each was pinned."""
     qmp = Qmp(socket_path, timeout)
@@ -249,7 +260,7 @@ def pin_all(socket_path, cores=None, timeout=10.0):
     finally:
         qmp.close()
     first_pus = core_first_pus()
-    done = []
+    done: list[tuple[int, int, int, str]] = []
     for index, tid, core in plan(threads, host_topology()["cores"], cores):
         try:
             how = pin(tid, core, first_pus)
@@ -259,7 +270,7 @@ def pin_all(socket_path, cores=None, timeout=10.0):
     return done
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="qmp_pin.py",
         description="Pin each vCPU thread of a running QEMU to its own host core "

@@ -8,6 +8,7 @@ import os
 from . import calib_report
 from . import results
 from . import table
+from .results import Meta, Row
 
 PLOT_SECTIONS = (
     ("latency-", "Latency percentiles",
@@ -23,11 +24,11 @@ PLOT_SECTIONS = (
 )
 
 
-def unknown(value):
+def unknown(value: object) -> object:
     return "unknown" if value in (None, "", []) else value
 
 
-def host_text(topology):
+def host_text(topology: object) -> object:
     if not isinstance(topology, dict):
         return unknown(topology)
     counts = [f"{topology[k]} {name}{'s' * (topology[k] != 1)}"
@@ -44,7 +45,7 @@ def host_text(topology):
     return "; ".join(parts) or "unknown"
 
 
-def timer_text(meta):
+def timer_text(meta: Meta) -> str:
     t = meta.get("timer_overhead_cycles")
     if not t:
         return "unknown"
@@ -54,7 +55,7 @@ def timer_text(meta):
             f"(reported, not subtracted)")
 
 
-def memory_text(meta):
+def memory_text(meta: Meta) -> str:
     managed = sorted({d["mem_mib"] for d in meta.get("dumps", [])})
     text = str(meta.get("memory", "unknown"))
     if managed:
@@ -62,7 +63,7 @@ def memory_text(meta):
     return text
 
 
-def repeats_text(meta):
+def repeats_text(meta: Meta) -> str | None:
     """'3' when every variant and target has as many repeats, else per variant."""
     repeats = meta.get("repeats", {})
     counts = {k for by_target in repeats.values() for k in by_target.values()}
@@ -72,8 +73,8 @@ def repeats_text(meta):
                      for v, by_target in sorted(repeats.items())) or None
 
 
-def meta_lines(meta):
-    facts = [
+def meta_lines(meta: Meta) -> list[str]:
+    facts: list[tuple[str, object]] = [
         ("Commit", meta.get("commit")),
         ("Date", meta.get("date")),
         ("QEMU", meta.get("qemu_version")),
@@ -92,7 +93,7 @@ def meta_lines(meta):
     return out
 
 
-def warning_lines(meta):
+def warning_lines(meta: Meta) -> list[str]:
     out = []
     if meta.get("complete") is False:
         out.append("> **Incomplete run.** These results miss part of what was run:")
@@ -105,7 +106,7 @@ def warning_lines(meta):
     return out
 
 
-def plot_lines(plot_files, results_dir, plots_dir):
+def plot_lines(plot_files: list[str], results_dir: str, plots_dir: str) -> list[str]:
     if not plot_files:
         return ["No plots were made (see the output of bench.py)."]
     link_dir = os.path.relpath(os.path.abspath(plots_dir), os.path.abspath(results_dir))
@@ -126,9 +127,9 @@ SIDE_HEADINGS = ("series", "variant", "p50 ns hosted", "p50 ns qemu", "ops/s hos
                  "ops/s qemu", "efficiency hosted", "efficiency qemu")
 
 
-def side_by_side(rows):
+def side_by_side(rows: list[Row]) -> list[str]:
     """Lines of a table of every series measured under both targets, or []."""
-    by_series = {}
+    by_series: dict[tuple[str, str, str, str, int, str], dict[str, Row]] = {}
     for r in rows:
         by_series.setdefault((r.variant,) + r.group()[1:], {})[r.target] = r
     both = [(key, found) for key, found in by_series.items()
@@ -146,7 +147,8 @@ def side_by_side(rows):
     return out
 
 
-def markdown(rows, meta, plot_files, results_dir, plots_dir):
+def markdown(rows: list[Row], meta: Meta, plot_files: list[str], results_dir: str,
+             plots_dir: str) -> str:
     emulated = results.emulation(meta)
     title = f"# Benchmark run {meta.get('run_id', os.path.basename(os.path.abspath(results_dir)))}"
     out = [title, ""]

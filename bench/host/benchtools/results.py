@@ -18,7 +18,9 @@ import io
 import json
 import os
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from . import benchlog
 from . import calib
@@ -52,11 +54,23 @@ NAME_RE = re.compile(r"[A-Za-z0-9_.,:/+-]+\Z")
 VARIANT_RE = re.compile(r"[A-Za-z0-9_.,:/+]+-[A-Za-z0-9_.,:/+]+-[A-Za-z0-9_.,:/+]+\Z")
 CHOICES = {"target": benchlog.TARGETS, "mode": benchlog.MODES}
 
+# A series: variant, target, suite, op, params text, cpus, mode.
+Key = tuple[str, str, str, str, str, int, str]
+# What the variants are compared on: the key without the variant.
+Group = tuple[str, str, str, str, int, str]
+# Sort keys: parameters compared naturally (2 before 10).
+Naturals = list[tuple[str, tuple[int, int, str]]]
+GroupSortKey = tuple[str, str, str, str, Naturals, int]
+# meta.json, and the records of dumps, rejected logs and duplicates in it.
+Meta = dict[str, Any]
+Record = dict[str, Any]
+T = TypeVar("T")
+
 
 class ResultsError(Exception):
     """A results file that is missing, truncated or corrupted."""
 
-    def __init__(self, path, problem, line=None):
+    def __init__(self, path: str, problem: str, line: int | None = None) -> None:
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {problem}")
         self.path = path
@@ -89,67 +103,72 @@ class Row:
     p999_ns: float
     max_ns: float
     ops_per_sec: float
-    params: dict
+    params: dict[str, str]
     repeats: int = 1
     ops: int = 0
-    p50_ci_lo_ns: float = None
-    p50_ci_hi_ns: float = None
-    ops_ci_lo: float = None
-    ops_ci_hi: float = None
-    speedup: float = None
-    ceiling: float = None
-    efficiency: float = None
-    platform_limited: int = None
-    ipis_per_op: float = None
-    rounds_per_op: float = None
-    flushes_per_op: float = None
+    p50_ci_lo_ns: float | None = None
+    p50_ci_hi_ns: float | None = None
+    ops_ci_lo: float | None = None
+    ops_ci_hi: float | None = None
+    speedup: float | None = None
+    ceiling: float | None = None
+    efficiency: float | None = None
+    platform_limited: int | None = None
+    ipis_per_op: float | None = None
+    rounds_per_op: float | None = None
+    flushes_per_op: float | None = None
     tsc_hz: int = 0
     min_cycles: int = 0
     max_cycles: int = 0
-    buckets: dict = field(default_factory=dict)
-    per_repeat: list = field(default_factory=list)
+    buckets: dict[int, int] = field(default_factory=dict)
+    per_repeat: list[Repeat] = field(default_factory=list)
 
-    def key(self):
+    def key(self) -> Key:
         return (self.variant, self.target, self.suite, self.op, params_text(self.params),
                 self.cpus, self.mode)
 
-    def group(self):
+    def group(self) -> Group:
         """What the variants are compared on: the key without the variant."""
         return self.key()[1:]
 
-    def p50_ci(self):
-        return None if self.p50_ci_lo_ns is None else (self.p50_ci_lo_ns, self.p50_ci_hi_ns)
+    # An interval's two ends are set together (_inconsistency checks it).
+    def p50_ci(self) -> stats.Interval | None:
+        if self.p50_ci_lo_ns is None or self.p50_ci_hi_ns is None:
+            return None
+        return (self.p50_ci_lo_ns, self.p50_ci_hi_ns)
 
-    def ops_ci(self):
-        return None if self.ops_ci_lo is None else (self.ops_ci_lo, self.ops_ci_hi)
+    def ops_ci(self) -> stats.Interval | None:
+        if self.ops_ci_lo is None or self.ops_ci_hi is None:
+            return None
+        return (self.ops_ci_lo, self.ops_ci_hi)
 
 
-def params_text(params):
+def params_text(params: dict[str, str]) -> str:
     """Parameters as one stable string: "k=v;k=v", keys sorted."""
     return ";".join(f"{k}={params[k]}" for k in sorted(params))
 
 
-def parse_params_text(text):
+def parse_params_text(text: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in text.split(";")) if text else {}
 
 
-def natural(value):
+def natural(value: str) -> tuple[int, int, str]:
     """Sort key that puts 2 before 10."""
     return (0, int(value), "") if value.isdigit() else (1, 0, value)
 
 
-def group_sort_key(group):
+def group_sort_key(group: Group) -> GroupSortKey:
     """Target and mode first (each has its own calibration), then the series."""
     target, suite, op, ptext, cpus, mode = group
     params = parse_params_text(ptext)
     return (target, mode, suite, op, [(k, natural(params[k])) for k in sorted(params)], cpus)
 
 
-def row_sort_key(row):
+def row_sort_key(row: Row) -> tuple[str, str, str, str, str, Naturals, int]:
     return (row.variant,) + group_sort_key(row.group())
 
 
-def describe(key):
+def describe(key: Key) -> str:
     variant, target, suite, op, ptext, cpus, mode = key
     return (f"{variant} {suite} {op}{' ' + ptext if ptext else ''} cpus={cpus} "
             f"mode={mode} target={target}")
@@ -157,7 +176,8 @@ def describe(key):
 
 # ---- dumps -> rows ----------------------------------------------------------
 
-def row_from_repeats(variant, target, parts):
+def row_from_repeats(variant: str, target: str,
+                     parts: list[tuple[int, int, benchlog.Series]]) -> Row:
     """A Row pooling the repeats of one series. parts: [(repeat number,
     tsc_hz, Series)], in repeat order, all with the same key."""
     series = [s for _, _, s in parts]
@@ -166,22 +186,22 @@ def row_from_repeats(variant, target, parts):
     # Each boot calibrates its own TSC rate; the pooled cycles take their mean.
     tsc_hz = round(sum(hz for _, hz, _ in parts) / k)
 
-    def ns(cycles, hz=tsc_hz):
+    def ns(cycles: float, hz: int = tsc_hz) -> float:
         return cycles * 1e9 / hz
 
-    def unit(i):             # the weights that pick repeat i alone
+    def unit(i: int) -> tuple[int, ...]:     # the weights that pick repeat i alone
         return tuple(int(j == i) for j in range(k))
 
     per_repeat = [Repeat(n, s.samples, s.ops, ns(pool.percentile(50, unit(i)), hz),
                          s.ops * hz / s.wall)
                   for i, (n, hz, s) in enumerate(parts)]
-    buckets = {}
+    buckets: dict[int, int] = {}
     for s in series:
         for b, count in s.buckets.items():
             buckets[b] = buckets.get(b, 0) + count
     samples, ops = sum(s.samples for s in series), sum(s.ops for s in series)
     # Counters cover the whole timed phase, so they are per operation, timed or not.
-    per_op = {column: sum(s.counters[counter] for s in series) / ops
+    per_op: dict[str, Any] = {column: sum(s.counters[counter] for s in series) / ops
               for column, counter in PER_OP.items()
               if all(counter in s.counters for s in series)}
     p50_lo, p50_hi = stats.bootstrap_ci(
@@ -189,30 +209,30 @@ def row_from_repeats(variant, target, parts):
     ops_lo, ops_hi = stats.bootstrap_ci(
         k, stats.median_statistic([r.ops_per_sec for r in per_repeat])) or (None, None)
     lo, hi = min(s.min for s in series), max(s.max for s in series)
+    percentiles: dict[str, Any] = {column: ns(pool.percentile(p, (1,) * k))
+                                   for column, p in PERCENTILES.items()}
     return Row(variant, target, first.suite, first.op, first.cpus, first.mode, samples,
                mean_ns=ns(hist.mean(sum(s.sum for s in series), samples)), max_ns=ns(hi),
                ops_per_sec=stats.median([r.ops_per_sec for r in per_repeat]),
                params=dict(first.params), repeats=k, ops=ops,
                p50_ci_lo_ns=p50_lo, p50_ci_hi_ns=p50_hi, ops_ci_lo=ops_lo, ops_ci_hi=ops_hi,
                tsc_hz=tsc_hz, min_cycles=lo, max_cycles=hi, buckets=buckets,
-               per_repeat=per_repeat,
-               **{column: ns(pool.percentile(p, (1,) * k)) for column, p in PERCENTILES.items()},
-               **per_op)
+               per_repeat=per_repeat, **percentiles, **per_op)
 
 
-def collect(dumps):
+def collect(dumps: Iterable[benchlog.Dump]) -> tuple[list[Row], list[Record]]:
     """Rows of all dumps, and the duplicates dropped. Dumps of one variant
     and target with different repeat numbers are repeats, pooled into one
     row per series. Within one repeat the same series can come from two
     boots (say --smp 2 and --smp 4 both run it on 1 CPU); the boot with
     more CPUs online wins, and the choice is returned for meta.json rather
     than made silently."""
-    chosen = {}              # (row key, repeat) -> (dump, series)
-    duplicates = []
+    chosen: dict[tuple[Key, int], tuple[benchlog.Dump, benchlog.Series]] = {}
+    duplicates: list[Record] = []
     for dump in dumps:
         h = dump.header
         for s in dump.series:
-            key = (h["variant"], h["target"], s.suite, s.op, params_text(s.params),
+            key: Key = (h["variant"], h["target"], s.suite, s.op, params_text(s.params),
                    s.cpus, s.mode)
             new = (dump, s)
             old = chosen.setdefault((key, h["repeat"]), new)
@@ -222,7 +242,7 @@ def collect(dumps):
             chosen[(key, h["repeat"])] = keep
             duplicates.append({"series": describe(key), "repeat": h["repeat"],
                                "kept": keep[0].path, "dropped": drop[0].path})
-    by_key = {}
+    by_key: dict[Key, list[tuple[int, int, benchlog.Series]]] = {}
     for (key, repeat) in sorted(chosen, key=lambda kr: kr[1]):
         dump, s = chosen[(key, repeat)]
         by_key.setdefault(key, []).append((repeat, dump.tsc_hz, s))
@@ -234,15 +254,15 @@ def collect(dumps):
 
 # ---- summary.csv ------------------------------------------------------------
 
-def param_keys(rows):
+def param_keys(rows: Iterable[Row]) -> list[str]:
     return sorted({k for r in rows for k in r.params})
 
 
-def _cell(value, digits):
+def _cell(value: float | None, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def _csv(header, lines):
+def _csv(header: list[str], lines: Iterable[list[Any]]) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(header)
@@ -250,7 +270,7 @@ def _csv(header, lines):
     return out.getvalue()
 
 
-def summary_text(rows):
+def summary_text(rows: list[Row]) -> str:
     params = param_keys(rows)
     return _csv(LEADING + STATS + params + TAIL, (
         [r.variant, r.suite, r.op, r.cpus, r.samples]
@@ -265,7 +285,7 @@ def summary_text(rows):
         + [r.tsc_hz, r.min_cycles, r.max_cycles] for r in rows))
 
 
-def _read_csv(path):
+def _read_csv(path: str) -> tuple[list[str], list[tuple[int, list[str]]], str]:
     """A csv file's lines as lists, checked for truncation. Returns
     (header, [(line, fields)], sha256 of the file)."""
     try:
@@ -293,7 +313,7 @@ def _read_csv(path):
     return lines[0][1], lines[1:], sha256_bytes(data)
 
 
-def _check_sha(path, actual, recorded):
+def _check_sha(path: str, actual: str, recorded: str | None) -> None:
     """After the content checks (their errors say more): a file that parses
     but differs from what was written is still rejected."""
     if recorded and actual != recorded:
@@ -301,10 +321,11 @@ def _check_sha(path, actual, recorded):
                                  "is not the one meta.json records")
 
 
-def _convert(path, number, column, text):
+def _convert(path: str, number: int, column: str, text: str) -> float | None:
     """A cell's value, checked: None for an empty optional cell."""
     if column in OPTIONAL and text == "":
         return None
+    value: float
     try:
         if column in INT_COLUMNS:
             value = int(text)
@@ -319,7 +340,7 @@ def _convert(path, number, column, text):
     return value
 
 
-def _check_names(path, number, cells):
+def _check_names(path: str, number: int, cells: dict[str, str]) -> None:
     """The name cells of a line: those of the series key but params."""
     for column in ("variant", "target", "suite", "op", "mode"):
         text = cells[column]
@@ -329,7 +350,7 @@ def _check_names(path, number, cells):
             raise ResultsError(path, f"corrupted: {column}='{text}'", number)
 
 
-def _check_header(path, header):
+def _check_header(path: str, header: list[str]) -> None:
     """summary.csv's fixed columns, with a clear word for files made before
     the dump format's version 2."""
     if header[:len(LEADING)] != LEADING:
@@ -348,12 +369,13 @@ def _check_header(path, header):
         raise ResultsError(path, "corrupted: a column name appears twice", 1)
 
 
-def load_summary(path, sha256=None):
+def load_summary(path: str, sha256: str | None = None) -> list[Row]:
     """Read summary.csv back into Rows (without buckets)."""
     header, lines, actual = _read_csv(path)
     _check_header(path, header)
     params = [c for c in header[len(LEADING) + len(STATS):] if c not in TAIL]
-    rows, seen = [], set()
+    rows: list[Row] = []
+    seen: set[Key] = set()
     for number, fields in lines:
         row = _summary_row(path, number, dict(zip(header, fields)), params)
         if row.key() in seen:
@@ -364,12 +386,12 @@ def load_summary(path, sha256=None):
     return rows
 
 
-def _summary_row(path, number, cells, params):
+def _summary_row(path: str, number: int, cells: dict[str, str], params: list[str]) -> Row:
     _check_names(path, number, cells)
     for k in params:
         if cells[k] and not NAME_RE.match(cells[k]):
             raise ResultsError(path, f"corrupted: {k}='{cells[k]}'", number)
-    values = {c: _convert(path, number, c, cells[c])
+    values: dict[str, Any] = {c: _convert(path, number, c, cells[c])
               for c in LEADING[3:] + STATS[2:] + TAIL}
     row = Row(cells["variant"], cells["target"], cells["suite"], cells["op"],
               mode=cells["mode"], params={k: cells[k] for k in params if cells[k]}, **values)
@@ -379,15 +401,15 @@ def _summary_row(path, number, cells, params):
     return row
 
 
-def _inconsistency(row):
+def _inconsistency(row: Row) -> str:
     """What is wrong between a row's cells that are each valid alone, or ''."""
     if row.ops < row.samples:
         return f"ops={row.ops} < samples={row.samples}"
     cis = [row.p50_ci_lo_ns, row.p50_ci_hi_ns, row.ops_ci_lo, row.ops_ci_hi]
     if any((v is None) != (row.repeats == 1) for v in cis):
         return f"confidence intervals go with repeats > 1 (repeats={row.repeats})"
-    if row.repeats > 1 and not (row.p50_ci_lo_ns <= row.p50_ci_hi_ns
-                                and row.ops_ci_lo <= row.ops_ci_hi):
+    p50, ops = row.p50_ci(), row.ops_ci()
+    if p50 is not None and ops is not None and not (p50[0] <= p50[1] and ops[0] <= ops[1]):
         return "a confidence interval ends below its start"
     if (row.platform_limited is None) != (row.ceiling is None):
         return "platform_limited goes with ceiling"
@@ -400,20 +422,21 @@ def _inconsistency(row):
 
 # ---- histograms.csv and repeats.csv -------------------------------------------
 
-def histograms_text(rows):
+def histograms_text(rows: list[Row]) -> str:
     return _csv(HIST_COLUMNS, (
         [r.variant, r.target, r.mode, r.suite, r.op, r.cpus, params_text(r.params), b,
          hist.bucket_low(b), hist.bucket_high(b), r.buckets[b]]
         for r in rows for b in sorted(r.buckets)))
 
 
-def _line_key(cells):
+def _line_key(cells: dict[str, str]) -> Key:
     """A histograms.csv or repeats.csv line's series key."""
     return (cells["variant"], cells["target"], cells["suite"], cells["op"], cells["params"],
             int(cells["cpus"]), cells["mode"])
 
 
-def _read_keyed(path, columns, sha256):
+def _read_keyed(path: str, columns: list[str],
+                sha256: str | None) -> list[tuple[int, dict[str, str]]]:
     """The lines of a file with exactly these columns, as (line, cells),
     with their names and cpus checked."""
     header, lines, actual = _read_csv(path)
@@ -430,9 +453,9 @@ def _read_keyed(path, columns, sha256):
     return out
 
 
-def load_histograms(path, sha256=None):
+def load_histograms(path: str, sha256: str | None = None) -> dict[Key, dict[int, int]]:
     """Read histograms.csv back: {series key: {bucket: count}}."""
-    hists = {}
+    hists: dict[Key, dict[int, int]] = {}
     for number, cells in _read_keyed(path, HIST_COLUMNS, sha256):
         try:
             bucket, low, high, count = (int(cells[c]) for c in HIST_COLUMNS[7:])
@@ -449,18 +472,20 @@ def load_histograms(path, sha256=None):
     return hists
 
 
-def repeats_text(rows):
+def repeats_text(rows: list[Row]) -> str:
     return _csv(REPEAT_COLUMNS, (
         [r.variant, r.target, r.suite, r.op, params_text(r.params), r.cpus, r.mode,
          x.repeat, x.samples, x.ops, _cell(x.p50_ns, 2), _cell(x.ops_per_sec, 1)]
         for r in rows for x in r.per_repeat))
 
 
-def load_repeats(path, sha256=None):
+def load_repeats(path: str, sha256: str | None = None) -> dict[Key, list[Repeat]]:
     """Read repeats.csv back: {series key: [Repeat]}."""
-    repeats = {}
+    repeats: dict[Key, list[Repeat]] = {}
     for number, cells in _read_keyed(path, REPEAT_COLUMNS, sha256):
-        x = Repeat(**{c: _convert(path, number, c, cells[c]) for c in REPEAT_COLUMNS[7:]})
+        values: dict[str, Any] = {c: _convert(path, number, c, cells[c])
+                                  for c in REPEAT_COLUMNS[7:]}
+        x = Repeat(**values)
         if x.ops < x.samples:
             raise ResultsError(path, f"corrupted: ops={x.ops} < samples={x.samples}", number)
         mine = repeats.setdefault(_line_key(cells), [])
@@ -470,13 +495,14 @@ def load_repeats(path, sha256=None):
     return repeats
 
 
-def _attach(rows, found, summary_path, path, what, problem):
+def _attach(rows: list[Row], found: dict[Key, T], summary_path: str, path: str, what: str,
+            problem: Callable[[Row, T], str]) -> None:
     """Give each row the part of `found` (by series key) that is its `what`
     attribute, checking with problem(row, part) -> '' that the files agree."""
     for r in rows:
-        part = found.pop(r.key(), None)
-        if part is None:
+        if r.key() not in found:
             raise ResultsError(path, f"no {what} for {describe(r.key())} of {summary_path}")
+        part = found.pop(r.key())
         wrong = problem(r, part)
         if wrong:
             raise ResultsError(path, f"{what} of {describe(r.key())} {wrong}")
@@ -486,14 +512,16 @@ def _attach(rows, found, summary_path, path, what, problem):
                                  f"that is not in {summary_path}")
 
 
-def attach_histograms(rows, hists, summary_path, hist_path):
+def attach_histograms(rows: list[Row], hists: dict[Key, dict[int, int]], summary_path: str,
+                      hist_path: str) -> None:
     """Give each row its buckets, checking the two files agree."""
     _attach(rows, hists, summary_path, hist_path, "buckets", lambda r, buckets: (
         "" if sum(buckets.values()) == r.samples
         else f"do not add up to its {r.samples} samples"))
 
 
-def attach_repeats(rows, repeats, summary_path, repeats_path):
+def attach_repeats(rows: list[Row], repeats: dict[Key, list[Repeat]], summary_path: str,
+                   repeats_path: str) -> None:
     """Give each row its per-repeat figures, checking the two files agree."""
     _attach(rows, repeats, summary_path, repeats_path, "per_repeat", lambda r, xs: (
         "" if (len(xs), sum(x.samples for x in xs), sum(x.ops for x in xs))
@@ -506,7 +534,7 @@ def attach_repeats(rows, repeats, summary_path, repeats_path):
 KNOWN_HEADER = frozenset(benchlog.HEADER_REQUIRED + benchlog.HEADER_V2)
 
 
-def dump_info(dump, log, sha256):
+def dump_info(dump: benchlog.Dump, log: str, sha256: str | None) -> Record:
     """What meta.json records about one valid dump."""
     h = dump.header
     return {
@@ -521,13 +549,13 @@ def dump_info(dump, log, sha256):
     }
 
 
-def _one_or_all(values):
+def _one_or_all(values: Iterable[Any]) -> Any:
     """A single value when the dumps agree, else the sorted list of them."""
     distinct = sorted(set(values), key=str)
     return distinct[0] if len(distinct) == 1 else distinct
 
 
-def incomplete_reasons(caller, infos, rejected):
+def incomplete_reasons(caller: Meta, infos: list[Record], rejected: list[Record]) -> list[str]:
     reasons = list(caller.get("incomplete_reasons", []))
     reasons += [f"log rejected: {r['log']}{':' + str(r['line']) if r['line'] else ''}: "
                 f"{r['problem']}" for r in rejected]
@@ -548,7 +576,8 @@ def incomplete_reasons(caller, infos, rejected):
     return reasons
 
 
-def build_meta(caller, infos, rejected, duplicates, run_id):
+def build_meta(caller: Meta, infos: list[Record], rejected: list[Record],
+               duplicates: list[Record], run_id: str) -> Meta:
     """meta.json: the caller's facts (date, QEMU, accel, host...) merged with
     what the dumps say. The caller's commit wins (it describes the tree the
     run was made from); the dumps' variants replace the caller's list, which
@@ -560,7 +589,7 @@ def build_meta(caller, infos, rejected, duplicates, run_id):
     meta["variants"] = sorted({i["variant"] for i in infos})
     meta["targets"] = sorted({i["target"] for i in infos})
     # How many repeats (distinct repeat numbers) each variant has per target.
-    repeats = {}
+    repeats: dict[str, dict[str, set[int]]] = {}
     for i in infos:
         repeats.setdefault(i["variant"], {}).setdefault(i["target"], set()).add(i["repeat"])
     meta["repeats"] = {v: {t: len(n) for t, n in by_target.items()}
@@ -587,11 +616,11 @@ def build_meta(caller, infos, rejected, duplicates, run_id):
     return meta
 
 
-def meta_text(meta):
+def meta_text(meta: Meta) -> str:
     return json.dumps(meta, indent=2, sort_keys=True) + "\n"
 
 
-def load_meta(path):
+def load_meta(path: str) -> Meta:
     try:
         with open(path, "rb") as f:
             meta = json.loads(f.read().decode("utf-8"))
@@ -604,7 +633,7 @@ def load_meta(path):
     return meta
 
 
-def emulation(meta, target=None):
+def emulation(meta: Meta, target: str | None = None) -> str:
     """How the timings were made, when they are not native: '' under KVM
     and for the hosted target. Without a target, for the run as a whole:
     a run of both targets says its hosted rows are native."""
@@ -627,7 +656,7 @@ def emulation(meta, target=None):
 SUMMARY, HISTOGRAMS, REPEATS, META = "summary.csv", "histograms.csv", "repeats.csv", "meta.json"
 
 
-def load_results(results_dir, full=True):
+def load_results(results_dir: str, full: bool = True) -> tuple[list[Row], Meta]:
     """Rows and meta of a results directory; with full, also the buckets
     and per-repeat figures (histograms.csv and repeats.csv), checked
     against summary.csv. meta.json is optional for reading rows; when

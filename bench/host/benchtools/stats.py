@@ -15,6 +15,7 @@ multinomial weight (the exact bootstrap distribution, C(2K-1, K) multisets:
 
 import math
 import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from functools import lru_cache
 
@@ -23,8 +24,13 @@ RANDOM_RESAMPLES = 2000
 SEED = 11                   # any fixed value: the same data, the same interval
 LEVEL = (Fraction(25, 10), Fraction(975, 10))     # percentiles bounding 95%
 
+# A statistic of a resample: counts[i] is how often repeat i was drawn.
+Statistic = Callable[[Sequence[int]], float]
+Resample = tuple[tuple[int, ...], int]          # (counts, weight)
+Interval = tuple[float, float]                  # (low, high)
 
-def _compositions(total, parts):
+
+def _compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:
     """Every tuple of `parts` non-negative integers adding up to `total`."""
     if parts == 1:
         yield (total,)
@@ -35,16 +41,16 @@ def _compositions(total, parts):
 
 
 @lru_cache(maxsize=None)
-def resamples(k):
+def resamples(k: int) -> tuple[list[Resample], int]:
     """The bootstrap resamples of k repeats: ([(counts, weight)], total
     weight), counts[i] being how often repeat i is drawn. Exact for
     k <= EXACT_MAX (weight: the multinomial coefficient, total k^k)."""
     if k <= EXACT_MAX:
-        out = [(c, math.factorial(k) // math.prod(math.factorial(x) for x in c))
-               for c in _compositions(k, k)]
-        return out, k ** k
+        exact = [(c, math.factorial(k) // math.prod(math.factorial(x) for x in c))
+                 for c in _compositions(k, k)]
+        return exact, k ** k
     rng = random.Random(SEED)
-    out = []
+    out: list[Resample] = []
     for _ in range(RANDOM_RESAMPLES):
         counts = [0] * k
         for _ in range(k):
@@ -53,7 +59,8 @@ def resamples(k):
     return out, RANDOM_RESAMPLES
 
 
-def weighted_percentile(pairs, total, p):
+def weighted_percentile(pairs: Iterable[tuple[float, int]], total: int,
+                        p: Fraction | float) -> float:
     """The smallest value whose cumulative weight reaches p% of total
     (hist.rank's rule, for weighted values). pairs: [(value, weight)]."""
     need = p * total / 100
@@ -65,31 +72,32 @@ def weighted_percentile(pairs, total, p):
     raise ValueError(f"weights add up to {seen}, not {total}")
 
 
-def bootstrap_ci(k, statistic):
+def bootstrap_ci(k: int, statistic: Statistic) -> Interval | None:
     """(low, high) of the 95% bootstrap interval of statistic(counts) over
     k repeats, or None for a single repeat (no spread to resample)."""
     if k < 2:
         return None
     pairs, total = resamples(k)
     dist = [(statistic(counts), weight) for counts, weight in pairs]
-    return tuple(weighted_percentile(dist, total, p) for p in LEVEL)
+    low, high = (weighted_percentile(dist, total, p) for p in LEVEL)
+    return low, high
 
 
-def median(values):
+def median(values: Sequence[float]) -> float:
     """The middle value (the mean of the two middle ones for an even count)."""
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def median_statistic(values):
+def median_statistic(values: Sequence[float]) -> Statistic:
     """The statistic 'median of the resample's values'. A median, not a
     mean: on a shared host one repeat that a neighbour disturbed would drag
     a mean of three; the median of three sets it aside."""
     return lambda counts: median([v for c, v in zip(counts, values) for _ in range(c)])
 
 
-def overlap(a, b):
+def overlap(a: Interval | None, b: Interval | None) -> bool | None:
     """Whether two intervals (low, high) overlap; None when either is
     missing (then nothing can be said about significance)."""
     if a is None or b is None:

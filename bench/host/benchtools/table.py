@@ -3,23 +3,30 @@ and variant, with default/baseline ratios; as fixed-width text (under 100
 columns) for the terminal, or as markdown for report.md."""
 
 import textwrap
+from collections.abc import Callable, Sequence
 
 from . import calib
 from . import results
 from . import stats
 from . import variants
+from .results import Group, Meta, Row
 
 HEADINGS = ("variant", "p50 ns", "p99 ns", "ops/s", "eff/ceil", "p50 d/b", "ops/s d/b")
 WIDTHS = (33, 10, 10, 14, 9, 10, 11)
 LINE = 99
 NOT_SIGNIFICANT = "n.s."
 
+# A default/baseline ratio: (value or None, not significant).
+Ratio = tuple[float | None, bool]
+# A table line: label, row, p50 ratio, ops/s ratio.
+Line = tuple[str, Row, Ratio, Ratio]
 
-def ratio(a, b):
+
+def ratio(a: float, b: float) -> float | None:
     return a / b if b else None
 
 
-def title(group, show=("target", "mode")):
+def title(group: Group, show: Sequence[str] = ("target", "mode")) -> str:
     """A series' heading; `show` picks which of its target and mode it names."""
     target, suite, op, ptext, cpus, mode = group
     params = ptext.replace(";", " ")
@@ -27,7 +34,8 @@ def title(group, show=("target", "mode")):
     return f"{suite} {op}{' ' + params if params else ''}, {cpus} CPU{'s' * (cpus > 1)} ({where})"
 
 
-def d_over_b(default, base, value, interval):
+def d_over_b(default: Row, base: Row | None, value: str,
+             interval: Callable[[Row], stats.Interval | None]) -> Ratio:
     """(ratio, not significant) of the default over the baseline for one
     figure; not significant when both have intervals and they overlap."""
     if base is None:
@@ -36,19 +44,20 @@ def d_over_b(default, base, value, interval):
             bool(stats.overlap(interval(default), interval(base))))
 
 
-def groups(rows):
+def groups(rows: list[Row]) -> list[tuple[Group, list[Line]]]:
     """[(group, [(label, row, p50 ratio, ops ratio)])] in display order; a
     ratio is (value, not significant), given only on the default's line
     when the suite's baseline was measured on the same series."""
-    by_group = {}
+    by_group: dict[Group, dict[str, Row]] = {}
     for r in rows:
         by_group.setdefault(r.group(), {})[r.variant] = r
     out = []
     for group in sorted(by_group, key=results.group_sort_key):
         suite = group[1]
         found = by_group[group]
-        base = found.get(variants.baseline(suite))
-        lines = []
+        baseline = variants.baseline(suite)
+        base = None if baseline is None else found.get(baseline)
+        lines: list[Line] = []
         for v in variants.order(found, suite):
             r = found[v]
             against = base if v == variants.DEFAULT else None
@@ -60,30 +69,30 @@ def groups(rows):
     return out
 
 
-def fmt_ns(x):
+def fmt_ns(x: float) -> str:
     return f"{x:,.1f}" if x < 10000 else f"{x:,.0f}"
 
 
-def fmt_ratio(r):
+def fmt_ratio(r: Ratio) -> str:
     value, not_significant = r
     if value is None:
         return ""
     return f"{value:.2f}" + (f" {NOT_SIGNIFICANT}" if not_significant else "")
 
 
-def fmt_efficiency(row, limited_mark):
+def fmt_efficiency(row: Row, limited_mark: str) -> str:
     if row.efficiency is None:
         return ""
     return f"{row.efficiency:.2f}" + (limited_mark if row.platform_limited else "")
 
 
-def cells(line, limited_mark):
+def cells(line: Line, limited_mark: str) -> tuple[str, ...]:
     label, r, r50, rops = line
     return (label, fmt_ns(r.p50_ns), fmt_ns(r.p99_ns), f"{r.ops_per_sec:,.0f}",
             fmt_efficiency(r, limited_mark), fmt_ratio(r50), fmt_ratio(rops))
 
 
-def ceiling_lines(rows):
+def ceiling_lines(rows: list[Row]) -> list[str]:
     """One line per target and mode: the platform's ceiling at each CPU count."""
     out = []
     for (target, mode), (_, by_cpus) in sorted(calib.reference_ceilings(rows).items()):
@@ -93,7 +102,7 @@ def ceiling_lines(rows):
     return out
 
 
-def notes(rows, meta, in_report=False):
+def notes(rows: list[Row], meta: Meta, in_report: bool = False) -> list[str]:
     """Lines that say how to read the numbers of this run (report.md
     explains an incomplete run itself)."""
     out = []
@@ -120,9 +129,9 @@ def notes(rows, meta, in_report=False):
     return out
 
 
-def text(rows, meta):
+def text(rows: list[Row], meta: Meta) -> str:
     """The fixed-width terminal table."""
-    def fixed(values):
+    def fixed(values: Sequence[str]) -> str:
         # At least one space before every column, however wide its value:
         # 24,889 and 24,027,881 must not read as 24,88924,027,881.
         first = f"  {values[0]:<{WIDTHS[0]}}"
@@ -140,7 +149,7 @@ def text(rows, meta):
     return "\n".join(out) + "\n"
 
 
-def markdown(rows, meta):
+def markdown(rows: list[Row], meta: Meta) -> str:
     """The same table in markdown for report.md, one row per series and variant."""
     out = [f"> {n}" for n in notes(rows, meta, in_report=True)] + [""]
     if not rows:

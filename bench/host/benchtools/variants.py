@@ -11,6 +11,7 @@ mechanism's baseline variant. A suite's mechanism comes from its name prefix.
 
 import os
 import re
+from collections.abc import Collection
 from typing import NamedTuple
 
 HOST = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))      # bench/host
@@ -29,31 +30,31 @@ class Row(NamedTuple):
 
 class Table(NamedTuple):
     """The table, read: rows in file order and what they define."""
-    rows: tuple
-    mechanisms: tuple       # in the order of a variant name's parts
-    variants: dict          # mechanism -> its variant names, in table order
-    defaults: dict          # mechanism -> its default variant
-    baselines: dict         # mechanism -> its baseline variant (one part)
-    descriptions: dict      # (mechanism, name) -> description
+    rows: tuple[Row, ...]
+    mechanisms: tuple[str, ...]         # in the order of a variant name's parts
+    variants: dict[str, list[str]]      # mechanism -> its variant names, in table order
+    defaults: dict[str, str]            # mechanism -> its default variant
+    baselines: dict[str, str]           # mechanism -> its baseline variant (one part)
+    descriptions: dict[tuple[str, str], str]    # (mechanism, name) -> description
 
     @property
-    def default(self):
+    def default(self) -> str:
         """The design: every mechanism's default, e.g. pcp-magazine-batched."""
         return "-".join(self.defaults[m] for m in self.mechanisms)
 
-    def baseline_variant(self, mechanism):
+    def baseline_variant(self, mechanism: str) -> str:
         """The default with this mechanism's part replaced by its baseline."""
         return "-".join(self.baselines[m] if m == mechanism else self.defaults[m]
                         for m in self.mechanisms)
 
-    def all_variants(self):
+    def all_variants(self) -> list[str]:
         """Every name <frame>-<slab>-<shootdown> the table allows."""
         names = [""]
         for m in self.mechanisms:
             names = [f"{n}-{v}" if n else v for n in names for v in self.variants[m]]
         return names
 
-    def is_variant(self, variant):
+    def is_variant(self, variant: str) -> bool:
         parts = variant.split("-")
         return (len(parts) == len(self.mechanisms)
                 and all(p in self.variants[m] for m, p in zip(self.mechanisms, parts)))
@@ -62,21 +63,25 @@ class Table(NamedTuple):
 LINE = re.compile(r"([a-z][a-z0-9_]*)\s+([a-z0-9_]+)\s+(default|baseline|-)(?:\s+(.*))?$")
 
 
-def load(path=None):
+def load(path: str | None = None) -> Table:
     """Read and check a variant table (by default TABLE_PATH)."""
     path = path or TABLE_PATH
-    rows = []
+    rows: list[Row] = []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             text = line.strip()
             if not text or text.startswith("#"):
                 continue
-            m = LINE.match(line.rstrip("\n"))
-            if not m:
+            match = LINE.match(line.rstrip("\n"))
+            if not match:
                 raise ValueError(f"{path}:{n}: not a line "
                                  "'<mechanism> <variant> <default|baseline|-> <description>'")
-            rows.append(Row(m[1], m[2], m[3], (m[4] or "").strip()))
-    mechanisms, variants, defaults, baselines, descriptions = [], {}, {}, {}, {}
+            rows.append(Row(match[1], match[2], match[3], (match[4] or "").strip()))
+    mechanisms: list[str] = []
+    variants: dict[str, list[str]] = {}
+    defaults: dict[str, str] = {}
+    baselines: dict[str, str] = {}
+    descriptions: dict[tuple[str, str], str] = {}
     for r in rows:
         if r.mechanism not in variants:
             mechanisms.append(r.mechanism)
@@ -112,17 +117,18 @@ PREFIX_MECHANISM = {
 }
 
 
-def mechanism(suite):
+def mechanism(suite: str) -> str | None:
     """The mechanism a suite measures, or None for an unknown prefix."""
     return PREFIX_MECHANISM.get(suite.split(".", 1)[0])
 
 
-def baseline(suite):
+def baseline(suite: str) -> str | None:
     """The variant the default is compared with on this suite, or None."""
-    return BASELINES.get(mechanism(suite))
+    m = mechanism(suite)
+    return None if m is None else BASELINES.get(m)
 
 
-def role(variant, suite):
+def role(variant: str, suite: str) -> str:
     """'default', '<mechanism> baseline' or '' for a variant on a suite."""
     if variant == DEFAULT:
         return "default"
@@ -131,13 +137,13 @@ def role(variant, suite):
     return ""
 
 
-def label(variant, suite):
+def label(variant: str, suite: str) -> str:
     """A variant's name with its role on this suite, for legends."""
     r = role(variant, suite)
     return f"{variant} ({r})" if r else variant
 
 
-def order(variants, suite):
+def order(variants: Collection[str], suite: str) -> list[str]:
     """Variants in display order: default, the suite's baseline, the rest."""
-    first = [v for v in (DEFAULT, baseline(suite)) if v in variants]
+    first = [v for v in (DEFAULT, baseline(suite)) if v is not None and v in variants]
     return first + sorted(v for v in set(variants) if v not in first)
