@@ -14,9 +14,10 @@ Usage: scripts/deps.sh [--bench] [--check] [-h|--help]
 Check that the packages this project needs are installed, and install the
 missing ones with apt-get when run as root.
 
-  (always)   qemu-system-x86, python3-matplotlib (the results tools and their
-             tests), and the build tools: a C compiler (gcc or clang),
-             make and ld (packages gcc, make, binutils)
+  (always)   qemu-system-x86, python3 and python3-matplotlib (the results
+             tools and their tests), mypy (their type check in make test),
+             and the build tools: a C compiler (gcc or clang), make and ld
+             (packages gcc, make, binutils)
   --bench    also hwloc, python3-numpy (for ./run_bench.sh)
              and valgrind (for make bench-host-callgrind)
   --check    only report what is missing; never install (exit 1 if anything is)
@@ -38,7 +39,7 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 
-packages=(qemu-system-x86 python3-matplotlib)
+packages=(qemu-system-x86 python3 python3-matplotlib mypy)
 ((bench)) && packages+=(hwloc python3-numpy valgrind)
 
 missing=()
@@ -61,6 +62,8 @@ if have dpkg-query; then
 else
     # Not Debian: we cannot query packages, so check the commands instead.
     have qemu-system-x86_64 || missing+=(qemu-system-x86)
+    have python3 || missing+=(python3)
+    have mypy || missing+=(mypy)
     if ((bench)); then
         have hwloc-bind || missing+=(hwloc)
         have valgrind || missing+=(valgrind)
