@@ -16,7 +16,9 @@
  *
  * kmalloc and kfree are the hot callers of the slab variant: each is a
  * class lookup (or a frame-map lookup) in front of one tail call to
- * slab_cache_alloc or slab_cache_free. The class table is written once by
+ * slab_cache_alloc or slab_cache_free. A kmalloc of a constant size
+ * finds its class at compile time (<mm/slab.h>) and calls
+ * kmem_cache_alloc directly; the rest come to __kmalloc here. The class table is written once by
  * slab_init, on the boot CPU before any other CPU allocates, and only read
  * afterwards: no lock. Any context may call these.
  */
@@ -34,8 +36,6 @@
 #include "page.h"
 #include "slab_internal.h"
 
-#define KMALLOC_NR_CLASSES 13
-
 static const struct {
 	const char *name;
 	uint32_t size;
@@ -49,21 +49,7 @@ static const struct {
 
 _Static_assert(KMALLOC_MAX_CACHE_SIZE == 8192, "the class table ends at 8 KiB");
 
-static struct kmem_cache *kmalloc_caches[KMALLOC_NR_CLASSES];
-
-/* The class of a request of 1 .. KMALLOC_MAX_CACHE_SIZE bytes: a table in
- * 8-byte steps up to 192 (where 96 and 192 break the powers of two), the
- * bit length above. */
-static inline unsigned kmalloc_index(size_t size)
-{
-	static const uint8_t small[24] = {
-		0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6,
-	};
-
-	if (size <= 192)
-		return small[(size - 1) / 8];
-	return (unsigned)(63 - __builtin_clzll((unsigned long long)size - 1));
-}
+struct kmem_cache *kmalloc_caches[KMALLOC_NR_CLASSES];
 
 void kmalloc_init(void)
 {
@@ -156,7 +142,7 @@ static inline void kfree_from(const void *p, const void *caller)
 			  MM_DEBUG ? caller : __builtin_return_address(0));
 }
 
-void *kmalloc(size_t size, gfp_t gfp)
+void *__kmalloc(size_t size, gfp_t gfp)
 {
 	return kmalloc_from(size, gfp, SLAB_CALLER);
 }

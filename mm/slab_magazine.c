@@ -202,19 +202,6 @@ static inline void cc_swap(struct kmem_cpu_cache *cc)
 	cc_load(cc, cc->cc_ploaded, cc->cc_prounds);
 }
 
-/* Fast path: a round of this CPU's loaded magazine, or NULL. */
-static inline void *magazine_alloc_fast(struct magazine_cache *mc)
-{
-	env_irqflags_t flags = env_irq_save();
-	struct kmem_cpu_cache *cc = &mc->mc_cpu[env_cpu_id()];
-	void *obj = NULL;
-
-	if (__builtin_expect(cc->cc_rounds > 0, 1))
-		obj = cc->cc_loaded->mag_round[--cc->cc_rounds];
-	env_irq_restore(flags);
-	return obj;
-}
-
 /* Fast path: true if obj went into this CPU's loaded magazine. */
 static inline bool magazine_free_fast(struct magazine_cache *mc, void *obj)
 {
@@ -317,14 +304,33 @@ static __attribute__((noinline)) void magazine_free_slow(struct magazine_cache *
 	env_irq_restore(flags);
 }
 
+/* Zeroing and the debug checks, out of line: kept in the fast path, the
+ * memset call would make it save and restore registers on every call. */
+static __attribute__((noinline)) void *magazine_post_alloc(struct kmem_cache *cache, void *obj,
+							  gfp_t gfp, const void *caller)
+{
+	return slab_post_alloc(cache, obj, gfp, caller);
+}
+
+/* The fast path pops a round of this CPU's loaded magazine. */
 void *slab_cache_alloc(struct kmem_cache *cache, gfp_t gfp, const void *caller)
 {
 	struct magazine_cache *mc = to_mc(cache);
-	void *obj = magazine_alloc_fast(mc);
+	env_irqflags_t flags = env_irq_save();
+	struct kmem_cpu_cache *cc = &mc->mc_cpu[env_cpu_id()];
+	int rounds = cc->cc_rounds;
+	void *obj;
 
-	if (__builtin_expect(obj == NULL, 0))
+	if (__builtin_expect(rounds <= 0, 0)) {
+		env_irq_restore(flags);
 		return magazine_alloc_slow(mc, gfp, caller);
-	return slab_post_alloc(cache, obj, gfp, caller);
+	}
+	cc->cc_rounds = --rounds;
+	obj = cc->cc_loaded->mag_round[rounds];
+	env_irq_restore(flags);
+	if (__builtin_expect(MM_DEBUG || (gfp & __GFP_ZERO), 0))
+		return magazine_post_alloc(cache, obj, gfp, caller);
+	return obj;
 }
 
 void slab_cache_free(struct kmem_cache *cache, void *obj, const void *caller)
