@@ -18,8 +18,10 @@ missing ones with apt-get when run as root.
              tools and their tests), mypy (their type check in make test),
              and the build tools: a C compiler (gcc or clang), make and ld
              (packages gcc, make, binutils)
-  --bench    also hwloc, python3-numpy (for ./run_bench.sh)
-             and valgrind (for make bench-host-callgrind)
+  --bench    also hwloc, python3-numpy (for ./run_bench.sh), and
+             valgrind with the peer allocators libjemalloc-dev,
+             libmimalloc-dev and libgoogle-perftools-dev (for make
+             bench-host-callgrind)
   --check    only report what is missing; never install (exit 1 if anything is)
   -h, --help show this help
 
@@ -40,7 +42,8 @@ while [[ $# -gt 0 ]]; do
 done
 
 packages=(qemu-system-x86 python3 python3-matplotlib mypy)
-((bench)) && packages+=(hwloc python3-numpy valgrind)
+((bench)) && packages+=(hwloc python3-numpy valgrind libjemalloc-dev libmimalloc-dev
+                       libgoogle-perftools-dev)
 
 missing=()
 

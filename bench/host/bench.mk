@@ -3,9 +3,14 @@
 #   make bench-host            build and run $(O)/bench-host/bench-<frame>-<slab>
 #                              for every variant: a table of ns per op at 1
 #                              and 2 threads, then default/baseline ratios
-#   make bench-host-callgrind  instructions per op of each variant on one
-#                              CPU, counted by valgrind's callgrind: exact and
-#                              noise-free, unlike the timings
+#   make bench-host-callgrind  instructions and atomic instructions per op
+#                              of each variant on one CPU, counted by
+#                              valgrind's callgrind (exact and noise-free,
+#                              unlike the timings), with the ns per op at 1
+#                              and 2 threads beside them; then the same for
+#                              the kmalloc ops of user-space allocators
+#                              (glibc, jemalloc, mimalloc, tcmalloc: the
+#                              peers, bench_peer.c) on the same loop
 #
 # mm/ and the hosted environment (tests/hosted/env) are built at -O2
 # without sanitizers, each common source once and the variant files
@@ -37,8 +42,19 @@ BENCH_HOST_SLABS := $(SLAB_DEFAULT) $(SLAB_BASELINE) \
 # Pairs per callgrind run, after a warm-up outside the counted function.
 BENCH_HOST_CALLGRIND_N ?= 100000
 BENCH_HOST_CALLGRIND_OPS := page0 page9 kmalloc64 kmalloc256
+# The peers and what links each in (Debian's libjemalloc-dev,
+# libmimalloc-dev, libgoogle-perftools-dev; scripts/deps.sh --bench).
+BENCH_HOST_PEERS := glibc jemalloc mimalloc tcmalloc
+BENCH_HOST_PEER_LIBS_glibc :=
+BENCH_HOST_PEER_LIBS_jemalloc := -ljemalloc
+BENCH_HOST_PEER_LIBS_mimalloc := -lmimalloc
+BENCH_HOST_PEER_LIBS_tcmalloc := -ltcmalloc_minimal
+BENCH_HOST_PEER_BINS := $(BENCH_HOST_PEERS:%=$(BENCH_HOST_OUT)/bench-peer-%)
+# callgrind's output as benchtools/callgrind.py reads it: per instruction.
+BENCH_HOST_CALLGRIND_FLAGS := --tool=callgrind --toggle-collect=bench_callgrind_loop \
+	--dump-instr=yes --dump-line=no --compress-pos=no --compress-strings=no
 
-BENCH_HOST_COMMON := $(wildcard bench/host/*.c) tests/hosted/env/env.c tests/hosted/env/hal.c \
+BENCH_HOST_COMMON := bench/host/bench_alloc.c tests/hosted/env/env.c tests/hosted/env/hal.c \
 	$(call mm_srcs,shootdown=$(SHOOTDOWN_DEFAULT))
 BENCH_HOST_VARIANTS := $(foreach f,$(BENCH_HOST_FRAMES),$(foreach s,$(BENCH_HOST_SLABS),$(f)-$(s)))
 BENCH_HOST_BINS := $(BENCH_HOST_VARIANTS:%=$(BENCH_HOST_OUT)/bench-%)
@@ -69,23 +85,50 @@ bench-host: bench-host-build
 		$(FRAME_BASELINE) $(SLAB_BASELINE)
 
 # callgrind counts only inside bench_callgrind_loop (the N pairs); its
-# "summary:" line is the total. About 10 instructions of each op are the
-# loop's own: counter, NULL check, argument set-up, the two calls.
-bench-host-callgrind: bench-host-build
-	@command -v valgrind >/dev/null || { echo "bench-host-callgrind: needs valgrind (apt-get install valgrind)"; exit 1; }
-	@echo "# instructions per op (one allocation plus its free) on one CPU, counted by"
-	@echo "# callgrind over $(BENCH_HOST_CALLGRIND_N) ops after a warm-up: exact, noise-free;"
-	@echo "# about 10 of each op are the benchmark loop's own"
-	@echo "# variant             op                  instr/op"
-	@for v in $(BENCH_HOST_VARIANTS); do for op in $(BENCH_HOST_CALLGRIND_OPS); do \
-		out=$(BENCH_HOST_OUT)/callgrind-$$v-$$op.out; \
-		valgrind --tool=callgrind --toggle-collect=bench_callgrind_loop \
-			--callgrind-out-file=$$out $(BENCH_HOST_OUT)/bench-$$v \
-			--callgrind $$op $(BENCH_HOST_CALLGRIND_N) 2>$$out.log || \
+# "summary:" line is the total, benchtools/callgrind.py finds the atomic
+# instructions among them. About 10 instructions of each op are the
+# loop's own: counter, NULL check, argument set-up, the two calls. The ns
+# columns are the medians of bench-host's rows (--rows), at 1 and 2
+# threads. $(1): the binary, $(2): its name in the table, $(3): its ops.
+define BENCH_HOST_CALLGRIND_ROWS
+	$(1) --rows > $(BENCH_HOST_OUT)/rows-cg-$(2).txt || exit 1; \
+	for op in $(3); do \
+		out=$(BENCH_HOST_OUT)/callgrind-$(2)-$$op.out; \
+		valgrind $(BENCH_HOST_CALLGRIND_FLAGS) --callgrind-out-file=$$out \
+			$(1) --callgrind $$op $(BENCH_HOST_CALLGRIND_N) 2>$$out.log || \
 			{ cat $$out.log; exit 1; }; \
-		awk -v v=$$v -v op=$$op -v n=$(BENCH_HOST_CALLGRIND_N) \
-			'/^summary:/ { printf "  %-20s %-18s %9.1f\n", v, op, $$2 / n }' $$out; \
-	done; done
+		counts=$$(bench/host/callgrind_count.py $$out $(BENCH_HOST_CALLGRIND_N)) || exit 1; \
+		awk -v v=$(2) -v op=$$op -v counts="$$counts" \
+			'BEGIN { split(counts, c, " ") } \
+			 $$1 == v && $$3 == op { ns[$$2] = $$4 } \
+			 END { printf "  %-20s %-12s %9.1f %9.2f %10.1f %10.1f\n", v, op, c[1], c[2], ns[1], ns[2] }' \
+			$(BENCH_HOST_OUT)/rows-cg-$(2).txt; \
+	done
+endef
+
+bench-host-callgrind: bench-host-build $(BENCH_HOST_PEER_BINS)
+	@command -v valgrind >/dev/null || { echo "bench-host-callgrind: needs valgrind (apt-get install valgrind)"; exit 1; }
+	@echo "# per op (one allocation plus its free): instructions and atomic (locked)"
+	@echo "# instructions on one CPU, counted by callgrind over $(BENCH_HOST_CALLGRIND_N) ops after"
+	@echo "# a warm-up (exact, noise-free; about 10 instructions of each op are the"
+	@echo "# benchmark loop's own), and the median ns per op at 1 and 2 threads (each"
+	@echo "# thread on a core of its own, freeing what it allocated; noisy)"
+	@echo "# variant             op              instr   atomics    ns(1 T)    ns(2 T)"
+	@for v in $(BENCH_HOST_VARIANTS); do \
+		$(call BENCH_HOST_CALLGRIND_ROWS,$(BENCH_HOST_OUT)/bench-$$v,$$v,$(BENCH_HOST_CALLGRIND_OPS)); \
+	done
+	@echo "# the peers: malloc(64) or malloc(256) and free, the same loop; malloc from:"
+	@for p in $(BENCH_HOST_PEERS); do \
+		echo "#   $$p: $$($(BENCH_HOST_OUT)/bench-peer-$$p --which)"; \
+	done
+	@for p in $(BENCH_HOST_PEERS); do \
+		$(call BENCH_HOST_CALLGRIND_ROWS,$(BENCH_HOST_OUT)/bench-peer-$$p,$$p,kmalloc64 kmalloc256); \
+	done
+
+$(BENCH_HOST_OUT)/bench-peer-%: bench/host/bench_peer.c $(BENCH_HOST_CC_ID)
+	@mkdir -p $(@D)
+	@$(if $(BENCH_HOST_Q),echo "  LD      $@")
+	$(BENCH_HOST_Q)$(BENCH_HOST_CC) $(BENCH_HOST_CFLAGS) -o $@ $< $(BENCH_HOST_PEER_LIBS_$*)
 
 # $(1): frame variant, $(2): slab variant.
 define BENCH_HOST_BIN_RULE

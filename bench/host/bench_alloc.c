@@ -20,7 +20,8 @@
  * objects passing through a single-producer ring.
  *
  * Timing: CLOCK_MONOTONIC around each CPU's loop, started together by a
- * spin barrier. A run lasts RUN_NS, not a number of ops: contention can
+ * spin barrier, each CPU thread pinned to a host core of its own when
+ * there are enough. A run lasts RUN_NS, not a number of ops: contention can
  * make an op a hundred times slower at 2 CPUs, which would blow up any
  * loop count sized on 1. The clock is read every CHUNK ops (well under
  * 1 ns an op). One warm-up run, then REPS timed runs give the median and
@@ -29,12 +30,16 @@
  * went through. The loops call the allocator directly (one switch on the
  * op outside each loop of CHUNK), so that the figure is the allocator's.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mm/gfp.h>
 #include <mm/init.h>
@@ -238,6 +243,14 @@ static void trial_cpu(unsigned cpu, void *arg)
 	unsigned spins = 0;
 	uint64_t start;
 
+	if (hosted_cpus_pinned) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
+
 	atomic_fetch_add(&t->ready, 1);
 	while (atomic_load(&t->ready) != t->nthreads)
 		spin_wait(&spins);
@@ -337,6 +350,10 @@ static void bench_rows(void)
 {
 	struct name variant = variant_name(mm_variant_frame(), mm_variant_slab());
 
+	/* A core per CPU thread: lock waiters spin with pause, as the
+	 * kernel's, instead of yielding to the host scheduler on every
+	 * round (which made a contended lock cost microseconds). */
+	hosted_cpus_pinned = sysconf(_SC_NPROCESSORS_ONLN) >= MAX_THREADS;
 	mm_setup(MAX_THREADS);
 	for (unsigned nthreads = 1; nthreads <= MAX_THREADS; nthreads++) {
 		for (enum op op = 0; op < NR_OPS; op++)

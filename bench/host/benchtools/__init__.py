@@ -15,4 +15,5 @@ bench/host/qmp_pin.py are the commands; this package is their code.
   variants      the variant table (variants.txt): default, baselines, order
   fsutil        atomic writes and sha256 of results files
   qmp_pin       qmp_pin.py: pin QEMU's vCPU threads to host cores, host topology
+  callgrind     callgrind_count.py: instructions and atomic instructions of a profile
 """
