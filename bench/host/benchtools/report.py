@@ -6,6 +6,7 @@ its timings are emulated."""
 import os
 
 from . import calib_report
+from . import instructions
 from . import results
 from . import table
 from .results import Meta, Row
@@ -158,6 +159,7 @@ def markdown(rows: list[Row], meta: Meta, plot_files: list[str], results_dir: st
     out += ["## Setup", ""] + meta_lines(meta) + [""]
     out += ["## Platform calibration", ""] + calib_report.markdown(rows)
     out += ["## Results", "", table.markdown(rows, meta)]
+    out += instructions.markdown(rows, meta)
     side = side_by_side(rows)
     if side:
         out += ["## Hosted and QEMU side by side", "",
