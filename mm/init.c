@@ -40,6 +40,7 @@ typedef unsigned long long ull; /* for printing: the kernel's format has no PRIx
 
 struct page *mem_map;
 uint64_t mem_base_pfn, mem_npages;
+uintptr_t mem_map_by_vpn;
 
 int mm_init(const struct mm_region *map, unsigned nmap, const struct mm_region *reserved,
 	    unsigned nreserved)
@@ -68,6 +69,9 @@ int mm_init_reachable(const struct mm_region *map, unsigned nmap,
 	}
 	mem_base_pfn = base_pfn;
 	mem_npages = npages;
+	mem_map_by_vpn = (uintptr_t)mem_map -
+			 ((uintptr_t)hal_phys_to_virt(PFN_PHYS(base_pfn)) >> HAL_PAGE_SHIFT) *
+				 sizeof(struct page);
 	buddy_init();
 	bootmem_handoff();
 	frame_init();

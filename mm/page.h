@@ -106,9 +106,17 @@ static inline void *page_to_virt(const struct page *p)
 	return hal_phys_to_virt(PFN_PHYS(page_to_pfn_fast(p)));
 }
 
+/* mem_map indexed by a virtual page number (Linux's vmemmap): RAM is
+ * mapped linearly (hal.h), so the struct page of va is this base plus
+ * va's page number times the struct's size, with no translation to a
+ * physical address and no pfn offset on the way: what kfree pays on
+ * every call. Wraps around, unsigned; set with mem_map. */
+extern uintptr_t mem_map_by_vpn;
+
 static inline struct page *virt_to_page_fast(const void *va)
 {
-	return pfn_to_page_fast(PFN_OF(hal_virt_to_phys(va)));
+	return (struct page *)(mem_map_by_vpn +
+			       ((uintptr_t)va >> HAL_PAGE_SHIFT) * sizeof(struct page));
 }
 
 #endif

@@ -20,7 +20,9 @@
  *   HAL_PTE_ACCESSED, _DIRTY, HAL_PTE_ADDR_MASK   entry format
  *   HAL_PTE_SOFT, _SOFT2   leaf bits the MMU ignores, for the mapper's own use
  *   typedef uint64_t phys_addr_t
- *   void *hal_phys_to_virt(phys_addr_t)      through the direct map
+ *   void *hal_phys_to_virt(phys_addr_t)      through the direct map, which is
+ *                                            linear (virt = phys + a page-aligned
+ *                                            constant): mm's frame map relies on it
  *   phys_addr_t hal_virt_to_phys(const void *)  inverse, for direct-map addresses
  *   void hal_flush_page_local(uintptr_t va)  drop one translation on this CPU
  *   void hal_flush_all_local(void)           drop all (non-global) translations
