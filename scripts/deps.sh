@@ -16,12 +16,13 @@ missing ones with apt-get when run as root.
 
   (always)   qemu-system-x86, python3 and python3-matplotlib (the results
              tools and their tests), mypy (their type check in make test),
-             and the build tools: a C compiler (gcc or clang), make and ld
-             (packages gcc, make, binutils)
-  --bench    also hwloc, python3-numpy (for ./run_bench.sh), and
-             valgrind with the peer allocators libjemalloc-dev,
-             libmimalloc-dev and libgoogle-perftools-dev (for make
-             bench-host-callgrind)
+             valgrind and libjemalloc-dev (make test's checks of the
+             callgrind counts and of the user-space peers), and the build
+             tools: a C compiler (gcc or clang), make and ld (packages gcc,
+             make, binutils)
+  --bench    also hwloc, python3-numpy (for ./run_bench.sh), and the
+             other peer allocators, libmimalloc-dev and
+             libgoogle-perftools-dev (for make bench-host-callgrind)
   --check    only report what is missing; never install (exit 1 if anything is)
   -h, --help show this help
 
@@ -41,9 +42,8 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 
-packages=(qemu-system-x86 python3 python3-matplotlib mypy)
-((bench)) && packages+=(hwloc python3-numpy valgrind libjemalloc-dev libmimalloc-dev
-                       libgoogle-perftools-dev)
+packages=(qemu-system-x86 python3 python3-matplotlib mypy valgrind libjemalloc-dev)
+((bench)) && packages+=(hwloc python3-numpy libmimalloc-dev libgoogle-perftools-dev)
 
 missing=()
 
@@ -67,9 +67,9 @@ else
     have qemu-system-x86_64 || missing+=(qemu-system-x86)
     have python3 || missing+=(python3)
     have mypy || missing+=(mypy)
+    have valgrind || missing+=(valgrind)
     if ((bench)); then
         have hwloc-bind || missing+=(hwloc)
-        have valgrind || missing+=(valgrind)
     fi
     if ((${#missing[@]})); then
         echo "$prog: error: missing: ${missing[*]} (no dpkg here: install them with your package manager)" >&2
