@@ -18,9 +18,9 @@
  * class lookup (or a frame-map lookup) in front of one tail call to
  * slab_cache_alloc or slab_cache_free. A kmalloc of a constant size
  * finds its class at compile time (<mm/slab.h>) and calls
- * kmem_cache_alloc directly; the rest come to __kmalloc here. The class table is written once by
- * slab_init, on the boot CPU before any other CPU allocates, and only read
- * afterwards: no lock. Any context may call these.
+ * kmem_cache_alloc directly; the rest come to __kmalloc here. The class
+ * table is written once by slab_init, on the boot CPU before any other CPU
+ * allocates, and only read afterwards: no lock. Any context may call these.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -125,7 +125,7 @@ bench-host-callgrind: bench-host-build $(BENCH_HOST_PEER_BINS)
 		$(call BENCH_HOST_CALLGRIND_ROWS,$(BENCH_HOST_OUT)/bench-peer-$$p,$$p,kmalloc64 kmalloc256); \
 	done
 
-$(BENCH_HOST_OUT)/bench-peer-%: bench/host/bench_peer.c $(BENCH_HOST_CC_ID)
+$(BENCH_HOST_OUT)/bench-peer-%: bench/host/bench_peer.c bench/host/bench_common.h $(BENCH_HOST_CC_ID)
 	@mkdir -p $(@D)
 	@$(if $(BENCH_HOST_Q),echo "  LD      $@")
 	$(BENCH_HOST_Q)$(BENCH_HOST_CC) $(BENCH_HOST_CFLAGS) -o $@ $< $(BENCH_HOST_PEER_LIBS_$*)

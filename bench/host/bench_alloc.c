@@ -32,14 +32,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <mm/gfp.h>
 #include <mm/init.h>
@@ -48,12 +44,9 @@
 #include <mm/env.h>
 #include <mm/hal.h>
 
+#include "bench_common.h"
+
 #define RAM_BYTES (256ull << 20)
-#define MAX_THREADS 2
-#define RUN_NS 20000000u	/* one timed run */
-#define CHUNK 256		/* ops between two clock reads */
-#define WARMUP_OPS 2000		/* callgrind mode */
-#define REPS 7
 #define RING_SIZE 1024		/* objects in flight, remote ops */
 #define RING_PUBLISH 32		/* ring index updates are batched by this */
 #define SPINS_BEFORE_YIELD 1024
@@ -147,14 +140,6 @@ __attribute__((noinline)) void bench_callgrind_loop(enum op op, uint64_t n)
 	run_pairs(op, n);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void spin_wait(unsigned *spins)
 {
 	if (++*spins % SPINS_BEFORE_YIELD == 0)
@@ -243,13 +228,8 @@ static void trial_cpu(unsigned cpu, void *arg)
 	unsigned spins = 0;
 	uint64_t start;
 
-	if (hosted_cpus_pinned) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	}
+	if (hosted_cpus_pinned)
+		pin_self(cpu);
 
 	atomic_fetch_add(&t->ready, 1);
 	while (atomic_load(&t->ready) != t->nthreads)
@@ -284,13 +264,6 @@ static double measure(struct trial *t)
 	return t->remote ? max / (double)t->ops[0] : sum / t->nthreads;
 }
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void bench_row(enum op op, bool remote, unsigned nthreads, const char *variant)
 {
 	static struct trial t;
@@ -304,10 +277,8 @@ static void bench_row(enum op op, bool remote, unsigned nthreads, const char *va
 	measure(&t);	/* warm-up */
 	for (int r = 0; r < REPS; r++)
 		ns[r] = measure(&t);
-	qsort(ns, REPS, sizeof(ns[0]), by_value);
 	snprintf(name, sizeof(name), "%s%s", op_names[op], remote ? "-remote" : "");
-	printf("  %-20s %7u  %-18s %14.1f %12.1f\n", variant, nthreads, name, ns[REPS / 2], ns[0]);
-	fflush(stdout);
+	print_row(variant, nthreads, name, ns);
 }
 
 static void cpu_init(unsigned cpu, void *arg)
@@ -353,7 +324,7 @@ static void bench_rows(void)
 	/* A core per CPU thread: lock waiters spin with pause, as the
 	 * kernel's, instead of yielding to the host scheduler on every
 	 * round (which made a contended lock cost microseconds). */
-	hosted_cpus_pinned = sysconf(_SC_NPROCESSORS_ONLN) >= MAX_THREADS;
+	hosted_cpus_pinned = cores_for_threads();
 	mm_setup(MAX_THREADS);
 	for (unsigned nthreads = 1; nthreads <= MAX_THREADS; nthreads++) {
 		for (enum op op = 0; op < NR_OPS; op++)

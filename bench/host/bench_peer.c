@@ -18,28 +18,22 @@
  * rows line up; here they are malloc and free of that size. As there, no
  * other object is live during the loop, so a pair may empty a page each
  * time: an allocator whose cost depends on what else is live may do
- * better inside a real program. Timing: each
- * thread pinned to a core of its own when the host has them, CHUNK pairs
- * between two clock reads, runs of RUN_NS; the median and minimum of REPS
- * runs after a warm-up, per thread, averaged over the threads.
+ * better inside a real program. Timing, with bench_alloc.c's constants
+ * (bench_common.h): each thread pinned to a core of its own when the host
+ * has them, CHUNK pairs between two clock reads, runs of RUN_NS; the
+ * median and minimum of REPS runs after a warm-up, per thread, averaged
+ * over the threads.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#define MAX_THREADS 2
-#define RUN_NS 20000000u
-#define CHUNK 256
-#define WARMUP_OPS 2000
-#define REPS 7
+#include "bench_common.h"
 
 static _Noreturn void die(const char *what)
 {
@@ -80,17 +74,10 @@ static int op_size(const char *op, size_t *size)
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 struct trial {
 	size_t size;
 	unsigned nthreads;
+	bool pinned;
 	atomic_uint ready;
 	double ns_per_pair[MAX_THREADS];
 };
@@ -106,6 +93,8 @@ static void *worker_main(void *arg)
 	struct trial *t = w->t;
 	uint64_t start, end, n = 0;
 
+	if (t->pinned)
+		pin_self(w->id);
 	atomic_fetch_add(&t->ready, 1);
 	while (atomic_load(&t->ready) != t->nthreads)
 		sched_yield();
@@ -123,24 +112,13 @@ static double measure(struct trial *t)
 {
 	pthread_t th[MAX_THREADS];
 	struct worker w[MAX_THREADS];
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	double sum = 0;
 
 	atomic_store(&t->ready, 0);
 	for (unsigned i = 0; i < t->nthreads; i++) {
-		pthread_attr_t attr;
-		cpu_set_t set;
-
-		pthread_attr_init(&attr);
-		if (cores >= (long)t->nthreads) {
-			CPU_ZERO(&set);
-			CPU_SET(i, &set);
-			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-		}
 		w[i] = (struct worker){ t, i };
-		if (pthread_create(&th[i], &attr, worker_main, &w[i]) != 0)
+		if (pthread_create(&th[i], NULL, worker_main, &w[i]) != 0)
 			die("pthread_create failed");
-		pthread_attr_destroy(&attr);
 	}
 	for (unsigned i = 0; i < t->nthreads; i++) {
 		pthread_join(th[i], NULL);
@@ -149,30 +127,21 @@ static double measure(struct trial *t)
 	return sum / t->nthreads;
 }
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void rows(const char *name)
 {
 	static const char *const ops[] = { "kmalloc64", "kmalloc256" };
+	bool pinned = cores_for_threads();
 
 	for (unsigned nthreads = 1; nthreads <= MAX_THREADS; nthreads++) {
 		for (unsigned k = 0; k < 2; k++) {
-			struct trial t = { .nthreads = nthreads };
+			struct trial t = { .nthreads = nthreads, .pinned = pinned };
 			double ns[REPS];
 
 			op_size(ops[k], &t.size);
 			measure(&t);
 			for (int r = 0; r < REPS; r++)
 				ns[r] = measure(&t);
-			qsort(ns, REPS, sizeof(ns[0]), by_value);
-			printf("  %-20s %7u  %-18s %14.1f %12.1f\n", name, nthreads, ops[k],
-			       ns[REPS / 2], ns[0]);
-			fflush(stdout);
+			print_row(name, nthreads, ops[k], ns);
 		}
 	}
 }
