@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from harness.jobs import Line, load_verdict, save_jobs, shown
+from harness.jobs import REPO, Line, environment_without_make, load_verdict, save_jobs, shown
 from harness.plan import Options, PlanError, make_plan, makefile
 
 PROG = "test.sh"
@@ -86,8 +86,7 @@ def probe_kvm(repo: str, kernel: str, logs: str) -> tuple[bool, str]:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    build = os.path.join(repo, args.build)
+    build = os.path.join(REPO, args.build)
     if not os.path.isdir(build):
         print(f"{PROG}: error: build directory '{build}' does not exist (run make first)", file=sys.stderr)
         return 2
@@ -98,8 +97,8 @@ def main(argv: list[str]) -> int:
             os.remove(os.path.join(logs, name))
 
     kernel = os.path.join(build, "kernel.elf")
-    kvm, why_not = probe_kvm(repo, kernel, logs)
-    opts = Options(repo, build, args.quick, args.variant, args.timeout, args.accel, kvm, why_not,
+    kvm, why_not = probe_kvm(REPO, kernel, logs)
+    opts = Options(REPO, build, args.quick, args.variant, args.timeout, args.accel, kvm, why_not,
                    os.cpu_count() or 2)
     try:
         plan = make_plan(opts)
@@ -113,18 +112,18 @@ def main(argv: list[str]) -> int:
             return 2
     save_jobs(logs, plan.jobs)
     with open(os.path.join(logs, "jobs.mk"), "w", encoding="utf-8") as f:
-        f.write(makefile(plan, logs, repo))
+        f.write(makefile(plan, logs, REPO))
 
-    rel_logs = shown(logs, repo)
+    rel_logs = shown(logs, REPO)
     note = ", plus KVM boots" if kvm else (f" (KVM not usable here: {why_not})" if why_not else "")
-    print(f"{PROG}: testing {shown(build, repo)}/ under {args.accel}{note}, "
+    print(f"{PROG}: testing {shown(build, REPO)}/ under {args.accel}{note}, "
           f"{args.jobs} at a time; logs in {rel_logs}/", flush=True)
     for line in plan.early:
         print(line, flush=True)
 
     # For the scripts run as jobs (tests/bench, tests/scripts); a data race
     # must fail a TSan run, not just print a warning.
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env = environment_without_make()
     env.update(TEST_KERNEL=kernel, O=build, PYTHONDONTWRITEBYTECODE="1")
     env.setdefault("TSAN_OPTIONS", "halt_on_error=1")
     start = time.monotonic()

@@ -19,12 +19,9 @@ import time
 from types import FrameType
 
 from harness.checks import CHECKERS
-from harness.jobs import Job, load_jobs, save_verdict, shown
+from harness.jobs import REPO, Job, environment_without_make, load_jobs, save_verdict, shown
 
 TAIL_LINES = 40
-# The scheduling make's own variables; a job that runs make must not take
-# them for its own (it would try to join that make's job server).
-MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKE_TERMOUT", "MAKE_TERMERR")
 
 
 class Stopped(Exception):
@@ -39,7 +36,7 @@ def on_signal(signum: int, frame: FrameType | None) -> None:
 
 def run_logged(argv: list[str], log: str) -> int:
     """The command's exit status (128 + N for a signal N), its output in log."""
-    env = {k: v for k, v in os.environ.items() if k not in MAKE_VARIABLES}
+    env = environment_without_make()
     with open(log, "ab") as out:
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
@@ -102,8 +99,7 @@ def main(args: list[str]) -> int:
     for line in outcome.lines:
         print(line)
     if outcome.failed:
-        repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        print("\n".join(tail(log, text, repo)))
+        print("\n".join(tail(log, text, REPO)))
     return 0
 
 

@@ -9,6 +9,17 @@ import os
 from dataclasses import dataclass, field
 
 KINDS = ("hosted", "selftest", "fault", "apic", "refuse", "user")
+# The repository's top: tests/harness/ is two levels below it.
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# An enclosing make's own variables. The make that schedules the jobs and
+# the jobs that run make must not take them for theirs (they would try to
+# join that make's job server).
+MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKE_TERMOUT", "MAKE_TERMERR")
+
+
+def environment_without_make() -> dict[str, str]:
+    """This process's environment without an enclosing make's variables."""
+    return {k: v for k, v in os.environ.items() if k not in MAKE_VARIABLES}
 
 
 @dataclass

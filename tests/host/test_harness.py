@@ -14,7 +14,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
 from harness import checks  # noqa: E402
-from harness.jobs import Job, Line  # noqa: E402
+from harness.jobs import Job, Line, environment_without_make  # noqa: E402
 from harness.plan import Options, PlanError, makefile, make_plan, parse_variant  # noqa: E402
 
 GOOD_SELFTEST = """\
@@ -198,7 +198,7 @@ class RunThroughMakeTest(unittest.TestCase):
             b = PlanTest.build(PlanTest(), tmp, kernel=False)
             with open(os.path.join(b, "hosted", "runner-tsan-pcp-magazine"), "w", encoding="utf-8") as f:
                 f.write("#!/bin/sh\necho 'hosted: start racy'\nexit 66\n")
-            env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+            env = environment_without_make()
             r = subprocess.run([os.path.join(REPO, "scripts", "test.sh"), "--build", b, "-j", "2", "--only", "hosted-*"],
                                capture_output=True, text=True, env=env, check=False)
             out = r.stdout.splitlines()
