@@ -33,18 +33,34 @@ static void warm(struct bench_cpu *bc)
 		kfree(kmalloc(sr->size, GFP_KERNEL));
 }
 
-static void pair_one(struct bench_cpu *bc, unsigned i)
-{
-	struct slab_run *sr = bc->arg;
-	void *p;
-
-	BENCH_TIME(bc, 0, p = kmalloc(sr->size, GFP_KERNEL));
-	if (p == NULL) {
-		bench_fail("kmalloc(%u) failed at round %u", sr->size, i);
-		return;
+/*
+ * slab.pair passes the size as a compile-time constant, as most kernel call
+ * sites do, so that kmalloc goes straight to the size's cache (<mm/slab.h>,
+ * as in Linux): one run function per size. The other suites pass it at run
+ * time, through __kmalloc's size-class lookup.
+ */
+#define PAIR_ONE(sz)                                                                  \
+	static void pair_one_##sz(struct bench_cpu *bc, unsigned i)                   \
+	{                                                                             \
+		void *p;                                                              \
+                                                                                      \
+		BENCH_TIME(bc, 0, p = kmalloc(sz, GFP_KERNEL));                       \
+		if (p == NULL) {                                                      \
+			bench_fail("kmalloc(%u) failed at round %u", (unsigned)(sz), i); \
+			return;                                                       \
+		}                                                                     \
+		BENCH_TIME(bc, 1, kfree(p));                                          \
 	}
-	BENCH_TIME(bc, 1, kfree(p));
-}
+PAIR_ONE(16)
+PAIR_ONE(64)
+PAIR_ONE(256)
+PAIR_ONE(1024)
+PAIR_ONE(4096)
+
+/* In the order of sizes[]. */
+static void (*const pair_one[NSIZES])(struct bench_cpu *, unsigned) = {
+	pair_one_16, pair_one_64, pair_one_256, pair_one_1024, pair_one_4096,
+};
 
 static void alloc_one(struct bench_cpu *bc, unsigned i)
 {
@@ -126,7 +142,7 @@ int bench_slab_pair(const struct bench_step *step)
 		ksnprintf(params, sizeof(params), "size=%u", sr.size);
 		struct bench_phase ph = { .suite = "slab.pair", .ops = { "kmalloc", "kfree" },
 					  .params = params, .ops_per_cpu = bench_ops(step, 40000),
-					  .warm = warm, .run = pair_one, .arg = &sr };
+					  .warm = warm, .run = pair_one[s], .arg = &sr };
 		rc |= bench_phase_run(step, &ph);
 	}
 	return rc;

@@ -41,8 +41,13 @@ static spinlock_t call_lock = SPINLOCK_INIT;
 
 static void run_call(struct smp_call *c)
 {
+	struct percpu *pc = this_cpu();
+	bool was_in_call = pc->in_call;
+
 	barrier_wait(&c->start);
+	pc->in_call = true;
 	c->fn(c->arg);
+	pc->in_call = was_in_call;
 	atomic_fetch_sub_explicit(&c->remaining, 1, memory_order_release);
 }
 

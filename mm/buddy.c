@@ -184,10 +184,10 @@ void buddy_free(struct page *page, unsigned order)
 	buddy_unlock(irq);
 }
 
-/* Cuts the block at page, of order o, into blocks of `order` appended to
- * list, marked PG_pcp: the splits and allocations of taking them one by
- * one are counted, but no half goes on a free list. */
-static void cut_block(struct page *page, unsigned o, unsigned order, struct list_head *list)
+/* Cuts the block at page, of order o, into blocks of `order` stored at
+ * blocks[0..], marked PG_pcp: the splits and allocations of taking them
+ * one by one are counted, but no half goes on a free list. */
+static void cut_block(struct page *page, unsigned o, unsigned order, struct page **blocks)
 {
 	struct page *end = page + (1u << o);
 
@@ -197,7 +197,7 @@ static void cut_block(struct page *page, unsigned o, unsigned order, struct list
 	for (; page < end; page += 1u << order) {
 		page->order = (uint8_t)order;
 		page->flags |= PG_pcp;
-		list_add_tail(&page->list, list);
+		*blocks++ = page;
 	}
 }
 
@@ -210,7 +210,7 @@ static void cut_block(struct page *page, unsigned o, unsigned order, struct list
  * wanted, else its lowest part that does: the blocks handed out, the free
  * lists left and the counters are those of n buddy_alloc calls.
  */
-unsigned buddy_alloc_bulk(unsigned order, unsigned n, struct list_head *list)
+unsigned buddy_alloc_bulk(unsigned order, unsigned n, struct page **blocks)
 {
 	env_irqflags_t irq = buddy_lock();
 	unsigned taken = 0;
@@ -221,27 +221,22 @@ unsigned buddy_alloc_bulk(unsigned order, unsigned n, struct list_head *list)
 
 		if (o > fit)
 			o = fit;
-		cut_block(take_block(o), o, order, list);
+		cut_block(take_block(o), o, order, blocks + taken);
 		taken += 1u << (o - order);
 	}
 	buddy_unlock(irq);
 	return taken;
 }
 
-unsigned buddy_free_bulk(unsigned order, unsigned n, struct list_head *list)
+void buddy_free_bulk(unsigned order, unsigned n, struct page *const *blocks)
 {
 	env_irqflags_t irq = buddy_lock();
-	unsigned freed;
 
-	for (freed = 0; freed < n && !list_empty(list); freed++) {
-		struct page *page = list_entry(list->prev, struct page, list);
-
-		list_del(&page->list);
-		page->flags &= ~(uint32_t)PG_pcp;
-		give_block(page, order);
+	for (unsigned i = 0; i < n; i++) {
+		blocks[i]->flags &= ~(uint32_t)PG_pcp;
+		give_block(blocks[i], order);
 	}
 	buddy_unlock(irq);
-	return freed;
 }
 
 uint64_t buddy_free_pages(void)

@@ -42,14 +42,13 @@ void buddy_free(struct page *page, unsigned order);
 
 /*
  * Bulk moves for the per-CPU page caches, n blocks of one order under one
- * lock hold. buddy_alloc_bulk appends up to n blocks to the tail of list,
- * marked PG_pcp with page->order set, and returns how many it took: the
- * blocks n buddy_alloc calls would take, cut from whole free blocks.
- * buddy_free_bulk takes up to n blocks from the tail of list (each marked
- * PG_pcp, of this order), frees them and returns how many it freed.
+ * lock hold. buddy_alloc_bulk stores up to n blocks at blocks[0..], marked
+ * PG_pcp with page->order set, and returns how many it took: the blocks n
+ * buddy_alloc calls would take, cut from whole free blocks.
+ * buddy_free_bulk frees blocks[0..n-1] (each marked PG_pcp, of this order).
  */
-unsigned buddy_alloc_bulk(unsigned order, unsigned n, struct list_head *list);
-unsigned buddy_free_bulk(unsigned order, unsigned n, struct list_head *list);
+unsigned buddy_alloc_bulk(unsigned order, unsigned n, struct page **blocks);
+void buddy_free_bulk(unsigned order, unsigned n, struct page *const *blocks);
 
 uint64_t buddy_free_pages(void);
 /* A consistent snapshot of all counters (taken under the lock). */

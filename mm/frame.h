@@ -20,7 +20,8 @@ extern const char frame_variant[];
  * with nothing else running. */
 void frame_init(void);
 
-/* A block of 2^order frames, or NULL. No zeroing, no debug checks. */
+/* A block of 2^order frames, or NULL. No zeroing, no debug checks. A
+ * variant that finds no block returns frame_alloc_failed(order) instead. */
 struct page *frame_alloc(unsigned order);
 void frame_free(struct page *page, unsigned order);
 
@@ -30,5 +31,9 @@ void frame_drain_all(void);
 
 /* Frames sitting in per-CPU caches now (0 for FRAME=buddy). */
 uint64_t frame_cached_pages(void);
+
+/* Defined by mm/page_alloc.c for the variants: reclaims, drains every
+ * cache and asks the buddy once more; NULL then means no memory. */
+struct page *frame_alloc_failed(unsigned order);
 
 #endif

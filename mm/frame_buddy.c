@@ -24,7 +24,9 @@ void frame_cpu_init(void)
 
 struct page *frame_alloc(unsigned order)
 {
-	return buddy_alloc(order);
+	struct page *page = buddy_alloc(order);
+
+	return page != NULL ? page : frame_alloc_failed(order);
 }
 
 void frame_free(struct page *page, unsigned order)

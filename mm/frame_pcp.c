@@ -2,38 +2,43 @@
  * mm/frame_pcp.c - FRAME=pcp, the default: per-CPU page caches ("pcp", as
  * in Linux's struct per_cpu_pages) in front of the buddy allocator.
  *
- * Design. Each CPU keeps a list of free blocks for each small order
+ * Design. Each CPU keeps a stack of free blocks for each small order
  * 0..PCP_MAX_ORDER (Linux caches orders 0..3 too: the blocks that are
  * allocated and freed at high rates; larger ones go to the buddy
- * directly). An allocation that finds its list non-empty takes the first
- * block; a free puts the block at the head, so the most recently freed,
- * cache-hot frame is the next one handed out. The buddy lock is taken only
- * to move blocks in batches:
- *   - refill: an empty list takes PCP_BATCH pages' worth of blocks of its
- *     order from the buddy in one lock hold (buddy_alloc_bulk);
- *   - drain: once the cache holds PCP_HIGH pages, a free returns
- *     PCP_BATCH pages, coldest (list tail) first, starting with the list
- *     it just grew, in one lock hold per order (buddy_free_bulk).
- * A block freed on another CPU than the one that allocated it goes into
- * the freeing CPU's cache, as in Linux: blocks belong to no CPU, only to
- * whichever cache holds them now. Cached blocks carry PG_pcp and their
- * order in their head page, so the frame accounting can count them.
+ * directly), an array of struct page pointers: an allocation pops the
+ * top, a free pushes, so the most recently freed, cache-hot frame is the
+ * next one handed out. Each is one env_cpu_stack_pop or _push (<mm/env.h>):
+ * atomic with respect to interrupts without masking them, no lock, no
+ * atomic instruction. The buddy lock is taken only to move blocks in
+ * batches:
+ *   - refill: an empty stack takes a batch (PCP_BATCH pages' worth of
+ *     blocks) from the buddy in one lock hold (buddy_alloc_bulk);
+ *   - drain: a free that finds its stack full returns a batch, the
+ *     coldest (the bottom of the stack) first, in one lock hold
+ *     (buddy_free_bulk), and slides the rest down.
+ * The order-0 stack holds PCP_HIGH pages, a larger order's two batches, so
+ * a CPU caches at most PCP_HIGH + 3 * 2 * PCP_BATCH pages (734 by
+ * default, about 2.9 MiB). A block freed on another CPU than the one
+ * that allocated it goes onto the freeing CPU's stack, as in Linux: blocks
+ * belong to no CPU, only to whichever cache holds them now. Cached blocks
+ * carry PG_pcp and their order in their head page, so the frame
+ * accounting can count them.
  *
- * Locking (the global order: mm/README.md). Each cache has its own spinlock,
- * pcp->lock, guarding its lists, its count and the list, flags and order of
- * the head pages on them (as in Linux since 6.0, where this spinlock replaced
- * a local_lock). The owning CPU takes it with interrupts off on every
- * operation; no one else wants it then, so it costs one uncontended atomic on
- * a cache line that stays in the owner's cache. Another CPU takes it only to
- * drain the cache (frame_drain_all) or read its count. Because the owner uses
- * trylock and falls back to the buddy when a drainer holds its lock (Linux's
- * pcp_spin_trylock), the fast path never waits. Lock order: pcp->lock, then
- * the buddy lock; a CPU never holds two pcp locks.
+ * Locking (the global order: mm/README.md). A CPU's stacks are its own:
+ * only that CPU touches them, the fast paths through env_cpu_stack_*, the
+ * slow paths (refill, drain) with interrupts off, so that an interrupt
+ * handler on the same CPU sees them either before or after. No lock of
+ * their own; the slow paths take the buddy lock inside. Another CPU that
+ * wants a cache emptied asks its owner: frame_drain_all runs the drain on
+ * every CPU through env_call_on_each_cpu where the context allows that
+ * (interrupts on, not inside such a call: where an allocation may wait
+ * for other CPUs), and otherwise drains only its own, as Linux drains
+ * other CPUs' lists only from allocations that may wait. The counts are
+ * read by other CPUs (frame_cached_pages) with relaxed atomic loads.
  *
  * Context. frame_alloc, frame_free, frame_drain_all and
- * frame_cached_pages: any, interrupts on or off (each disables interrupts
- * while it holds a lock, so an interrupt on the same CPU cannot deadlock
- * on it). frame_init: mm_init only, nothing else running.
+ * frame_cached_pages: any, interrupts on or off. frame_init: mm_init
+ * only, nothing else running.
  */
 #include "frame.h"
 
@@ -59,7 +64,7 @@
  * found to interact badly with cache colouring).
  *
  * PCP_HIGH, default 6 * PCP_BATCH (378 pages, about 1.5 MiB per CPU): the
- * cache drains a batch once it holds this many pages. Linux's default for
+ * order-0 stack drains a batch once it holds this many pages. Linux's default for
  * many years (high = 6 * batch, before 5.14 derived it from
  * percpu_pagelist_high_fraction): bursts of a few batches of frees stay
  * CPU-local, and a drain still leaves five batches cached. It is per CPU
@@ -74,180 +79,168 @@
 #define PCP_HIGH (6 * PCP_BATCH)
 #endif
 _Static_assert(PCP_BATCH >= 1 && PCP_BATCH <= 1024, "PCP_BATCH out of 1..1024");
-_Static_assert(PCP_HIGH >= PCP_BATCH && PCP_HIGH <= 65536, "PCP_HIGH out of PCP_BATCH..65536");
+_Static_assert(PCP_HIGH >= PCP_BATCH && PCP_HIGH <= 4096, "PCP_HIGH out of PCP_BATCH..4096");
 
 #define PCP_MAX_ORDER 3
 #define PCP_NR_ORDERS (PCP_MAX_ORDER + 1)
 
-struct per_cpu_pages {
-	_Alignas(HAL_CACHELINE) env_spinlock_t lock;
-	unsigned count; /* pages on all lists */
-	struct list_head lists[PCP_NR_ORDERS];
+/* Blocks of `order` per refill or drain, and on a full stack. */
+#define PCP_ORDER_BATCH(order) ((PCP_BATCH >> (order)) != 0 ? PCP_BATCH >> (order) : 1)
+#define PCP_ORDER_CAP(order) ((order) == 0 ? PCP_HIGH : 2 * PCP_ORDER_BATCH(order))
+#define PCP_SLOTS (PCP_ORDER_CAP(0) + PCP_ORDER_CAP(1) + PCP_ORDER_CAP(2) + PCP_ORDER_CAP(3))
+_Static_assert(PCP_NR_ORDERS == 4, "PCP_SLOTS adds up four orders");
+
+/* One per CPU and order; pcp_stacks[order] is the array env_cpu_stack_*
+ * index by CPU. */
+struct pcp_stack {
+	_Alignas(ENV_CPU_STACK_STRIDE) struct env_cpu_stack st;
 };
 
-static struct per_cpu_pages pcp_cache[ENV_MAX_CPUS];
+_Static_assert(sizeof(struct pcp_stack) == ENV_CPU_STACK_STRIDE, "a CPU's stack per stride");
+
+static struct pcp_stack pcp_stacks[PCP_NR_ORDERS][ENV_MAX_CPUS];
+static struct page *pcp_slots[ENV_MAX_CPUS][PCP_SLOTS];
 
 const char frame_variant[] = "pcp";
 
 void frame_init(void)
 {
 	for (unsigned cpu = 0; cpu < ENV_MAX_CPUS; cpu++) {
-		struct per_cpu_pages *pcp = &pcp_cache[cpu];
+		struct page **slots = pcp_slots[cpu];
 
-		env_spin_lock(&pcp->lock);
-		pcp->count = 0;
-		for (unsigned o = 0; o < PCP_NR_ORDERS; o++)
-			list_init(&pcp->lists[o]);
-		env_spin_unlock(&pcp->lock);
+		for (unsigned o = 0; o < PCP_NR_ORDERS; o++) {
+			pcp_stacks[o][cpu].st = (struct env_cpu_stack){ (void **)slots, 0,
+									PCP_ORDER_CAP(o) };
+			slots += PCP_ORDER_CAP(o);
+		}
 	}
 }
 
-/* frame_init set up every possible CPU's cache, so that a drainer can walk
- * them all and a CPU may allocate before it has called mm_cpu_init. */
+/* frame_init set up every possible CPU's stacks, so a CPU may allocate
+ * before it has called mm_cpu_init. */
 void frame_cpu_init(void)
 {
 }
 
-/* This CPU's cache, locked, with interrupts off; NULL (interrupts as they
- * were) if a drainer holds it. */
-static inline struct per_cpu_pages *pcp_lock(env_irqflags_t *irq)
+static inline struct env_cpu_stack *this_stack(unsigned order)
 {
-	struct per_cpu_pages *pcp;
-
-	*irq = env_irq_save();
-	pcp = &pcp_cache[env_cpu_id()];
-	if (__builtin_expect(env_spin_trylock(&pcp->lock), 1))
-		return pcp;
-	env_irq_restore(*irq);
-	return NULL;
-}
-
-static inline void pcp_unlock(struct per_cpu_pages *pcp, env_irqflags_t irq)
-{
-	env_spin_unlock(&pcp->lock);
-	env_irq_restore(irq);
-}
-
-/* Fills the empty list of `order` with a batch; false if the buddy has no
- * block of that order. */
-static bool pcp_refill(struct per_cpu_pages *pcp, unsigned order)
-{
-	unsigned want = PCP_BATCH >> order;
-	unsigned got = buddy_alloc_bulk(order, want != 0 ? want : 1, &pcp->lists[order]);
-
-	pcp->count += got << order;
-	return got != 0;
-}
-
-/* Returns at least nr_pages (or everything) to the buddy, coldest first,
- * starting with the list of `order`. Called with pcp->lock held. */
-static void pcp_drain(struct per_cpu_pages *pcp, unsigned nr_pages, unsigned order)
-{
-	for (unsigned i = 0; i < PCP_NR_ORDERS && nr_pages > 0; i++) {
-		unsigned want = (nr_pages + (1u << order) - 1) >> order, freed;
-
-		if (!list_empty(&pcp->lists[order])) {
-			freed = buddy_free_bulk(order, want, &pcp->lists[order]) << order;
-			pcp->count -= freed;
-			nr_pages -= freed < nr_pages ? freed : nr_pages;
-		}
-		order = (order + 1) % PCP_NR_ORDERS;
-	}
-}
-
-static inline struct page *pcp_take(struct per_cpu_pages *pcp, unsigned order)
-{
-	struct page *page = list_first_entry(&pcp->lists[order], struct page, list);
-
 	MM_ASSERT_IRQS_OFF();
-	MM_ASSERT_SPIN_HELD(&pcp->lock);
-	list_del(&page->list);
-	page->flags &= ~(uint32_t)PG_pcp;
-	pcp->count -= 1u << order;
-	return page;
+	return &pcp_stacks[order][env_cpu_id()].st;
 }
 
-/*
- * The slow paths finish the operation, unlock included, so that the fast
- * paths call them last (a tail call) and keep nothing live across a call:
- * no registers to save on a cache hit.
- */
-static __attribute__((noinline)) struct page *pcp_alloc_refill(struct per_cpu_pages *pcp,
-							       unsigned order, env_irqflags_t irq)
+/* The count is read by other CPUs (frame_cached_pages). */
+static inline void set_count(struct env_cpu_stack *st, uint32_t n)
 {
-	struct page *page = pcp_refill(pcp, order) ? pcp_take(pcp, order) : NULL;
-
-	pcp_unlock(pcp, irq);
-	return page;
+	__atomic_store_n(&st->count, n, __ATOMIC_RELAXED);
 }
 
-static __attribute__((noinline)) void pcp_free_high(struct per_cpu_pages *pcp, unsigned order,
-						    env_irqflags_t irq)
+/* Returns the coldest n blocks (at most all) to the buddy. Interrupts off. */
+static void pcp_drain(struct env_cpu_stack *st, unsigned order, uint32_t n)
 {
-	pcp_drain(pcp, PCP_BATCH, order);
-	pcp_unlock(pcp, irq);
+	struct page **slots = (struct page **)st->slots;
+
+	if (n > st->count)
+		n = st->count;
+	buddy_free_bulk(order, n, slots);
+	for (uint32_t i = n; i < st->count; i++)
+		slots[i - n] = slots[i];
+	set_count(st, st->count - n);
+}
+
+/* The slow paths: a stack that was empty or full when the fast path
+ * looked. An interrupt may have refilled or drained it since. They finish
+ * the operation, so the fast paths call them last (a tail call) and keep
+ * nothing live across a call. */
+static __attribute__((noinline)) struct page *pcp_alloc_slow(unsigned order)
+{
+	env_irqflags_t irq = env_irq_save();
+	struct env_cpu_stack *st = this_stack(order);
+	struct page *page = NULL;
+
+	if (st->count == 0)
+		set_count(st, buddy_alloc_bulk(order, PCP_ORDER_BATCH(order),
+					       (struct page **)st->slots));
+	if (st->count != 0) {
+		set_count(st, st->count - 1);
+		page = st->slots[st->count];
+		page->flags &= ~(uint32_t)PG_pcp;
+	}
+	env_irq_restore(irq);
+	return page != NULL ? page : frame_alloc_failed(order);
+}
+
+static __attribute__((noinline)) struct page *pcp_alloc_uncached(unsigned order)
+{
+	struct page *page = buddy_alloc(order);
+
+	return page != NULL ? page : frame_alloc_failed(order);
+}
+
+static __attribute__((noinline)) void pcp_free_slow(struct page *page, unsigned order)
+{
+	env_irqflags_t irq = env_irq_save();
+	struct env_cpu_stack *st = this_stack(order);
+
+	if (st->count == st->cap)
+		pcp_drain(st, order, PCP_ORDER_BATCH(order));
+	st->slots[st->count] = page;
+	set_count(st, st->count + 1);
+	env_irq_restore(irq);
 }
 
 struct page *frame_alloc(unsigned order)
 {
-	struct per_cpu_pages *pcp;
 	struct page *page;
-	env_irqflags_t irq;
 
-	if (order > PCP_MAX_ORDER || (pcp = pcp_lock(&irq)) == NULL)
-		return buddy_alloc(order);
-	if (__builtin_expect(list_empty(&pcp->lists[order]), 0))
-		return pcp_alloc_refill(pcp, order, irq);
-	page = pcp_take(pcp, order);
-	pcp_unlock(pcp, irq);
+	if (order > PCP_MAX_ORDER)
+		return pcp_alloc_uncached(order);
+	page = env_cpu_stack_pop(&pcp_stacks[order][0].st);
+	if (__builtin_expect(page == NULL, 0))
+		return pcp_alloc_slow(order);
+	page->flags &= ~(uint32_t)PG_pcp;
 	return page;
 }
 
 void frame_free(struct page *page, unsigned order)
 {
-	struct per_cpu_pages *pcp;
-	env_irqflags_t irq;
-
-	if (order > PCP_MAX_ORDER || (pcp = pcp_lock(&irq)) == NULL) {
+	if (order > PCP_MAX_ORDER) {
 		buddy_free(page, order);
 		return;
 	}
+	/* page->order is already order: the allocation set it. */
 	page->flags |= PG_pcp;
-	page->order = (uint8_t)order;
-	list_add(&page->list, &pcp->lists[order]);
-	pcp->count += 1u << order;
-	if (__builtin_expect(pcp->count >= PCP_HIGH, 0)) {
-		pcp_free_high(pcp, order, irq);
-		return;
+	if (__builtin_expect(!env_cpu_stack_push(&pcp_stacks[order][0].st, page), 0))
+		pcp_free_slow(page, order);
+}
+
+static void drain_this_cpu(void *arg)
+{
+	env_irqflags_t irq = env_irq_save();
+
+	(void)arg;
+	for (unsigned o = 0; o < PCP_NR_ORDERS; o++) {
+		struct env_cpu_stack *st = this_stack(o);
+
+		pcp_drain(st, o, st->count);
 	}
-	pcp_unlock(pcp, irq);
+	env_irq_restore(irq);
 }
 
 void frame_drain_all(void)
 {
-	for (unsigned cpu = 0; cpu < ENV_MAX_CPUS; cpu++) {
-		struct per_cpu_pages *pcp = &pcp_cache[cpu];
-		env_irqflags_t irq = env_irq_save();
-
-		env_spin_lock(&pcp->lock);
-		pcp_drain(pcp, pcp->count, 0);
-		env_spin_unlock(&pcp->lock);
-		env_irq_restore(irq);
-	}
+	if (env_cross_call_allowed())
+		env_call_on_each_cpu(drain_this_cpu, NULL);
+	else
+		drain_this_cpu(NULL);
 }
 
 uint64_t frame_cached_pages(void)
 {
 	uint64_t n = 0;
 
-	for (unsigned cpu = 0; cpu < ENV_MAX_CPUS; cpu++) {
-		struct per_cpu_pages *pcp = &pcp_cache[cpu];
-		env_irqflags_t irq = env_irq_save();
-
-		env_spin_lock(&pcp->lock);
-		n += pcp->count;
-		env_spin_unlock(&pcp->lock);
-		env_irq_restore(irq);
-	}
+	for (unsigned o = 0; o < PCP_NR_ORDERS; o++)
+		for (unsigned cpu = 0; cpu < ENV_MAX_CPUS; cpu++)
+			n += (uint64_t)__atomic_load_n(&pcp_stacks[o][cpu].st.count,
+						       __ATOMIC_RELAXED) << o;
 	return n;
 }

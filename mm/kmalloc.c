@@ -12,7 +12,8 @@
  *
  * kfree and ksize find what they hold from the address alone: the frame
  * map gives the head page of the slab or block (slab_head_page), which
- * says whether it is a slab (and of which cache) or a large block.
+ * says whether it is a slab (and of which cache) or a large block. kfree
+ * first tries the page itself, which for most objects is the head.
  *
  * kmalloc and kfree are the hot callers of the slab variant: each is a
  * class lookup (or a frame-map lookup) in front of one tail call to
@@ -124,22 +125,37 @@ static inline void *kmalloc_from(size_t size, gfp_t gfp, const void *caller)
 	return kmalloc_large(size, gfp);
 }
 
-static inline void kfree_from(const void *p, const void *caller)
+/* Anything but an object in a slab's first page: in a later page of a
+ * slab, a large block, or not kmalloc's. */
+static __attribute__((noinline)) void kfree_other(struct page *page, const void *p,
+						  const void *caller)
 {
-	struct page *head;
+	struct page *head = (page->flags & PG_tail) ? page->slab.head : page;
 
-	if (ZERO_OR_NULL_PTR(p))
-		return;
-	if (MM_DEBUG && !pfn_valid(PFN_OF(hal_virt_to_phys(p))))
-		env_panic("kfree: %p is not in RAM (caller %p)", p, caller);
-	head = slab_head_page(p);
-	if (__builtin_expect(head->flags & PG_slab, 1))
+	if (head->flags & PG_slab)
 		slab_cache_free(head->slab.cache, (void *)p, caller);
 	else if (head->flags & PG_large_kmalloc)
 		kfree_large(head, p, caller);
 	else
 		env_panic("kfree: %p is not a kmalloc object (caller %p)", p,
 			  MM_DEBUG ? caller : __builtin_return_address(0));
+}
+
+static inline void kfree_from(const void *p, const void *caller)
+{
+	struct page *page;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	if (MM_DEBUG && !pfn_valid(PFN_OF(hal_virt_to_phys(p))))
+		env_panic("kfree: %p is not in RAM (caller %p)", p, caller);
+	/* Most objects live in a slab's first page (every slab of one page
+	 * is all first page): one flag test finds their cache. */
+	page = virt_to_page_fast(p);
+	if (__builtin_expect(page->flags & PG_slab, 1))
+		slab_cache_free(page->slab.cache, (void *)p, caller);
+	else
+		kfree_other(page, p, caller);
 }
 
 void *__kmalloc(size_t size, gfp_t gfp)

@@ -4,10 +4,12 @@
  *
  * Design. This layer adds what every variant needs once: the gfp API with
  * Linux's names, __GFP_ZERO, the failure path, and the debug checks. The
- * fast path (alloc_pages_caller) is one call into the variant; the slow
- * path (alloc_pages_slow, out of line) runs only when the variant finds no
- * block: it asks the slab layer to give back what it can, drains every
- * CPU's page cache, and tries once more. Reclaim comes before the drain
+ * fast path (alloc_pages without __GFP_ZERO) is a jump into the variant,
+ * which keeps nothing live across a call; zeroing and the debug checks
+ * take an out-of-line path. The failure path (frame_alloc_failed, which
+ * the variant calls when it finds no block) asks the slab layer to give
+ * back what it can, drains every CPU's page cache, and asks the buddy
+ * once more. Reclaim comes before the drain
  * because the frames it frees land in this CPU's cache, and the drain then
  * returns them to the buddy too, where they can merge into the block this
  * allocation needs. So an allocation fails only when no frame sat in a
@@ -37,6 +39,7 @@
 
 #include <mm/env.h>
 
+#include "buddy.h"
 #include "debug.h"
 #include "frame.h"
 #include "mm_internal.h"
@@ -110,31 +113,38 @@ static void debug_free(struct page *page, unsigned order, const void *caller)
 	memset(page_to_virt(page), MM_POISON_FREE_PAGE, (size_t)HAL_PAGE_SIZE << order);
 }
 
-/* The variant found no block: reclaim, drain every cache, retry once. */
-static __attribute__((noinline)) struct page *alloc_pages_slow(unsigned order)
+/* The variant found no block: reclaim, drain every cache (this CPU's
+ * included, so the variant would go to the buddy next), retry once. */
+struct page *frame_alloc_failed(unsigned order)
 {
 	slab_reclaim();
 	frame_drain_all();
-	return frame_alloc(order);
+	return buddy_alloc(order);
 }
 
-static inline struct page *alloc_pages_caller(gfp_t gfp, unsigned order, const void *caller)
+/* The debug checks and zeroing, out of line: kept in the fast path, the
+ * memset call would make it save and restore registers on every call. */
+static __attribute__((noinline)) struct page *alloc_pages_full(gfp_t gfp, unsigned order,
+							       const void *caller)
 {
-	struct page *page;
+	struct page *page = frame_alloc(order);
 
-	if (__builtin_expect(order > MAX_PAGE_ORDER, 0))
+	if (page == NULL)
 		return NULL;
-	page = frame_alloc(order);
-	if (__builtin_expect(page == NULL, 0)) {
-		page = alloc_pages_slow(order);
-		if (page == NULL)
-			return NULL;
-	}
 	if (MM_DEBUG)
 		debug_alloc(page, order, caller);
 	if (gfp & __GFP_ZERO)
 		memset(page_to_virt(page), 0, (size_t)HAL_PAGE_SIZE << order);
 	return page;
+}
+
+static inline struct page *alloc_pages_caller(gfp_t gfp, unsigned order, const void *caller)
+{
+	if (__builtin_expect(order > MAX_PAGE_ORDER, 0))
+		return NULL;
+	if (__builtin_expect(MM_DEBUG || (gfp & __GFP_ZERO), 0))
+		return alloc_pages_full(gfp, order, caller);
+	return frame_alloc(order);
 }
 
 static inline void free_pages_caller(struct page *page, unsigned order, const void *caller)

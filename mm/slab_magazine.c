@@ -7,11 +7,14 @@
  * Layers, from the caller down:
  *
  *   CPU layer    per cache and CPU (struct kmem_cpu_cache): the loaded
- *                magazine cc_loaded, holding cc_rounds objects, and the
- *                previously loaded one, cc_ploaded, holding cc_prounds.
- *                Allocation pops a round from the loaded magazine, free
- *                pushes one: CPU-local data with interrupts off, no lock,
- *                no atomic instruction (the fast path).
+ *                magazine cc_loaded, whose rounds are the per-CPU stack
+ *                cc_stack (slots: its mag_round, count: its rounds, cap:
+ *                the magazine size), and the previously loaded one,
+ *                cc_ploaded, holding cc_prounds. Allocation pops a round
+ *                from the loaded magazine, free pushes one: one
+ *                env_cpu_stack_pop or _push, atomic with respect to
+ *                interrupts without masking them, no lock, no atomic
+ *                instruction (the fast path).
  *   depot        per cache: a list of full magazines and a list of empty
  *                ones (mm/depot.c), lock-free. A CPU whose two magazines
  *                are both empty (allocating) or both full (freeing)
@@ -20,9 +23,11 @@
  *                when the depot has no full magazine, and where they go
  *                when there is no magazine to put them in.
  *
- * Invariants of the CPU layer (interrupts off, this CPU only):
- *   - cc_rounds is -1 iff cc_loaded is NULL, cc_prounds likewise, and a
- *     CPU starts with both NULL;
+ * Invariants of the CPU layer (this CPU only; the fast paths change
+ * cc_stack's count, everything else changes with interrupts off):
+ *   - cc_stack is {NULL, 0, 0} iff cc_loaded is NULL, else {its
+ *     mag_round, its rounds, cc_magsize}; cc_prounds is -1 iff cc_ploaded
+ *     is NULL; a CPU starts with both NULL;
  *   - cc_ploaded is NULL, empty or full (cc_magsize rounds), never partly
  *     full; cc_loaded may be anything. So an allocation that finds the
  *     loaded magazine empty either swaps in a non-empty previous one, or
@@ -58,8 +63,10 @@
  * on each CPU by kmem_cache_shrink through env_call_on_each_cpu.
  *
  * Context: alloc and free run in any context, on any CPU. The CPU layer is
- * consistent whenever interrupts are on, so a drain call (or an interrupt
- * handler allocating) may arrive at any such point. The slow paths keep
+ * consistent at every instruction boundary of a fast path (env_cpu_stack_*
+ * restarts an interrupted one), so a drain call, or an interrupt handler
+ * allocating, may arrive at any point where interrupts are on. The slow
+ * paths keep
  * interrupts off while they call the depot and the slab layer; the slab
  * layer may call alloc_pages, and growing the magazine pool does: with no
  * lock held.
@@ -99,12 +106,15 @@ _Static_assert(KMEM_DEPOT_MAX_FULL >= 1 && KMEM_DEPOT_MAX_FULL <= 65536,
 	       "KMEM_DEPOT_MAX_FULL out of range");
 
 struct kmem_cpu_cache {
-	_Alignas(HAL_CACHELINE) struct kmem_magazine *cc_loaded;
+	_Alignas(ENV_CPU_STACK_STRIDE) struct env_cpu_stack cc_stack; /* cc_loaded's rounds */
+	struct kmem_magazine *cc_loaded;
 	struct kmem_magazine *cc_ploaded;
-	int cc_rounds;          /* rounds in cc_loaded; -1 if it is NULL */
 	int cc_prounds;         /* rounds in cc_ploaded; -1 if it is NULL */
 	int cc_magsize;         /* rounds of a full magazine of this cache */
 };
+
+_Static_assert(sizeof(struct kmem_cpu_cache) == ENV_CPU_STACK_STRIDE,
+	       "mc_cpu[] is the per-CPU stack array of env_cpu_stack_*");
 
 struct kmem_depot {
 	struct kmem_maglist depot_full;
@@ -148,8 +158,9 @@ void slab_variant_cache_init(struct kmem_cache *cache)
 	for (unsigned cpu = 0; cpu < ENV_MAX_CPUS; cpu++) {
 		struct kmem_cpu_cache *cc = &mc->mc_cpu[cpu];
 
+		cc->cc_stack = (struct env_cpu_stack){ NULL, 0, 0 };
 		cc->cc_loaded = cc->cc_ploaded = NULL;
-		cc->cc_rounds = cc->cc_prounds = -1;
+		cc->cc_prounds = -1;
 		cc->cc_magsize = mc->mc_magsize;
 	}
 }
@@ -187,33 +198,30 @@ static struct kmem_magazine *depot_get_empty(struct kmem_depot *dp)
 
 /* ---- The CPU layer ---- */
 
-/* Makes mag (holding rounds) the loaded magazine; the loaded one becomes
- * the previous one. The caller has dealt with the previous one. */
+/* This CPU's stacks, for env_cpu_stack_*: each CPU finds its own. */
+static inline struct env_cpu_stack *mc_stacks(struct magazine_cache *mc)
+{
+	return &mc->mc_cpu[0].cc_stack;
+}
+
+/* Makes mag (holding rounds; NULL with -1) the loaded magazine; the loaded
+ * one becomes the previous one. The caller has dealt with the previous
+ * one. Interrupts off. */
 static inline void cc_load(struct kmem_cpu_cache *cc, struct kmem_magazine *mag, int rounds)
 {
 	cc->cc_ploaded = cc->cc_loaded;
-	cc->cc_prounds = cc->cc_rounds;
+	cc->cc_prounds = cc->cc_loaded != NULL ? (int)cc->cc_stack.count : -1;
 	cc->cc_loaded = mag;
-	cc->cc_rounds = rounds;
+	if (mag != NULL)
+		cc->cc_stack = (struct env_cpu_stack){ mag->mag_round, (uint32_t)rounds,
+						       (uint32_t)cc->cc_magsize };
+	else
+		cc->cc_stack = (struct env_cpu_stack){ NULL, 0, 0 };
 }
 
 static inline void cc_swap(struct kmem_cpu_cache *cc)
 {
 	cc_load(cc, cc->cc_ploaded, cc->cc_prounds);
-}
-
-/* Fast path: true if obj went into this CPU's loaded magazine. */
-static inline bool magazine_free_fast(struct magazine_cache *mc, void *obj)
-{
-	env_irqflags_t flags = env_irq_save();
-	struct kmem_cpu_cache *cc = &mc->mc_cpu[env_cpu_id()];
-	/* A NULL magazine has rounds -1: never below magsize, unsigned. */
-	bool done = (unsigned)cc->cc_rounds < (unsigned)cc->cc_magsize;
-
-	if (__builtin_expect(done, 1))
-		cc->cc_loaded->mag_round[cc->cc_rounds++] = obj;
-	env_irq_restore(flags);
-	return done;
 }
 
 /* The fast path missed: refill, then hand out as slab_cache_alloc does. */
@@ -228,8 +236,8 @@ static __attribute__((noinline)) void *magazine_alloc_slow(struct magazine_cache
 	unsigned got;
 
 	for (;;) {
-		if (cc->cc_rounds > 0) {
-			obj = cc->cc_loaded->mag_round[--cc->cc_rounds];
+		if (cc->cc_stack.count > 0) {
+			obj = cc->cc_stack.slots[--cc->cc_stack.count];
 			break;
 		}
 		if (cc->cc_prounds > 0) {
@@ -254,10 +262,10 @@ static __attribute__((noinline)) void *magazine_alloc_slow(struct magazine_cache
 			}
 			cc_load(cc, mag, 0);
 		}
-		got = slab_alloc_bulk(cache, cc->cc_loaded->mag_round, (unsigned)cc->cc_magsize);
+		got = slab_alloc_bulk(cache, cc->cc_stack.slots, cc->cc_stack.cap);
 		if (got == 0)
 			break;
-		cc->cc_rounds = (int)got;
+		cc->cc_stack.count = got;
 	}
 	env_irq_restore(flags);
 	return slab_post_alloc(cache, obj, gfp, caller);
@@ -270,8 +278,8 @@ static __attribute__((noinline)) void magazine_free_slow(struct magazine_cache *
 	struct kmem_magazine *mag;
 
 	for (;;) {
-		if ((unsigned)cc->cc_rounds < (unsigned)cc->cc_magsize) {
-			cc->cc_loaded->mag_round[cc->cc_rounds++] = obj;
+		if (cc->cc_stack.count < cc->cc_stack.cap) {
+			cc->cc_stack.slots[cc->cc_stack.count++] = obj;
 			break;
 		}
 		if (cc->cc_prounds == 0) {
@@ -316,18 +324,10 @@ static __attribute__((noinline)) void *magazine_post_alloc(struct kmem_cache *ca
 void *slab_cache_alloc(struct kmem_cache *cache, gfp_t gfp, const void *caller)
 {
 	struct magazine_cache *mc = to_mc(cache);
-	env_irqflags_t flags = env_irq_save();
-	struct kmem_cpu_cache *cc = &mc->mc_cpu[env_cpu_id()];
-	int rounds = cc->cc_rounds;
-	void *obj;
+	void *obj = env_cpu_stack_pop(mc_stacks(mc));
 
-	if (__builtin_expect(rounds <= 0, 0)) {
-		env_irq_restore(flags);
+	if (__builtin_expect(obj == NULL, 0))
 		return magazine_alloc_slow(mc, gfp, caller);
-	}
-	cc->cc_rounds = --rounds;
-	obj = cc->cc_loaded->mag_round[rounds];
-	env_irq_restore(flags);
 	if (__builtin_expect(MM_DEBUG || (gfp & __GFP_ZERO), 0))
 		return magazine_post_alloc(cache, obj, gfp, caller);
 	return obj;
@@ -338,7 +338,7 @@ void slab_cache_free(struct kmem_cache *cache, void *obj, const void *caller)
 	struct magazine_cache *mc = to_mc(cache);
 
 	slab_pre_free(cache, obj, caller);
-	if (!magazine_free_fast(mc, obj))
+	if (__builtin_expect(!env_cpu_stack_push(mc_stacks(mc), obj), 0))
 		magazine_free_slow(mc, obj);
 }
 
@@ -359,11 +359,12 @@ void slab_variant_cpu_drain(struct kmem_cache *cache)
 	struct kmem_cpu_cache *cc = &to_mc(cache)->mc_cpu[env_cpu_id()];
 
 	if (cc->cc_loaded != NULL)
-		magazine_empty_into_slabs(cache, cc->cc_loaded, cc->cc_rounds);
+		magazine_empty_into_slabs(cache, cc->cc_loaded, (int)cc->cc_stack.count);
 	if (cc->cc_ploaded != NULL)
 		magazine_empty_into_slabs(cache, cc->cc_ploaded, cc->cc_prounds);
+	cc->cc_stack = (struct env_cpu_stack){ NULL, 0, 0 };
 	cc->cc_loaded = cc->cc_ploaded = NULL;
-	cc->cc_rounds = cc->cc_prounds = -1;
+	cc->cc_prounds = -1;
 	env_irq_restore(flags);
 }
 

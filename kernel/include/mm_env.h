@@ -1,14 +1,16 @@
 /*
  * The kernel's side of <mm/env.h>: what the portable memory-management code
  * gets from this kernel. Everything on a fast path maps straight onto the
- * kernel's inline primitives (GS-relative CPU id, cli/sti, ticket lock), so
- * going through the environment costs nothing.
+ * kernel's inline primitives (GS-relative CPU id, cli/sti, ticket lock,
+ * restartable per-CPU sequences), so going through the environment costs
+ * nothing.
  */
 #ifndef KERNEL_MM_ENV_H
 #define KERNEL_MM_ENV_H
 
 #include <stdbool.h>
 
+#include <arch/cpu_seq.h>
 #include <arch/irqflags.h>
 #include <kernel/compiler.h>
 #include <kernel/config.h>
@@ -16,6 +18,7 @@
 #include <kernel/percpu.h>
 #include <kernel/smp.h>
 #include <kernel/spinlock.h>
+#include <mm/cpu_stack.h>
 
 #define ENV_MAX_CPUS MAX_CPUS
 
@@ -80,6 +83,22 @@ static inline bool env_spin_is_locked(env_spinlock_t *l)
 static inline void env_call_on_each_cpu(void (*fn)(void *), void *arg)
 {
 	on_each_cpu(fn, arg);
+}
+
+static inline bool env_cross_call_allowed(void)
+{
+	return !irqs_disabled() && !this_cpu()->in_call;
+}
+
+static inline __attribute__((always_inline)) void *env_cpu_stack_pop(struct env_cpu_stack *stacks)
+{
+	return arch_cpu_stack_pop(stacks, offsetof(struct percpu, cpu_stack_off));
+}
+
+static inline __attribute__((always_inline)) bool env_cpu_stack_push(struct env_cpu_stack *stacks,
+								    void *p)
+{
+	return arch_cpu_stack_push(stacks, p, offsetof(struct percpu, cpu_stack_off));
 }
 
 /* kernel/tlb_ipi.c */

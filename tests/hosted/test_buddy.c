@@ -194,47 +194,40 @@ TEST(buddy_exhaustion_and_recovery)
 	MM_FIXTURE_CHECK_ACCOUNTING();
 }
 
-static unsigned list_length(const struct list_head *list)
-{
-	unsigned n = 0;
-
-	for (const struct list_head *e = list->next; e != list; e = e->next)
-		n++;
-	return n;
-}
-
 TEST(buddy_bulk_moves)
 {
+	static struct page *blocks[1000];
 	struct buddy_stats before, after;
-	struct list_head list;
 	uint64_t fit = 0;
 	unsigned got;
 
 	mm_fixture_setup(MM_FIXTURE_RAM);
 	buddy_stats(&before);
-	list_init(&list);
-	CHECK_EQ_U64(buddy_alloc_bulk(3, 10, &list), 10);
-	CHECK_EQ_U64(list_length(&list), 10);
-	list_for_each_entry(page, &list, struct page, list) {
-		CHECK(page->flags & PG_pcp);
-		CHECK_EQ_U64(page->order, 3);
-		CHECK_EQ_U64(page_to_pfn_fast(page) & 7, 0);
+	CHECK_EQ_U64(buddy_alloc_bulk(3, 10, blocks), 10);
+	for (unsigned i = 0; i < 10; i++) {
+		CHECK(blocks[i]->flags & PG_pcp);
+		CHECK_EQ_U64(blocks[i]->order, 3);
+		CHECK_EQ_U64(page_to_pfn_fast(blocks[i]) & 7, 0);
+		for (unsigned j = 0; j < i; j++)
+			CHECK(blocks[j] != blocks[i]);
 	}
 	buddy_stats(&after);
 	CHECK_EQ_U64(after.order[3].allocs, before.order[3].allocs + 10);
-	CHECK_EQ_U64(buddy_free_bulk(3, 4, &list), 4);
-	CHECK_EQ_U64(list_length(&list), 6);
-	CHECK_EQ_U64(buddy_free_bulk(3, 100, &list), 6);
-	CHECK(list_empty(&list));
+	buddy_free_bulk(3, 4, blocks);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK(!(blocks[i]->flags & PG_pcp));
+	CHECK(blocks[4]->flags & PG_pcp);
+	buddy_free_bulk(3, 6, blocks + 4);
 	check_free_blocks(&before, __LINE__);
 
 	/* Asking for more than there is takes exactly what there is. */
 	for (unsigned o = 12; o < BUDDY_NR_ORDERS; o++)
 		fit += before.order[o].free_blocks << (o - 12);
-	got = buddy_alloc_bulk(12, 1000, &list);
+	REQUIRE(fit < 1000);
+	got = buddy_alloc_bulk(12, 1000, blocks);
 	CHECK_EQ_U64(got, fit);
 	CHECK(buddy_alloc(12) == NULL);
-	CHECK_EQ_U64(buddy_free_bulk(12, 1000, &list), got);
+	buddy_free_bulk(12, got, blocks);
 	check_free_blocks(&before, __LINE__);
 	MM_FIXTURE_CHECK_ACCOUNTING();
 }
@@ -286,42 +279,38 @@ TEST(buddy_bulk_alloc_matches_single_allocations)
 	enum { FRAGMENT = 2048, MAX_N = 1000 };
 	static struct page *held[FRAGMENT];
 	static uint64_t pfns[2][MAX_N];
+	static struct page *blocks[MAX_N];
 	struct buddy_stats start, then, d[2];
 
 	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		unsigned order = cases[c].order, n = cases[c].n;
 
 		for (unsigned bulk = 0; bulk < 2; bulk++) {
-			struct list_head list;
-			unsigned kept, i = 0;
+			unsigned kept;
 
 			mm_fixture_setup(MM_FIXTURE_RAM);
 			buddy_stats(&start);
 			kept = fragment(held, FRAGMENT);
 			buddy_stats(&then);
-			list_init(&list);
 			if (bulk) {
-				REQUIRE(buddy_alloc_bulk(order, n, &list) == n);
+				REQUIRE(buddy_alloc_bulk(order, n, blocks) == n);
 			} else {
 				for (unsigned k = 0; k < n; k++) {
-					struct page *page = buddy_alloc(order);
-
-					REQUIRE(page != NULL);
-					page->flags |= PG_pcp;
-					list_add_tail(&page->list, &list);
+					blocks[k] = buddy_alloc(order);
+					REQUIRE(blocks[k] != NULL);
+					blocks[k]->flags |= PG_pcp;
 				}
 			}
 			stats_since(&then, &d[bulk]);
-			list_for_each_entry(page, &list, struct page, list) {
-				CHECK(page->flags & PG_pcp);
-				CHECK_EQ_U64(page->order, order);
+			for (unsigned k = 0; k < n; k++) {
+				CHECK(blocks[k]->flags & PG_pcp);
+				CHECK_EQ_U64(blocks[k]->order, order);
 				for (unsigned j = 0; j < 1u << order; j++)
-					CHECK(!page[j].buddy);
-				pfns[bulk][i++] = page_to_pfn_fast(page);
+					CHECK(!blocks[k][j].buddy);
+				pfns[bulk][k] = page_to_pfn_fast(blocks[k]);
 			}
-			CHECK_EQ_U64(i, n);
 			qsort(pfns[bulk], n, sizeof(pfns[bulk][0]), cmp_u64);
-			CHECK_EQ_U64(buddy_free_bulk(order, n, &list), n);
+			buddy_free_bulk(order, n, blocks);
 			for (unsigned k = 0; k < kept; k++)
 				buddy_free(held[k], 0);
 			check_free_blocks(&start, __LINE__);

@@ -44,6 +44,10 @@ SECTIONS
 		__extable_start = .;
 		KEEP(*(__ex_table))
 		__extable_end = .;
+		. = ALIGN(8);
+		__cpu_seq_start = .;
+		KEEP(*(.cpu_seq))
+		__cpu_seq_end = .;
 		. = ALIGN(16);
 		__trampoline_start = .;
 		KEEP(*(.trampoline))

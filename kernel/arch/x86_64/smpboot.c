@@ -23,6 +23,7 @@
 #include <arch/tsc.h>
 #include <arch/x86.h>
 #include <kernel/acpi.h>
+#include <mm/cpu_stack.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
@@ -50,6 +51,7 @@ static void percpu_setup(unsigned cpu, uint32_t apic_id, uintptr_t stack_bottom,
 	struct percpu *pc = cpu_area(cpu);
 	pc->self = pc;
 	pc->cpu_id = cpu;
+	pc->cpu_stack_off = (uintptr_t)cpu * ENV_CPU_STACK_STRIDE;
 	pc->arch.apic_id = apic_id;
 	pc->stack_bottom = stack_bottom;
 	pc->stack_top = stack_top;

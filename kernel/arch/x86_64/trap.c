@@ -12,7 +12,11 @@
  *   - Other exceptions: a registered exception handler may claim the trap
  *     (and fix up the frame); anything unclaimed is a kernel bug and ends in
  *     panic_trap() with a full report.
- *   - Device and IPI vectors: the registered handler runs, then EOI.
+ *   - Device and IPI vectors: the registered handler runs, then EOI. An
+ *     interrupt that came from ring 0 inside a restartable per-CPU
+ *     sequence first moves the return address to the sequence's start
+ *     (arch/cpu_seq.h). NMIs touch no per-CPU stack and need not; nor do
+ *     exceptions, so a fault inside a sequence is reported where it was.
  *
  * The handler tables are written at init or by self-tests on the boot CPU
  * before the vector can fire; readers need no lock.
@@ -21,6 +25,7 @@
 #include <errno.h>
 
 #include <arch/apic.h>
+#include <arch/cpu_seq.h>
 #include <arch/extable.h>
 #include <arch/trapframe.h>
 #include <arch/usermode.h>
@@ -115,6 +120,8 @@ void trap_dispatch(struct trapframe *tf)
 			return;
 		panic_trap(tf, exception_names[v]);
 	}
+	if (!(tf->cs & 3))
+		cpu_seq_fixup(tf);
 	if (v == VECTOR_SPURIOUS || is_pic_spurious(v))
 		return; /* no EOI for spurious vectors */
 	if (!irq_handlers[v])

@@ -26,6 +26,12 @@ struct percpu {
 
 	uintptr_t stack_bottom, stack_top; /* backtraces stay inside */
 
+	/* cpu_id * ENV_CPU_STACK_STRIDE: where this CPU's entry is in an
+	 * array of per-CPU stacks (<mm/cpu_stack.h>, arch/cpu_seq.h). */
+	uintptr_t cpu_stack_off;
+	/* Interrupted sequences restarted on this CPU (cpu_seq_fixup). */
+	uint64_t cpu_seq_restarts;
+
 	/* Console: a line is assembled here and printed whole. */
 	char line[CONSOLE_LINE_MAX];
 	size_t line_len;
@@ -33,6 +39,7 @@ struct percpu {
 	/* Work posted by on_cpus(); written by the poster, taken by us. */
 	_Atomic(struct smp_call *) call;
 	bool idle; /* in smp_ap_idle's halt: run calls in thread context */
+	bool in_call; /* running a call's fn: on_cpus may not nest */
 
 	/* Self-test result of the test running on this CPU. */
 	char test_failure[160];

@@ -41,9 +41,34 @@
  *                                          runs such calls sent to it while it
  *                                          waits, so concurrent callers cannot
  *                                          deadlock. Interrupts on or off.
+ *   bool env_cross_call_allowed(void)      whether env_call_on_each_cpu may
+ *                                          be called here (interrupts on, not
+ *                                          inside such a call)
+ *   void *env_cpu_stack_pop(struct env_cpu_stack *stacks)
+ *   bool env_cpu_stack_push(struct env_cpu_stack *stacks, void *p)
+ *                                          this CPU's stack of stacks[] (see
+ *                                          <mm/cpu_stack.h>): pop returns the
+ *                                          top and removes it, or NULL if the
+ *                                          stack is empty; push adds p on top,
+ *                                          or returns false if it is full.
+ *                                          Each is atomic with respect to
+ *                                          interrupts on this CPU, with
+ *                                          interrupts on and without masking
+ *                                          them (below)
  *   void env_log(const char *fmt, ...)     one line to the console (the
  *                                          environment adds the newline)
  *   _Noreturn void env_panic(const char *fmt, ...)
+ *
+ * Per-CPU stacks are mm's fast paths (the slab magazines, the page
+ * caches). An operation may be interrupted anywhere, and the handler may
+ * use the same stack, or reload it (new slots, count and cap, with
+ * interrupts off): the operation then acts on the state it finds
+ * afterwards, as if the interrupt had come before it began. Only the
+ * owning CPU touches a stack; another CPU that wants one emptied asks the
+ * owner (env_call_on_each_cpu). The kernel restarts an interrupted
+ * operation from its first instruction (a restartable sequence whose last
+ * instruction commits it); the hosted environment delivers its simulated
+ * interrupts only at polls, which these operations do not make.
  *
  * Memory ordering: env_spin_lock and a successful env_spin_trylock are
  * acquire operations, env_spin_unlock is a release; env_irq_save and
@@ -56,6 +81,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mm/cpu_stack.h>
 #include <mm_env.h>
 
 #ifndef ENV_MAX_CPUS

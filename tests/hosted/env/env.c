@@ -144,6 +144,11 @@ static void call_outside_run(struct call *c)
 	atomic_store(&hosted_ncpus, 1);
 }
 
+bool env_cross_call_allowed(void)
+{
+	return !hosted_irqs_off && !in_call;
+}
+
 void env_call_on_each_cpu(void (*fn)(void *), void *arg)
 {
 	struct call c = { .fn = fn, .arg = arg };

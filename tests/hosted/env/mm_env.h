@@ -10,7 +10,8 @@
  * when that CPU next polls with interrupts on, in env_irq_restore (when it
  * re-enables), in env_cpu_relax, or once its run function has returned.
  * While no call is in flight a poll is one relaxed load of a global
- * counter, so the irq and lock fast paths stay cheap.
+ * counter, so the irq and lock fast paths stay cheap. The per-CPU stack
+ * operations make no poll at all.
  *
  * env_spinlock_t is a ticket lock on C11 atomics: FIFO, like the kernel's.
  * Lock acquire and trylock are acquire operations, unlock is a release.
@@ -29,6 +30,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <mm/cpu_stack.h>
 
 /* As in the kernel, so multi-word CPU masks are exercised here too. */
 #define ENV_MAX_CPUS 256
@@ -164,6 +167,43 @@ static inline bool env_spin_is_locked(env_spinlock_t *l)
 
 /* Runs fn on every CPU (see the top of this file) and waits for all. */
 void env_call_on_each_cpu(void (*fn)(void *), void *arg);
+/* Interrupts on and not inside a call: where env_call_on_each_cpu works. */
+bool env_cross_call_allowed(void);
+
+/*
+ * Per-CPU stacks. A simulated interrupt lands only at a poll, and these
+ * make none, so plain code is atomic with respect to them. The count is
+ * read and written with relaxed atomics because other threads may read it
+ * (a census of cached frames); only the owner writes it.
+ */
+static inline struct env_cpu_stack *hosted_cpu_stack(struct env_cpu_stack *stacks)
+{
+	return (struct env_cpu_stack *)((char *)stacks +
+					(size_t)hosted_cpu_id * ENV_CPU_STACK_STRIDE);
+}
+
+static inline void *env_cpu_stack_pop(struct env_cpu_stack *stacks)
+{
+	struct env_cpu_stack *s = hosted_cpu_stack(stacks);
+	uint32_t n = __atomic_load_n(&s->count, __ATOMIC_RELAXED);
+
+	if (n == 0)
+		return NULL;
+	__atomic_store_n(&s->count, n - 1, __ATOMIC_RELAXED);
+	return s->slots[n - 1];
+}
+
+static inline bool env_cpu_stack_push(struct env_cpu_stack *stacks, void *p)
+{
+	struct env_cpu_stack *s = hosted_cpu_stack(stacks);
+	uint32_t n = __atomic_load_n(&s->count, __ATOMIC_RELAXED);
+
+	if (n >= s->cap)
+		return false;
+	s->slots[n] = p;
+	__atomic_store_n(&s->count, n + 1, __ATOMIC_RELAXED);
+	return true;
+}
 /* Simulated flush IPIs: an env_call_on_each_cpu round in which only the
  * CPUs of the set run fn (so interrupts must be on, as there). */
 void env_flush_ipi(const env_cpumask_t *cpus, void (*fn)(void *), void *arg);
