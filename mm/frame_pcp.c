@@ -42,6 +42,8 @@
  */
 #include "frame.h"
 
+#include <string.h>
+
 #include <mm/env.h>
 
 #include "buddy.h"
@@ -57,15 +59,15 @@
  * amortizes the lock better but holds it longer while other CPUs wait,
  * and strands more frames in one CPU's cache. The operation that pays is
  * a tail: at order 0 a refill costs about 1,600 instructions (the buddy
- * cuts whole blocks), a drain about 8,000 (each frame merges into the
+ * cuts whole blocks), a drain about 9,200 (each frame merges into the
  * buddy on its own, as in Linux's free_pcppages_bulk). 63 is what Linux computes
  * for any zone of 1 GiB or more (zone_batchsize: a quarter of
  * min(zone / 1024, 1 MiB), clamped to 2^n - 1 because powers of two were
  * found to interact badly with cache colouring).
  *
  * PCP_HIGH, default 6 * PCP_BATCH (378 pages, about 1.5 MiB per CPU): the
- * order-0 stack drains a batch once it holds this many pages. Linux's default for
- * many years (high = 6 * batch, before 5.14 derived it from
+ * order-0 stack drains a batch once it holds this many pages. Linux's
+ * default for many years (high = 6 * batch, before 5.14 derived it from
  * percpu_pagelist_high_fraction): bursts of a few batches of frees stay
  * CPU-local, and a drain still leaves five batches cached. It is per CPU
  * and not scaled to RAM, because a failing allocation drains every cache
@@ -142,8 +144,7 @@ static void pcp_drain(struct env_cpu_stack *st, unsigned order, uint32_t n)
 	if (n > st->count)
 		n = st->count;
 	buddy_free_bulk(order, n, slots);
-	for (uint32_t i = n; i < st->count; i++)
-		slots[i - n] = slots[i];
+	memmove(slots, slots + n, (st->count - n) * sizeof(*slots));
 	set_count(st, st->count - n);
 }
 

@@ -44,7 +44,7 @@ struct kmem_cache;
 struct slab;
 
 struct page {
-	struct list_head list; /* free list, pcp list, or slab list */
+	struct list_head list; /* buddy free list, or slab list */
 	uint32_t flags;        /* PG_*, written only by the page's owner */
 	uint8_t order;         /* free block order (buddy), or allocation order */
 	/*
@@ -63,9 +63,6 @@ struct page {
 			void *freelist;
 			uint32_t inuse;
 		} slab;
-		struct {       /* PG_pcp */
-			uint32_t cpu;
-		} pcp;
 		struct {       /* PG_large_kmalloc */
 			uint64_t size;
 		} large;
