@@ -13,6 +13,23 @@
  * one and splits it, putting the upper halves back on the lower lists. No
  * list is ever searched.
  *
+ * Lazy coalescing at the small orders (Barkley and Lee, "A lazy buddy
+ * system bounded by two coalescing delays", SOSP 1989). Merged eagerly, a
+ * pair at steady state (allocate one frame, free it) splits a block
+ * of the smallest free order k on every allocation and merges it back
+ * on every free, k levels each way: with the small orders' lists empty,
+ * as they are once everything has merged, k was 6 and more. So a free
+ * at orders below BUDDY_LAZY_ORDERS leaves the block beside its free
+ * buddy, unmerged, while that order's list holds fewer than
+ * BUDDY_LAZY_KEEP blocks: the next allocation of that order finds a
+ * block without splitting, and the pair costs one push and one unlink.
+ * Such a block is an ordinary free block, so a later merge from its
+ * buddy's side absorbs it. The delay is bounded: a deferral happens only
+ * when the list is short, and every unmerged block is on its order's
+ * list, so each lazy order holds at most (BUDDY_LAZY_KEEP + 1) / 2
+ * unmerged pairs at any time; and an allocation that finds no block
+ * coalesces them all (coalesce_deferred) before it fails. buddy_coalesce gives the lists of eager merging back on demand.
+ *
  * Data structures. One free list per order, linked through page->list of
  * each block's head page; the head carries page->buddy and page->order.
  * The other pages of a free block carry no buddy state, which is why a
@@ -25,7 +42,7 @@
  * everything in `buddy` and the list, flags and order of every free block's
  * head page. It is taken with interrupts off, because frames may be allocated
  * from any context. It is the innermost lock of the frame side: the per-CPU
- * caches (frame_pcp.c) call in with their own lock held, never the other way
+ * caches (frame_pcp.c) call in from their slow paths, never the other way
  * round.
  *
  * Context. Any, interrupts on or off. buddy_init and buddy_add_free_range
@@ -36,6 +53,22 @@
 #include <mm/env.h>
 
 #include "debug.h"
+
+/*
+ * Orders 0..BUDDY_LAZY_ORDERS - 1 merge lazily: the orders the per-CPU
+ * caches hold, the ones allocated and freed at high rates (Linux's
+ * PAGE_ALLOC_COSTLY_ORDER is 3 for the same reason). BUDDY_LAZY_KEEP,
+ * default 4 (-DBUDDY_LAZY_KEEP=n; 0 merges eagerly, as Linux does):
+ * at most 2 unmerged pairs per lazy order, 60 frames in all, so that
+ * lazy coalescing keeps at most 8 blocks of any larger order from
+ * forming.
+ */
+#define BUDDY_LAZY_ORDERS 4
+#ifndef BUDDY_LAZY_KEEP
+#define BUDDY_LAZY_KEEP 4
+#endif
+/* A variable, so that 0 is no always-false comparison to warn about. */
+static const uint64_t lazy_keep = BUDDY_LAZY_KEEP;
 
 static struct {
 	env_spinlock_t lock;
@@ -104,18 +137,34 @@ static inline struct page *take_block(unsigned order)
 	return page;
 }
 
-/* Puts the block at pfn back, merging it with its buddy while it can. */
-static void merge_block(uint64_t pfn, unsigned order)
+/* The buddy of the block of `order` at pfn if it is a free block of the
+ * same order, else NULL. */
+static inline struct page *free_buddy(uint64_t pfn, unsigned order)
+{
+	uint64_t buddy_pfn = pfn ^ (1ull << order);
+	struct page *b;
+
+	if (!pfn_valid(buddy_pfn))
+		return NULL;
+	b = pfn_to_page_fast(buddy_pfn);
+	return b->buddy && b->order == order ? b : NULL;
+}
+
+/* Puts the block at pfn back, merging it with its buddy while it can
+ * (lazy: and while the order's list is long enough, see above). */
+static inline __attribute__((always_inline)) void merge_block(uint64_t pfn, unsigned order,
+								   bool lazy)
 {
 	while (order < MAX_PAGE_ORDER) {
-		uint64_t buddy_pfn = pfn ^ (1ull << order);
-		struct page *b;
+		struct page *b = free_buddy(pfn, order);
 
-		if (!pfn_valid(buddy_pfn))
+		if (b == NULL)
 			break;
-		b = pfn_to_page_fast(buddy_pfn);
-		if (!b->buddy || b->order != order)
+		if (lazy && order < BUDDY_LAZY_ORDERS &&
+		    buddy.stats[order].free_blocks < lazy_keep) {
+			buddy.stats[order].deferred++;
 			break;
+		}
 		unlink_block(b, order);
 		buddy.stats[order].merges++;
 		pfn &= ~(1ull << order);
@@ -127,7 +176,43 @@ static void merge_block(uint64_t pfn, unsigned order)
 static inline void give_block(struct page *page, unsigned order)
 {
 	buddy.stats[order].frees++;
-	merge_block(page_to_pfn_fast(page), order);
+	merge_block(page_to_pfn_fast(page), order, true);
+}
+
+/* Merges every pair a lazy free left unmerged; returns how many. Orders
+ * upward, because a merge may complete a pair one order up, which
+ * merge_block then merges too. A merge unlinks two blocks of the list
+ * being walked, so the walk starts again: at most (BUDDY_LAZY_KEEP + 1) / 2
+ * times per order. */
+static unsigned coalesce_deferred(void)
+{
+	unsigned merged = 0;
+
+	for (unsigned o = 0; o < BUDDY_LAZY_ORDERS; o++) {
+again:
+		list_for_each_entry(page, &buddy.free_list[o], struct page, list) {
+			uint64_t pfn = page_to_pfn_fast(page);
+
+			if (free_buddy(pfn, o) == NULL)
+				continue;
+			unlink_block(page, o);
+			merge_block(pfn, o, false);
+			merged++;
+			goto again;
+		}
+	}
+	return merged;
+}
+
+/* take_block, and when nothing is free at `order` or above, the same
+ * after the deferred merges. */
+static inline struct page *take_block_or_coalesce(unsigned order)
+{
+	struct page *page = take_block(order);
+
+	if (page == NULL && coalesce_deferred() != 0)
+		page = take_block(order);
+	return page;
 }
 
 void buddy_init(void)
@@ -155,7 +240,7 @@ void buddy_add_free_range(uint64_t start_pfn, uint64_t end_pfn)
 			order = (unsigned)__builtin_ctzll(start_pfn);
 		if (order > MAX_PAGE_ORDER)
 			order = MAX_PAGE_ORDER;
-		merge_block(start_pfn, order);
+		merge_block(start_pfn, order, false);
 		start_pfn += 1ull << order;
 	}
 	buddy_unlock(irq);
@@ -169,7 +254,7 @@ struct page *buddy_alloc(unsigned order)
 	if (order > MAX_PAGE_ORDER)
 		return NULL;
 	irq = buddy_lock();
-	page = take_block(order);
+	page = take_block_or_coalesce(order);
 	if (page != NULL)
 		buddy.stats[order].allocs++;
 	buddy_unlock(irq);
@@ -215,9 +300,13 @@ unsigned buddy_alloc_bulk(unsigned order, unsigned n, struct page **blocks)
 	env_irqflags_t irq = buddy_lock();
 	unsigned taken = 0;
 
-	while (taken < n && (buddy.nonempty >> order) != 0) {
-		unsigned o = order + (unsigned)__builtin_ctz(buddy.nonempty >> order);
-		unsigned fit = order + 31 - (unsigned)__builtin_clz(n - taken);
+	while (taken < n) {
+		unsigned o, fit;
+
+		if ((buddy.nonempty >> order) == 0 && coalesce_deferred() == 0)
+			break;
+		o = order + (unsigned)__builtin_ctz(buddy.nonempty >> order);
+		fit = order + 31 - (unsigned)__builtin_clz(n - taken);
 
 		if (o > fit)
 			o = fit;
@@ -236,6 +325,14 @@ void buddy_free_bulk(unsigned order, unsigned n, struct page *const *blocks)
 		blocks[i]->flags &= ~(uint32_t)PG_pcp;
 		give_block(blocks[i], order);
 	}
+	buddy_unlock(irq);
+}
+
+void buddy_coalesce(void)
+{
+	env_irqflags_t irq = buddy_lock();
+
+	coalesce_deferred();
 	buddy_unlock(irq);
 }
 

@@ -23,6 +23,7 @@ struct buddy_order_stats {
 	uint64_t frees;       /* blocks of this order given back */
 	uint64_t splits;      /* blocks of this order split into two halves */
 	uint64_t merges;      /* pairs of this order merged into one block above */
+	uint64_t deferred;    /* frees that left a block unmerged beside its free buddy */
 };
 
 struct buddy_stats {
@@ -49,6 +50,11 @@ void buddy_free(struct page *page, unsigned order);
  */
 unsigned buddy_alloc_bulk(unsigned order, unsigned n, struct page **blocks);
 void buddy_free_bulk(unsigned order, unsigned n, struct page *const *blocks);
+
+/* Merges every pair that lazy coalescing left unmerged (mm/buddy.c): the
+ * free lists become those of eager merging, the one decomposition of the
+ * free frames into maximal aligned blocks. */
+void buddy_coalesce(void);
 
 uint64_t buddy_free_pages(void);
 /* A consistent snapshot of all counters (taken under the lock). */

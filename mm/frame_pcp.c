@@ -15,7 +15,15 @@
  *     blocks) from the buddy in one lock hold (buddy_alloc_bulk);
  *   - drain: a free that finds its stack full returns a batch, the
  *     coldest (the bottom of the stack) first, in one lock hold
- *     (buddy_free_bulk), and slides the rest down.
+ *     (buddy_free_bulk).
+ * A stack's slots are a window of cap slots that slides up a backing
+ * array twice as long: a drain moves the window's base up past the
+ * blocks it returned rather than moving the blocks that stay down, and
+ * only a drain that would take the window past the backing's end moves
+ * them, to its start: once in cap / batch drains (6 at order 0), where
+ * sliding them every time cost 30 instructions per drained frame, a
+ * fifth of the drain. An empty stack's window starts again at the
+ * backing's start.
  * The order-0 stack holds PCP_HIGH pages, a larger order's two batches, so
  * a CPU caches at most PCP_HIGH + 3 * 2 * PCP_BATCH pages (734 by
  * default, about 2.9 MiB). A block freed on another CPU than the one
@@ -58,12 +66,13 @@
  * hold is paid per batch of fast-path operations, so a bigger batch
  * amortizes the lock better but holds it longer while other CPUs wait,
  * and strands more frames in one CPU's cache. The operation that pays is
- * a tail: at order 0 a refill costs about 1,600 instructions (the buddy
- * cuts whole blocks), a drain about 9,200 (each frame merges into the
- * buddy on its own, as in Linux's free_pcppages_bulk). 63 is what Linux computes
- * for any zone of 1 GiB or more (zone_batchsize: a quarter of
- * min(zone / 1024, 1 MiB), clamped to 2^n - 1 because powers of two were
- * found to interact badly with cache colouring).
+ * a tail: at order 0 a refill costs about 1,400 instructions (the buddy
+ * cuts whole blocks), a drain about 6,700 (each frame merges into the
+ * buddy on its own, as in Linux's free_pcppages_bulk), 8,400 the one in
+ * six that also moves the window. 63 is what Linux computes for any
+ * zone of 1 GiB or more (zone_batchsize: a quarter of min(zone / 1024,
+ * 1 MiB), clamped to 2^n - 1 because powers of two were found to
+ * interact badly with cache colouring).
  *
  * PCP_HIGH, default 6 * PCP_BATCH (378 pages, about 1.5 MiB per CPU): the
  * order-0 stack drains a batch once it holds this many pages. Linux's
@@ -72,7 +81,8 @@
  * CPU-local, and a drain still leaves five batches cached. It is per CPU
  * and not scaled to RAM, because a failing allocation drains every cache
  * before it gives up: a high watermark can only idle memory, never fail
- * an allocation.
+ * an allocation. The backing arrays are static, twice the caps for
+ * every possible CPU: 7.6 KiB per CPU by default.
  */
 #ifndef PCP_BATCH
 #define PCP_BATCH 63
@@ -89,7 +99,8 @@ _Static_assert(PCP_HIGH >= PCP_BATCH && PCP_HIGH <= 4096, "PCP_HIGH out of PCP_B
 /* Blocks of `order` per refill or drain, and on a full stack. */
 #define PCP_ORDER_BATCH(order) ((PCP_BATCH >> (order)) != 0 ? PCP_BATCH >> (order) : 1)
 #define PCP_ORDER_CAP(order) ((order) == 0 ? PCP_HIGH : 2 * PCP_ORDER_BATCH(order))
-#define PCP_SLOTS (PCP_ORDER_CAP(0) + PCP_ORDER_CAP(1) + PCP_ORDER_CAP(2) + PCP_ORDER_CAP(3))
+/* A CPU's slots: each order's backing array of 2 * cap, in order. */
+#define PCP_SLOTS (2 * (PCP_ORDER_CAP(0) + PCP_ORDER_CAP(1) + PCP_ORDER_CAP(2) + PCP_ORDER_CAP(3)))
 _Static_assert(PCP_NR_ORDERS == 4, "PCP_SLOTS adds up four orders");
 
 /* One per CPU and order; pcp_stacks[order] is the array env_cpu_stack_*
@@ -102,18 +113,23 @@ _Static_assert(sizeof(struct pcp_stack) == ENV_CPU_STACK_STRIDE, "a CPU's stack 
 
 static struct pcp_stack pcp_stacks[PCP_NR_ORDERS][ENV_MAX_CPUS];
 static struct page *pcp_slots[ENV_MAX_CPUS][PCP_SLOTS];
+/* Where each order's backing array starts in a CPU's slots. */
+static const unsigned pcp_backing_off[PCP_NR_ORDERS] = {
+	0,
+	2 * PCP_ORDER_CAP(0),
+	2 * (PCP_ORDER_CAP(0) + PCP_ORDER_CAP(1)),
+	2 * (PCP_ORDER_CAP(0) + PCP_ORDER_CAP(1) + PCP_ORDER_CAP(2)),
+};
 
 const char frame_variant[] = "pcp";
 
 void frame_init(void)
 {
 	for (unsigned cpu = 0; cpu < ENV_MAX_CPUS; cpu++) {
-		struct page **slots = pcp_slots[cpu];
-
 		for (unsigned o = 0; o < PCP_NR_ORDERS; o++) {
-			pcp_stacks[o][cpu].st = (struct env_cpu_stack){ (void **)slots, 0,
-									PCP_ORDER_CAP(o) };
-			slots += PCP_ORDER_CAP(o);
+			void **backing = (void **)&pcp_slots[cpu][pcp_backing_off[o]];
+
+			pcp_stacks[o][cpu].st = (struct env_cpu_stack){ backing, 0, PCP_ORDER_CAP(o) };
 		}
 	}
 }
@@ -136,16 +152,32 @@ static inline void set_count(struct env_cpu_stack *st, uint32_t n)
 	__atomic_store_n(&st->count, n, __ATOMIC_RELAXED);
 }
 
-/* Returns the coldest n blocks (at most all) to the buddy. Interrupts off. */
+/* This CPU's backing array for `order`. Interrupts off. */
+static inline void **this_backing(unsigned order)
+{
+	return (void **)&pcp_slots[env_cpu_id()][pcp_backing_off[order]];
+}
+
+/* Returns the coldest n blocks (at most all) to the buddy and moves the
+ * window up past them, or to the backing's start (see the top). The
+ * window's base is read only by this CPU, with interrupts on only inside
+ * a restartable sequence, which reads it afresh. Interrupts off. */
 static void pcp_drain(struct env_cpu_stack *st, unsigned order, uint32_t n)
 {
-	struct page **slots = (struct page **)st->slots;
+	void **slots = st->slots, **backing = this_backing(order);
+	uint32_t left;
 
 	if (n > st->count)
 		n = st->count;
-	buddy_free_bulk(order, n, slots);
-	memmove(slots, slots + n, (st->count - n) * sizeof(*slots));
-	set_count(st, st->count - n);
+	buddy_free_bulk(order, n, (struct page *const *)slots);
+	left = st->count - n;
+	slots += n;
+	if (left == 0 || slots + st->cap > backing + 2 * st->cap) {
+		memmove(backing, slots, left * sizeof(*slots));
+		slots = backing;
+	}
+	st->slots = slots;
+	set_count(st, left);
 }
 
 /* The slow paths: a stack that was empty or full when the fast path
@@ -158,9 +190,11 @@ static __attribute__((noinline)) struct page *pcp_alloc_slow(unsigned order)
 	struct env_cpu_stack *st = this_stack(order);
 	struct page *page = NULL;
 
-	if (st->count == 0)
+	if (st->count == 0) {
+		st->slots = this_backing(order);
 		set_count(st, buddy_alloc_bulk(order, PCP_ORDER_BATCH(order),
 					       (struct page **)st->slots));
+	}
 	if (st->count != 0) {
 		set_count(st, st->count - 1);
 		page = st->slots[st->count];

@@ -41,7 +41,7 @@ BENCH_HOST_SLABS := $(SLAB_DEFAULT) $(SLAB_BASELINE) \
 	$(filter-out $(SLAB_DEFAULT) $(SLAB_BASELINE),$(SLAB_VARIANTS))
 # Pairs per callgrind run, after a warm-up outside the counted function.
 BENCH_HOST_CALLGRIND_N ?= 100000
-BENCH_HOST_CALLGRIND_OPS := page0 page9 kmalloc64 kmalloc256
+BENCH_HOST_CALLGRIND_OPS := page0 page9 page0-bulk kmalloc64 kmalloc256
 # The peers and what links each in (Debian's libjemalloc-dev,
 # libmimalloc-dev, libgoogle-perftools-dev; scripts/deps.sh --bench).
 BENCH_HOST_PEERS := glibc jemalloc mimalloc tcmalloc

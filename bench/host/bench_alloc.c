@@ -14,7 +14,10 @@
  *        valgrind --tool=callgrind --toggle-collect=bench_callgrind_loop
  *
  * An op is one allocation plus its free: page0 and page9 (alloc_pages and
- * __free_pages of order 0 and 9), kmalloc64 and kmalloc256. Each runs on
+ * __free_pages of order 0 and 9), kmalloc64 and kmalloc256, each freed
+ * at once; page0-bulk takes BULK order-0 frames, more than a per-CPU
+ * cache holds, then frees them in the same order (the shape of the
+ * kernel's frame.bulk), so that refills and drains are paid. Each runs on
  * 1 and on 2 hosted CPUs at once, each CPU freeing what it allocated; the
  * -remote ops run on 2 CPUs where CPU 0 allocates and CPU 1 frees, the
  * objects passing through a single-producer ring.
@@ -51,9 +54,12 @@
 #define RING_PUBLISH 32		/* ring index updates are batched by this */
 #define SPINS_BEFORE_YIELD 1024
 
-enum op { OP_PAGE0, OP_PAGE9, OP_KMALLOC64, OP_KMALLOC256, NR_OPS };
+#define BULK 8192		/* frames per page0-bulk round, over FRAME=pcp's 734 */
 
-static const char *const op_names[NR_OPS] = { "page0", "page9", "kmalloc64", "kmalloc256" };
+enum op { OP_PAGE0, OP_PAGE9, OP_KMALLOC64, OP_KMALLOC256, OP_PAGE0_BULK, NR_OPS };
+
+static const char *const op_names[NR_OPS] = { "page0", "page9", "kmalloc64", "kmalloc256",
+					      "page0-bulk" };
 
 static _Noreturn void die(const char *what)
 {
@@ -67,6 +73,7 @@ static inline __attribute__((always_inline)) void *op_alloc(enum op op)
 
 	switch (op) {
 	case OP_PAGE0:
+	case OP_PAGE0_BULK:
 		p = alloc_pages(GFP_KERNEL, 0);
 		break;
 	case OP_PAGE9:
@@ -90,6 +97,7 @@ static inline __attribute__((always_inline)) void op_free(enum op op, void *p)
 {
 	switch (op) {
 	case OP_PAGE0:
+	case OP_PAGE0_BULK:
 		__free_pages(p, 0);
 		break;
 	case OP_PAGE9:
@@ -110,6 +118,22 @@ static inline __attribute__((always_inline)) void pairs(enum op op, uint64_t n)
 		op_free(op, op_alloc(op));
 }
 
+/* n ops of page0-bulk: rounds of BULK allocations, then their frees. */
+static inline __attribute__((always_inline)) void bulk_pairs(uint64_t n)
+{
+	static __thread void *held[BULK];
+
+	while (n > 0) {
+		unsigned m = n < BULK ? (unsigned)n : BULK;
+
+		for (unsigned i = 0; i < m; i++)
+			held[i] = op_alloc(OP_PAGE0_BULK);
+		for (unsigned i = 0; i < m; i++)
+			op_free(OP_PAGE0_BULK, held[i]);
+		n -= m;
+	}
+}
+
 /* The switch is outside the loops: each loop has its op built in. */
 static __attribute__((noinline)) void run_pairs(enum op op, uint64_t n)
 {
@@ -125,6 +149,9 @@ static __attribute__((noinline)) void run_pairs(enum op op, uint64_t n)
 		break;
 	case OP_KMALLOC256:
 		pairs(OP_KMALLOC256, n);
+		break;
+	case OP_PAGE0_BULK:
+		bulk_pairs(n);
 		break;
 	case NR_OPS:
 		break;
@@ -163,14 +190,21 @@ struct trial {
 	_Alignas(64) void *slot[RING_SIZE];
 };
 
+/* Ops between two clock reads: a whole round for page0-bulk. */
+static unsigned chunk_of(enum op op)
+{
+	return op == OP_PAGE0_BULK ? BULK : CHUNK;
+}
+
 /* Pairs in chunks until the deadline; the clock is read once a chunk. */
 static uint64_t pairs_until(enum op op, uint64_t deadline)
 {
+	unsigned chunk = chunk_of(op);
 	uint64_t n = 0;
 
 	do {
-		run_pairs(op, CHUNK);
-		n += CHUNK;
+		run_pairs(op, chunk);
+		n += chunk;
 	} while (now_ns() < deadline);
 	return n;
 }
@@ -400,12 +434,12 @@ static int callgrind(const char *name, const char *count)
 	while (op < NR_OPS && strcmp(op_names[op], name) != 0)
 		op++;
 	if (op == NR_OPS || *end != '\0' || n == 0) {
-		fprintf(stderr, "bench-alloc: --callgrind wants page0|page9|kmalloc64|kmalloc256 "
-				"and a count, got %s %s\n", name, count);
+		fprintf(stderr, "bench-alloc: --callgrind wants page0|page9|kmalloc64|kmalloc256|"
+				"page0-bulk and a count, got %s %s\n", name, count);
 		return 2;
 	}
 	mm_setup(0);
-	run_pairs(op, WARMUP_OPS);	/* outside the counted function */
+	run_pairs(op, WARMUP_OPS > chunk_of(op) ? WARMUP_OPS : chunk_of(op)); /* not counted */
 	bench_callgrind_loop(op, n);
 	return 0;
 }

@@ -1,7 +1,11 @@
 /*
  * test_buddy.c - the buddy allocator (mm/buddy.c) on its own: natural
  * alignment at every order, splits and merges counted and undone, the
- * buddy found from the pfn, exhaustion and recovery, bulk moves.
+ * buddy found from the pfn, exhaustion and recovery, bulk moves, and
+ * lazy coalescing: its bound, and the free lists it leaves once
+ * coalesced, which must be those of eager merging. States are compared
+ * coalesced (canonical_stats), the one decomposition of the free frames
+ * into maximal aligned blocks.
  */
 #include <stdlib.h>
 
@@ -20,12 +24,20 @@ static uint64_t rng(void)
 	return rng_state;
 }
 
-/* Whether the buddy's free blocks are, order by order, as in `before`. */
+/* The counters with every deferred pair merged. */
+static void canonical_stats(struct buddy_stats *s)
+{
+	buddy_coalesce();
+	buddy_stats(s);
+}
+
+/* Whether the buddy's free blocks, once coalesced, are order by order as
+ * in `before`. */
 static void check_free_blocks(const struct buddy_stats *before, int line)
 {
 	struct buddy_stats now;
 
-	buddy_stats(&now);
+	canonical_stats(&now);
 	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++) {
 		if (now.order[o].free_blocks != before->order[o].free_blocks)
 			hosted_fail(__FILE__, line, "order %u: %" PRIu64 " free blocks, %" PRIu64
@@ -66,7 +78,7 @@ TEST(buddy_every_order)
 	unsigned largest;
 
 	mm_fixture_setup(MM_FIXTURE_RAM);
-	buddy_stats(&before);
+	canonical_stats(&before);
 	largest = largest_free_order(&before);
 	CHECK(largest >= 9 && largest < MAX_PAGE_ORDER); /* 2 MiB fits, 1 GiB cannot */
 	for (unsigned order = 0; order <= MAX_PAGE_ORDER + 1; order++) {
@@ -91,7 +103,7 @@ TEST(buddy_split_and_merge_counts)
 	unsigned nheld[4] = { 0 };
 
 	mm_fixture_setup(MM_FIXTURE_RAM);
-	buddy_stats(&before);
+	canonical_stats(&before);
 	/* Take every free block of orders 0..3, so that an order-0
 	 * allocation must split a block of order 4, four times. */
 	for (unsigned o = 0; o < 4; o++) {
@@ -110,11 +122,21 @@ TEST(buddy_split_and_merge_counts)
 		CHECK_EQ_U64(after.order[o].free_blocks, before.order[o].free_blocks + 1);
 	CHECK_EQ_U64(after.order[4].free_blocks, before.order[4].free_blocks - 1);
 	CHECK_EQ_U64(after.order[0].allocs, before.order[0].allocs + 1);
+	/* The lists below order 4 hold one block each, fewer than
+	 * BUDDY_LAZY_KEEP: the free leaves the page beside its buddy. */
 	buddy_free(page, 0);
 	buddy_stats(&after);
 	for (unsigned o = 0; o < 4; o++)
-		CHECK_EQ_U64(after.order[o].merges, before.order[o].merges + 1);
+		CHECK_EQ_U64(after.order[o].merges, before.order[o].merges);
+	CHECK_EQ_U64(after.order[0].deferred, before.order[0].deferred + 1);
 	CHECK_EQ_U64(after.order[0].frees, before.order[0].frees + 1);
+	CHECK_EQ_U64(after.order[0].free_blocks, before.order[0].free_blocks + 2);
+	/* Coalesced, it merges all the way up, as an eager free would. */
+	buddy_coalesce();
+	buddy_stats(&after);
+	for (unsigned o = 0; o < 4; o++)
+		CHECK_EQ_U64(after.order[o].merges, before.order[o].merges + 1);
+	CHECK_EQ_U64(after.order[0].deferred, before.order[0].deferred + 1);
 	check_free_blocks(&before, __LINE__);
 	for (unsigned o = 0; o < 4; o++) {
 		for (unsigned i = 0; i < nheld[o]; i++)
@@ -129,7 +151,7 @@ TEST(buddy_merges_only_with_its_buddy)
 	struct page *block;
 
 	mm_fixture_setup(MM_FIXTURE_RAM);
-	buddy_stats(&before);
+	canonical_stats(&before);
 	/* Free the two halves of an order-1 block one at a time. */
 	block = buddy_alloc(1);
 	REQUIRE(block != NULL);
@@ -138,7 +160,14 @@ TEST(buddy_merges_only_with_its_buddy)
 	CHECK_EQ_U64(block[1].order, 0);
 	buddy_stats(&after);
 	CHECK_EQ_U64(after.order[0].merges, before.order[0].merges);
+	CHECK_EQ_U64(after.order[0].deferred, before.order[0].deferred);
+	/* Its buddy is free now: merged, or left beside it if the list is
+	 * short, and then merged by the coalescing. */
 	buddy_free(block, 0);
+	buddy_stats(&after);
+	CHECK_EQ_U64(after.order[0].merges + after.order[0].deferred,
+		     before.order[0].merges + before.order[0].deferred + 1);
+	buddy_coalesce();
 	CHECK(!block[1].buddy); /* absorbed by the merge */
 	buddy_stats(&after);
 	CHECK_EQ_U64(after.order[0].merges, before.order[0].merges + 1);
@@ -151,14 +180,103 @@ struct held_block {
 	unsigned order;
 };
 
+/* Free pairs of buddies of this order left unmerged, found from the
+ * struct pages, not the allocator's counters. */
+static unsigned unmerged_pairs(unsigned order)
+{
+	uint64_t step = 2ull << order, pfn = (mem_base_pfn + step - 1) & ~(step - 1);
+	unsigned n = 0;
+
+	for (; pfn_valid(pfn + step - 1); pfn += step) {
+		const struct page *a = pfn_to_page_fast(pfn), *b = a + (1ull << order);
+
+		n += a->buddy && a->order == order && b->buddy && b->order == order;
+	}
+	return n;
+}
+
+/* Takes every free block of `order` into held[] (at most 64), and sets
+ * *n to how many. */
+static void empty_list(unsigned order, struct page **held, unsigned *n)
+{
+	struct buddy_stats s;
+
+	canonical_stats(&s);
+	REQUIRE(s.order[order].free_blocks <= 64 && largest_free_order(&s) > order);
+	for (*n = 0; *n < s.order[order].free_blocks; ++*n)
+		held[*n] = buddy_alloc(order);
+}
+
+/* n allocations of `order`, each freed at once. */
+static void pairs(unsigned order, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct page *page = buddy_alloc(order);
+
+		REQUIRE(page != NULL);
+		buddy_free(page, order);
+	}
+}
+
+TEST(buddy_pairs_at_steady_state_neither_split_nor_merge)
+{
+	for (unsigned order = 0; order < 4; order++) {
+		struct buddy_stats then, now;
+		struct page *held[64];
+		unsigned nheld;
+
+		mm_fixture_setup(MM_FIXTURE_RAM);
+		/* With this order's list empty, the first pair splits. */
+		empty_list(order, held, &nheld);
+		pairs(order, 1);
+		buddy_stats(&then);
+		pairs(order, 1000);
+		buddy_stats(&now);
+		CHECK_EQ_U64(now.order[order].allocs, then.order[order].allocs + 1000);
+		CHECK_EQ_U64(now.order[order].frees, then.order[order].frees + 1000);
+		for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++) {
+			CHECK_EQ_U64(now.order[o].splits, then.order[o].splits);
+			CHECK_EQ_U64(now.order[o].merges, then.order[o].merges);
+		}
+		while (nheld > 0)
+			buddy_free(held[--nheld], order);
+		MM_FIXTURE_CHECK_ACCOUNTING();
+	}
+}
+
+TEST(buddy_eager_above_the_lazy_orders)
+{
+	struct buddy_stats then, now;
+	struct page *held[64];
+	const unsigned order = 4;
+	unsigned nheld;
+
+	mm_fixture_setup(MM_FIXTURE_RAM);
+	/* With the order-4 list empty, each pair splits a larger block. */
+	empty_list(order, held, &nheld);
+	buddy_stats(&then);
+	pairs(order, 10);
+	buddy_stats(&now);
+	CHECK_EQ_U64(now.order[order].splits, then.order[order].splits);
+	CHECK_EQ_U64(now.order[order + 1].splits, then.order[order + 1].splits + 10);
+	CHECK_EQ_U64(now.order[order].merges, then.order[order].merges + 10);
+	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++)
+		CHECK_EQ_U64(now.order[o].deferred, then.order[o].deferred);
+	while (nheld > 0)
+		buddy_free(held[--nheld], order);
+	MM_FIXTURE_CHECK_ACCOUNTING();
+}
+
 TEST(buddy_exhaustion_and_recovery)
 {
 	struct buddy_stats before;
 	struct held_block *held;
 	uint64_t n = 0, pages = 0;
+	unsigned largest;
 
 	mm_fixture_setup(MM_FIXTURE_RAM);
-	buddy_stats(&before);
+	canonical_stats(&before);
+	largest = largest_free_order(&before);
 	held = calloc(before.free_pages, sizeof(*held));
 	REQUIRE(held != NULL);
 	/* Random orders 0..6 until even order 0 fails. */
@@ -189,6 +307,21 @@ TEST(buddy_exhaustion_and_recovery)
 	}
 	for (uint64_t i = 0; i < n; i++)
 		buddy_free(held[i].page, held[i].order);
+	/* Lazy coalescing leaves at most (BUDDY_LAZY_KEEP + 1) / 2 pairs
+	 * per lazy order (default 4: 2), and none above. */
+	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++)
+		CHECK(unmerged_pairs(o) <= (o < 4 ? 2 : 0));
+	/* Every block of the largest order can be had again: an allocation
+	 * that finds none coalesces first. */
+	for (n = 0; n < before.order[largest].free_blocks; n++) {
+		held[n].page = buddy_alloc(largest);
+		REQUIRE(held[n].page != NULL);
+	}
+	CHECK(buddy_alloc(largest) == NULL);
+	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++)
+		CHECK_EQ_U64(unmerged_pairs(o), 0);
+	while (n > 0)
+		buddy_free(held[--n].page, largest);
 	check_free_blocks(&before, __LINE__);
 	free(held);
 	MM_FIXTURE_CHECK_ACCOUNTING();
@@ -202,7 +335,7 @@ TEST(buddy_bulk_moves)
 	unsigned got;
 
 	mm_fixture_setup(MM_FIXTURE_RAM);
-	buddy_stats(&before);
+	canonical_stats(&before);
 	CHECK_EQ_U64(buddy_alloc_bulk(3, 10, blocks), 10);
 	for (unsigned i = 0; i < 10; i++) {
 		CHECK(blocks[i]->flags & PG_pcp);
@@ -289,7 +422,7 @@ TEST(buddy_bulk_alloc_matches_single_allocations)
 			unsigned kept;
 
 			mm_fixture_setup(MM_FIXTURE_RAM);
-			buddy_stats(&start);
+			canonical_stats(&start);
 			kept = fragment(held, FRAGMENT);
 			buddy_stats(&then);
 			if (bulk) {

@@ -259,21 +259,54 @@ TEST(page_alloc_free_on_another_cpu)
 	MM_FIXTURE_CHECK_ACCOUNTING();
 }
 
+enum { MANY = 4000 };
+
+/* A fresh fixture, in which the MANY frames of pages[] are allocated and
+ * then freed in the same order: more than a page cache holds. */
+static void free_many(struct page **pages)
+{
+	mm_fixture_setup(MM_FIXTURE_RAM);
+	for (unsigned i = 0; i < MANY; i++)
+		REQUIRE((pages[i] = alloc_page(GFP_KERNEL)) != NULL);
+	for (unsigned i = 0; i < MANY; i++)
+		__free_page(pages[i]);
+}
+
 TEST(page_alloc_cache_stays_bounded)
 {
-	enum { N = 4000 };
+	enum { N = MANY };
 	struct page **pages = calloc(N, sizeof(*pages));
 	struct mm_frame_accounting a;
 
 	REQUIRE(pages != NULL);
-	mm_fixture_setup(MM_FIXTURE_RAM);
-	for (unsigned i = 0; i < N; i++)
-		REQUIRE((pages[i] = alloc_page(GFP_KERNEL)) != NULL);
-	for (unsigned i = 0; i < N; i++)
-		__free_page(pages[i]);
+	free_many(pages);
 	/* The high watermark drained most of them back to the buddy. */
 	mm_frame_accounting(&a);
 	CHECK(is_pcp() ? a.cached > 0 && a.cached < N / 4 : a.cached == 0);
+	free(pages);
+	MM_FIXTURE_CHECK_ACCOUNTING();
+}
+
+/* Many drains in a row, with the cache's window moving up its backing
+ * array and back: what stays cached is exactly the last k frames freed,
+ * and they come back hottest first. */
+TEST(page_alloc_cache_keeps_the_last_freed)
+{
+	enum { N = MANY };
+	struct page **pages = calloc(N, sizeof(*pages));
+	unsigned k = 0;
+
+	REQUIRE(pages != NULL);
+	free_many(pages);
+	while (k < N && (pages[N - 1 - k]->flags & PG_pcp))
+		k++;
+	for (unsigned i = 0; i < N - k; i++)
+		CHECK(!(pages[i]->flags & PG_pcp));
+	CHECK(is_pcp() ? k >= 64 && k < N / 4 : k == 0);
+	for (unsigned i = 0; i < k; i++)
+		CHECK(alloc_page(GFP_KERNEL) == pages[N - 1 - i]);
+	for (unsigned i = 0; i < k; i++)
+		__free_page(pages[N - k + i]);
 	free(pages);
 	MM_FIXTURE_CHECK_ACCOUNTING();
 }
