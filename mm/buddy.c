@@ -28,7 +28,8 @@
  * when the list is short, and every unmerged block is on its order's
  * list, so each lazy order holds at most (BUDDY_LAZY_KEEP + 1) / 2
  * unmerged pairs at any time; and an allocation that finds no block
- * coalesces them all (coalesce_deferred) before it fails. buddy_coalesce gives the lists of eager merging back on demand.
+ * coalesces them all (coalesce_deferred) before it fails. buddy_coalesce
+ * gives the lists of eager merging back on demand.
  *
  * Data structures. One free list per order, linked through page->list of
  * each block's head page; the head carries page->buddy and page->order.
@@ -173,7 +174,7 @@ static inline __attribute__((always_inline)) void merge_block(uint64_t pfn, unsi
 	push_block(pfn_to_page_fast(pfn), order);
 }
 
-static inline void give_block(struct page *page, unsigned order)
+static inline __attribute__((always_inline)) void give_block(struct page *page, unsigned order)
 {
 	buddy.stats[order].frees++;
 	merge_block(page_to_pfn_fast(page), order, true);

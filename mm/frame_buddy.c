@@ -2,7 +2,9 @@
  * mm/frame_buddy.c - FRAME=buddy, the baseline: no per-CPU layer. Every
  * frame allocation and free goes straight to the buddy allocator under its
  * one global lock (mm/buddy.c), the design of DragonOS and of Linux before
- * per-CPU page lists. What FRAME=pcp gains is measured against this.
+ * per-CPU page lists. What FRAME=pcp gains is measured against this; both
+ * sit on the same buddy, lazy coalescing included, so the comparison is
+ * of the per-CPU layer alone.
  *
  * No state of its own, so no locking beyond the buddy's; any context.
  */

@@ -67,7 +67,16 @@ struct page {
 			uint64_t size;
 		} large;
 	};
+	/*
+	 * To 64 bytes, as Linux's: a power of two, so that a struct page and
+	 * its pfn or virtual address convert with a shift, where 56 took a
+	 * multiply one way and a multiply by the inverse the other (kfree,
+	 * every buddy merge). 8 bytes more per 4 KiB frame.
+	 */
+	uint64_t pad_to_64;
 };
+
+_Static_assert(sizeof(struct page) == 64, "struct page is a power of two in size");
 
 /* Frees every block on list (through page->list), each of this order. */
 static inline void pages_free_list(struct list_head *list, unsigned order)

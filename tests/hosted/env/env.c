@@ -29,6 +29,7 @@
 #include <mm/env.h>
 
 _Thread_local unsigned hosted_cpu_id;
+_Thread_local size_t hosted_cpu_stack_off;
 _Thread_local bool hosted_irqs_off;
 _Atomic unsigned hosted_ncpus = 1;
 _Atomic unsigned hosted_calls_in_flight;
@@ -130,6 +131,13 @@ static void call_in_run(struct call *c)
 	atomic_fetch_sub_explicit(&hosted_calls_in_flight, 1, memory_order_relaxed);
 }
 
+/* This thread becomes hosted CPU cpu. */
+static void set_cpu(unsigned cpu)
+{
+	hosted_cpu_id = cpu;
+	hosted_cpu_stack_off = (size_t)cpu * ENV_CPU_STACK_STRIDE;
+}
+
 static void call_outside_run(struct call *c)
 {
 	unsigned ncpus = last_ncpus;
@@ -137,10 +145,10 @@ static void call_outside_run(struct call *c)
 	atomic_init(&c->remaining, ncpus);
 	atomic_store(&hosted_ncpus, ncpus);
 	for (unsigned cpu = 0; cpu < ncpus; cpu++) {
-		hosted_cpu_id = cpu;
+		set_cpu(cpu);
 		run_call(c);
 	}
-	hosted_cpu_id = 0;
+	set_cpu(0);
 	atomic_store(&hosted_ncpus, 1);
 }
 
@@ -168,7 +176,7 @@ static void *cpu_main(void *p)
 	struct cpu_thread *ct = p;
 	struct run *run = ct->run;
 
-	hosted_cpu_id = ct->cpu;
+	set_cpu(ct->cpu);
 	my_mailbox = &mailboxes[ct->cpu];
 	pthread_barrier_wait(&run->start);
 	run->fn(ct->cpu, run->arg);

@@ -29,6 +29,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <mm/cpu_stack.h>
@@ -42,6 +43,9 @@ typedef struct {
 } env_cpumask_t;
 
 extern _Thread_local unsigned hosted_cpu_id;
+/* hosted_cpu_id * ENV_CPU_STACK_STRIDE, set with it: the per-CPU stacks'
+ * offset, one load on their fast paths (the kernel's cpu_stack_off). */
+extern _Thread_local size_t hosted_cpu_stack_off;
 extern _Thread_local bool hosted_irqs_off;
 extern _Atomic unsigned hosted_ncpus;
 extern _Atomic unsigned hosted_calls_in_flight;
@@ -178,8 +182,7 @@ bool env_cross_call_allowed(void);
  */
 static inline struct env_cpu_stack *hosted_cpu_stack(struct env_cpu_stack *stacks)
 {
-	return (struct env_cpu_stack *)((char *)stacks +
-					(size_t)hosted_cpu_id * ENV_CPU_STACK_STRIDE);
+	return (struct env_cpu_stack *)((char *)stacks + hosted_cpu_stack_off);
 }
 
 static inline void *env_cpu_stack_pop(struct env_cpu_stack *stacks)
