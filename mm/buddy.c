@@ -13,23 +13,24 @@
  * one and splits it, putting the upper halves back on the lower lists. No
  * list is ever searched.
  *
- * Lazy coalescing at the small orders (Barkley and Lee, "A lazy buddy
- * system bounded by two coalescing delays", SOSP 1989). Merged eagerly, a
- * pair at steady state (allocate one frame, free it) splits a block
- * of the smallest free order k on every allocation and merges it back
- * on every free, k levels each way: with the small orders' lists empty,
- * as they are once everything has merged, k was 6 and more. So a free
- * at orders below BUDDY_LAZY_ORDERS leaves the block beside its free
- * buddy, unmerged, while that order's list holds fewer than
- * BUDDY_LAZY_KEEP blocks: the next allocation of that order finds a
- * block without splitting, and the pair costs one push and one unlink.
- * Such a block is an ordinary free block, so a later merge from its
- * buddy's side absorbs it. The delay is bounded: a deferral happens only
- * when the list is short, and every unmerged block is on its order's
- * list, so each lazy order holds at most (BUDDY_LAZY_KEEP + 1) / 2
- * unmerged pairs at any time; and an allocation that finds no block
- * coalesces them all (coalesce_deferred) before it fails. buddy_coalesce
- * gives the lists of eager merging back on demand.
+ * Lazy coalescing (Barkley and Lee, "A lazy buddy system bounded by two
+ * coalescing delays", SOSP 1989). Merged eagerly, a pair at steady state
+ * (allocate a block, free it) splits a block of the smallest free order
+ * above it on every allocation and merges it back on every free: once
+ * everything has merged, the lists below are empty (order-0 pairs split
+ * 6 levels and more; an order-9 pair split one when the memory map grew
+ * by 8 bytes a frame, 45 instructions more each way). So a free leaves
+ * the block beside its free buddy, unmerged, while that order's list
+ * holds fewer than BUDDY_LAZY_KEEP blocks: the next allocation of that
+ * order finds a block without splitting, and the pair costs one push
+ * and one unlink. Such a block is an ordinary free block, so a later
+ * merge from its buddy's side absorbs it. The delay is bounded: a
+ * deferral happens only when the list is short, and every unmerged block
+ * is on its order's list, so each order holds at most
+ * (BUDDY_LAZY_KEEP + 1) / 2 unmerged pairs at any time; and an
+ * allocation that finds no block coalesces them all (coalesce_deferred)
+ * before it fails. buddy_coalesce gives the lists of eager merging back
+ * on demand.
  *
  * Data structures. One free list per order, linked through page->list of
  * each block's head page; the head carries page->buddy and page->order.
@@ -56,15 +57,11 @@
 #include "debug.h"
 
 /*
- * Orders 0..BUDDY_LAZY_ORDERS - 1 merge lazily: the orders the per-CPU
- * caches hold, the ones allocated and freed at high rates (Linux's
- * PAGE_ALLOC_COSTLY_ORDER is 3 for the same reason). BUDDY_LAZY_KEEP,
- * default 4 (-DBUDDY_LAZY_KEEP=n; 0 merges eagerly, as Linux does):
- * at most 2 unmerged pairs per lazy order, 60 frames in all, so that
- * lazy coalescing keeps at most 8 blocks of any larger order from
- * forming.
+ * BUDDY_LAZY_KEEP, default 4 (-DBUDDY_LAZY_KEEP=n; 0 merges eagerly, as
+ * Linux does): at most 2 unmerged pairs per order, so that lazy
+ * coalescing keeps at most 2 blocks of each order from forming, until an
+ * allocation needs one.
  */
-#define BUDDY_LAZY_ORDERS 4
 #ifndef BUDDY_LAZY_KEEP
 #define BUDDY_LAZY_KEEP 4
 #endif
@@ -152,17 +149,17 @@ static inline struct page *free_buddy(uint64_t pfn, unsigned order)
 }
 
 /* Puts the block at pfn back, merging it with its buddy while it can
- * (lazy: and while the order's list is long enough, see above). */
-static inline __attribute__((always_inline)) void merge_block(uint64_t pfn, unsigned order,
-								   bool lazy)
+ * (lazy: and while the order's list is long enough, see above). Inlined
+ * where merges are the rule (bulk frees); merge_block elsewhere. */
+static inline __attribute__((always_inline)) void merge_loop(uint64_t pfn, unsigned order,
+								  bool lazy)
 {
 	while (order < MAX_PAGE_ORDER) {
 		struct page *b = free_buddy(pfn, order);
 
 		if (b == NULL)
 			break;
-		if (lazy && order < BUDDY_LAZY_ORDERS &&
-		    buddy.stats[order].free_blocks < lazy_keep) {
+		if (lazy && buddy.stats[order].free_blocks < lazy_keep) {
 			buddy.stats[order].deferred++;
 			break;
 		}
@@ -174,22 +171,40 @@ static inline __attribute__((always_inline)) void merge_block(uint64_t pfn, unsi
 	push_block(pfn_to_page_fast(pfn), order);
 }
 
-static inline __attribute__((always_inline)) void give_block(struct page *page, unsigned order)
+static __attribute__((noinline)) void merge_block(uint64_t pfn, unsigned order, bool lazy)
 {
-	buddy.stats[order].frees++;
-	merge_block(page_to_pfn_fast(page), order, true);
+	merge_loop(pfn, order, lazy);
 }
 
-/* Merges every pair a lazy free left unmerged; returns how many. Orders
- * upward, because a merge may complete a pair one order up, which
- * merge_block then merges too. A merge unlinks two blocks of the list
- * being walked, so the walk starts again: at most (BUDDY_LAZY_KEEP + 1) / 2
- * times per order. */
+/* A free. The two cases of a pair at steady state, no buddy to merge
+ * with or a deferral, stay straight-line code (the loop's first step,
+ * written out); a merge takes the loop, out of line. */
+static inline __attribute__((always_inline)) void give_block(struct page *page, unsigned order)
+{
+	uint64_t pfn = page_to_pfn_fast(page);
+	struct page *b = order < MAX_PAGE_ORDER ? free_buddy(pfn, order) : NULL;
+
+	buddy.stats[order].frees++;
+	if (b != NULL && buddy.stats[order].free_blocks >= lazy_keep) {
+		merge_block(pfn, order, true);
+		return;
+	}
+	if (b != NULL)
+		buddy.stats[order].deferred++;
+	push_block(page, order);
+}
+
+/* Merges every pair a lazy free left unmerged; returns how many. It walks
+ * every free list under the lock, which only an allocation that would
+ * otherwise fail pays. Orders upward, because a merge may complete a pair
+ * one order up, which merge_block then merges too. A merge unlinks two
+ * blocks of the list being walked, so the walk starts again: at most
+ * (BUDDY_LAZY_KEEP + 1) / 2 times per order. */
 static unsigned coalesce_deferred(void)
 {
 	unsigned merged = 0;
 
-	for (unsigned o = 0; o < BUDDY_LAZY_ORDERS; o++) {
+	for (unsigned o = 0; o < MAX_PAGE_ORDER; o++) {
 again:
 		list_for_each_entry(page, &buddy.free_list[o], struct page, list) {
 			uint64_t pfn = page_to_pfn_fast(page);
@@ -324,7 +339,8 @@ void buddy_free_bulk(unsigned order, unsigned n, struct page *const *blocks)
 
 	for (unsigned i = 0; i < n; i++) {
 		blocks[i]->flags &= ~(uint32_t)PG_pcp;
-		give_block(blocks[i], order);
+		buddy.stats[order].frees++;
+		merge_loop(page_to_pfn_fast(blocks[i]), order, true);
 	}
 	buddy_unlock(irq);
 }

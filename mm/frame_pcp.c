@@ -67,8 +67,8 @@
  * amortizes the lock better but holds it longer while other CPUs wait,
  * and strands more frames in one CPU's cache. The operation that pays is
  * a tail: at order 0 a refill costs about 1,400 instructions (the buddy
- * cuts whole blocks), a drain about 6,700 (each frame merges into the
- * buddy on its own, as in Linux's free_pcppages_bulk), 8,400 the one in
+ * cuts whole blocks), a drain about 6,050 (each frame merges into the
+ * buddy on its own, as in Linux's free_pcppages_bulk), 7,650 the one in
  * six that also moves the window. 63 is what Linux computes for any
  * zone of 1 GiB or more (zone_batchsize: a quarter of min(zone / 1024,
  * 1 MiB), clamped to 2^n - 1 because powers of two were found to

@@ -220,10 +220,13 @@ static void pairs(unsigned order, unsigned n)
 
 TEST(buddy_pairs_at_steady_state_neither_split_nor_merge)
 {
-	for (unsigned order = 0; order < 4; order++) {
+	static const unsigned orders[] = { 0, 1, 2, 3, 9, 11 };
+
+	for (unsigned c = 0; c < sizeof(orders) / sizeof(orders[0]); c++) {
+		const unsigned order = orders[c];
 		struct buddy_stats then, now;
 		struct page *held[64];
-		unsigned nheld;
+		unsigned nheld = 0;
 
 		mm_fixture_setup(MM_FIXTURE_RAM);
 		/* With this order's list empty, the first pair splits. */
@@ -244,26 +247,33 @@ TEST(buddy_pairs_at_steady_state_neither_split_nor_merge)
 	}
 }
 
-TEST(buddy_eager_above_the_lazy_orders)
+/* Lazy only while the list is short: with BUDDY_LAZY_KEEP (4) or more
+ * blocks on it, a free merges at once. */
+TEST(buddy_merges_when_its_list_is_long)
 {
 	struct buddy_stats then, now;
-	struct page *held[64];
-	const unsigned order = 4;
-	unsigned nheld;
+	struct page *halves[5], *block;
 
 	mm_fixture_setup(MM_FIXTURE_RAM);
-	/* With the order-4 list empty, each pair splits a larger block. */
-	empty_list(order, held, &nheld);
+	buddy_coalesce();
+	/* Five lone order-0 blocks: the upper halves of order-1 blocks. */
+	for (unsigned i = 0; i < 5; i++) {
+		halves[i] = buddy_alloc(1);
+		REQUIRE(halves[i] != NULL);
+		buddy_free(halves[i] + 1, 0);
+	}
+	block = buddy_alloc(1);
+	REQUIRE(block != NULL);
+	buddy_free(block + 1, 0);
 	buddy_stats(&then);
-	pairs(order, 10);
+	REQUIRE(then.order[0].free_blocks >= 4);
+	buddy_free(block, 0);
 	buddy_stats(&now);
-	CHECK_EQ_U64(now.order[order].splits, then.order[order].splits);
-	CHECK_EQ_U64(now.order[order + 1].splits, then.order[order + 1].splits + 10);
-	CHECK_EQ_U64(now.order[order].merges, then.order[order].merges + 10);
-	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++)
-		CHECK_EQ_U64(now.order[o].deferred, then.order[o].deferred);
-	while (nheld > 0)
-		buddy_free(held[--nheld], order);
+	CHECK_EQ_U64(now.order[0].merges, then.order[0].merges + 1);
+	CHECK_EQ_U64(now.order[0].deferred, then.order[0].deferred);
+	CHECK(!block[1].buddy);
+	for (unsigned i = 0; i < 5; i++)
+		buddy_free(halves[i], 0);
 	MM_FIXTURE_CHECK_ACCOUNTING();
 }
 
@@ -308,9 +318,9 @@ TEST(buddy_exhaustion_and_recovery)
 	for (uint64_t i = 0; i < n; i++)
 		buddy_free(held[i].page, held[i].order);
 	/* Lazy coalescing leaves at most (BUDDY_LAZY_KEEP + 1) / 2 pairs
-	 * per lazy order (default 4: 2), and none above. */
+	 * per order (default 4: 2). */
 	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++)
-		CHECK(unmerged_pairs(o) <= (o < 4 ? 2 : 0));
+		CHECK(unmerged_pairs(o) <= 2);
 	/* Every block of the largest order can be had again: an allocation
 	 * that finds none coalesces first. */
 	for (n = 0; n < before.order[largest].free_blocks; n++) {
