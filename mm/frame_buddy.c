@@ -24,6 +24,11 @@ void frame_cpu_init(void)
 {
 }
 
+/* They reach the buddy directly. */
+void frame_memory_added(void)
+{
+}
+
 struct page *frame_alloc(unsigned order)
 {
 	struct page *page = buddy_alloc(order);
@@ -44,4 +49,15 @@ void frame_drain_all(void)
 uint64_t frame_cached_pages(void)
 {
 	return 0;
+}
+
+bool frame_holds_free(uint64_t pfn)
+{
+	(void)pfn;
+	return false;
+}
+
+struct page *frame_alloc_drained(unsigned order)
+{
+	return buddy_alloc(order);
 }

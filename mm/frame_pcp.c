@@ -140,6 +140,11 @@ void frame_cpu_init(void)
 {
 }
 
+/* They reach the buddy directly. */
+void frame_memory_added(void)
+{
+}
+
 static inline struct env_cpu_stack *this_stack(unsigned order)
 {
 	MM_ASSERT_IRQS_OFF();
@@ -267,6 +272,18 @@ void frame_drain_all(void)
 		env_call_on_each_cpu(drain_this_cpu, NULL);
 	else
 		drain_this_cpu(NULL);
+}
+
+/* Cached blocks carry PG_pcp; the census needs nothing more. */
+bool frame_holds_free(uint64_t pfn)
+{
+	(void)pfn;
+	return false;
+}
+
+struct page *frame_alloc_drained(unsigned order)
+{
+	return buddy_alloc(order);
 }
 
 uint64_t frame_cached_pages(void)

@@ -18,7 +18,8 @@
  *
  * Accounting (mm_frame_accounting) is a census: one walk over mem_map
  * puts every frame in exactly one class by its head page's state
- * (page->buddy: free, PG_pcp: cached, PG_reserved: reserved, otherwise
+ * (page->buddy: free, PG_pcp: cached, PG_reserved: reserved; else
+ * cached if the frame variant holds it free (frame_holds_free), otherwise
  * used), and the classes are checked against the counters kept by the
  * buddy, the per-CPU caches and the boot allocator. A disagreement means
  * a frame was lost or counted twice, and panics.
@@ -82,6 +83,7 @@ int mm_init_reachable(const struct mm_region *map, unsigned nmap,
 void mm_extend_reach(uint64_t reach)
 {
 	bootmem_extend_reach(reach);
+	frame_memory_added();
 }
 
 void mm_cpu_init(void)
@@ -115,6 +117,8 @@ void mm_frame_accounting(struct mm_frame_accounting *acct)
 			a.cached += n;
 		} else if (p->flags & PG_reserved) {
 			a.reserved++;
+		} else if (frame_holds_free(mem_base_pfn + i)) {
+			a.cached++;
 		} else {
 			a.used++;
 		}

@@ -1,6 +1,7 @@
 /*
  * mm/page_alloc.c - the page allocator's C interface (<mm/gfp.h>) on top
- * of the frame variant chosen by the build (frame.h: FRAME=pcp or buddy).
+ * of the frame variant chosen by the build (frame.h: FRAME=pcp, buddy or
+ * llfree).
  *
  * Design. This layer adds what every variant needs once: the gfp API with
  * Linux's names, __GFP_ZERO, the failure path, and the debug checks. The
@@ -8,12 +9,13 @@
  * which keeps nothing live across a call; zeroing and the debug checks
  * take an out-of-line path. The failure path (frame_alloc_failed, which
  * the variant calls when it finds no block) asks the slab layer to give
- * back what it can, drains every CPU's page cache, and asks the buddy
- * once more. Reclaim comes before the drain
- * because the frames it frees land in this CPU's cache, and the drain then
- * returns them to the buddy too, where they can merge into the block this
- * allocation needs. So an allocation fails only when no frame sat in a
- * cache at the time of the drain.
+ * back what it can, drains every CPU's page cache, and asks the variant
+ * once more (frame_alloc_drained: the buddy, or LLFree's full scan).
+ * Reclaim comes before the drain because the frames it frees land in
+ * this CPU's cache, and the drain then returns them to the buddy too,
+ * where they can merge into the block this allocation needs. So an
+ * allocation fails only when no frame sat in a cache at the time of the
+ * drain.
  *
  * Debug mode (MM_DEBUG, mm/debug.h). Every frame freed through this
  * interface is filled with MM_POISON_FREE_PAGE and marked PG_poisoned;
@@ -39,7 +41,6 @@
 
 #include <mm/env.h>
 
-#include "buddy.h"
 #include "debug.h"
 #include "frame.h"
 #include "mm_internal.h"
@@ -114,12 +115,12 @@ static void debug_free(struct page *page, unsigned order, const void *caller)
 }
 
 /* The variant found no block: reclaim, drain every cache (this CPU's
- * included, so the variant would go to the buddy next), retry once. */
+ * included), try once more. */
 struct page *frame_alloc_failed(unsigned order)
 {
 	slab_reclaim();
 	frame_drain_all();
-	return buddy_alloc(order);
+	return frame_alloc_drained(order);
 }
 
 /* The debug checks and zeroing, out of line: kept in the fast path, the

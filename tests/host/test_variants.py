@@ -212,7 +212,8 @@ class TestVariants(Consumers):
                           make_vars("FRAME=fakeframe", table=path)["MM_SRCS"])
             self.check_run_bench(t, path)
             rc, out = run([RUN_BENCH, "--help"], path)
-            self.assertIn("frame: buddy pcp fakeframe,", out)
+            self.assertIn("frame: " + " ".join(t.variants["frame"]) + ",", out)
+            self.assertIn(" fakeframe,", out)
             self.check_python(t, path)
 
     def test_bad_table_refused_everywhere(self) -> None:

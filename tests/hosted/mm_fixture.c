@@ -3,10 +3,12 @@
  * mm_fixture.h for the map and the rules.
  */
 #include <mm/env.h>
+#include <mm/gfp.h>
 #include <mm/hal.h>
 
 #include "mm_fixture.h"
 
+#include "buddy.h"
 #include "frame.h"
 #include "mm_internal.h"
 #include "test.h"
@@ -58,6 +60,32 @@ void mm_fixture_setup(uint64_t ram_bytes)
 	if (err != 0)
 		env_panic("mm_fixture: mm_init failed: %d", err);
 	mm_cpu_init();
+	mm_fixture_settle(&mm_fixture_start);
+}
+
+void mm_fixture_frames_to_buddy(void)
+{
+	struct page *chain = NULL, *page;
+
+	while ((page = alloc_page(GFP_KERNEL)) != NULL) {
+		*(struct page **)page_address(page) = chain;
+		chain = page;
+	}
+	while (chain != NULL) {
+		page = chain;
+		chain = *(struct page **)page_address(page);
+		/* As __free_pages would for the debug checks (DEBUG=1), which
+		 * a free straight to the buddy bypasses. */
+		page->flags &= ~(uint32_t)PG_allocated;
+		buddy_free(page, 0);
+	}
+	buddy_coalesce();
+}
+
+void mm_fixture_setup_buddy(uint64_t ram_bytes)
+{
+	mm_fixture_setup(ram_bytes);
+	mm_fixture_frames_to_buddy();
 	mm_fixture_settle(&mm_fixture_start);
 }
 

@@ -53,8 +53,27 @@ extern struct mm_frame_accounting mm_fixture_start;
 /* The map above for ram_bytes (a multiple of 4 MiB, >= MM_FIXTURE_MIN_RAM). */
 void mm_fixture_layout(uint64_t ram_bytes, struct mm_fixture_layout *layout);
 void mm_fixture_setup(uint64_t ram_bytes);
+/*
+ * Moves every free frame into the buddy, whatever the frame variant keeps
+ * (per-CPU caches, or all of them with FRAME=llfree): takes every frame
+ * through alloc_page, then frees each to the buddy and coalesces it. The
+ * variant gets them back as it asks the buddy (FRAME=llfree: when an
+ * allocation is about to fail). For tests of the buddy itself, and of
+ * what the buddy says about free memory.
+ */
+void mm_fixture_frames_to_buddy(void);
+/* mm_fixture_setup, then the above: the starting point has every free
+ * frame in the buddy. */
+void mm_fixture_setup_buddy(uint64_t ram_bytes);
 /* Returns cached and reclaimable frames, then takes the accounting. */
 void mm_fixture_settle(struct mm_frame_accounting *acct);
+/* Where settled accounting keeps the free frames: in the buddy (`free`),
+ * or, with a variant that holds them itself (FRAME=llfree), in `cached`:
+ * settling empties every other cache. */
+static inline uint64_t *mm_fixture_free_class(struct mm_frame_accounting *a)
+{
+	return a->cached != 0 ? &a->cached : &a->free;
+}
 void mm_fixture_check_accounting(const char *file, int line);
 
 #define MM_FIXTURE_CHECK_ACCOUNTING() mm_fixture_check_accounting(__FILE__, __LINE__)

@@ -77,7 +77,7 @@ TEST(buddy_every_order)
 	struct buddy_stats before;
 	unsigned largest;
 
-	mm_fixture_setup(MM_FIXTURE_RAM);
+	mm_fixture_setup_buddy(MM_FIXTURE_RAM);
 	canonical_stats(&before);
 	largest = largest_free_order(&before);
 	CHECK(largest >= 9 && largest < MAX_PAGE_ORDER); /* 2 MiB fits, 1 GiB cannot */
@@ -102,7 +102,7 @@ TEST(buddy_split_and_merge_counts)
 	struct page *page, *held[4][64];
 	unsigned nheld[4] = { 0 };
 
-	mm_fixture_setup(MM_FIXTURE_RAM);
+	mm_fixture_setup_buddy(MM_FIXTURE_RAM);
 	canonical_stats(&before);
 	/* Take every free block of orders 0..3, so that an order-0
 	 * allocation must split a block of order 4, four times. */
@@ -150,7 +150,7 @@ TEST(buddy_merges_only_with_its_buddy)
 	struct buddy_stats before, after;
 	struct page *block;
 
-	mm_fixture_setup(MM_FIXTURE_RAM);
+	mm_fixture_setup_buddy(MM_FIXTURE_RAM);
 	canonical_stats(&before);
 	/* Free the two halves of an order-1 block one at a time. */
 	block = buddy_alloc(1);
@@ -228,7 +228,7 @@ TEST(buddy_pairs_at_steady_state_neither_split_nor_merge)
 		struct page *held[64];
 		unsigned nheld = 0;
 
-		mm_fixture_setup(MM_FIXTURE_RAM);
+		mm_fixture_setup_buddy(MM_FIXTURE_RAM);
 		/* With this order's list empty, the first pair splits. */
 		empty_list(order, held, &nheld);
 		pairs(order, 1);
@@ -254,7 +254,7 @@ TEST(buddy_merges_when_its_list_is_long)
 	struct buddy_stats then, now;
 	struct page *halves[5], *block;
 
-	mm_fixture_setup(MM_FIXTURE_RAM);
+	mm_fixture_setup_buddy(MM_FIXTURE_RAM);
 	buddy_coalesce();
 	/* Five lone order-0 blocks: the upper halves of order-1 blocks. */
 	for (unsigned i = 0; i < 5; i++) {
@@ -284,7 +284,7 @@ TEST(buddy_exhaustion_and_recovery)
 	uint64_t n = 0, pages = 0;
 	unsigned largest;
 
-	mm_fixture_setup(MM_FIXTURE_RAM);
+	mm_fixture_setup_buddy(MM_FIXTURE_RAM);
 	canonical_stats(&before);
 	largest = largest_free_order(&before);
 	held = calloc(before.free_pages, sizeof(*held));
@@ -344,7 +344,7 @@ TEST(buddy_bulk_moves)
 	uint64_t fit = 0;
 	unsigned got;
 
-	mm_fixture_setup(MM_FIXTURE_RAM);
+	mm_fixture_setup_buddy(MM_FIXTURE_RAM);
 	canonical_stats(&before);
 	CHECK_EQ_U64(buddy_alloc_bulk(3, 10, blocks), 10);
 	for (unsigned i = 0; i < 10; i++) {
@@ -431,7 +431,7 @@ TEST(buddy_bulk_alloc_matches_single_allocations)
 		for (unsigned bulk = 0; bulk < 2; bulk++) {
 			unsigned kept;
 
-			mm_fixture_setup(MM_FIXTURE_RAM);
+			mm_fixture_setup_buddy(MM_FIXTURE_RAM);
 			canonical_stats(&start);
 			kept = fragment(held, FRAGMENT);
 			buddy_stats(&then);

@@ -24,6 +24,11 @@ static bool is_pcp(void)
 	return strcmp(frame_variant, "pcp") == 0;
 }
 
+static bool is_llfree(void)
+{
+	return strcmp(frame_variant, "llfree") == 0;
+}
+
 static bool all_bytes(const void *p, size_t len, unsigned char c)
 {
 	const unsigned char *b = p;
@@ -39,7 +44,7 @@ TEST(page_alloc_variant_names)
 {
 	mm_fixture_setup(MM_FIXTURE_RAM);
 	CHECK_STR_EQ(mm_variant_frame(), frame_variant);
-	CHECK(strcmp(frame_variant, "pcp") == 0 || strcmp(frame_variant, "buddy") == 0);
+	CHECK(is_pcp() || is_llfree() || strcmp(frame_variant, "buddy") == 0);
 	CHECK_STR_EQ(mm_variant_slab(), slab_variant);
 }
 
@@ -49,6 +54,8 @@ TEST(page_alloc_every_order)
 	unsigned largest = 0;
 
 	mm_fixture_setup(MM_FIXTURE_RAM);
+	/* The largest block that can exist: the buddy's, with all of them. */
+	mm_fixture_frames_to_buddy();
 	buddy_stats(&s);
 	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++) {
 		if (s.order[o].free_blocks != 0)
@@ -176,7 +183,11 @@ TEST(page_alloc_exhaustion_drains_every_cache)
 	mm_fixture_setup(MM_FIXTURE_RAM);
 	hosted_run_cpus(4, fill_cache, NULL);
 	mm_frame_accounting(&a);
-	CHECK(is_pcp() ? a.cached >= 4 * 100 : a.cached == 0);
+	/* LLFree holds every free frame; the others, the buddy. */
+	if (is_llfree())
+		CHECK(a.free == 0 && a.cached > 0);
+	else
+		CHECK(is_pcp() ? a.cached >= 4 * 100 : a.cached == 0);
 	available = a.free + a.cached;
 	/* Every frame, wherever it is cached, is handed out before a failure. */
 	while ((page = alloc_page(GFP_KERNEL)) != NULL) {
@@ -280,9 +291,13 @@ TEST(page_alloc_cache_stays_bounded)
 
 	REQUIRE(pages != NULL);
 	free_many(pages);
-	/* The high watermark drained most of them back to the buddy. */
+	/* The high watermark drained most of them back to the buddy; LLFree
+	 * holds them all. */
 	mm_frame_accounting(&a);
-	CHECK(is_pcp() ? a.cached > 0 && a.cached < N / 4 : a.cached == 0);
+	if (is_llfree())
+		CHECK(a.free == 0 && a.cached >= N);
+	else
+		CHECK(is_pcp() ? a.cached > 0 && a.cached < N / 4 : a.cached == 0);
 	free(pages);
 	MM_FIXTURE_CHECK_ACCOUNTING();
 }

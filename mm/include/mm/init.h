@@ -56,8 +56,9 @@ void mm_frame_accounting(struct mm_frame_accounting *acct);
  * interrupts on). What is then in use is in use by someone, so that
  * accounting between two runs is exact. */
 void mm_drain_caches(void);
-/* Free frames (the buddy's and the per-CPU caches'), from their counters:
- * O(1), exact while nothing allocates or frees, close otherwise. */
+/* Free frames (the buddy's and the frame variant's), from their counters:
+ * O(1) (FRAME=llfree: a sum over every 2 MiB of RAM), exact while nothing
+ * allocates or frees, close otherwise. */
 uint64_t mm_free_frames(void);
 
 /* Variant names, for the boot banner and every result. */
