@@ -8,7 +8,10 @@
  *                 alloc and free);
  *   frame.remote  each CPU allocates a batch (op alloc), then frees the
  *                 batch of the next CPU (op free_remote): frames go back
- *                 through a CPU that did not take them.
+ *                 through a CPU that did not take them;
+ *   frame.rand    as frame.bulk, but each CPU frees its blocks in a random
+ *                 order (op free_rand), as LLFree's "rand": neighbours come
+ *                 back apart, so merging and caches see no address order.
  * The arrays of blocks are allocated before the phases, untimed.
  */
 #include <mm/gfp.h>
@@ -83,8 +86,32 @@ static void warm(struct bench_cpu *bc)
 	}
 }
 
+/* This CPU's blocks in a random order, before the phase that frees them
+ * (untimed). Fisher-Yates with a seed fixed per CPU, so that a
+ * deterministic run frees in the same order every time. */
+static void shuffle_own(struct bench_cpu *bc)
+{
+	struct frame_run *fr = bc->arg;
+	struct page **b = fr->blocks[bc->cpu];
+	uint64_t x = 0x2545f4914f6cdd1dull * (bc->cpu + 1);
+
+	for (uint64_t i = fr->per_cpu; i > 1; i--) {
+		struct page *t;
+		uint64_t j;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = x % i;
+		t = b[i - 1];
+		b[i - 1] = b[j];
+		b[j] = t;
+	}
+}
+
 static int two_phases(const struct bench_step *step, struct frame_run *fr, const char *suite,
-		      const char *second_op, void (*second)(struct bench_cpu *, unsigned))
+		      const char *second_op, void (*second)(struct bench_cpu *, unsigned),
+		      void (*second_warm)(struct bench_cpu *))
 {
 	char params[32];
 	int rc;
@@ -99,7 +126,8 @@ static int two_phases(const struct bench_step *step, struct frame_run *fr, const
 				     .ops_per_cpu = (unsigned)fr->per_cpu, .warm = warm,
 				     .run = alloc_one, .arg = fr };
 	struct bench_phase release = { .suite = suite, .ops = { second_op }, .params = params,
-				       .ops_per_cpu = (unsigned)fr->per_cpu, .run = second, .arg = fr };
+				       .ops_per_cpu = (unsigned)fr->per_cpu, .warm = second_warm,
+				       .run = second, .arg = fr };
 	rc = bench_phase_run(step, &alloc);
 	rc |= bench_phase_run(step, &release);
 	arrays_free(fr, step->cpus);
@@ -114,7 +142,10 @@ static uint64_t free_blocks(unsigned order)
 	return (a.free + a.cached) >> order;
 }
 
-int bench_frame_bulk(const struct bench_step *step)
+/* frame.bulk and frame.rand: each CPU's share of half of free memory,
+ * then its frees, in the order `shuffle` leaves them (NULL: as taken). */
+static int half_of_memory(const struct bench_step *step, const char *suite, const char *free_op,
+			  void (*shuffle)(struct bench_cpu *))
 {
 	static struct frame_run fr;
 	int rc = 0;
@@ -127,9 +158,19 @@ int bench_frame_bulk(const struct bench_step *step)
 			fr.per_cpu = fr.per_cpu * step->scale / 100;
 		if (fr.per_cpu == 0)
 			fr.per_cpu = 1;
-		rc |= two_phases(step, &fr, "frame.bulk", "free", free_own);
+		rc |= two_phases(step, &fr, suite, free_op, free_own, shuffle);
 	}
 	return rc;
+}
+
+int bench_frame_bulk(const struct bench_step *step)
+{
+	return half_of_memory(step, "frame.bulk", "free", NULL);
+}
+
+int bench_frame_rand(const struct bench_step *step)
+{
+	return half_of_memory(step, "frame.rand", "free_rand", shuffle_own);
 }
 
 int bench_frame_remote(const struct bench_step *step)
@@ -142,7 +183,7 @@ int bench_frame_remote(const struct bench_step *step)
 		fr.per_cpu = bench_ops(step, orders[o] ? 64 : 4096);
 		if (fr.per_cpu > free_blocks(fr.order) / 4 / step->cpus)
 			fr.per_cpu = free_blocks(fr.order) / 4 / step->cpus;
-		rc |= two_phases(step, &fr, "frame.remote", "free_remote", free_next);
+		rc |= two_phases(step, &fr, "frame.remote", "free_remote", free_next, NULL);
 	}
 	return rc;
 }

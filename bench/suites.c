@@ -20,6 +20,8 @@ const struct bench_suite bench_suites[] = {
 	  .run = bench_frame_repeat },
 	{ .name = "frame.remote", .what = "blocks allocated on one CPU, freed on the next",
 	  .run = bench_frame_remote },
+	{ .name = "frame.rand", .what = "allocate half of free memory, free it in random order",
+	  .run = bench_frame_rand },
 	{ .name = "slab.pair", .what = "kmalloc/kfree pairs, 16 B .. 4 KiB",
 	  .run = bench_slab_pair },
 	{ .name = "slab.bulk", .what = "1024 kmallocs, then 1024 kfrees, per CPU",
