@@ -33,8 +33,9 @@ void frame_memory_added(void);
 struct page *frame_alloc(unsigned order);
 void frame_free(struct page *page, unsigned order);
 
-/* Return every cached frame on every CPU to the buddy (the allocator
- * calls this itself before failing an allocation). */
+/* Give up what every CPU keeps for itself: its cached frames, to the
+ * buddy; with FRAME=llfree, its tree reservation (the allocator calls
+ * this itself before failing an allocation). */
 void frame_drain_all(void);
 
 /* Free frames the variant holds outside the buddy now: in per-CPU caches
