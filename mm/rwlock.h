@@ -89,12 +89,21 @@ static inline void rwlock_write_unlock(struct rwlock *l)
 	__atomic_fetch_add(&l->write, 1, __ATOMIC_RELEASE);
 }
 
-/* For assertions: taken (read or write) or waited for by someone; taken
- * for writing (a writer has entered and not left: it let nobody in). */
+/*
+ * For assertions: taken (read or write) or waited for by someone; taken
+ * for writing (a writer has entered and not left: it let nobody in).
+ *
+ * write is read before next, and ordered before it. The other way round,
+ * a holder could read next, then see a reader that came after it enter
+ * and leave, and read a write equal to the next it had read: it would
+ * find its own lock free. While the caller holds the lock, write stays
+ * below every next drawn since, so this order cannot see them equal.
+ */
 static inline bool rwlock_is_locked(struct rwlock *l)
 {
-	return __atomic_load_n(&l->next, __ATOMIC_RELAXED) !=
-	       __atomic_load_n(&l->write, __ATOMIC_RELAXED);
+	uint32_t write = __atomic_load_n(&l->write, __ATOMIC_ACQUIRE);
+
+	return __atomic_load_n(&l->next, __ATOMIC_RELAXED) != write;
 }
 
 static inline bool rwlock_is_write_locked(struct rwlock *l)

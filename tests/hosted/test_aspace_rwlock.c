@@ -2,7 +2,9 @@
  * test_aspace_rwlock.c - the address space's lock (mm/rwlock.h) on
  * hosted CPUs: writers exclude everyone, readers share, nobody starves
  * (a writer in a tight loop lets readers through, and readers in a tight
- * loop let a writer through), and taking it with interrupts off panics.
+ * loop let a writer through), a holder's assertion always finds its lock
+ * held however others come and go, and taking it with interrupts off
+ * panics.
  */
 #include <stdatomic.h>
 
@@ -29,7 +31,8 @@ static void mixed(unsigned cpu, void *arg)
 	for (unsigned i = 0; i < ROUNDS; i++) {
 		if ((i + cpu) % 4 == 0) {
 			rwlock_write_lock(&r->lock);
-			if (atomic_fetch_add(&r->writers, 1) != 0 || atomic_load(&r->readers) != 0)
+			if (atomic_fetch_add(&r->writers, 1) != 0 || atomic_load(&r->readers) != 0 ||
+			    !rwlock_is_write_locked(&r->lock))
 				atomic_fetch_add(&r->bad, 1);
 			r->value++;
 			atomic_fetch_sub(&r->writers, 1);
@@ -37,7 +40,7 @@ static void mixed(unsigned cpu, void *arg)
 		} else {
 			rwlock_read_lock(&r->lock);
 			atomic_fetch_add(&r->readers, 1);
-			if (atomic_load(&r->writers) != 0)
+			if (atomic_load(&r->writers) != 0 || !rwlock_is_locked(&r->lock))
 				atomic_fetch_add(&r->bad, 1);
 			(void)*(volatile uint64_t *)&r->value;
 			atomic_fetch_sub(&r->readers, 1);
@@ -77,6 +80,39 @@ TEST(aspace_rwlock_readers_share)
 
 	hosted_run_cpus(2, share, &r);
 	CHECK_EQ_U64(atomic_load(&r.bad), 0);
+}
+
+/* CPU 0 holds the read lock and asks whether it is held, again and
+ * again, while the other CPUs' readers come and go past it. */
+#define HOLDER_CHECKS 200000u
+
+static void holder_asks(unsigned cpu, void *arg)
+{
+	struct rw_run *r = arg;
+
+	if (cpu == 0) {
+		rwlock_read_lock(&r->lock);
+		for (unsigned i = 0; i < HOLDER_CHECKS; i++) {
+			if (!rwlock_is_locked(&r->lock))
+				atomic_fetch_add(&r->bad, 1);
+		}
+		rwlock_read_unlock(&r->lock);
+		atomic_store(&r->done, 1);
+		return;
+	}
+	while (!atomic_load(&r->done)) {
+		rwlock_read_lock(&r->lock);
+		rwlock_read_unlock(&r->lock);
+	}
+}
+
+TEST(aspace_rwlock_holder_always_finds_it_held)
+{
+	struct rw_run r = { .lock = RWLOCK_INIT };
+
+	hosted_run_cpus(3, holder_asks, &r);
+	CHECK_EQ_U64(atomic_load(&r.bad), 0);
+	CHECK(!rwlock_is_locked(&r.lock));
 }
 
 /* CPU 0 (the "writer" side when writer_loops) takes its lock in a
