@@ -60,8 +60,15 @@ struct page {
 		struct {       /* PG_slab / PG_tail */
 			struct kmem_cache *cache;
 			struct page *head; /* PG_tail: the slab's head page */
-			void *freelist;
-			uint32_t inuse;
+			union {
+				struct { /* the slab layer's, mm/slab.c */
+					void *freelist;
+					uint32_t inuse;
+				};
+				/* SLAB=slub's instead: free list, in use
+				 * and frozen in one word (mm/slab_slub.c) */
+				uint64_t state;
+			};
 		} slab;
 		struct {       /* PG_large_kmalloc */
 			uint64_t size;

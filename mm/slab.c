@@ -192,8 +192,7 @@ static void cache_setup(struct kmem_cache *cache, const char *name, void (*ctor)
 
 static void slab_debug_init_buf(struct kmem_cache *cache, void *obj);
 
-/* A new slab of free, constructed buffers, or NULL. No lock held. */
-static struct page *slab_create(struct kmem_cache *cache)
+struct page *slab_create(struct kmem_cache *cache)
 {
 	struct page *head = alloc_pages(GFP_KERNEL, cache->order);
 	char *base;
@@ -238,8 +237,7 @@ static void slab_destroy(const struct kmem_cache *cache, struct page *head)
 	__free_pages(head, cache->order);
 }
 
-/* Destroys every slab on the list (taken off their cache); the frames freed. */
-static uint64_t slab_destroy_list(const struct kmem_cache *cache, struct list_head *doomed)
+uint64_t slab_destroy_list(const struct kmem_cache *cache, struct list_head *doomed)
 {
 	uint64_t frames = 0;
 
@@ -253,8 +251,7 @@ static uint64_t slab_destroy_list(const struct kmem_cache *cache, struct list_he
 	return frames;
 }
 
-/* Moves all but `keep` empty slabs of cache onto doomed. Cache lock held. */
-static void slab_take_empty(struct kmem_cache *cache, uint64_t keep, struct list_head *doomed)
+void slab_take_empty(struct kmem_cache *cache, uint64_t keep, struct list_head *doomed)
 {
 	MM_ASSERT_SPIN_HELD(&cache->lock);
 	while (cache->nr_empty > keep) {

@@ -6,6 +6,9 @@
  *                                      layer under the cache's lock
  *   SLAB=magazine  mm/slab_magazine.c  per-CPU magazines and a lock-free
  *                                      depot in front of the slab layer
+ *   SLAB=slub      mm/slab_slub.c      Linux's SLUB: per-CPU slabs and
+ *                                      partial lists, lock-free remote
+ *                                      frees into the slab's own list
  *
  * The slab layer owns struct kmem_cache: the object layout, the slabs and
  * the cache lock. A variant adds what it keeps above the slabs by making
@@ -75,10 +78,11 @@ struct kmem_cache {
 
 	/* The slab layer, under lock. A slab (its head page, linked through
 	 * page->list) is on exactly one list: full (inuse == objects),
-	 * partial, or empty (inuse == 0). */
+	 * partial, or empty (inuse == 0). SLAB=slub keeps its slabs itself,
+	 * under the same lock and counts but its own rules (slab_slub.c). */
 	env_spinlock_t lock;
 	struct list_head slabs_full, slabs_partial, slabs_empty;
-	uint64_t nr_slabs;      /* on all three lists */
+	uint64_t nr_slabs;      /* on all three lists (slub: all of the cache's) */
 	uint64_t nr_empty;      /* on slabs_empty */
 };
 
@@ -94,6 +98,18 @@ unsigned slab_alloc_bulk(struct kmem_cache *cache, void **objs, unsigned n);
 /* Returns n objects of cache to their slabs; frees empty slabs beyond
  * KMEM_EMPTY_SLABS_RETAINED to the page allocator. */
 void slab_free_bulk(struct kmem_cache *cache, void *const *objs, unsigned n);
+
+/* For a variant that keeps slabs itself (SLAB=slub), under the same
+ * lists and counts. A new slab of free, constructed buffers, chained from
+ * head->slab.freelist and on no list, or NULL: no lock held, as it calls
+ * alloc_pages. */
+struct page *slab_create(struct kmem_cache *cache);
+/* Moves all but `keep` slabs of slabs_empty onto doomed, off the counts.
+ * Cache lock held. */
+void slab_take_empty(struct kmem_cache *cache, uint64_t keep, struct list_head *doomed);
+/* Gives every slab on doomed back to the buddy; the frames freed. No
+ * cache lock held. */
+uint64_t slab_destroy_list(const struct kmem_cache *cache, struct list_head *doomed);
 
 /* The head page of the slab or large kmalloc block that addr lies in. */
 static inline struct page *slab_head_page(const void *addr)

@@ -101,6 +101,17 @@ static inline __attribute__((always_inline)) bool env_cpu_stack_push(struct env_
 	return arch_cpu_stack_push(stacks, p, offsetof(struct percpu, cpu_stack_off));
 }
 
+static inline __attribute__((always_inline)) void *env_cpu_list_pop(struct env_cpu_list *lists)
+{
+	return arch_cpu_list_pop(lists, offsetof(struct percpu, cpu_stack_off));
+}
+
+static inline __attribute__((always_inline)) bool env_cpu_list_push(struct env_cpu_list *lists,
+								   const void *owner, void *p)
+{
+	return arch_cpu_list_push(lists, owner, p, offsetof(struct percpu, cpu_stack_off));
+}
+
 /* kernel/tlb_ipi.c */
 void env_flush_ipi(const env_cpumask_t *cpus, void (*fn)(void *), void *arg);
 

@@ -6,8 +6,8 @@
 #   flavour  asan        AddressSanitizer + UBSan, any report fatal
 #            tsan        ThreadSanitizer
 #            asan-debug  as asan, with mm/'s debug checks (-DMM_DEBUG=1)
-#   frame    buddy pcp         (mm/frame_<frame>.c)
-#   slab     locked magazine   (mm/slab_<slab>.c)
+#   frame    every frame variant of variants.txt   (mm/frame_<frame>.c)
+#   slab     every slab variant of variants.txt    (mm/slab_<slab>.c)
 # all with the default shootdown (batched, mm/shootdown_batched.c), and
 # for the frame-slab pairs in HOSTED_SYNC_PAIRS (the default frame and
 # slab) also runner-<flavour>-<frame>-<slab>-<shootdown> with each other

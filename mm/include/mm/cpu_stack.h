@@ -1,7 +1,8 @@
 /*
  * <mm/cpu_stack.h> - the per-CPU stack that <mm/env.h>'s env_cpu_stack_pop
- * and env_cpu_stack_push operate on (the data only; the operations are
- * the environment's, in <mm_env.h>).
+ * and env_cpu_stack_push operate on, and the per-CPU list of
+ * env_cpu_list_pop and _push (the data only; the operations are the
+ * environment's, in <mm_env.h>).
  *
  * A stack of pointers owned by one CPU: slots[0 .. count-1] hold them,
  * slots[count-1] is the top, cap is how many slots there are (0 when
@@ -23,5 +24,20 @@ struct env_cpu_stack {
 };
 
 #define ENV_CPU_STACK_STRIDE 64
+
+/*
+ * A free list owned by one CPU, for <mm/env.h>'s env_cpu_list_pop and
+ * env_cpu_list_push (SLAB=slub's CPU freelist): head is the first
+ * object, and each object holds the next one's address (NULL: the end)
+ * in the word `link` bytes from its start. A push must name owner (the
+ * slab whose objects the list holds) to be let in, so that the test and
+ * the push are one operation. Kept in arrays like the stacks, with the
+ * same stride.
+ */
+struct env_cpu_list {
+	void *head;
+	const void *owner;
+	uintptr_t link;
+};
 
 #endif

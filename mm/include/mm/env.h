@@ -55,16 +55,27 @@
  *                                          interrupts on this CPU, with
  *                                          interrupts on and without masking
  *                                          them (below)
+ *   void *env_cpu_list_pop(struct env_cpu_list *lists)
+ *   bool env_cpu_list_push(struct env_cpu_list *lists, const void *owner,
+ *                          void *p)
+ *                                          the same for this CPU's list of
+ *                                          lists[] (<mm/cpu_stack.h>): pop
+ *                                          unlinks the head, or returns NULL;
+ *                                          push links p in as the head if the
+ *                                          list's owner is owner, or returns
+ *                                          false
  *   void env_log(const char *fmt, ...)     one line to the console (the
  *                                          environment adds the newline)
  *   _Noreturn void env_panic(const char *fmt, ...)
  *
- * Per-CPU stacks are mm's fast paths (the slab magazines, the page
- * caches). An operation may be interrupted anywhere, and the handler may
- * use the same stack, or reload it (new slots, count and cap, with
- * interrupts off): the operation then acts on the state it finds
- * afterwards, as if the interrupt had come before it began. Only the
- * owning CPU touches a stack; another CPU that wants one emptied asks the
+ * Per-CPU stacks and lists are mm's fast paths (the slab magazines, the
+ * page caches, SLUB's CPU freelists). An operation may be interrupted
+ * anywhere, and the handler may use the same stack or list, or reload it
+ * (new slots, count and cap, or a new head and owner, with interrupts
+ * off): the operation then acts on the state it finds afterwards, as if
+ * the interrupt had come before it began. A push may write p's link word
+ * before that: p is the caller's until the push returns true. Only the
+ * owning CPU touches a stack or list; another CPU that wants one emptied asks the
  * owner (env_call_on_each_cpu). The kernel restarts an interrupted
  * operation from its first instruction (a restartable sequence whose last
  * instruction commits it); the hosted environment delivers its simulated

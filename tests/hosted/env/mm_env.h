@@ -175,10 +175,11 @@ void env_call_on_each_cpu(void (*fn)(void *), void *arg);
 bool env_cross_call_allowed(void);
 
 /*
- * Per-CPU stacks. A simulated interrupt lands only at a poll, and these
- * make none, so plain code is atomic with respect to them. The count is
- * read and written with relaxed atomics because other threads may read it
- * (a census of cached frames); only the owner writes it.
+ * Per-CPU stacks and lists. A simulated interrupt lands only at a poll,
+ * and these make none, so plain code is atomic with respect to them. A
+ * stack's count is read and written with relaxed atomics because other
+ * threads may read it (a census of cached frames); only the owner writes
+ * it. Nothing but the owner reads a list.
  */
 static inline struct env_cpu_stack *hosted_cpu_stack(struct env_cpu_stack *stacks)
 {
@@ -207,6 +208,32 @@ static inline bool env_cpu_stack_push(struct env_cpu_stack *stacks, void *p)
 	__atomic_store_n(&s->count, n + 1, __ATOMIC_RELAXED);
 	return true;
 }
+static inline struct env_cpu_list *hosted_cpu_list(struct env_cpu_list *lists)
+{
+	return (struct env_cpu_list *)((char *)lists + hosted_cpu_stack_off);
+}
+
+static inline void *env_cpu_list_pop(struct env_cpu_list *lists)
+{
+	struct env_cpu_list *l = hosted_cpu_list(lists);
+	void *p = l->head;
+
+	if (p != NULL)
+		l->head = *(void **)((char *)p + l->link);
+	return p;
+}
+
+static inline bool env_cpu_list_push(struct env_cpu_list *lists, const void *owner, void *p)
+{
+	struct env_cpu_list *l = hosted_cpu_list(lists);
+
+	if (l->owner != owner)
+		return false;
+	*(void **)((char *)p + l->link) = l->head;
+	l->head = p;
+	return true;
+}
+
 /* Simulated flush IPIs: an env_call_on_each_cpu round in which only the
  * CPUs of the set run fn (so interrupts must be on, as there). */
 void env_flush_ipi(const env_cpumask_t *cpus, void (*fn)(void *), void *arg);
