@@ -152,6 +152,7 @@ int bench_calib_empty(const struct bench_step *step);
 int bench_calib_work(const struct bench_step *step);
 int bench_calib_shared(const struct bench_step *step);
 int bench_frame_bulk(const struct bench_step *step);
+int bench_frame_frag(const struct bench_step *step);
 int bench_frame_rand(const struct bench_step *step);
 int bench_frame_repeat(const struct bench_step *step);
 int bench_frame_remote(const struct bench_step *step);

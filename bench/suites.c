@@ -22,6 +22,8 @@ const struct bench_suite bench_suites[] = {
 	  .run = bench_frame_remote },
 	{ .name = "frame.rand", .what = "allocate half of free memory, free it in random order",
 	  .run = bench_frame_rand },
+	{ .name = "frame.frag", .what = "random frees and reallocations, then whole free huge frames",
+	  .run = bench_frame_frag },
 	{ .name = "slab.pair", .what = "kmalloc/kfree pairs, 16 B .. 4 KiB",
 	  .run = bench_slab_pair },
 	{ .name = "slab.bulk", .what = "1024 kmallocs, then 1024 kfrees, per CPU",

@@ -23,6 +23,23 @@
  * used), and the classes are checked against the counters kept by the
  * buddy, the per-CPU caches and the boot allocator. A disagreement means
  * a frame was lost or counted twice, and panics.
+ *
+ * The same walk measures fragmentation (free_huge, <mm/init.h>): each
+ * maximal run of consecutive free or cached frames contributes the
+ * aligned huge frames that lie wholly inside it. It is one measure for
+ * every frame variant, from what the census already trusts: a buddy
+ * block or a per-CPU cache's block by its head page, a frame LLFree holds
+ * by frame_holds_free. A variant cannot hide a free frame from it, since
+ * the census would then disagree with that variant's counter and panic.
+ * Frames in per-CPU caches count as free, although a huge allocation gets
+ * them only after the drain that the page allocator does before it fails
+ * (frame_alloc_failed); blocks the buddy has not yet merged (lazy
+ * coalescing) count the same way, since the buddy merges them on demand.
+ *
+ * Locking and context of the census: it takes no lock and may be called
+ * from any context, but it is exact only while no CPU allocates or frees
+ * frames (boot, tests between runs, a benchmark between its phases);
+ * otherwise it may read a block mid-change and panic.
  */
 #include <mm/init.h>
 
@@ -95,8 +112,15 @@ void mm_cpu_init(void)
 	zero_page();
 }
 
-/* Exact only while no CPU allocates or frees frames (boot, or tests
- * between runs): the census reads page states without the owners' locks. */
+/* The aligned huge frames wholly inside the frames [start, end). */
+static uint64_t huge_frames_in(uint64_t start, uint64_t end)
+{
+	uint64_t first = (start + (1ull << MM_HUGE_ORDER) - 1) >> MM_HUGE_ORDER;
+	uint64_t last = end >> MM_HUGE_ORDER;
+
+	return last > first ? last - first : 0;
+}
+
 void mm_frame_accounting(struct mm_frame_accounting *acct)
 {
 	struct mm_frame_accounting a = { .total = mem_npages,
@@ -104,10 +128,12 @@ void mm_frame_accounting(struct mm_frame_accounting *acct)
 					 .deferred = bootmem_deferred_frames() };
 	uint64_t buddy_free = buddy_free_pages(), cached = frame_cached_pages();
 	uint64_t reserved = bootmem_reserved_frames();
+	uint64_t run = mem_base_pfn;	/* where the current run of free frames began */
 
 	for (uint64_t i = 0; i < mem_npages;) {
 		const struct page *p = &mem_map[i];
 		uint64_t n = 1;
+		bool taken = false;
 
 		if (p->buddy) {
 			n = 1ull << p->order;
@@ -117,13 +143,20 @@ void mm_frame_accounting(struct mm_frame_accounting *acct)
 			a.cached += n;
 		} else if (p->flags & PG_reserved) {
 			a.reserved++;
+			taken = true;
 		} else if (frame_holds_free(mem_base_pfn + i)) {
 			a.cached++;
 		} else {
 			a.used++;
+			taken = true;
+		}
+		if (taken) {
+			a.free_huge += huge_frames_in(run, mem_base_pfn + i);
+			run = mem_base_pfn + i + 1;
 		}
 		i += n;
 	}
+	a.free_huge += huge_frames_in(run, mem_base_pfn + mem_npages);
 	if (a.free != buddy_free || a.cached != cached || a.reserved != reserved ||
 	    a.used < a.bootmem_used + a.deferred || a.free + a.cached + a.used + a.reserved != a.total)
 		env_panic("mm: frame accounting broken: %llu frames, census free %llu cached %llu "

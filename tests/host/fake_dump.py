@@ -3,8 +3,8 @@
 Dumps are built from raw sample lists, so a test knows the exact
 percentiles the parser's estimates must approach. Records carry correct
 CRCs; reseal() edits a record and recomputes its CRC, to make dumps that are
-wrong in exactly one way other than corruption. Dumps are version 2 unless
-dump_lines is asked for version 1.
+wrong in exactly one way other than corruption. Dumps are version 3 unless
+dump_lines is asked for an older one (2 has no frag records, 1 no modes).
 """
 
 import os
@@ -72,9 +72,25 @@ class FakeSeries:
         return counts
 
 
-def hist_lines(s: FakeSeries, version: int = 2) -> list[str]:
+@dataclass
+class FakeFrag:
+    """A frag record (version 3): a suite step's fragmentation measure."""
+    suite: str
+    cpus: int
+    free_frames: int
+    free_huge: int
+    mode: str = "each"
+    huge_order: int = 9
+
+    def fields(self) -> dict[str, object]:
+        return {"suite": self.suite, "cpus": self.cpus, "mode": self.mode,
+                "free_frames": self.free_frames, "free_huge": self.free_huge,
+                "huge_order": self.huge_order}
+
+
+def hist_lines(s: FakeSeries, version: int = 3) -> list[str]:
     buckets = sorted(s.buckets().items())
-    v2: dict[str, object] = {"mode": s.mode, "ops": s.total_ops()} if version == 2 else {}
+    v2: dict[str, object] = {"mode": s.mode, "ops": s.total_ops()} if version >= 2 else {}
     fields = {"suite": s.suite, "op": s.op, "cpus": s.cpus, **s.params, **v2,
               "samples": len(s.values), "min": min(s.values), "max": max(s.values),
               "sum": min(sum(s.values), hist.MAX_VALUE),      # the kernel saturates
@@ -88,18 +104,19 @@ def hist_lines(s: FakeSeries, version: int = 2) -> list[str]:
 
 def dump_lines(variant: str, series: Sequence[FakeSeries], cpus: int = 2,
                tsc_hz: int = 2_000_000_000, hypervisor: str | None = None,
-               statuses: dict[str, str] | None = None, end_status: str = "ok", version: int = 2,
-               target: str = "qemu", repeat: int = 1, **header: object) -> list[str]:
+               statuses: dict[str, str] | None = None, end_status: str = "ok", version: int = 3,
+               target: str = "qemu", repeat: int = 1, frags: Sequence[FakeFrag] = (),
+               **header: object) -> list[str]:
     """The BENCH lines of one dump. statuses: {suite: status}, default ok
     for every suite that has series. hypervisor: by default tcg under
-    QEMU, none hosted."""
+    QEMU, none hosted. frags follow their suite's series."""
     suites = list(dict.fromkeys(s.suite for s in series))
     statuses = statuses or {name: "ok" for name in suites}
     head: dict[str, object] = {"version": version, "variant": variant, "debug": 0, "commit": "abc1234",
             "cpus": cpus, "tsc_hz": tsc_hz,
             "hypervisor": hypervisor or ("none" if target == "hosted" else "tcg"),
             "mem_mib": 240, "timer_min": 38, "timer_median": 42, "suites": ",".join(statuses)}
-    if version == 2:
+    if version >= 2:
         modes = [m for m in MODES if any(s.mode == m for s in series)] or ["each"]
         head.update(target=target, repeat=repeat, modes=",".join(modes),
                     sample_period=SAMPLE_PERIOD, batch=BATCH)
@@ -109,6 +126,7 @@ def dump_lines(variant: str, series: Sequence[FakeSeries], cpus: int = 2,
         for s in series:
             if s.suite == name:
                 lines += hist_lines(s, version)
+        lines += [record("frag", f.fields()) for f in frags if f.suite == name]
         lines.append(record("suite", {"name": name, "status": statuses[name]}))
     lines.append(record("end", {"status": end_status, "records": len(lines)}))
     return lines

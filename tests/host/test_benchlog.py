@@ -1,4 +1,4 @@
-"""The serial-log parser: valid dumps (versions 1 and 2) round-trip, and every
+"""The serial-log parser: valid dumps (versions 1 to 3) round-trip, and every
 kind of bad dump is rejected with the file, the line and the problem."""
 
 import os
@@ -16,8 +16,12 @@ VARIANT = "pcp-magazine-batched"
 Mutation = Callable[[list[str]], int]
 
 
+# 3 whole huge frames of 2^9 in 5000 free frames, after frame.bulk at 1 CPU.
+FRAG = fake_dump.FakeFrag("frame.bulk", 1, 5000, 3)
+
+
 def clean_lines() -> list[str]:
-    return fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT))
+    return fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT), frags=[FRAG])
 
 
 def find(lines: list[str], start: str, nth: int = 0) -> int:
@@ -59,15 +63,32 @@ class TestParse(unittest.TestCase):
         self.assertIn(" suites=all ", lines[0])
         self.check_dump(benchlog.parse_bytes(fake_dump.log_bytes(lines), "x.log"), series)
 
-    def test_version_2_header(self) -> None:
+    def test_version_3_header(self) -> None:
         lines = fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT),
                                      target="hosted", repeat=3)
         h = benchlog.parse_bytes(fake_dump.log_bytes(lines)).header
         self.assertEqual((h["version"], h["target"], h["repeat"], h["hypervisor"]),
-                         (2, "hosted", 3, "none"))
+                         (3, "hosted", 3, "none"))
         self.assertEqual(h["modes"], ["each", "sample", "batch"])
         self.assertEqual((h["sample_period"], h["batch"]),
                          (fake_dump.SAMPLE_PERIOD, fake_dump.BATCH))
+
+    def test_frag_records(self) -> None:
+        frags = [FRAG, fake_dump.FakeFrag("frame.bulk", 2, 4096, 8, mode="sample"),
+                 fake_dump.FakeFrag("frame.bulk", 2, 0, 0)]
+        lines = fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT), frags=frags)
+        dump = benchlog.parse_bytes(fake_dump.log_bytes(lines))
+        self.assertEqual([(f.key(), f.free_frames, f.free_huge, f.huge_order, f.share())
+                          for f in dump.frags],
+                         [(("frame.bulk", 1, "each"), 5000, 3, 9, 3 * 512 / 5000),
+                          (("frame.bulk", 2, "sample"), 4096, 8, 9, 1.0),
+                          (("frame.bulk", 2, "each"), 0, 0, 9, 0.0)])
+        self.assertEqual(len(dump.series), len(fake_dump.standard_series(VARIANT)))
+
+    def test_version_2_has_no_frag(self) -> None:
+        lines = fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT), version=2)
+        dump = benchlog.parse_bytes(fake_dump.log_bytes(lines))
+        self.assertEqual((dump.header["version"], dump.frags), (2, []))
 
     def test_version_1_means_each_mode_in_qemu(self) -> None:
         series = [s for s in fake_dump.standard_series(VARIANT) if s.mode == "each"]
@@ -245,6 +266,18 @@ def mode_not_announced(lines: list[str]) -> int:
     return next(i for i, line in enumerate(lines) if " mode=sample " in line)
 
 
+def frag_in_version_2(lines: list[str]) -> int:
+    i = find(lines, "BENCH begin")
+    lines[i] = reseal(lines[i], "version=3", "version=2")
+    return find(lines, "BENCH frag")
+
+
+def frag_twice(lines: list[str]) -> int:
+    i = find(lines, "BENCH frag") + 1
+    lines.insert(i, lines[i - 1])
+    return i
+
+
 def only_noise(lines: list[str]) -> int:
     del lines[:]
     return 0
@@ -263,10 +296,28 @@ REJECTIONS = [
      "unknown record type 'suitx'"),
     ("missing_header_key", edit("BENCH begin", " tsc_hz=2000000000", ""), "without 'tsc_hz='"),
     ("missing_hist_key", edit("BENCH hist", " samples=", " s="), "without 'samples='"),
-    ("bad_version", edit("BENCH begin", "version=2", "version=3"),
-     "version=3, this parser reads versions 1 and 2"),
-    ("v2_key_in_v1", edit("BENCH begin", "version=2", "version=1"),
+    ("bad_version", edit("BENCH begin", "version=3", "version=4"),
+     "version=4, this parser reads versions 1, 2 and 3"),
+    ("v2_key_in_v1", edit("BENCH begin", "version=3", "version=1"),
      "'target=' in a version 1 dump"),
+    ("frag_in_version_2", frag_in_version_2,
+     "malformed: frag record in a version 2 dump (it came with version 3)"),
+    ("frag_missing_key", edit("BENCH frag", " free_huge=3", ""),
+     "malformed: frag record without 'free_huge='"),
+    ("frag_unknown_key", edit("BENCH frag", "huge_order=9", "huge_order=9 order=0"),
+     "malformed: frag record with unknown key 'order'"),
+    ("frag_not_an_integer", edit("BENCH frag", "free_frames=5000", "free_frames=5k"),
+     "malformed: free_frames=5k is not a decimal integer"),
+    ("frag_cpus_zero", edit("BENCH frag", "cpus=1", "cpus=0"),
+     "malformed: frag record with cpus=0"),
+    ("frag_huge_order_too_large", edit("BENCH frag", "huge_order=9", "huge_order=31"),
+     "malformed: frag huge_order=31 is above 30"),
+    ("frag_more_huge_than_free", edit("BENCH frag", "free_huge=3", "free_huge=10"),
+     "inconsistent: frag free_huge=10 blocks of 2^9 frames are more than free_frames=5000"),
+    ("frag_mode_not_in_begin", edit("BENCH frag", "mode=each", "mode=every"),
+     "inconsistent: frag mode=every is not among the modes=each,sample,batch"),
+    ("frag_twice", frag_twice, "malformed: frag of frame.bulk cpus=1 mode=each given twice "
+                               "(first at line"),
     ("missing_target", edit("BENCH begin", " target=qemu", ""), "without 'target='"),
     ("missing_modes", edit("BENCH begin", " modes=each,sample,batch", ""), "without 'modes='"),
     ("bad_target", edit("BENCH begin", "target=qemu", "target=kvm"), "target=kvm, expected"),

@@ -1,4 +1,5 @@
-"""report.md: the platform calibration section and the hosted/QEMU side by side."""
+"""report.md: the platform calibration section, the hosted/QEMU side by side and
+the fragmentation table."""
 
 import unittest
 
@@ -73,6 +74,24 @@ class TestReport(unittest.TestCase):
         rows = results.collect([benchlog.parse_bytes(fake_dump.log_bytes(lines))])[0]
         self.assertIn("No calibration suites ran for qemu in batch mode",
                       "\n".join(section(self.markdown(rows), "Platform calibration")))
+
+    def test_fragmentation_section(self) -> None:
+        self.assertNotIn("## Fragmentation", self.markdown(hand_rows()))
+        dumps = []
+        for variant, free_huge in ((variants.DEFAULT, 3), ("buddy-magazine-batched", 0)):
+            made = [series("frame.frag", op, cpus, 100) for op in ("alloc", "free")
+                    for cpus in (1, 2)]
+            frags = [fake_dump.FakeFrag("frame.frag", cpus, 5000, free_huge) for cpus in (1, 2)]
+            lines = fake_dump.dump_lines(variant, made, tsc_hz=TSC, frags=frags)
+            dumps.append(benchlog.parse_bytes(fake_dump.log_bytes(lines), f"{variant}.log"))
+        frag = section(self.markdown(results.collect(dumps)[0]), "Fragmentation")
+        table = [line for line in frag if line.startswith("| frame.frag")]
+        # One line per variant and CPU count (not per op), CPU counts first.
+        self.assertEqual(table, [
+            "| frame.frag | 1 | buddy-magazine-batched | qemu | each | 5,000 | 0 | 0.0% |",
+            f"| frame.frag | 1 | {variants.DEFAULT} | qemu | each | 5,000 | 3 | 30.7% |",
+            "| frame.frag | 2 | buddy-magazine-batched | qemu | each | 5,000 | 0 | 0.0% |",
+            f"| frame.frag | 2 | {variants.DEFAULT} | qemu | each | 5,000 | 3 | 30.7% |"])
 
     def test_hosted_and_qemu_side_by_side(self) -> None:
         rows = hand_rows(("qemu", "hosted"))

@@ -53,7 +53,8 @@ class TestRows(unittest.TestCase):
         self.assertEqual(header[:12], LEADING)
         self.assertEqual(header[12:24], STATS)
         self.assertEqual(header[24:], ["order", "pages", "size", "ipis_per_op", "rounds_per_op",
-                                       "flushes_per_op", "tsc_hz", "min_cycles", "max_cycles"])
+                                       "flushes_per_op", "tsc_hz", "min_cycles", "max_cycles",
+                                       "free_frames", "free_huge", "huge_share"])
 
     def test_plausible_numbers(self) -> None:
         self.assertEqual(len(self.rows), len(self.truth))
@@ -115,8 +116,8 @@ class TestRows(unittest.TestCase):
 
     def test_parameters_cannot_shadow_columns(self) -> None:
         hist_keys = {"suite", "op", "cpus", "samples"}      # never parameters
-        taken = set(results.LEADING + results.STATS + results.TAIL + results.HIST_COLUMNS
-                    + results.REPEAT_COLUMNS) - hist_keys
+        taken = set(results.LEADING + results.STATS + results.TAIL + results.FRAG
+                    + results.HIST_COLUMNS + results.REPEAT_COLUMNS) - hist_keys
         self.assertLessEqual(taken, benchlog.RESERVED_PARAMS)
 
     def test_duplicate_series_keep_bigger_boot(self) -> None:
@@ -400,6 +401,71 @@ class TestRepeats(unittest.TestCase):
         self.assertEqual(meta["targets"], ["qemu"])
         self.assertEqual((infos[1]["repeat"], infos[1]["target"], infos[1]["modes"]),
                          (2, "qemu", ["each"]))
+
+
+def frag_dump(repeat: int, free_frames: int, free_huge: int, cpus: int = 1) -> benchlog.Dump:
+    """A dump of one repeat of frame.frag at 1 CPU: its alloc and free
+    series and its frag record."""
+    made = [fake_dump.FakeSeries("frame.frag", op, 1, [50] * 10) for op in ("alloc", "free")]
+    frag = fake_dump.FakeFrag("frame.frag", 1, free_frames, free_huge)
+    lines = fake_dump.dump_lines(fake_dump.VARIANTS[0], made, cpus=cpus, repeat=repeat,
+                                 frags=[frag])
+    return benchlog.parse_bytes(fake_dump.log_bytes(lines), f"r{repeat}-smp{cpus}.log")
+
+
+class TestFrag(unittest.TestCase):
+    """Frag records reach summary.csv as its last columns, on every row of
+    their suite step, and are read back."""
+
+    def test_columns_of_the_step(self) -> None:
+        other = repeat_dump(1, 50, 10 ** 8)
+        rows, _ = results.collect([frag_dump(1, 5000, 3), other])
+        table = list(csv.DictReader(results.summary_text(rows).splitlines()))
+        got = {(t["suite"], t["op"]): [t[c] for c in results.FRAG] for t in table}
+        self.assertEqual(got, {("frame.frag", "alloc"): ["5000", "3", "0.3072"],
+                               ("frame.frag", "free"): ["5000", "3", "0.3072"],
+                               ("x.y", "op"): ["", "", ""]})
+
+    def test_median_repeat(self) -> None:
+        # Shares 1536/5000, 512/5000, 2560/6000, 0/4000: the lower middle is
+        # repeat 2's, and its three figures stay together; of the first
+        # three, repeat 1's is the median.
+        dumps = [frag_dump(1, 5000, 3), frag_dump(2, 5000, 1), frag_dump(3, 6000, 5),
+                 frag_dump(4, 4000, 0)]
+        r = results.collect(dumps)[0][0]
+        self.assertEqual((r.repeats, r.free_frames, r.free_huge), (4, 5000, 1))
+        r = results.collect(dumps[:3])[0][0]
+        self.assertEqual((r.free_frames, r.free_huge, r.huge_share), (5000, 3, 0.3072))
+
+    def test_same_repeat_twice_keeps_bigger_boot(self) -> None:
+        rows, _ = results.collect([frag_dump(1, 5000, 1, cpus=2), frag_dump(1, 5000, 3, cpus=4)])
+        self.assertEqual([r.free_huge for r in rows], [3, 3])
+
+    def test_read_back_and_reject(self) -> None:
+        rows, _ = results.collect([frag_dump(1, 5000, 3), repeat_dump(1, 50, 10 ** 8)])
+        text = results.summary_text(rows)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "summary.csv")
+
+            def load(summary: str) -> list[results.Row]:
+                with open(path, "w") as f:
+                    f.write(summary)
+                return results.load_summary(path)
+
+            back = load(text)
+            self.assertEqual([(r.free_frames, r.free_huge, r.huge_share) for r in back],
+                             [(5000, 3, 0.3072), (5000, 3, 0.3072), (None, None, None)])
+            # A summary from before the frag columns reads as having none.
+            older = "".join(line.rsplit(",", 3)[0] + "\n" for line in text.splitlines())
+            self.assertEqual([r.huge_share for r in load(older)], [None] * 3)
+            cases = ((",0.3072\n", ",\n", "free_frames, free_huge and huge_share go together"),
+                     (",0.3072\n", ",1.5\n", "huge_share=1.5 is above 1"),
+                     (",5000,3,", ",5000,x,", "free_huge='x'"))
+            for old, new, words in cases:
+                with self.subTest(new=new):
+                    with self.assertRaises(results.ResultsError) as e:
+                        load(text.replace(old, new, 1))
+                    self.assertIn(f"{path}:2: corrupted: {words}", str(e.exception))
 
 
 class TestEmulation(unittest.TestCase):

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from . import hist
 
-VERSIONS = ("1", "2")
+VERSIONS = ("1", "2", "3")
 MAX_LINE = 500
 MAX_PAIRS_PER_BK = 12
 PREFIX = b"BENCH "
@@ -35,18 +35,24 @@ HIST_INTS = ("cpus", "samples", "min", "max", "sum", "wall", "nbk")
 HIST_REQUIRED = ("suite", "op") + HIST_INTS
 HIST_V2 = ("mode", "ops")
 COUNTERS = ("ipis_sent", "ipis_received", "flushes", "rounds")
+# Version 3 adds the frag record, whose keys are exactly these.
+FRAG_KEYS = ("suite", "cpus", "mode", "free_frames", "free_huge", "huge_order")
+MAX_HUGE_ORDER = 30
 # Parameter keys become summary.csv columns; these names are taken there.
 RESERVED_PARAMS = frozenset((
     "variant", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
     "ops_per_sec", "ipis_per_op", "rounds_per_op", "flushes_per_op", "tsc_hz",
     "min_cycles", "max_cycles", "params", "bucket", "low_cycles", "high_cycles", "count",
     "target", "mode", "repeat", "repeats", "ops", "p50_ci_lo_ns", "p50_ci_hi_ns",
-    "ops_ci_lo", "ops_ci_hi", "speedup", "ceiling", "efficiency", "platform_limited"))
+    "ops_ci_lo", "ops_ci_hi", "speedup", "ceiling", "efficiency", "platform_limited",
+    "free_frames", "free_huge", "huge_share"))
 SUITE_STATUSES = ("ok", "skipped", "failed")
 END_STATUSES = ("ok", "failed")
 
 # A series' identity within a dump: suite, op, sorted params, cpus, mode.
 SeriesKey = tuple[str, str, tuple[tuple[str, str], ...], int, str]
+# A fragmentation measure's identity within a dump: suite, cpus, mode.
+FragKey = tuple[str, int, str]
 # The begin record's fields, converted: ints, strings and lists of strings.
 Header = dict[str, Any]
 
@@ -86,14 +92,37 @@ class Series:
 
 
 @dataclass
+class Frag:
+    """A frag record: after a suite's step, free_frames free frames, of
+    which free_huge aligned blocks of 2^huge_order frames were wholly free."""
+    suite: str
+    cpus: int
+    mode: str
+    free_frames: int
+    free_huge: int
+    huge_order: int
+    line: int = 0
+
+    def key(self) -> FragKey:
+        return (self.suite, self.cpus, self.mode)
+
+    def share(self) -> float:
+        """The share of free memory in whole huge blocks (0 with none free)."""
+        whole = self.free_huge << self.huge_order
+        return whole / self.free_frames if self.free_frames else 0.0
+
+
+@dataclass
 class Dump:
-    """One valid dump: header (the begin record), series, suite statuses."""
+    """One valid dump: header (the begin record), series, suite statuses,
+    fragmentation measures."""
     path: str
     header: Header
     series: list[Series]
     suites: dict[str, dict[str, str]]     # name -> {"status": ..., "reason": ... (when given)}
     status: str                           # the end record's status
     records: int
+    frags: list[Frag] = field(default_factory=list)
 
     @property
     def variant(self) -> str:
@@ -174,6 +203,7 @@ class _Parser:
         self.begin_line = 0
         self.series: list[Series] = []
         self.seen: dict[SeriesKey, int] = {}    # series key -> line, to reject duplicates
+        self.frags: dict[FragKey, Frag] = {}
         self.suites: dict[str, dict[str, str]] = {}
         self.open: Series | None = None         # the Series whose bk records are pending
         self.pending = 0          # bucket:count pairs still expected
@@ -217,7 +247,7 @@ class _Parser:
                               f"'{rtype}' record (nbk mismatch)")
         # bk records are bucket:count pairs, the others key=value fields.
         handlers: dict[str, Callable[[int, dict[str, str]], None]] = {
-            "begin": self.on_begin, "hist": self.on_hist,
+            "begin": self.on_begin, "hist": self.on_hist, "frag": self.on_frag,
             "suite": self.on_suite, "end": self.on_end,
         }
         if rtype != "bk" and rtype not in handlers:
@@ -234,8 +264,8 @@ class _Parser:
             self.fail(number, f"truncated: a second 'begin' before the dump opened "
                               f"at line {self.begin_line} ended")
         if "version" in fields and fields["version"] not in VERSIONS:
-            self.fail(number, f"unsupported: version={fields['version']}, this "
-                              f"parser reads versions {' and '.join(VERSIONS)}")
+            self.fail(number, f"unsupported: version={fields['version']}, this parser "
+                              f"reads versions {', '.join(VERSIONS[:-1])} and {VERSIONS[-1]}")
         self.need(number, "begin", fields, HEADER_REQUIRED)
         header: Header = dict(fields)
         if fields["version"] == "1":
@@ -282,7 +312,7 @@ class _Parser:
                    for key in ("repeat", "sample_period", "batch")}}
 
     def on_hist(self, number: int, fields: dict[str, str]) -> None:
-        v2 = self.header["version"] == 2
+        v2 = self.header["version"] >= 2
         required = HIST_REQUIRED + HIST_V2 if v2 else HIST_REQUIRED
         self.need(number, "hist", fields, required)
         ints = {key: self.integer(number, fields, key) for key in HIST_INTS}
@@ -376,6 +406,35 @@ class _Parser:
                               f"line {s.line} do not hold min={s.min} and max={s.max}")
         self.open = None
 
+    def on_frag(self, number: int, fields: dict[str, str]) -> None:
+        if self.header["version"] < 3:
+            self.fail(number, f"malformed: frag record in a version {self.header['version']} "
+                              f"dump (it came with version 3)")
+        self.need(number, "frag", fields, FRAG_KEYS)
+        for key in fields:
+            if key not in FRAG_KEYS:
+                self.fail(number, f"malformed: frag record with unknown key '{key}'")
+        ints = {key: self.integer(number, fields, key)
+                for key in ("cpus", "free_frames", "free_huge", "huge_order")}
+        if ints["cpus"] < 1:
+            self.fail(number, "malformed: frag record with cpus=0")
+        if ints["huge_order"] > MAX_HUGE_ORDER:
+            self.fail(number, f"malformed: frag huge_order={ints['huge_order']} is above "
+                              f"{MAX_HUGE_ORDER}")
+        if fields["mode"] not in self.header["modes"]:
+            self.fail(number, f"inconsistent: frag mode={fields['mode']} is not among the "
+                              f"modes={','.join(self.header['modes'])} of the begin record")
+        frag = Frag(fields["suite"], ints["cpus"], fields["mode"], ints["free_frames"],
+                    ints["free_huge"], ints["huge_order"], number)
+        if frag.free_huge << frag.huge_order > frag.free_frames:
+            self.fail(number, f"inconsistent: frag free_huge={frag.free_huge} blocks of "
+                              f"2^{frag.huge_order} frames are more than "
+                              f"free_frames={frag.free_frames}")
+        first = self.frags.setdefault(frag.key(), frag)
+        if first is not frag:
+            self.fail(number, f"malformed: frag of {frag.suite} cpus={frag.cpus} "
+                              f"mode={frag.mode} given twice (first at line {first.line})")
+
     def on_suite(self, number: int, fields: dict[str, str]) -> None:
         self.need(number, "suite", fields, ("name", "status"))
         name, status = fields["name"], fields["status"]
@@ -410,4 +469,4 @@ class _Parser:
             # short is still caught by the end record's count.
             self.header["suites"] = list(self.suites)
         return Dump(self.path, self.header, self.series, self.suites,
-                    self.end[1], self.records)
+                    self.end[1], self.records, list(self.frags.values()))

@@ -148,6 +148,27 @@ def side_by_side(rows: list[Row]) -> list[str]:
     return out
 
 
+FRAG_HEADINGS = ("suite", "cpus", "variant", "target", "mode", "free frames",
+                 "whole huge frames", "share of free memory")
+
+
+def frag_table(rows: list[Row]) -> list[str]:
+    """Lines of a table of the fragmentation measures, one per suite step
+    (variant, target, mode and CPU count), or []."""
+    steps: dict[results.StepKey, Row] = {}
+    for r in rows:
+        if r.huge_share is not None:
+            steps.setdefault(r.step(), r)
+    if not steps:
+        return []
+    out = ["| " + " | ".join(FRAG_HEADINGS) + " |", "|---|---:|---|---|---|" + "---:|" * 3]
+    for r in sorted(steps.values(), key=lambda r: (r.suite, r.cpus, r.variant, r.target,
+                                                     r.mode)):
+        out.append(f"| {r.suite} | {r.cpus} | {r.variant} | {r.target} | {r.mode} | "
+                   f"{r.free_frames:,} | {r.free_huge:,} | {100 * (r.huge_share or 0):.1f}% |")
+    return out
+
+
 def markdown(rows: list[Row], meta: Meta, plot_files: list[str], results_dir: str,
              plots_dir: str) -> str:
     emulated = results.emulation(meta)
@@ -160,6 +181,13 @@ def markdown(rows: list[Row], meta: Meta, plot_files: list[str], results_dir: st
     out += ["## Platform calibration", ""] + calib_report.markdown(rows)
     out += ["## Results", "", table.markdown(rows, meta)]
     out += instructions.markdown(rows, meta)
+    frag = frag_table(rows)
+    if frag:
+        out += ["## Fragmentation", "",
+                "Free memory in whole huge frames (aligned 2 MiB blocks all of whose frames "
+                "are free, per-CPU caches included) while about half of memory is allocated, "
+                "after the suite's random frees and reallocations (bench/README.md); of "
+                "several repeats, the one with the median share.", ""] + frag + [""]
     side = side_by_side(rows)
     if side:
         out += ["## Hosted and QEMU side by side", "",

@@ -8,7 +8,9 @@ histogram is the sum of theirs, ops add up, ops/s is the median of theirs) and
 carries bootstrap confidence intervals over them (stats.py); repeats.csv keeps
 each repeat's own figures. summary.csv starts with the contract's columns
 (LEADING), then STATS, then one column per suite parameter (empty where a
-suite lacks it), then TAIL. Cycles become nanoseconds through the tsc_hz of
+suite lacks it), then TAIL, then FRAG: the fragmentation measure of the
+series' suite step (a frag record), empty where there is none; of several
+repeats, the one whose share is the median. Cycles become nanoseconds through the tsc_hz of
 the dumps that measured them. Reading back validates everything, so replot
 and compare can trust what they get without the raw logs.
 """
@@ -40,22 +42,28 @@ STATS = ["target", "mode", "repeats", "ops"] + CI + SCALING
 # cycles are kept so percentiles can be re-estimated (clamped) from the
 # histograms alone.
 TAIL = ["ipis_per_op", "rounds_per_op", "flushes_per_op", "tsc_hz", "min_cycles", "max_cycles"]
+# Free frames, the huge blocks wholly free among them and the share of free
+# memory in those; older summaries lack these columns.
+FRAG = ["free_frames", "free_huge", "huge_share"]
 HIST_COLUMNS = ["variant", "target", "mode", "suite", "op", "cpus", "params", "bucket",
                 "low_cycles", "high_cycles", "count"]
 REPEAT_COLUMNS = ["variant", "target", "suite", "op", "params", "cpus", "mode", "repeat",
                   "samples", "ops", "p50_ns", "ops_per_sec"]
 PERCENTILES = {"p50_ns": 50, "p90_ns": 90, "p99_ns": 99, "p999_ns": 99.9}
 PER_OP = {"ipis_per_op": "ipis_sent", "rounds_per_op": "rounds", "flushes_per_op": "flushes"}
-OPTIONAL = set(PER_OP) | set(CI) | set(SCALING)
+OPTIONAL = set(PER_OP) | set(CI) | set(SCALING) | set(FRAG)
 # Integer columns and their least valid value.
 INT_COLUMNS = {"cpus": 1, "samples": 1, "tsc_hz": 1, "repeats": 1, "repeat": 1, "ops": 1,
-               "min_cycles": 0, "max_cycles": 0, "platform_limited": 0}
+               "min_cycles": 0, "max_cycles": 0, "platform_limited": 0, "free_frames": 0,
+               "free_huge": 0}
 NAME_RE = re.compile(r"[A-Za-z0-9_.,:/+-]+\Z")
 VARIANT_RE = re.compile(r"[A-Za-z0-9_.,:/+]+-[A-Za-z0-9_.,:/+]+-[A-Za-z0-9_.,:/+]+\Z")
 CHOICES = {"target": benchlog.TARGETS, "mode": benchlog.MODES}
 
 # A series: variant, target, suite, op, params text, cpus, mode.
 Key = tuple[str, str, str, str, str, int, str]
+# A suite step, which a frag record measures: variant, target, suite, cpus, mode.
+StepKey = tuple[str, str, str, int, str]
 # What the variants are compared on: the key without the variant.
 Group = tuple[str, str, str, str, int, str]
 # Sort keys: parameters compared naturally (2 before 10).
@@ -120,12 +128,19 @@ class Row:
     tsc_hz: int = 0
     min_cycles: int = 0
     max_cycles: int = 0
+    free_frames: int | None = None
+    free_huge: int | None = None
+    huge_share: float | None = None
     buckets: dict[int, int] = field(default_factory=dict)
     per_repeat: list[Repeat] = field(default_factory=list)
 
     def key(self) -> Key:
         return (self.variant, self.target, self.suite, self.op, params_text(self.params),
                 self.cpus, self.mode)
+
+    def step(self) -> StepKey:
+        """The suite step that measured the series."""
+        return (self.variant, self.target, self.suite, self.cpus, self.mode)
 
     def group(self) -> Group:
         """What the variants are compared on: the key without the variant."""
@@ -220,17 +235,37 @@ def row_from_repeats(variant: str, target: str,
                per_repeat=per_repeat, **percentiles, **per_op)
 
 
+def median_frag(frags: list[benchlog.Frag]) -> benchlog.Frag:
+    """Of a step's repeats, the measure whose share is the median (the
+    lower middle one of an even count): its three figures stay one boot's."""
+    return sorted(frags, key=lambda f: f.share())[(len(frags) - 1) // 2]
+
+
+def attach_frags(rows: list[Row], frags: dict[StepKey, list[benchlog.Frag]]) -> None:
+    """Give each row the fragmentation measure of its step, if any."""
+    for r in rows:
+        if r.step() in frags:
+            f = median_frag(frags[r.step()])
+            r.free_frames, r.free_huge, r.huge_share = f.free_frames, f.free_huge, f.share()
+
+
 def collect(dumps: Iterable[benchlog.Dump]) -> tuple[list[Row], list[Record]]:
     """Rows of all dumps, and the duplicates dropped. Dumps of one variant
     and target with different repeat numbers are repeats, pooled into one
     row per series. Within one repeat the same series can come from two
     boots (say --smp 2 and --smp 4 both run it on 1 CPU); the boot with
     more CPUs online wins, and the choice is returned for meta.json rather
-    than made silently."""
+    than made silently. Fragmentation measures are chosen the same way."""
     chosen: dict[tuple[Key, int], tuple[benchlog.Dump, benchlog.Series]] = {}
+    chosen_frags: dict[tuple[StepKey, int], tuple[benchlog.Dump, benchlog.Frag]] = {}
     duplicates: list[Record] = []
     for dump in dumps:
         h = dump.header
+        for f in dump.frags:
+            step = (h["variant"], h["target"], f.suite, f.cpus, f.mode)
+            kept = chosen_frags.setdefault((step, h["repeat"]), (dump, f))
+            if kept[0].header["cpus"] < h["cpus"]:
+                chosen_frags[(step, h["repeat"])] = (dump, f)
         for s in dump.series:
             key: Key = (h["variant"], h["target"], s.suite, s.op, params_text(s.params),
                    s.cpus, s.mode)
@@ -248,6 +283,10 @@ def collect(dumps: Iterable[benchlog.Dump]) -> tuple[list[Row], list[Record]]:
         by_key.setdefault(key, []).append((repeat, dump.tsc_hz, s))
     rows = sorted((row_from_repeats(key[0], key[1], parts) for key, parts in by_key.items()),
                   key=row_sort_key)
+    frags: dict[StepKey, list[benchlog.Frag]] = {}
+    for (step, _), (_, f) in chosen_frags.items():
+        frags.setdefault(step, []).append(f)
+    attach_frags(rows, frags)
     calib.apply(rows)
     return rows, duplicates
 
@@ -272,7 +311,7 @@ def _csv(header: list[str], lines: Iterable[list[Any]]) -> str:
 
 def summary_text(rows: list[Row]) -> str:
     params = param_keys(rows)
-    return _csv(LEADING + STATS + params + TAIL, (
+    return _csv(LEADING + STATS + params + TAIL + FRAG, (
         [r.variant, r.suite, r.op, r.cpus, r.samples]
         + [_cell(getattr(r, c), 2) for c in LEADING[5:11]]
         + [_cell(r.ops_per_sec, 1), r.target, r.mode, r.repeats, r.ops]
@@ -282,7 +321,9 @@ def summary_text(rows: list[Row]) -> str:
         + [_cell(r.platform_limited, 0)]
         + [r.params.get(k, "") for k in params]
         + [_cell(getattr(r, c), 4) for c in PER_OP]
-        + [r.tsc_hz, r.min_cycles, r.max_cycles] for r in rows))
+        + [r.tsc_hz, r.min_cycles, r.max_cycles]
+        + [_cell(r.free_frames, 0), _cell(r.free_huge, 0), _cell(r.huge_share, 4)]
+        for r in rows))
 
 
 def _read_csv(path: str) -> tuple[list[str], list[tuple[int, list[str]]], str]:
@@ -373,7 +414,7 @@ def load_summary(path: str, sha256: str | None = None) -> list[Row]:
     """Read summary.csv back into Rows (without buckets)."""
     header, lines, actual = _read_csv(path)
     _check_header(path, header)
-    params = [c for c in header[len(LEADING) + len(STATS):] if c not in TAIL]
+    params = [c for c in header[len(LEADING) + len(STATS):] if c not in TAIL + FRAG]
     rows: list[Row] = []
     seen: set[Key] = set()
     for number, fields in lines:
@@ -392,7 +433,7 @@ def _summary_row(path: str, number: int, cells: dict[str, str], params: list[str
         if cells[k] and not NAME_RE.match(cells[k]):
             raise ResultsError(path, f"corrupted: {k}='{cells[k]}'", number)
     values: dict[str, Any] = {c: _convert(path, number, c, cells[c])
-              for c in LEADING[3:] + STATS[2:] + TAIL}
+              for c in LEADING[3:] + STATS[2:] + TAIL + FRAG if c in cells}
     row = Row(cells["variant"], cells["target"], cells["suite"], cells["op"],
               mode=cells["mode"], params={k: cells[k] for k in params if cells[k]}, **values)
     problem = _inconsistency(row)
@@ -417,6 +458,11 @@ def _inconsistency(row: Row) -> str:
                                                                             row.cpus):
         return f"platform_limited={row.platform_limited} does not follow from " \
                f"ceiling={row.ceiling} at cpus={row.cpus}"
+    frag = [row.free_frames, row.free_huge, row.huge_share]
+    if None in frag and frag != [None] * 3:
+        return "free_frames, free_huge and huge_share go together"
+    if row.huge_share is not None and row.huge_share > 1:
+        return f"huge_share={row.huge_share} is above 1"
     return ""
 
 

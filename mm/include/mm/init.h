@@ -13,12 +13,23 @@
  * where cached frames sit in per-CPU caches, used ones were handed out
  * (by the bump allocator or the buddy), and reserved ones never were RAM
  * the allocator may use (holes, firmware ranges, the kernel image).
+ *
+ * Fragmentation is counted in the same walk, the way LLFree (Wrenger et
+ * al., ATC 2023) measures it: free_huge is the number of huge frames
+ * (2^MM_HUGE_ORDER frames, the mapper's large page: 2 MiB), aligned in
+ * physical memory, whose frames are all free or cached, so that
+ * (free_huge << MM_HUGE_ORDER) / (free + cached) is the share of free
+ * memory that a huge allocation could have.
  */
 #ifndef MM_INIT_H
 #define MM_INIT_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <mm/hal.h>
+
+#define MM_HUGE_ORDER (HAL_LARGE_PAGE_SHIFT - HAL_PAGE_SHIFT)
 
 struct mm_region {
 	uint64_t base, size; /* bytes, physical */
@@ -29,6 +40,7 @@ struct mm_frame_accounting {
 	uint64_t total, free, cached, used, reserved;
 	uint64_t bootmem_used; /* of `used`: taken by the bump allocator */
 	uint64_t deferred;     /* of `used`: free RAM the direct map does not reach yet */
+	uint64_t free_huge;    /* aligned huge frames wholly free or cached */
 };
 
 /* Returns 0, or a negative errno (with a message through env_log) if the
@@ -50,6 +62,9 @@ int mm_init_reachable(const struct mm_region *map, unsigned nmap,
 		      const struct mm_region *reserved, unsigned nreserved, uint64_t reach);
 void mm_extend_reach(uint64_t reach);
 
+/* Exact only while no CPU allocates or frees frames (it reads page states
+ * without their owners' locks) and panics if the census and the
+ * allocators' counters disagree. Any context; O(frames). */
 void mm_frame_accounting(struct mm_frame_accounting *acct);
 /* Gives back what the caches keep: every slab cache's empty slabs, then
  * every CPU's page cache, to the buddy (on every CPU: thread context,
