@@ -96,9 +96,10 @@ def races(rows: list[Row]) -> list[tuple[str, list[Race]]]:
     """[(mechanism, [(group, design row, rival row)])], in the table's order
     of mechanisms, for each mechanism whose rival ran on some series beside
     the design; empty when no rival ran."""
+    series = by_group(rows)
     out = []
     for m, rival in variants.RIVALS.items():
-        mine = [(group, found[variants.DEFAULT], found[rival]) for group, found in by_group(rows)
+        mine = [(group, found[variants.DEFAULT], found[rival]) for group, found in series
                 if variants.mechanism(group[1]) == m and variants.DEFAULT in found
                 and rival in found]
         if mine:
