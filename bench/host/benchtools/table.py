@@ -24,7 +24,7 @@ Ratio = tuple[float | None, bool]
 Line = tuple[str, Row, Ratio, Ratio]
 # The rival section's columns (terminal): each figure beside its interval.
 RIVAL_HEADINGS = ("variant", "p50 ns", "p50 95% CI", "ops/s", "ops/s 95% CI")
-RIVAL_WIDTHS = (33, 10, 18, 13, 22)
+RIVAL_WIDTHS = (33, 10, 18, 13, 23)
 # report.md's: a row per series.
 RIVAL_MD_HEADINGS = ("series", "mode", "p50 ns default [95% CI]", "p50 ns rival [95% CI]",
                      "p50 d/r", "ops/s default [95% CI]", "ops/s rival [95% CI]", "ops/s d/r")
