@@ -10,7 +10,8 @@
 #                        batched, DEBUG=0; the set is the table variants.txt);
 #                        use O=dir to keep several builds side by side
 #   make print-variants  what make reads from variants.txt: the variants, the
-#                        defaults and baselines, the variant builds and runners
+#                        defaults, baselines and rivals, the variant builds and
+#                        runners
 #   make V=1             show the full commands
 #   make bench-host      hosted micro-benchmark of every variant (ns per op);
 #                        make bench-host-callgrind counts instructions per op
@@ -201,8 +202,8 @@ variants:
 # What make reads from the variant table: its lines as comments, then one
 # 'NAME = value' line per variable (tests/host/test_variants.py reads them).
 PRINT_VARIANTS_VARS := MM_MECHANISMS MM_VARIABLES \
-	$(foreach v,$(MM_VARIABLES),$(v)_VARIANTS $(v)_DEFAULT $(v)_BASELINE) \
-	MM_DEFAULT_VARIANT MM_BASELINE_VARIANTS TEST_VARIANTS TEST_SHOOTDOWNS VARIANT_DIRS \
+	$(foreach v,$(MM_VARIABLES),$(v)_VARIANTS $(v)_DEFAULT $(v)_BASELINE $(v)_RIVAL) \
+	MM_DEFAULT_VARIANT MM_BASELINE_VARIANTS MM_RIVAL_VARIANTS TEST_VARIANTS TEST_SHOOTDOWNS VARIANT_DIRS \
 	HOSTED_RUNNERS BENCH_HOST_VARIANTS MM_SRCS
 
 print-variants:

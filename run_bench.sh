@@ -28,6 +28,7 @@ export VARIANTS_TABLE=${VARIANTS_TABLE:-$repo/variants.txt}
 variant_mechanisms=()   # frame slab shootdown: the parts of a variant's name
 declare -A variant_sets=()  # mechanism -> its variants, in table order
 default_variants=()     # the design, then each mechanism's honest baseline
+rival_variants=()       # the design, then each rival of a mechanism that has one
 
 usage() {
     cat <<EOF
@@ -56,6 +57,12 @@ Options:
                    $(variant_sets_text)
                    (default, the design and each mechanism's baseline:
                    $(wrap_words "${default_variants[@]}"))
+  --rivals         instead of --variants: race the design against the
+                   strongest published rival of each mechanism that has one
+                   (role rival in the table), that is the design and, per
+                   such mechanism, the design with that part replaced by its
+                   rival; report.md compares them (here:
+                   $(rivals_text))
   --smp LIST       comma-separated vCPU counts; each variant is booted once per
                    count, and the logs are named logs/<variant>-smp<N>.log
                    (default: one boot on as many vCPUs as host cores, here
@@ -130,28 +137,33 @@ note() { echo "$prog: $*" >&2; }
 # Builtins only (no $(...)): it runs while a boot is being measured.
 step() { local s; printf -v s %02d $((SECONDS % 60)); note "[$((SECONDS / 60))m${s}s] $*"; }
 
-# Reads the variant table into variant_mechanisms, variant_sets and
-# default_variants: adding a research variant there is enough for this
-# script to accept it.
+# Reads the variant table into variant_mechanisms, variant_sets,
+# default_variants and rival_variants: adding a research variant there is
+# enough for this script to accept it.
 read_variant_table() {
-    local line mech name role rest n=0 m design=() parts
-    local -A defaults=() baselines=()
+    local line mech name role rest n=0 m design=()
+    local -A defaults=() baselines=() rivals=()
     [[ -r $VARIANTS_TABLE ]] || fail "cannot read the variant table $VARIANTS_TABLE"
     while IFS= read -r line || [[ -n $line ]]; do
         n=$((n + 1))
         [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
         read -r mech name role rest <<<"$line"
-        [[ $mech =~ ^[a-z][a-z0-9_]*$ && $name =~ ^[a-z0-9_]+$ && $role =~ ^(default|baseline|-)$ ]] ||
-            fail "$VARIANTS_TABLE:$n: not a line '<mechanism> <variant> <default|baseline|-> <description>'"
+        [[ $mech =~ ^[a-z][a-z0-9_]*$ && $name =~ ^[a-z0-9_]+$ && $role =~ ^(default|baseline|rival|-)$ ]] ||
+            fail "$VARIANTS_TABLE:$n: not a line '<mechanism> <variant> <default|baseline|rival|-> <description>'"
         [[ -v "variant_sets[$mech]" ]] || variant_mechanisms+=("$mech")
         [[ " ${variant_sets[$mech]:-} " != *" $name "* ]] ||
             fail "$VARIANTS_TABLE:$n: $mech variant $name is listed twice"
         variant_sets[$mech]+="${variant_sets[$mech]:+ }$name"
         case $role in
-            default) [[ -z ${defaults[$mech]:-} ]] || fail "$VARIANTS_TABLE:$n: a second default $mech variant"
+            default) [[ -z ${defaults[$mech]:-} ]] ||
+                         fail "$VARIANTS_TABLE:$n: a second default $mech variant, $name (exactly one per mechanism)"
                      defaults[$mech]=$name ;;
-            baseline) [[ -z ${baselines[$mech]:-} ]] || fail "$VARIANTS_TABLE:$n: a second baseline $mech variant"
+            baseline) [[ -z ${baselines[$mech]:-} ]] ||
+                          fail "$VARIANTS_TABLE:$n: a second baseline $mech variant, $name (exactly one per mechanism)"
                       baselines[$mech]=$name ;;
+            rival) [[ -z ${rivals[$mech]:-} ]] ||
+                       fail "$VARIANTS_TABLE:$n: a second rival $mech variant, $name (at most one per mechanism)"
+                   rivals[$mech]=$name ;;
         esac
     done <"$VARIANTS_TABLE"
     ((${#variant_mechanisms[@]})) || fail "the variant table $VARIANTS_TABLE has no variant"
@@ -161,17 +173,32 @@ read_variant_table() {
         design+=("${defaults[$m]}")
     done
     default_variants=("$(join_by - "${design[@]}")")
+    rival_variants=("${default_variants[0]}")
     for m in "${variant_mechanisms[@]}"; do
-        parts=()
-        for mech in "${variant_mechanisms[@]}"; do
-            if [[ $mech == "$m" ]]; then parts+=("${baselines[$mech]}"); else parts+=("${defaults[$mech]}"); fi
-        done
-        default_variants+=("$(join_by - "${parts[@]}")")
+        default_variants+=("$(swapped "$m" "${baselines[$m]}")")
+        [[ -z ${rivals[$m]:-} ]] || rival_variants+=("$(swapped "$m" "${rivals[$m]}")")
     done
+}
+# swapped MECHANISM PART: the design with that mechanism's part replaced by
+# PART (read_variant_table's defaults).
+swapped() {
+    local mech parts=()
+    for mech in "${variant_mechanisms[@]}"; do
+        if [[ $mech == "$1" ]]; then parts+=("$2"); else parts+=("${defaults[$mech]}"); fi
+    done
+    join_by - "${parts[@]}"
 }
 join_by() { local sep=$1 out=${2-}; shift $(($# > 1 ? 2 : 1)); for w; do out+=$sep$w; done; echo "$out"; }
 # "<frame>-<slab>-<shootdown>": the form of a variant's name
 variant_form() { echo "<$(join_by ">-<" "${variant_mechanisms[@]}")>"; }
+# What --rivals runs, for the help text.
+rivals_text() {
+    if ((${#rival_variants[@]} > 1)); then
+        wrap_words "${rival_variants[@]}"
+    else
+        echo "none: no mechanism has a rival"
+    fi
+}
 # "frame: buddy pcp, slab: locked magazine, shootdown: batched sync"
 variant_sets_text() {
     local m out=()
@@ -218,12 +245,13 @@ opt_deps=1
 opt_perf=0
 
 parse_args() {
-    local variants="" smp=""
+    local variants="" smp="" rivals=0
     need_arg() { [[ $# -ge 2 && -n $2 ]] || die "option $1 needs a value"; }
     while [[ $# -gt 0 ]]; do
         case $1 in
             --variants) need_arg "$@"; variants=$2; shift 2 ;;
             --variants=*) variants=${1#*=}; shift ;;
+            --rivals) rivals=1; shift ;;
             --smp) need_arg "$@"; smp=$2; shift 2 ;;
             --smp=*) smp=${1#*=}; shift ;;
             --suites) need_arg "$@"; opt_suites=$2; shift 2 ;;
@@ -254,6 +282,11 @@ parse_args() {
         esac
     done
     [[ -z $variants ]] || check_variants "$variants"
+    if ((rivals)); then
+        [[ -z $variants ]] || die "--rivals chooses the variants: give it or --variants, not both"
+        ((${#rival_variants[@]} > 1)) || die "--rivals: $VARIANTS_TABLE gives no mechanism a rival"
+        opt_variants=("${rival_variants[@]}")
+    fi
     [[ -z $smp ]] || check_smp "$smp"
     [[ $opt_mem =~ ^[1-9][0-9]*[KMGT]?$ ]] || die "--mem wants a size such as 512M or 1G, got '$opt_mem'"
     [[ $opt_timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds, got '$opt_timeout'"
@@ -461,14 +494,20 @@ build_variants() {
     if ((interrupted)); then note "interrupted while building"; exit 130; fi
 }
 
+# Every variant that lacks a program at once, so that --no-build says all
+# it lacks.
 check_kernels() {
-    local v
+    local v missing=() cmds=()
     for v in "${opt_variants[@]}"; do
-        ! has_target qemu || [[ -f $(kernel_of "$v") ]] ||
-            die "$(kernel_of "$v") not found (run without --no-build, or: $(make_cmd_of "$v"))"
-        [[ " ${hosted_variants[*]} " != *" $v "* || -x $(hosted_of "$v") ]] ||
-            die "$(hosted_of "$v") not found (run without --no-build, or: $(make_cmd_of "$v"))"
+        if { has_target qemu && [[ ! -f $(kernel_of "$v") ]]; } ||
+            [[ " ${hosted_variants[*]} " == *" $v "* && ! -x $(hosted_of "$v") ]]; then
+            missing+=("$v")
+            cmds+=("$(make_cmd_of "$v")")
+        fi
     done
+    ((${#missing[@]} == 0)) ||
+        die "not built in $opt_build/bench-variants/: $(join_by ", " "${missing[@]}")" \
+            "(run without --no-build, or: $(join_by "; " "${cmds[@]}"))"
 }
 
 # ---- the run directory -----------------------------------------------------

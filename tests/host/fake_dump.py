@@ -24,6 +24,8 @@ BATCH = 16
 FAKE_CEILING = {1: 1.0, 2: 1.25, 4: 1.6}
 VARIANTS = ["pcp-magazine-batched", "buddy-magazine-batched", "pcp-locked-batched",
             "pcp-magazine-sync"]
+# The frame's rival (variants.txt), which ./run_bench.sh --rivals runs beside the first.
+RIVAL = "llfree-magazine-batched"
 
 
 def seal(body: str) -> str:
@@ -184,7 +186,7 @@ def standard_series(variant: str, cpus_list: Sequence[int] = (1, 2),
     counters, and the calibration suites (each and sample mode; none in batch
     mode, whose efficiency is therefore unknown)."""
     rng = random.Random(f"{variant}-{seed}")
-    slow = {"frame": 1.0 + (variant.startswith("buddy")) * 0.8,
+    slow = {"frame": 1.0 + variant.startswith("buddy") * 0.8 + variant.startswith("llfree") * 0.3,
             "slab": 1.0 + ("-locked-" in variant) * 0.6,
             "shootdown": 1.0 + variant.endswith("-sync") * 1.5}
     series = []

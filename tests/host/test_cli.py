@@ -1,4 +1,5 @@
-"""bench.py end to end: process, replot without logs, compare, table, exit statuses."""
+"""bench.py end to end: process, replot without logs, compare, table, exit
+statuses, and the design against its rival in the terminal and report.md."""
 
 import contextlib
 import io
@@ -19,6 +20,9 @@ from benchtools import variants
 
 BENCH_PY = os.path.join(variants.HOST, "bench.py")
 PNG = b"\x89PNG\r\n\x1a\n"
+# The default run's variants and the frame's rival, as the two of
+# ./run_bench.sh would measure them.
+RUN_VARIANTS = fake_dump.VARIANTS + [fake_dump.RIVAL]
 
 
 def run(*argv: str) -> tuple[int | str | None, str, str]:
@@ -53,11 +57,11 @@ class TestProcess(unittest.TestCase):
         cls.run_a = os.path.join(root, "results", "run-a")
         cls.plots_a = os.path.join(root, "plots", "run-a")
         os.makedirs(cls.run_a)
-        cls.logs_a = fake_dump.write_standard_logs(cls.run_a, repeats=2)
+        cls.logs_a = fake_dump.write_standard_logs(cls.run_a, variants=RUN_VARIANTS, repeats=2)
         cls.meta_json = os.path.join(root, "meta-in.json")
         with open(cls.meta_json, "w") as f:
             json.dump({"accel": "tcg", "date": "2025-01-02T03:04:05Z", "qemu_version": "7.2.0",
-                       "vcpus": 2, "memory": "256M", "variants": fake_dump.VARIANTS}, f)
+                       "vcpus": 2, "memory": "256M", "variants": RUN_VARIANTS}, f)
         cls.result = run("process", "--out", cls.run_a, "--plots", cls.plots_a,
                          "--meta-json", cls.meta_json, *cls.logs_a)
 
@@ -99,8 +103,8 @@ class TestProcess(unittest.TestCase):
             meta = json.load(f)
         self.assertTrue(meta["complete"], meta["incomplete_reasons"])
         self.assertEqual(meta["qemu_version"], "7.2.0")
-        self.assertEqual(len(meta["dumps"]), 8)
-        self.assertEqual(meta["repeats"], {v: {"qemu": 2} for v in fake_dump.VARIANTS})
+        self.assertEqual(len(meta["dumps"]), 2 * len(RUN_VARIANTS))
+        self.assertEqual(meta["repeats"], {v: {"qemu": 2} for v in RUN_VARIANTS})
         self.assertEqual(sorted(meta["files"]), ["histograms.csv", "repeats.csv", "summary.csv"])
         rows, _ = results.load_results(self.run_a)
         self.assertTrue(all(r.repeats == 2 and len(r.per_repeat) == 2 and r.p50_ci()
@@ -214,6 +218,51 @@ class TestProcess(unittest.TestCase):
             self.assertLess(len(line), 100, line)
         self.assertIn("Only in A:", out)
         self.assertIn(f"  {results.describe(dropped.key())}", out)
+
+    def test_design_against_rival(self) -> None:
+        """The process run's terminal output, its report.md and bench.py
+        table all give the design against the frame's rival, series by
+        series, with the ratios and intervals of summary.csv's rows."""
+        code, out, err = self.result
+        self.assertEqual(code, 0, err)
+        rows, _ = results.load_results(self.run_a, full=False)
+        found = {(r.variant, r.op, r.cpus): r for r in rows
+                 if (r.suite, r.mode) == ("frame.bulk", "each")}
+        with open(os.path.join(self.run_a, "report.md")) as f:
+            report = f.read().splitlines()
+        start = report.index("## Design against its strongest rival")
+        section = report[start:report.index("## Plots")]
+        lines = [line for line in section if line.startswith("| frame.bulk")]
+        self.assertEqual(len(lines), 4)         # alloc and free at 1 and 2 CPUs
+        for op in ("alloc", "free"):
+            for cpus in (1, 2):
+                d, r = found[(variants.DEFAULT, op, cpus)], found[(fake_dump.RIVAL, op, cpus)]
+                d_ci, r_ci = d.p50_ci(), r.p50_ci()
+                assert d_ci is not None and r_ci is not None
+                name = f"| frame.bulk {op} order=0, {cpus} CPU{'s' * (cpus > 1)} (qemu) | each | "
+                line = next(line for line in lines if line.startswith(name))
+                cells = [c.strip() for c in line.strip("|").split("|")][2:]
+                self.assertEqual(cells[:2], [f"{d.p50_ns:,.1f} [{d_ci[0]:,.1f}-{d_ci[1]:,.1f}]",
+                                             f"{r.p50_ns:,.1f} [{r_ci[0]:,.1f}-{r_ci[1]:,.1f}]"])
+                ns = " n.s." if d_ci[0] <= r_ci[1] and r_ci[0] <= d_ci[1] else ""
+                self.assertEqual(cells[2], f"{d.p50_ns / r.p50_ns:.2f}{ns}")
+                self.assertEqual(cells[5].split()[0], f"{d.ops_per_sec / r.ops_per_sec:.2f}")
+        # The terminal: process's output and bench.py table's are one text.
+        self.assertIn("Design against its strongest rival. d/r:", out)
+        self.assertIn("  llfree-magazine-batched (rival)", out)
+        code, table_out, err = run("table", self.run_a)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(table_out[table_out.index("Design against"):],
+                         out[out.index("Design against"):out.index("\nbench.py: wrote")])
+
+    def test_no_rival_no_section(self) -> None:
+        d, logs = self.small_run("run-no-rival")
+        code, out, err = run("process", "--out", d, "--plots", self.path("plots", "run-no-rival"),
+                             *logs)
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("Design against", out)
+        with open(os.path.join(d, "report.md")) as f:
+            self.assertNotIn("Design against", f.read())
 
     def test_table(self) -> None:
         code, out, err = run("table", self.run_a)

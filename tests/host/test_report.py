@@ -1,5 +1,5 @@
-"""report.md: the platform calibration section, the hosted/QEMU side by side and
-the fragmentation table."""
+"""report.md: the platform calibration section, the design against its
+strongest rival, the hosted/QEMU side by side and the fragmentation table."""
 
 import unittest
 
@@ -67,6 +67,7 @@ class TestReport(unittest.TestCase):
         self.assertIn(f"Platform-limited: {variants.DEFAULT} at 2 CPUs (6 series).", calibration)
         self.assertIn("| 1.28 platform-limited |", "\n".join(section(text, "Results")))
         self.assertNotIn("## Hosted and QEMU side by side", text)
+        self.assertNotIn("Design against its strongest rival", text)
 
     def test_uncalibrated_mode(self) -> None:
         s = fake_dump.FakeSeries("slab.pair", "kmalloc+kfree", 1, [100] * 10, mode="batch", ops=160)
@@ -105,3 +106,26 @@ class TestReport(unittest.TestCase):
         # The heading, then every series (each measured under both targets).
         self.assertEqual(len([line for line in side if line.startswith("| ")]),
                          1 + len(rows) // 2)
+
+    def test_design_against_rival(self) -> None:
+        """Its own section after the results: frame.bulk at 1 and 2 CPUs,
+        the design's p50 of 200 cycles against the rival's 300 (100 and
+        150 ns at 2 GHz: d/r 0.67), ops/s 1.5 times the rival's."""
+        dumps = []
+        for variant, cycles in ((variants.DEFAULT, 200), (fake_dump.RIVAL, 300)):
+            made = [series("frame.bulk", op, cpus, cycles) for op in ("alloc", "free")
+                    for cpus in (1, 2)] + [series("slab.pair", "kmalloc", 1, cycles)]
+            lines = fake_dump.dump_lines(variant, made, tsc_hz=TSC)
+            dumps.append(benchlog.parse_bytes(fake_dump.log_bytes(lines), f"{variant}.log"))
+        text = self.markdown(results.collect(dumps)[0])
+        self.assertLess(text.index("## Results"), text.index("## Design against its strongest rival"))
+        self.assertLess(text.index("## Design against its strongest rival"), text.index("## Plots"))
+        rival = section(text, "Design against its strongest rival")
+        self.assertIn("### frame: llfree-magazine-batched (LLFree: lock-free bitfield trees, "
+                      "per-CPU tree reservations)", rival)
+        rows = [line for line in rival if line.startswith("| frame.") or line.startswith("| slab.")]
+        # One repeat: no intervals, no n.s.; 1e7 ops/s per CPU against 6.67e6.
+        self.assertEqual(rows, [f"| frame.bulk {op}, {cpus} CPU{'s' * (cpus > 1)} (qemu) | "
+                                f"each | 100.0 | 150.0 | 0.67 | {1e7 * cpus:,.0f} | "
+                                f"{2e7 * cpus / 3:,.0f} | 1.50 |"
+                                for op in ("alloc", "free") for cpus in (1, 2)])

@@ -2,9 +2,10 @@
 
 bench/host/benchtools/variants.py, make (`make print-variants`, and the make fragments
 tests/hosted/hosted.mk and bench/host/bench.mk used alone) and run_bench.sh
-(its --help and its validation of --variants) must all say what the table
-says; and a variant added to a copy of the table, named by VARIANTS_TABLE,
-must reach every one of them.
+(its --help, its validation of --variants and the variants of --rivals)
+must all say what the table says; a variant added to a copy of the table,
+named by VARIANTS_TABLE, must reach every one of them; and a table with no
+rival works everywhere.
 """
 
 import glob
@@ -34,11 +35,11 @@ def env(table: str | None = None) -> dict[str, str]:
     return e
 
 
-def run(argv: list[str], table: str | None = None,
-        stdin: str | None = None) -> tuple[int, str]:
+def run(argv: list[str], table: str | None = None, stdin: str | None = None,
+        **more_env: str) -> tuple[int, str]:
     """(status, stdout + stderr) of a command run at the repository's root."""
-    p = subprocess.run(argv, cwd=REPO, env=env(table), input=stdin, capture_output=True,
-                       text=True, timeout=120)
+    p = subprocess.run(argv, cwd=REPO, env=env(table) | more_env, input=stdin,
+                       capture_output=True, text=True, timeout=120)
     return p.returncode, p.stdout + p.stderr
 
 
@@ -84,6 +85,15 @@ def bench_host_variants(t: variants.Table) -> list[str]:
     return [f"{f}-{s}" for f in ordered("frame") for s in ordered("slab")]
 
 
+def rival_variants(t: variants.Table) -> list[str]:
+    """What --rivals runs: the design, then each mechanism's rival in the
+    table's order of mechanisms, spelt out here rather than through
+    Table.rival_variant."""
+    return [t.default] + ["-".join(t.rivals[m] if m == mechanism else t.defaults[m]
+                                   for m in t.mechanisms)
+                          for mechanism in t.mechanisms if mechanism in t.rivals]
+
+
 def sets_line(t: variants.Table) -> str:
     return ", ".join(f"{m}: {' '.join(t.variants[m])}" for m in t.mechanisms)
 
@@ -100,8 +110,10 @@ class Consumers(unittest.TestCase):
                 self.assertEqual(v[f"{m.upper()}_VARIANTS"], t.variants[m])
                 self.assertEqual(v[f"{m.upper()}_DEFAULT"], [t.defaults[m]])
                 self.assertEqual(v[f"{m.upper()}_BASELINE"], [t.baselines[m]])
+                self.assertEqual(v[f"{m.upper()}_RIVAL"], [t.rivals[m]] if m in t.rivals else [])
         self.assertEqual(v["MM_DEFAULT_VARIANT"], [t.default])
         self.assertEqual(v["MM_BASELINE_VARIANTS"], [t.baseline_variant(m) for m in t.mechanisms])
+        self.assertEqual(v["MM_RIVAL_VARIANTS"], rival_variants(t)[1:])
         pairs = [f"{f}-{s}" for f in t.variants["frame"] for s in t.variants["slab"]]
         self.assertEqual(v["TEST_VARIANTS"], pairs)
         pair = f"{t.defaults['frame']}-{t.defaults['slab']}"
@@ -147,16 +159,37 @@ class Consumers(unittest.TestCase):
         self.assertIn(f"unknown variant '{bad}': a variant is <frame>-<slab>-<shootdown> with "
                       + ", ".join(f"{m} in {{{' '.join(t.variants[m])}}}" for m in t.mechanisms)
                       + f" (e.g. {t.default})", out)
+        self.check_rivals(t, path)
+
+    def check_rivals(self, t: variants.Table, path: str | None = None) -> None:
+        """--rivals: its help, and the variants it chooses, seen through
+        --no-build in an empty build directory, which names every variant
+        it lacks (QEMU=true: any QEMU passes the check that comes first)."""
+        rc, out = run([RUN_BENCH, "--help"], path)
+        chosen = rival_variants(t)
+        here = " ".join(chosen) if t.rivals else "none: no mechanism has a rival"
+        self.assertIn(f"report.md compares them (here: {here})", " ".join(out.split()))
+        with tempfile.TemporaryDirectory() as build:
+            rc, out = run([RUN_BENCH, "--rivals", "--no-deps", "--no-build", "--build", build],
+                          path, QEMU="true")
+        self.assertEqual(rc, 2, out)
+        if t.rivals:
+            self.assertIn(f"error: not built in {build}/bench-variants/: {', '.join(chosen)} "
+                          f"(run without --no-build", out)
+        else:
+            self.assertIn(f"error: --rivals: {path or REPO + '/variants.txt'} gives no "
+                          f"mechanism a rival", out)
 
     def check_python(self, t: variants.Table, path: str) -> None:
         """variants.py imported afresh with VARIANTS_TABLE=path."""
         code = ("import json; from benchtools import variants as v; print(json.dumps(["
-                "v.DEFAULT, v.BASELINES, v.TABLE.variants, v.TABLE.all_variants()]))")
+                "v.DEFAULT, v.BASELINES, v.RIVALS, v.TABLE.variants, v.TABLE.all_variants()]))")
         rc, out = run([sys.executable, "-B", "-c", code], path)
         self.assertEqual(rc, 0, out)
-        default, baselines, sets, names = json.loads(out)
+        default, baselines, rivals, sets, names = json.loads(out)
         self.assertEqual(default, t.default)
         self.assertEqual(baselines, {m: t.baseline_variant(m) for m in t.mechanisms})
+        self.assertEqual(list(rivals.values()), rival_variants(t)[1:])
         self.assertEqual(sets, t.variants)
         self.assertEqual(names, t.all_variants())
 
@@ -168,6 +201,18 @@ class TestVariants(Consumers):
         self.assertEqual(t, variants.TABLE)
         self.assertEqual(t.mechanisms, ("frame", "slab", "shootdown"))
         self.assertEqual(variants.DEFAULT, "pcp-magazine-batched")
+        self.assertEqual(t.rivals, {"frame": "llfree"})
+        self.assertEqual(variants.RIVALS, {"frame": "llfree-magazine-batched"})
+        self.assertEqual(variants.rival("frame.bulk"), "llfree-magazine-batched")
+        self.assertIsNone(variants.rival("slab.pair"))
+        self.assertEqual(variants.label("llfree-magazine-batched", "frame.rand"),
+                         "llfree-magazine-batched (frame rival)")
+        self.assertEqual(variants.label("llfree-magazine-batched", "slab.pair"),
+                         "llfree-magazine-batched")
+        self.assertEqual(variants.order(["llfree-magazine-batched", "pcp-locked-batched",
+                                         "buddy-magazine-batched", variants.DEFAULT], "frame.bulk"),
+                         [variants.DEFAULT, "buddy-magazine-batched", "llfree-magazine-batched",
+                          "pcp-locked-batched"])
         self.assertEqual(set(variants.PREFIX_MECHANISM.values()), set(t.mechanisms))
         for r in t.rows:
             self.assertTrue(r.description, f"{r.mechanism} {r.name} has no description")
@@ -192,17 +237,26 @@ class TestVariants(Consumers):
     def test_run_bench(self) -> None:
         self.check_run_bench(variants.TABLE)
 
+    def test_run_bench_rivals_stands_alone(self) -> None:
+        rc, out = run([RUN_BENCH, "--rivals", "--variants", variants.DEFAULT])
+        self.assertEqual(rc, 2, out)
+        self.assertIn("--rivals chooses the variants: give it or --variants, not both", out)
+
     def test_added_variant_reaches_every_consumer(self) -> None:
-        """One line each in a copy of the table: a frame and a shootdown variant."""
+        """One line each in a copy of the table: a frame and a shootdown
+        variant, and a slab variant as the slab's rival."""
         with open(os.path.join(REPO, "variants.txt")) as f:
             text = f.read()
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "variants.txt")
             with open(path, "w") as f:
                 f.write(text + "frame fakeframe - a test's variant\n"
-                               "shootdown fakedown - another\n")
+                               "shootdown fakedown - another\n"
+                               "slab fakeslab rival a rival\n")
             t = variants.load(path)
             self.assertEqual(t.variants["frame"][-1], "fakeframe")
+            self.assertEqual(rival_variants(t), [t.default, "llfree-magazine-batched",
+                                                 "pcp-fakeslab-batched"])
             v = self.check_make(t, path)
             self.assertIn("fakeframe-magazine", v["TEST_VARIANTS"])
             self.assertIn("/nonexistent/o/variants/shootdown-fakedown:2,4,8", v["VARIANT_DIRS"])
@@ -216,19 +270,42 @@ class TestVariants(Consumers):
             self.assertIn(" fakeframe,", out)
             self.check_python(t, path)
 
+    def test_table_without_rival_works_everywhere(self) -> None:
+        """No mechanism with a rival (the rival's line made role -)."""
+        with open(os.path.join(REPO, "variants.txt")) as f:
+            text = re.sub(r"(?m)^(\w+\s+\w+\s+)rival(?=\s)", r"\1-    ", f.read())
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "variants.txt")
+            with open(path, "w") as f:
+                f.write(text)
+            t = variants.load(path)
+            self.assertEqual(t.rivals, {})
+            self.assertEqual(t.variants, variants.TABLE.variants)
+            v = self.check_make(t, path)
+            self.assertEqual(v["MM_RIVAL_VARIANTS"], [])
+            self.check_run_bench(t, path)
+            self.check_python(t, path)
+
     def test_bad_table_refused_everywhere(self) -> None:
+        """Each consumer refuses each table with the same words; {path}
+        stands for the table's path."""
         with tempfile.TemporaryDirectory() as tmp:
             for name, text, message in (
                     ("two defaults", "frame a default x\nframe b default y\nframe c baseline z\n",
                      "default"),
                     ("no baseline", "frame a default x\n", "baseline"),
                     ("bad role", "frame a best x\n", "not a line"),
-                    ("dash in a name", "frame a-b default x\nframe c baseline y\n", "not a line")):
+                    ("dash in a name", "frame a-b default x\nframe c baseline y\n", "not a line"),
+                    ("two rivals", "frame a default x\nframe b baseline y\n# a comment\n"
+                                   "frame c rival z\nslab d default x\nslab e baseline y\n"
+                                   "slab f rival z\nframe g rival w\n",
+                     "{path}:8: a second rival frame variant, g (at most one per mechanism)")):
                 with self.subTest(table=name):
                     path = os.path.join(tmp, re.sub(r"\W", "_", name))
+                    message = message.format(path=path)
                     with open(path, "w") as f:
                         f.write(text)
-                    with self.assertRaisesRegex(ValueError, message):
+                    with self.assertRaisesRegex(ValueError, re.escape(message)):
                         variants.load(path)
                     rc, out = run(["make", "-s", "print-variants"], path)
                     self.assertNotEqual(rc, 0, out)

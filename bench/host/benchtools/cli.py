@@ -316,8 +316,9 @@ name, then renamed):
                   ops_per_sec: each repeat's own figures
   meta.json       --meta-json's keys merged with what the dumps say (repeats per
                   variant and target), the rejected logs, the sha256 of the csv files
-  report.md       setup, platform calibration, table, hosted and QEMU side by side,
-                  links to the plots
+  report.md       setup, platform calibration, table, the design against its
+                  strongest rivals (where a rival ran), hosted and QEMU side by
+                  side, links to the plots
 and the plots into PLOTS_DIR (latency-*.png, throughput-*.png, pages-*.png, one
 per target and mode); then print the table.
 
@@ -378,7 +379,8 @@ def parser() -> argparse.ArgumentParser:
                                    "count, then p50, p99, throughput and efficiency (relative "
                                    "to that ceiling) per series and variant, with "
                                    "default/baseline ratios (n.s. where the two variants' 95% "
-                                   "intervals overlap).")
+                                   "intervals overlap), then the design against each "
+                                   "mechanism's rival where one ran.")
     p.add_argument("results_dir", metavar="RESULTS_DIR")
     p.set_defaults(run=cmd_table)
     return ap

@@ -1,7 +1,8 @@
 """report.md of a results directory: how the run was made (meta.json), the
-platform's calibration, the results table, hosted and QEMU figures side by
-side, and links to the plots, with a warning when the run is incomplete or
-its timings are emulated."""
+platform's calibration, the results table, the design against its
+strongest rivals, hosted and QEMU figures side by side, and links to the
+plots, with a warning when the run is incomplete or its timings are
+emulated."""
 
 import os
 
@@ -180,6 +181,7 @@ def markdown(rows: list[Row], meta: Meta, plot_files: list[str], results_dir: st
     out += ["## Setup", ""] + meta_lines(meta) + [""]
     out += ["## Platform calibration", ""] + calib_report.markdown(rows)
     out += ["## Results", "", table.markdown(rows, meta)]
+    out += table.rival_markdown(rows)
     out += instructions.markdown(rows, meta)
     frag = frag_table(rows)
     if frag:
