@@ -5,7 +5,7 @@
 #   make run [SMP=N]     interactive boot (serial on the terminal, Ctrl-A X quits)
 #   make gdb [SMP=N]     boot halted with a gdb stub; then: gdb -x scripts/gdbinit
 #   make CC=clang        build with clang instead of gcc
-#   make FRAME=buddy|pcp SLAB=locked|magazine SHOOTDOWN=batched|sync DEBUG=0|1
+#   make FRAME=buddy|pcp|llfree SLAB=locked|magazine|slub SHOOTDOWN=batched|sync DEBUG=0|1
 #                        choose the allocator variants (defaults: pcp, magazine,
 #                        batched, DEBUG=0; the set is the table variants.txt);
 #                        use O=dir to keep several builds side by side

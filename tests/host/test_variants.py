@@ -201,10 +201,12 @@ class TestVariants(Consumers):
         self.assertEqual(t, variants.TABLE)
         self.assertEqual(t.mechanisms, ("frame", "slab", "shootdown"))
         self.assertEqual(variants.DEFAULT, "pcp-magazine-batched")
-        self.assertEqual(t.rivals, {"frame": "llfree"})
-        self.assertEqual(variants.RIVALS, {"frame": "llfree-magazine-batched"})
+        self.assertEqual(t.rivals, {"frame": "llfree", "slab": "slub"})
+        self.assertEqual(variants.RIVALS, {"frame": "llfree-magazine-batched",
+                                           "slab": "pcp-slub-batched"})
         self.assertEqual(variants.rival("frame.bulk"), "llfree-magazine-batched")
-        self.assertIsNone(variants.rival("slab.pair"))
+        self.assertEqual(variants.rival("slab.pair"), "pcp-slub-batched")
+        self.assertIsNone(variants.rival("shootdown.unmap"))
         self.assertEqual(variants.label("llfree-magazine-batched", "frame.rand"),
                          "llfree-magazine-batched (frame rival)")
         self.assertEqual(variants.label("llfree-magazine-batched", "slab.pair"),
@@ -243,20 +245,20 @@ class TestVariants(Consumers):
         self.assertIn("--rivals chooses the variants: give it or --variants, not both", out)
 
     def test_added_variant_reaches_every_consumer(self) -> None:
-        """One line each in a copy of the table: a frame and a shootdown
-        variant, and a slab variant as the slab's rival."""
+        """One line each in a copy of the table: a frame and a slab
+        variant, and a shootdown variant as the shootdown's rival."""
         with open(os.path.join(REPO, "variants.txt")) as f:
             text = f.read()
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "variants.txt")
             with open(path, "w") as f:
                 f.write(text + "frame fakeframe - a test's variant\n"
-                               "shootdown fakedown - another\n"
-                               "slab fakeslab rival a rival\n")
+                               "shootdown fakedown rival a rival\n"
+                               "slab fakeslab - another\n")
             t = variants.load(path)
             self.assertEqual(t.variants["frame"][-1], "fakeframe")
             self.assertEqual(rival_variants(t), [t.default, "llfree-magazine-batched",
-                                                 "pcp-fakeslab-batched"])
+                                                 "pcp-slub-batched", "pcp-magazine-fakedown"])
             v = self.check_make(t, path)
             self.assertIn("fakeframe-magazine", v["TEST_VARIANTS"])
             self.assertIn("/nonexistent/o/variants/shootdown-fakedown:2,4,8", v["VARIANT_DIRS"])
