@@ -79,8 +79,9 @@
  *     start of the order are kept full and the far ones drain. Ours used
  *     to search on from the tree just exhausted (next fit), which cycled
  *     through every tree, refilled each before it could drain and left no
- *     child whole (frame.frag: 0% of free memory in huge frames after 100
- *     rounds, where this policy reaches 70% at 512 MiB; bench/README.md).
+ *     child whole (frame.frag at 512 MiB after 50 rounds: 0% of free
+ *     memory in huge frames, where this policy has 36%, 72% after 100;
+ *     bench/README.md).
  *   - What a search takes, in passes: among the first search_near trees
  *     (a quarter of a CPU's share, 1 to a group) any that is not almost
  *     full; then, among the others, a partially used tree; then an almost
@@ -95,9 +96,10 @@
  *     (fragmentation), the search is the same, but for order 9 it takes
  *     almost free trees first, which have whole children. The artifact
  *     does so for every order; for orders 0..8 that broke up free trees
- *     whenever a nearly used-up tree had no aligned run of 2^order left
- *     (frame.frag's orders 1..3 did it every few hundred allocations, and
- *     its huge frames went from 17% to 0% at 2 GiB), so we do not.
+ *     whenever a nearly used-up tree had no aligned run of 2^order left,
+ *     as frame.frag's orders 1..3 often find (in a hosted model of it at
+ *     2 GiB: 0% of free memory in huge frames after 100 rounds instead
+ *     of 86%), so we do not.
  *   - Left out: the artifact's free-reserve heuristic (a CPU whose last
  *     few frees hit one tree reserves it) needs a per-CPU history updated
  *     by every put; with 8 trees, random frees would trigger it by chance
