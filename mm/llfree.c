@@ -51,18 +51,71 @@
  *     that tree's children from the child of its last success (the hint),
  *     so a CPU allocates from its own tree and CPUs rarely share a line.
  *     A put gives its frames to the local counter if the CPU holds the
- *     block's tree, to the tree counter otherwise. Unreserving (when the
- *     local counter runs short, or llfree_drain from any CPU) exchanges
- *     the local word for "none", adds its counter to the tree word and
- *     clears RESERVED in one fetch-and-add: only the CPU that got the
- *     counter from the exchange gives it back.
- *   - Choosing a tree, from near the current one: first a partially used
- *     tree (fewer free frames than a whole tree, more than
- *     LLFREE_TREE_FLOOR), then an entirely free one, then any that has
- *     enough. Filling partial trees first leaves free trees whole for huge
- *     blocks and keeps fragmentation low, as the paper does.
+ *     block's tree, to the tree counter otherwise: while a tree is
+ *     reserved, its tree counter holds what other CPUs freed into it.
+ *     Unreserving (llfree_drain from any CPU, or a new reservation
+ *     replacing the old) exchanges the local word, adds its counter to the
+ *     tree word and clears RESERVED in one fetch-and-add: only the CPU that
+ *     got the counter from the exchange gives it back.
+ *
+ * Reservation policy: the paper's, as its artifact implements it (the
+ * llfree-rs tag atc23-artifact-eval, core/src/upper/array.rs; the later
+ * llfree-c searches alike). It keeps allocation in few trees, so that the
+ * others only see frees and their children become whole again: after a
+ * random workload has run a while, most free memory is in huge frames.
+ *   - Keeping a tree. When the local counter runs short, the CPU first
+ *     takes the tree counter (what others freed into its tree) into it,
+ *     if the tree as a whole still has LLFREE_TREE_FLOOR free frames
+ *     (cpu_sync); only then does it look for another tree. So a CPU fills
+ *     its tree up before it moves on.
+ *   - Trees are almost full (fewer than LLFREE_TREE_FLOOR free), almost
+ *     free (LLFREE_TREE_CEIL or more) or partially used (between).
+ *   - Where a search starts: the CPU's home tree, that of its last
+ *     allocation (before the first: its share, ntrees * cpu / CPUs), rounded
+ *     down to a group of LLFREE_TREE_GROUP trees (a cache line of tree
+ *     words), and from there outwards: base, base - 1, base + 1, base - 2,
+ *     and so on. A search always starts at the same place and takes the
+ *     first tree that fits: first fit, not next fit, so the trees at the
+ *     start of the order are kept full and the far ones drain. Ours used
+ *     to search on from the tree just exhausted (next fit), which cycled
+ *     through every tree, refilled each before it could drain and left no
+ *     child whole (frame.frag at 512 MiB after 50 rounds: 0% of free
+ *     memory in huge frames, where this policy has 36%, 72% after 100;
+ *     bench/README.md).
+ *   - What a search takes, in passes: among the first search_near trees
+ *     (a quarter of a CPU's share, 1 to a group) any that is not almost
+ *     full; then, among the others, a partially used tree; then an almost
+ *     free one; then an almost full one with enough frames. Before we took
+ *     any tree with less than a whole tree's frames as partially used,
+ *     nearly free ones too, and had no near pass.
+ *   - A tree is reserved only with an allocation in it: the search
+ *     reserves a candidate, allocates there and keeps it, or gives it back
+ *     as it was and goes on (reserve_and_get). The CPU's old reservation
+ *     is held until then, so the search skips its tree.
+ *   - When the reserved tree had the frames but no block of the order
+ *     (fragmentation), the search is the same, but for order 9 it takes
+ *     almost free trees first, which have whole children. The artifact
+ *     does so for every order; for orders 0..8 that broke up free trees
+ *     whenever a nearly used-up tree had no aligned run of 2^order left,
+ *     as frame.frag's orders 1..3 often find (in a hosted model of it at
+ *     2 GiB: 0% of free memory in huge frames after 100 rounds instead
+ *     of 86%), so we do not.
+ *   - Left out: the artifact's free-reserve heuristic (a CPU whose last
+ *     few frees hit one tree reserves it) needs a per-CPU history updated
+ *     by every put; with 8 trees, random frees would trigger it by chance
+ *     and pull the CPU away from its first-fit trees.
+ *   - The lower level searches as the paper's does, first fit from the
+ *     hint child, but within a child from its first word, where the paper
+ *     starts at the word of the last allocation. That would save about 34
+ *     instructions of an order-0 pair (345 instead of 379), but with
+ *     frame.frag's orders 1..3 it breaks aligned runs more evenly, more
+ *     gets miss and move on, and huge frames recover less (a hosted model
+ *     of frame.frag on this file: 80% of free memory instead of 85% at
+ *     2 GiB after 100 rounds, 27% instead of 36% at 512 MiB after 50). A
+ *     pass that skips wholly free children before taking one changed
+ *     nothing measurable, for a second scan on misses.
  *   - When no tree can be reserved (all reserved, or none with enough),
- *     or a few reserved trees were too fragmented, a last scan takes
+ *     or none that fits has a block of the order, a last scan takes
  *     capacity straight from the child entries of every tree, ignoring
  *     reservations, and subtracts it from the tree counter, which may go
  *     negative while a CPU's reservation holds the tree's frames: the tree
@@ -110,15 +163,19 @@ typedef unsigned long long ull; /* for printing: the kernel's format has no PRIx
 #define WORD_ORDER 6                    /* orders up to this lie in one word */
 
 /*
- * A tree with at most this many free frames is not "partially used" for
- * reservations: a CPU would exhaust it within a few allocations and
- * reserve again, and its last frames are best left for the frees that may
- * make its children whole again.
+ * Tree classes for reservations, as in the paper's artifact: a tree with
+ * fewer than LLFREE_TREE_FLOOR free frames is almost full (a CPU would
+ * exhaust it within a few allocations and search again, and its last
+ * frames are best left to the frees that may make its children whole),
+ * one with LLFREE_TREE_CEIL or more is almost free, and one between is
+ * partially used: the first choice, so that free trees stay whole.
  */
 #define LLFREE_TREE_FLOOR ((int32_t)TREE_FRAMES / 16)
-/* Trees reserved in turn by one get before it scans every child: more than
- * one, since a reserved tree can be fragmented for its order, but few. */
-#define LLFREE_RESERVE_TRIES 4
+#define LLFREE_TREE_CEIL ((int32_t)TREE_FRAMES - LLFREE_TREE_FLOOR)
+/* Tree words on one cache line. A search for a tree starts from the first
+ * tree of the CPU's group, so CPUs whose trees share a line search alike
+ * and keep to the trees at its start. */
+#define LLFREE_TREE_GROUP (64 / (uint32_t)sizeof(uint32_t))
 
 /* Child entry: free count, HUGE flag, and the order of the huge block. */
 #define CHILD_FREE_MASK 0xffffu
@@ -132,11 +189,20 @@ typedef unsigned long long ull; /* for printing: the kernel's format has no PRIx
 /* CPU word: tree << 32 | local counter; no tree, no counter when none. */
 #define NO_TREE UINT32_MAX
 #define CPU_NONE ((uint64_t)NO_TREE << 32)
+/* CPU hint before the CPU's first allocation. */
+#define NO_HINT UINT32_MAX
 
 #define ACQ_REL __ATOMIC_ACQ_REL
 #define RELAXED __ATOMIC_RELAXED
 
-enum tree_pref { TREE_PARTIAL, TREE_WHOLE, TREE_ANY };
+/* Which trees a pass of the search takes (beside: not reserved, and at
+ * least the frames asked for). */
+enum tree_pref {
+	TREE_NOT_FULL,          /* FLOOR or more free: near the base only */
+	TREE_PARTIAL,           /* FLOOR .. CEIL - 1 */
+	TREE_FREE,              /* CEIL or more */
+	TREE_ALMOST_FULL,       /* fewer than FLOOR: the last choice */
+};
 
 /* ---- Addressing ---- */
 
@@ -398,9 +464,17 @@ static bool tree_fits(uint32_t word, enum tree_pref pref, uint32_t n)
 
 	if ((word & TREE_RESERVED) || f < (int32_t)n)
 		return false;
-	if (pref == TREE_PARTIAL)
-		return f > LLFREE_TREE_FLOOR && f < (int32_t)TREE_FRAMES;
-	return pref == TREE_ANY || f == (int32_t)TREE_FRAMES;
+	switch (pref) {
+	case TREE_NOT_FULL:
+		return f >= LLFREE_TREE_FLOOR;
+	case TREE_PARTIAL:
+		return f >= LLFREE_TREE_FLOOR && f < LLFREE_TREE_CEIL;
+	case TREE_FREE:
+		return f >= LLFREE_TREE_CEIL;
+	case TREE_ALMOST_FULL:
+		break;
+	}
+	return f < LLFREE_TREE_FLOOR;
 }
 
 /* {f, !RESERVED} -> {0, RESERVED} if the tree fits; f in *got. */
@@ -462,34 +536,18 @@ static void counter_put(struct llfree *ll, unsigned cpu, uint32_t tree, uint32_t
 	tree_add(ll, tree, (int32_t)n);
 }
 
-/* Reserves a tree with n free frames for the CPU, which holds none,
- * searching from tree start; the tree, or NO_TREE. */
-static uint32_t cpu_reserve(struct llfree *ll, unsigned cpu, uint32_t start, uint32_t n)
-{
-	uint32_t got;
-
-	for (enum tree_pref pref = TREE_PARTIAL; pref <= TREE_ANY; pref++) {
-		for (uint32_t i = 0; i < ll->ntrees; i++) {
-			uint32_t tree = (start + i) % ll->ntrees;
-
-			if (tree_take(ll, tree, pref, n, &got)) {
-				/* An interrupt on this CPU may have reserved meanwhile. */
-				tree_release(ll, __atomic_exchange_n(&ll->cpu[cpu].reserved,
-								     (uint64_t)tree << 32 | got,
-								     ACQ_REL));
-				return tree;
-			}
-		}
-	}
-	return NO_TREE;
-}
-
 /* ---- Allocation ---- */
 
-/* The tree of the CPU's last allocation: where its searches start. */
-static uint32_t cpu_hint_tree(const struct llfree *ll, unsigned cpu)
+/* The tree the CPU's searches start from: that of its last allocation,
+ * or, before its first, its share of the trees (the CPUs spread out). */
+static uint32_t cpu_home_tree(const struct llfree *ll, unsigned cpu)
 {
-	return tree_of(__atomic_load_n(&ll->cpu[cpu].hint, RELAXED));
+	uint32_t hint = __atomic_load_n(&ll->cpu[cpu].hint, RELAXED);
+	unsigned ncpus = env_cpu_count() > cpu ? env_cpu_count() : cpu + 1;
+
+	if (hint != NO_HINT)
+		return tree_of(hint);
+	return (uint32_t)((uint64_t)ll->ntrees * cpu / ncpus);
 }
 
 /* A block in the tree, from the CPU's hint child on; the hint follows. */
@@ -514,11 +572,120 @@ static uint64_t get_reserved(struct llfree *ll, unsigned cpu, uint32_t tree, uns
 	return pfn;
 }
 
+/*
+ * The CPU's local counter has run short: takes what other CPUs freed into
+ * its tree (the tree counter, while reserved) into it, if the tree as a
+ * whole is not almost full. False if it did not, or lost the tree meanwhile.
+ */
+static bool cpu_sync(struct llfree *ll, unsigned cpu, uint32_t tree)
+{
+	uint64_t local = __atomic_load_n(&ll->cpu[cpu].reserved, RELAXED);
+	uint32_t w = __atomic_load_n(&ll->trees[tree], RELAXED);
+
+	if ((uint32_t)(local >> 32) != tree)
+		return false;
+	do {
+		if (!(w & TREE_RESERVED) ||
+		    tree_counter(w) + (int64_t)(uint32_t)local < LLFREE_TREE_FLOOR)
+			return false;
+	} while (!__atomic_compare_exchange_n(&ll->trees[tree], &w, TREE_RESERVED, true, ACQ_REL,
+					      RELAXED));
+	/* Back to the tree counter if a drain took the reservation meanwhile. */
+	counter_put(ll, cpu, tree, (uint32_t)tree_counter(w));
+	return true;
+}
+
+/* The i-th tree (i < ntrees) of a search around base: base, base - 1,
+ * base + 1, base - 2, ..., each tree once. */
+static uint32_t search_tree(const struct llfree *ll, uint32_t base, uint32_t i)
+{
+	uint32_t k = (i + 1) / 2;
+
+	return (i & 1) ? (base + ll->ntrees - k) % ll->ntrees : (base + k) % ll->ntrees;
+}
+
+/* The trees near the base (the search's first `near`): a quarter of a
+ * CPU's share, at least one, at most a group. */
+static uint32_t search_near(const struct llfree *ll)
+{
+	uint32_t near = ll->ntrees / env_cpu_count() / 4;
+
+	return near < 1 ? 1 : near > LLFREE_TREE_GROUP ? LLFREE_TREE_GROUP : near;
+}
+
+/*
+ * Reserves the tree if it is of the class asked for and allocates in it;
+ * on success the reservation replaces the CPU's (which the search kept, so
+ * that it skipped that tree), else the tree is given back as it was.
+ */
+static uint64_t reserve_and_get(struct llfree *ll, unsigned cpu, uint32_t tree,
+				enum tree_pref pref, unsigned order)
+{
+	uint32_t n = 1u << order, got;
+	uint64_t pfn;
+
+	if (!tree_take(ll, tree, pref, n, &got))
+		return LLFREE_NONE;
+	pfn = tree_get_hinted(ll, cpu, tree, order);
+	if (pfn == LLFREE_NONE) {
+		tree_release(ll, (uint64_t)tree << 32 | got);
+		return LLFREE_NONE;
+	}
+	tree_release(ll, __atomic_exchange_n(&ll->cpu[cpu].reserved,
+					     (uint64_t)tree << 32 | (got - n), ACQ_REL));
+	return pfn;
+}
+
+/*
+ * Searches the trees around the CPU's base for one to reserve, in passes
+ * over search indices [from, to) that take a class of tree each. Normally
+ * the near trees that are not almost full, then the others partially
+ * used, then free ones, then almost full ones; after the reserved tree
+ * was too fragmented for the order, free trees first.
+ */
+struct search_pass {
+	enum tree_pref pref;
+	bool near_only, skip_near;
+};
+
+static const struct search_pass search_normal[] = {
+	{ TREE_NOT_FULL, true, false }, { TREE_PARTIAL, false, true },
+	{ TREE_FREE, false, true }, { TREE_ALMOST_FULL, false, false },
+};
+static const struct search_pass search_fragmented[] = {
+	{ TREE_FREE, false, false }, { TREE_PARTIAL, false, false },
+	{ TREE_ALMOST_FULL, false, false },
+};
+
+static uint64_t search_and_reserve(struct llfree *ll, unsigned cpu, unsigned order,
+				   bool fragmented)
+{
+	const struct search_pass *passes = fragmented ? search_fragmented : search_normal;
+	unsigned npasses = fragmented ? sizeof(search_fragmented) / sizeof(passes[0])
+				      : sizeof(search_normal) / sizeof(passes[0]);
+	uint32_t base = cpu_home_tree(ll, cpu) / LLFREE_TREE_GROUP * LLFREE_TREE_GROUP;
+	uint32_t near = search_near(ll);
+
+	for (unsigned p = 0; p < npasses; p++) {
+		uint32_t from = passes[p].skip_near ? near : 0;
+		uint32_t to = passes[p].near_only ? near : ll->ntrees;
+
+		for (uint32_t i = from; i < to && i < ll->ntrees; i++) {
+			uint64_t pfn = reserve_and_get(ll, cpu, search_tree(ll, base, i),
+						       passes[p].pref, order);
+
+			if (pfn != LLFREE_NONE)
+				return pfn;
+		}
+	}
+	return LLFREE_NONE;
+}
+
 /* The last resort: every child of every tree, reservations ignored,
- * from the CPU's hint on. */
+ * from the CPU's home tree on. */
 static uint64_t get_anywhere(struct llfree *ll, unsigned cpu, unsigned order)
 {
-	uint32_t start = cpu_hint_tree(ll, cpu);
+	uint32_t start = cpu_home_tree(ll, cpu);
 
 	for (uint32_t i = 0; i < ll->ntrees; i++) {
 		uint32_t tree = (start + i) % ll->ntrees;
@@ -532,28 +699,23 @@ static uint64_t get_anywhere(struct llfree *ll, unsigned cpu, unsigned order)
 	return LLFREE_NONE;
 }
 
-/* Reserves trees in turn from tree start, then scans everything. */
+/* The CPU's tree (NO_TREE if none) had too few frames on its local
+ * counter, or was too fragmented for the order: syncs with the tree
+ * counter, else reserves another tree, else scans everything. */
 __attribute__((noinline)) static uint64_t get_slow(struct llfree *ll, unsigned cpu,
-						   unsigned order, uint32_t start)
+						   unsigned order, uint32_t tree, bool fragmented)
 {
-	uint32_t n = 1u << order;
+	uint64_t pfn;
 
-	for (unsigned i = 0; i < LLFREE_RESERVE_TRIES; i++) {
-		uint32_t tree;
-		uint64_t pfn;
-
-		cpu_unreserve(ll, cpu);
-		tree = cpu_reserve(ll, cpu, start, n);
-		if (tree == NO_TREE)
-			break;
-		if (cpu_take(&ll->cpu[cpu], n, &tree)) {
-			pfn = get_reserved(ll, cpu, tree, order);
-			if (pfn != LLFREE_NONE)
-				return pfn;
-		}
-		start = tree + 1;
+	if (!fragmented && tree != NO_TREE && cpu_sync(ll, cpu, tree) &&
+	    cpu_take(&ll->cpu[cpu], 1u << order, &tree)) {
+		pfn = get_reserved(ll, cpu, tree, order);
+		if (pfn != LLFREE_NONE)
+			return pfn;
+		fragmented = true;
 	}
-	return get_anywhere(ll, cpu, order);
+	pfn = search_and_reserve(ll, cpu, order, fragmented && order == LLFREE_CHILD_ORDER);
+	return pfn != LLFREE_NONE ? pfn : get_anywhere(ll, cpu, order);
 }
 
 /* Sets k aligned children from first huge, or none. */
@@ -596,9 +758,9 @@ uint64_t llfree_get(struct llfree *ll, unsigned cpu, unsigned order)
 	if (order > LLFREE_CHILD_ORDER)
 		return order <= MAX_PAGE_ORDER ? get_large(ll, order) : LLFREE_NONE;
 	if (!cpu_take(&ll->cpu[cpu], 1u << order, &tree))
-		return get_slow(ll, cpu, order, cpu_hint_tree(ll, cpu));
+		return get_slow(ll, cpu, order, tree, false);
 	pfn = get_reserved(ll, cpu, tree, order);
-	return pfn != LLFREE_NONE ? pfn : get_slow(ll, cpu, order, tree + 1);
+	return pfn != LLFREE_NONE ? pfn : get_slow(ll, cpu, order, tree, true);
 }
 
 void llfree_put(struct llfree *ll, unsigned cpu, uint64_t pfn, unsigned order)
@@ -656,7 +818,7 @@ void llfree_init(struct llfree *ll, void *meta, uint64_t first_pfn, uint64_t end
 		__atomic_store_n(&ll->trees[i], 0, RELAXED);
 	for (unsigned i = 0; i < ENV_MAX_CPUS; i++) {
 		__atomic_store_n(&ll->cpu[i].reserved, CPU_NONE, RELAXED);
-		__atomic_store_n(&ll->cpu[i].hint, child_of(ll, first_pfn), RELAXED);
+		__atomic_store_n(&ll->cpu[i].hint, NO_HINT, RELAXED);
 	}
 }
 

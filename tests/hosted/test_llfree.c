@@ -3,7 +3,9 @@
  * metadata from aligned_alloc and no mm_init: natural alignment and
  * accounting at every order, exhaustion and recovery, the orders whose
  * blocks span words or children failing exactly when fragmentation
- * leaves no room, reservations and drains, the last-resort scan past
+ * leaves no room, reservations and drains, the reservation policy (first
+ * fit from the CPU's base, partly used trees before almost free ones),
+ * the last-resort scan past
  * reserved trees, bad frees, and random gets and puts on several CPUs
  * against a bitmap oracle.
  *
@@ -368,6 +370,87 @@ TEST(llfree_reservations_keep_a_cpu_in_one_tree_until_drained)
 	drain_all(3);
 	check_trees_exact();
 	CHECK_EQ_U64(llfree_free_huge(&ll), 4 * LLFREE_TREE_CHILDREN);
+}
+
+/* Whole children among the 32 of tree t. */
+static uint64_t tree_whole_children(uint32_t t)
+{
+	uint64_t n = 0;
+
+	for (uint64_t c = 0; c < LLFREE_TREE_CHILDREN; c++) {
+		uint64_t start = base + (uint64_t)t * TREE_FRAMES + c * 512, free = 0;
+
+		for (uint64_t p = start; p < start + 512; p++)
+			free += llfree_is_free(&ll, p);
+		n += free == 512;
+	}
+	return n;
+}
+
+/*
+ * The paper's reservation policy: a CPU that has used up its tree searches
+ * again from the same base (first fit), so it goes back to a partly used
+ * tree near the base that others freed into, and it takes a partially
+ * used tree before one that is almost free, so that tree stays in whole
+ * huge frames. Searching on from the tree just used up (next fit), or
+ * counting an almost free tree as partially used, fails this.
+ */
+TEST(llfree_reservations_fill_first_trees_and_keep_free_ones_whole)
+{
+	enum { QUARTER = TREE_FRAMES / 4, HELD = 8 };
+	static uint64_t got[2 * QUARTER];
+	uint64_t first = ALIGNED_FIRST, end = first + 4 * TREE_FRAMES, probe;
+	uint32_t second;
+	bool reserved;
+
+	/* Trees 0, 1 and 3 have every fourth frame free, no child whole;
+	 * tree 2 is all free but HELD frames at its end: 31 whole children. */
+	setup(first, end);
+	for (uint64_t p = first; p < end; p++) {
+		uint32_t t = tree_index(p);
+
+		if (t == 2 ? p < first + 3 * TREE_FRAMES - HELD : p % 4 == 0)
+			llfree_init_free(&ll, p, 0);
+	}
+	REQUIRE(tree_whole_children(2) == LLFREE_TREE_CHILDREN - 1);
+
+	/* CPU 3 has not allocated yet: its first tree is tree 0, all of it. */
+	for (int i = 0; i < QUARTER; i++) {
+		got[i] = llfree_get(&ll, 3, 0);
+		REQUIRE(got[i] != LLFREE_NONE);
+		CHECK_EQ_U64(tree_index(got[i]), 0);
+	}
+	/* Tree 0 used up: another partly used tree, not the almost free one. */
+	for (int i = QUARTER; i < 2 * QUARTER; i++) {
+		got[i] = llfree_get(&ll, 3, 0);
+		REQUIRE(got[i] != LLFREE_NONE);
+		CHECK_EQ_U64(tree_index(got[i]), tree_index(got[QUARTER]));
+	}
+	second = tree_index(got[QUARTER]);
+	CHECK(second == 1 || second == 3);
+
+	/* Another CPU frees half of what CPU 3 took from tree 0... */
+	for (int i = 0; i < QUARTER; i += 2)
+		llfree_put(&ll, 1, got[i], 0);
+	CHECK_EQ_U64(llfree_tree_free(&ll, got[0], &reserved), QUARTER / 2);
+	CHECK(!reserved);
+	/* ...and with its second tree used up, CPU 3 goes back to tree 0. */
+	probe = llfree_get(&ll, 3, 0);
+	REQUIRE(probe != LLFREE_NONE);
+	CHECK_EQ_U64(tree_index(probe), 0);
+	CHECK_EQ_U64(tree_whole_children(2), LLFREE_TREE_CHILDREN - 1);
+	CHECK_EQ_U64(llfree_tree_free(&ll, first + 2 * TREE_FRAMES, &reserved),
+		     TREE_FRAMES - HELD);
+	CHECK(!reserved);
+
+	/* Everything back: the counters balance. */
+	llfree_put(&ll, 3, probe, 0);
+	for (int i = 0; i < 2 * QUARTER; i++) {
+		if (i >= QUARTER || i % 2 != 0)
+			llfree_put(&ll, 3, got[i], 0);
+	}
+	drain_all(4);
+	check_trees_exact();
 }
 
 TEST(llfree_get_scans_past_reserved_trees)
