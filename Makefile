@@ -180,11 +180,15 @@ include bench/hosted/hosted_bench.mk
 # Every variant combination of frame and slab, plus the debug build of the
 # defaults and each shootdown variant other than the default (the sync
 # baseline) with the chosen frame and slab, each in its own build
-# directory (booted at 4 CPUs; a shootdown variant at 2, 4 and 8, the sizes
-# of the multi-threaded user tests); the default build is $(O) itself.
+# directory (booted at 4 CPUs; a rival in the design, the combinations
+# that --rivals races, at 1, 2, 4 and 8 like the design; a shootdown
+# variant at 2, 4 and 8, the sizes of the multi-threaded user tests); the
+# default build is $(O) itself.
 TEST_VARIANTS := $(foreach f,$(FRAME_VARIANTS),$(foreach s,$(SLAB_VARIANTS),$(f)-$(s)))
+TEST_RIVALS := $(filter $(MM_RIVAL_VARIANTS:%-$(SHOOTDOWN_DEFAULT)=%),$(TEST_VARIANTS))
 TEST_SHOOTDOWNS := $(filter-out $(SHOOTDOWN_DEFAULT),$(SHOOTDOWN_VARIANTS))
-VARIANT_DIRS := $(patsubst %,$(O)/variants/%,$(filter-out $(FRAME)-$(SLAB),$(TEST_VARIANTS))) \
+VARIANT_DIRS := $(foreach v,$(filter-out $(FRAME)-$(SLAB),$(TEST_VARIANTS)),\
+	$(O)/variants/$(v)$(if $(filter $(v),$(TEST_RIVALS)),:1$(mm_comma)2$(mm_comma)4$(mm_comma)8)) \
 	$(O)/variants/$(FRAME)-$(SLAB)-debug $(TEST_SHOOTDOWNS:%=$(O)/variants/shootdown-%:2,4,8)
 
 variants:

@@ -35,6 +35,7 @@ VARIANTS_TABLE ?= variants.txt
 mm_empty :=
 mm_space := $(mm_empty) $(mm_empty)
 mm_hash := \#
+mm_comma := ,
 
 # One word per line of the table, mechanism:MECHANISM:line:variant:role
 # (line: its number, for errors); a line that is neither a row, a comment

@@ -118,8 +118,12 @@ class Consumers(unittest.TestCase):
         self.assertEqual(v["TEST_VARIANTS"], pairs)
         pair = f"{t.defaults['frame']}-{t.defaults['slab']}"
         other_shootdowns = [d for d in t.variants["shootdown"] if d != t.defaults["shootdown"]]
+        # The rivals in the design boot at the design's CPU counts.
+        rivals = {r.rsplit("-", 1)[0] for r in rival_variants(t)[1:]
+                  if r.endswith("-" + t.defaults["shootdown"])}
         self.assertEqual(v["VARIANT_DIRS"],
-                         [f"/nonexistent/o/variants/{p}" for p in pairs if p != pair]
+                         [f"/nonexistent/o/variants/{p}" + (":1,2,4,8" if p in rivals else "")
+                          for p in pairs if p != pair]
                          + [f"/nonexistent/o/variants/{pair}-debug"]
                          + [f"/nonexistent/o/variants/shootdown-{d}:2,4,8" for d in other_shootdowns])
         self.assertEqual(sorted(os.path.basename(r) for r in v["HOSTED_RUNNERS"]), hosted_runners(t))
