@@ -136,18 +136,27 @@ static void free_all_and_destroy(struct step *s, unsigned n)
 	SLAB_TEST_CHECK_ACCOUNTING();
 }
 
+/* A fresh stack and cache (the caller requires it); false, and the test
+ * does nothing, unless SLAB=slub. */
+static bool setup(struct step *s, void **objs, const char *name)
+{
+	if (!is_slub())
+		return false;
+	mm_fixture_setup(MM_FIXTURE_RAM);
+	s->c = kmem_cache_create(name, SIZE, 0, 0, NULL);
+	s->objs = objs;
+	return true;
+}
+
 TEST(slub_remote_frees_go_back_to_the_cpu_that_holds_the_slab)
 {
 	static void *objs[MAX_OBJS];
 	static struct step s;
 	unsigned per;
 
-	if (!is_slub())
+	if (!setup(&s, objs, "slub-remote"))
 		return;
-	mm_fixture_setup(MM_FIXTURE_RAM);
-	s.c = kmem_cache_create("slub-remote", SIZE, 0, 0, NULL);
 	REQUIRE(s.c != NULL);
-	s.objs = objs;
 	per = s.c->objects;
 	REQUIRE(per >= 4 && per <= MAX_OBJS);
 	/* CPU 0 takes one whole slab: it holds it, frozen, all in use. */
@@ -176,12 +185,9 @@ TEST(slub_a_free_into_a_full_slab_hands_it_to_the_freeing_cpu)
 	static struct step s;
 	unsigned per;
 
-	if (!is_slub())
+	if (!setup(&s, objs, "slub-full"))
 		return;
-	mm_fixture_setup(MM_FIXTURE_RAM);
-	s.c = kmem_cache_create("slub-full", SIZE, 0, 0, NULL);
 	REQUIRE(s.c != NULL);
-	s.objs = objs;
 	per = s.c->objects;
 	REQUIRE(3 * per <= MAX_OBJS);
 	/* Three slabs: the first two full and let go, the third CPU 0's. */
@@ -208,12 +214,9 @@ TEST(slub_cpu_partial_list_overflows_to_the_cache_for_other_cpus)
 	static struct step s;
 	unsigned per, limit, slabs, spilled, held = 0;
 
-	if (!is_slub())
+	if (!setup(&s, objs, "slub-partial"))
 		return;
-	mm_fixture_setup(MM_FIXTURE_RAM);
-	s.c = kmem_cache_create("slub-partial", SIZE, 0, 0, NULL);
 	REQUIRE(s.c != NULL);
-	s.objs = objs;
 	per = s.c->objects;
 	limit = cpu_partial(s.c);
 	slabs = limit + 5;
@@ -252,12 +255,9 @@ TEST(slub_last_free_of_a_partial_slab_empties_it_and_drains_let_go)
 	static struct step s;
 	unsigned per;
 
-	if (!is_slub())
+	if (!setup(&s, objs, "slub-empty"))
 		return;
-	mm_fixture_setup(MM_FIXTURE_RAM);
-	s.c = kmem_cache_create("slub-empty", SIZE, 0, 0, NULL);
 	REQUIRE(s.c != NULL);
-	s.objs = objs;
 	per = s.c->objects;
 	REQUIRE(per > 4 && per + 4 <= MAX_OBJS);
 	/* A full slab, and a second with 4 in use and the rest on CPU 0's
