@@ -366,6 +366,12 @@ void slab_free_bulk(struct kmem_cache *cache, void *const *objs, unsigned n)
 	slab_destroy_list(cache, &doomed);
 }
 
+void *slab_post_alloc_out_of_line(struct kmem_cache *cache, void *obj, gfp_t gfp,
+				  const void *caller)
+{
+	return slab_post_alloc(cache, obj, gfp, caller);
+}
+
 /* ---- Caches ---- */
 
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,

@@ -142,6 +142,12 @@ static inline void *slab_post_alloc(struct kmem_cache *cache, void *obj, gfp_t g
 	return obj;
 }
 
+/* slab_post_alloc out of line, for a variant's fast path to call when it
+ * must zero or check: kept in the fast path, the memset call would make it
+ * save and restore registers on every call. */
+void *slab_post_alloc_out_of_line(struct kmem_cache *cache, void *obj, gfp_t gfp,
+				  const void *caller);
+
 /* ...and every object given back, before the variant keeps it anywhere. */
 static inline void slab_pre_free(struct kmem_cache *cache, const void *obj, const void *caller)
 {

@@ -312,14 +312,6 @@ static __attribute__((noinline)) void magazine_free_slow(struct magazine_cache *
 	env_irq_restore(flags);
 }
 
-/* Zeroing and the debug checks, out of line: kept in the fast path, the
- * memset call would make it save and restore registers on every call. */
-static __attribute__((noinline)) void *magazine_post_alloc(struct kmem_cache *cache, void *obj,
-							  gfp_t gfp, const void *caller)
-{
-	return slab_post_alloc(cache, obj, gfp, caller);
-}
-
 /* The fast path pops a round of this CPU's loaded magazine. */
 void *slab_cache_alloc(struct kmem_cache *cache, gfp_t gfp, const void *caller)
 {
@@ -329,7 +321,7 @@ void *slab_cache_alloc(struct kmem_cache *cache, gfp_t gfp, const void *caller)
 	if (__builtin_expect(obj == NULL, 0))
 		return magazine_alloc_slow(mc, gfp, caller);
 	if (__builtin_expect(MM_DEBUG || (gfp & __GFP_ZERO), 0))
-		return magazine_post_alloc(cache, obj, gfp, caller);
+		return slab_post_alloc_out_of_line(cache, obj, gfp, caller);
 	return obj;
 }
 

@@ -413,13 +413,6 @@ static __attribute__((noinline)) void slub_free_slow(struct slub_cache *sc, stru
 	env_irq_restore(flags);
 }
 
-/* Zeroing and the debug checks, out of line, as SLAB=magazine's. */
-static __attribute__((noinline)) void *slub_post_alloc(struct kmem_cache *cache, void *obj,
-						      gfp_t gfp, const void *caller)
-{
-	return slab_post_alloc(cache, obj, gfp, caller);
-}
-
 /* The fast path pops the head of this CPU's freelist. */
 void *slab_cache_alloc(struct kmem_cache *cache, gfp_t gfp, const void *caller)
 {
@@ -429,7 +422,7 @@ void *slab_cache_alloc(struct kmem_cache *cache, gfp_t gfp, const void *caller)
 	if (__builtin_expect(obj == NULL, 0))
 		return slub_alloc_slow(sc, gfp, caller);
 	if (__builtin_expect(MM_DEBUG || (gfp & __GFP_ZERO), 0))
-		return slub_post_alloc(cache, obj, gfp, caller);
+		return slab_post_alloc_out_of_line(cache, obj, gfp, caller);
 	return obj;
 }
 
