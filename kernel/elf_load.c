@@ -24,7 +24,13 @@
  * highest segment. The stack is a MAP_GROWSDOWN mapping below ASPACE_STACK_TOP; at
  * its top, as Linux lays it out: the argument strings, then (16-byte
  * aligned, rsp pointing at argc) argc, argv[], NULL, envp (empty), NULL,
- * and the auxiliary vector {AT_PAGESZ, 4096}, {AT_NULL, 0}.
+ * and the auxiliary vector, in Linux's order: AT_PAGESZ, AT_PHDR, AT_PHENT
+ * and AT_PHNUM (where the program headers are in memory, when a segment
+ * maps them: a C library finds its TLS template there), AT_ENTRY, the ids
+ * (AT_UID, AT_EUID, AT_GID, AT_EGID: all 0, root; AT_SECURE 0: without
+ * them musl polls fds 0-2 and opens /dev/null), AT_RANDOM (16 bytes above
+ * the strings: canary and malloc secrets; from the TSC, as the testbed
+ * has no entropy source) and AT_NULL.
  *
  * Runs in thread context on the launching CPU, before any thread of the
  * process exists; the address space's own lock does the rest.
@@ -33,6 +39,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <arch/x86.h>
 #include <kernel/elf.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
@@ -44,8 +51,19 @@
 #define PAGE 4096ull
 #define STACK_SIZE (1ull << 20) /* the initial mapping; MAP_GROWSDOWN extends it */
 
-#define AT_NULL 0
+#define AT_NULL   0
+#define AT_PHDR   3
+#define AT_PHENT  4
+#define AT_PHNUM  5
 #define AT_PAGESZ 6
+#define AT_ENTRY  9
+#define AT_UID    11
+#define AT_EUID   12
+#define AT_GID    13
+#define AT_EGID   14
+#define AT_SECURE 23
+#define AT_RANDOM 25
+#define AUXV_MAX  12 /* pairs, AT_NULL's included */
 #define PHNUM_MAX 64
 
 static uint64_t page_down(uint64_t a)
@@ -214,12 +232,63 @@ static int load_segments(struct aspace *as, const struct user_program *prog,
 	return rc;
 }
 
-/* Strings, then the vectors below them; *sp ends 16-byte aligned at argc. */
-static int build_stack(struct aspace *as, const char *name, const char *arg, uint64_t *sp)
+/* Where the program headers are in memory: in the file part of the
+ * PT_LOAD that holds them (Linux's rule), else 0. */
+static uint64_t phdr_address(const struct user_program *prog, const struct elf64_ehdr *eh)
 {
-	const char *argv[2] = {name, arg};
-	uint64_t argc = arg ? 2 : 1;
-	uint64_t vec[1 + 2 + 1 + 1 + 4];
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		struct elf64_phdr ph = phdr(prog, eh, i);
+
+		if (loadable(&ph) && eh->e_phoff >= ph.p_offset &&
+		    eh->e_phoff - ph.p_offset < ph.p_filesz)
+			return ph.p_vaddr + (eh->e_phoff - ph.p_offset);
+	}
+	return 0;
+}
+
+/* splitmix64 over the TSC: distinct per run, not secret. */
+static uint64_t tsc_mix(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull + rdtsc_raw());
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* The auxiliary vector's pairs into aux; how many words. */
+static uint64_t auxv(uint64_t *aux, const struct user_program *prog,
+		     const struct elf64_ehdr *eh, uint64_t random)
+{
+	uint64_t phdr = phdr_address(prog, eh), n = 0;
+
+#define AUX(type, value) (aux[n++] = (type), aux[n++] = (value))
+	AUX(AT_PAGESZ, PAGE);
+	if (phdr) {
+		AUX(AT_PHDR, phdr);
+		AUX(AT_PHENT, sizeof(struct elf64_phdr));
+		AUX(AT_PHNUM, eh->e_phnum);
+	}
+	AUX(AT_ENTRY, eh->e_entry);
+	AUX(AT_UID, 0);
+	AUX(AT_EUID, 0);
+	AUX(AT_GID, 0);
+	AUX(AT_EGID, 0);
+	AUX(AT_SECURE, 0);
+	AUX(AT_RANDOM, random);
+	AUX(AT_NULL, 0);
+#undef AUX
+	return n;
+}
+
+/* Strings and AT_RANDOM's bytes, then the vectors below them; *sp ends
+ * 16-byte aligned at argc. */
+static int build_stack(struct aspace *as, const struct user_program *prog,
+		       const struct elf64_ehdr *eh, const char *arg, uint64_t *sp)
+{
+	const char *argv[2] = {prog->name, arg};
+	uint64_t argc = arg ? 2 : 1, seed = 0;
+	uint64_t vec[1 + 2 + 1 + 1 + 2 * AUXV_MAX], random[2];
 	uint64_t top = ASPACE_STACK_TOP, n = 0;
 	long rc = aspace_mmap(as, ASPACE_STACK_TOP - STACK_SIZE, STACK_SIZE,
 			      PROT_READ | PROT_WRITE,
@@ -241,10 +310,12 @@ static int build_stack(struct aspace *as, const char *name, const char *arg, uin
 	}
 	vec[n++] = 0; /* end of argv */
 	vec[n++] = 0; /* envp: empty */
-	vec[n++] = AT_PAGESZ;
-	vec[n++] = PAGE;
-	vec[n++] = AT_NULL;
-	vec[n++] = 0;
+	random[0] = tsc_mix(&seed);
+	random[1] = tsc_mix(&seed);
+	top = (top - sizeof(random)) & ~15ull;
+	if (aspace_write(as, top, random, sizeof(random)))
+		return -ENOMEM;
+	n += auxv(vec + n, prog, eh, top);
 	top = (top - n * sizeof(uint64_t)) & ~15ull;
 	if (aspace_write(as, top, vec, n * sizeof(uint64_t)))
 		return -ENOMEM;
@@ -269,7 +340,7 @@ int elf_load(struct aspace *as, const struct user_program *prog, const char *arg
 	if (rc)
 		return rc;
 	aspace_set_brk_base(as, brk);
-	rc = build_stack(as, prog->name, arg, sp);
+	rc = build_stack(as, prog, &eh, arg, sp);
 	if (rc == -ENOEXEC)
 		return refuse(prog, "a segment overlaps the stack");
 	if (rc)

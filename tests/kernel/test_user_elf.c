@@ -99,12 +99,16 @@ SELFTEST(user_elf_refuses_malformed_images)
 	ST_CHECK_EQ(user_frames_in_use(), before);
 }
 
-/* argc, argv[0], argv[1], NULL, envp NULL, AT_PAGESZ 4096, AT_NULL. */
+/* argc, argv[0], argv[1], NULL, envp NULL, then the auxiliary vector:
+ * AT_PAGESZ 4096 first (Linux's order), the program headers where the
+ * text segment maps them, the entry, root's ids, AT_SECURE 0, AT_RANDOM
+ * on the stack, AT_NULL. */
 SELFTEST(user_elf_initial_stack_is_linux_layout)
 {
 	const struct aspace_layout l = ASPACE_LAYOUT_DEFAULT(kernel_mapper());
 	struct aspace *as;
-	uint64_t entry, sp, v[9];
+	uint64_t entry, sp, v[32], seen = 0;
+	struct elf64_phdr ph;
 	char s[8];
 
 	user_image_build(&img, "stack", snip_elf_exit0, SNIPPET_LEN(snip_elf_exit0));
@@ -116,7 +120,25 @@ SELFTEST(user_elf_initial_stack_is_linux_layout)
 	ST_CHECK_EQ(v[4], 0);
 	ST_CHECK_EQ(v[5], 6);
 	ST_CHECK_EQ(v[6], 4096);
-	ST_CHECK_EQ(v[7], 0);
+	for (unsigned i = 5; i + 1 < 32 && v[i] != 0; i += 2) {
+		uint64_t type = v[i], val = v[i + 1];
+		seen |= 1ull << type;
+		if (type == 3) { /* AT_PHDR */
+			ST_CHECK_EQ(val, USER_IMAGE_TEXT + sizeof(struct elf64_ehdr));
+			ST_CHECK_EQ(aspace_read(as, &ph, val, sizeof(ph)), 0);
+			ST_CHECK_EQ(ph.p_type, PT_LOAD);
+		} else if (type == 4 || type == 5) { /* AT_PHENT, AT_PHNUM */
+			ST_CHECK_EQ(val, type == 4 ? sizeof(ph) : 2);
+		} else if (type == 9) { /* AT_ENTRY */
+			ST_CHECK_EQ(val, entry);
+		} else if (type == 25) { /* AT_RANDOM: 16 bytes above the vectors */
+			ST_CHECK(val > sp && val + 16 <= ASPACE_STACK_TOP);
+		} else if (type != 6) { /* the ids and AT_SECURE */
+			ST_CHECK(type >= 11 && type <= 23 && val == 0);
+		}
+	}
+	ST_CHECK_EQ(seen, (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 6) | (1ull << 9) |
+				  (0xfull << 11) | (1ull << 23) | (1ull << 25));
 	ST_CHECK_EQ(aspace_read(as, s, v[1], 6), 0);
 	ST_CHECK(s[0] == 's' && s[4] == 'k' && s[5] == 0);
 	ST_CHECK_EQ(aspace_read(as, s, v[2], 4), 0);
