@@ -57,6 +57,7 @@
 #include <arch/usermode.h>
 #include <arch/x86.h>
 #include <kernel/fault_progress.h>
+#include <kernel/futex.h>
 #include <kernel/irq.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
@@ -75,7 +76,8 @@
 
 #define CLONE_REQUIRED (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
 #define CLONE_ACCEPTED (CLONE_REQUIRED | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_SETTLS | \
-			CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CSIGNAL)
+			CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | \
+			CLONE_DETACHED | CSIGNAL)
 
 #define USER_RFLAGS_START 0x202ull /* IF, and the always-one bit */
 
@@ -84,8 +86,12 @@ struct proc;
 struct thread {
 	struct proc *proc;
 	int tid;
-	uint64_t clear_child_tid; /* CLONE_CHILD_CLEARTID: user address, or 0 */
-	uint64_t fs_base;
+	uint64_t clear_child_tid; /* CLONE_CHILD_CLEARTID or set_tid_address: user
+				     address, or 0 */
+	uint64_t fs_base;	/* the TLS base: CLONE_SETTLS or arch_prctl */
+	uint64_t gs_base;	/* arch_prctl(ARCH_SET_GS) */
+	uint64_t sigmask;	/* rt_sigprocmask's blocked set (no signal is ever
+				   delivered: kept only to be read back) */
 	struct trapframe regs;	  /* user registers it starts with */
 	struct fault_progress progress; /* its CPU's only, as the thread is */
 };
@@ -191,7 +197,9 @@ void proc_exit(int status)
 
 	if (t->clear_child_tid) {
 		int zero = 0;
-		(void)copy_to_user(t->clear_child_tid, &zero, sizeof(zero)); /* as Linux: errors ignored */
+		/* As Linux: errors ignored, the waiter (pthread_join) woken. */
+		(void)copy_to_user(t->clear_child_tid, &zero, sizeof(zero));
+		futex_wake(p->as, t->clear_child_tid, 1);
 	}
 	f = spin_lock_irqsave(&p->lock);
 	if (t->tid == p->pid && !p->ending)
@@ -298,7 +306,7 @@ static void thread_run(struct proc_cpu *pc, struct thread *t)
 		pc->running = t;
 		mapper_switch(kernel_mapper(), aspace_mapper(p->as));
 		if (kctx_save(&pc->ctx) == 0)
-			user_enter(&t->regs, t->fs_base);
+			user_enter(&t->regs, t->fs_base, t->gs_base);
 		mapper_switch(aspace_mapper(p->as), kernel_mapper());
 		pc->running = NULL;
 	}
@@ -376,6 +384,8 @@ long proc_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t ch
 	if (stack)
 		t->regs.rsp = stack;
 	t->fs_base = (flags & CLONE_SETTLS) ? tls : self->fs_base;
+	t->gs_base = self->gs_base;
+	t->sigmask = self->sigmask;
 	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? child_tid : 0;
 
 	f = spin_lock_irqsave(&p->lock);
@@ -417,6 +427,56 @@ int proc_gettid(void)
 unsigned proc_ncpus(void)
 {
 	return current_thread()->proc->ncpus;
+}
+
+int proc_set_tid_address(uint64_t tidptr)
+{
+	struct thread *t = current_thread();
+
+	t->clear_child_tid = tidptr;
+	return t->tid;
+}
+
+uint64_t proc_seg_base(bool gs)
+{
+	struct thread *t = current_thread();
+
+	return gs ? t->gs_base : t->fs_base;
+}
+
+void proc_set_seg_base(bool gs, uint64_t base)
+{
+	struct thread *t = current_thread();
+
+	if (gs) {
+		t->gs_base = base;
+		user_set_gs_base(base);
+	} else {
+		t->fs_base = base;
+		user_set_fs_base(base);
+	}
+}
+
+uint64_t *proc_sigmask(void)
+{
+	return &current_thread()->sigmask;
+}
+
+/* Threads of one process may write at once: each chunk is printed whole,
+ * and p->lock keeps the copy's order the console's. */
+void proc_console_write(const char *buf, size_t n)
+{
+	struct proc *p = current_thread()->proc;
+	struct proc_result *res = p->res;
+	irqflags_t f = spin_lock_irqsave(&p->lock);
+
+	kprintf("%.*s", (int)n, buf);
+	if (res->out && res->out_len < res->out_size) {
+		size_t room = res->out_size - res->out_len;
+		memcpy(res->out + res->out_len, buf, n < room ? n : room);
+		res->out_len += n < room ? n : room;
+	}
+	spin_unlock_irqrestore(&p->lock, f);
 }
 
 long proc_expect_fault(uint64_t lo, uint64_t hi, uint64_t access)
@@ -551,6 +611,7 @@ int proc_run_program(const struct user_program *prog, const char *arg, const cpu
 	res->killed = false;
 	res->expected = false;
 	res->threads = 1;
+	res->out_len = 0;
 	rc = proc_load(p, prog, arg, &main);
 	if (rc == 0) {
 		unsigned first = (unsigned)first_cpu(cpus);

@@ -1,7 +1,11 @@
 /*
  * The system calls: Linux's x86_64 numbers and semantics for what a
- * multi-threaded program of this testbed needs, and the testbed's own
- * calls from 1000 (uapi/testbed.h). Anything else is -ENOSYS.
+ * multi-threaded program of this testbed, or a static program of a C
+ * library (musl), needs, and the testbed's own calls from 1000
+ * (uapi/testbed.h). Anything else is -ENOSYS. The console calls are in
+ * syscall_io.c, the threading ones (arch_prctl, set_tid_address,
+ * rt_sigprocmask, futex) in syscall_thread.c; this file has the
+ * memory-management and process calls and the table.
  *
  * Each handler takes the caller's trap frame (arguments in rdi rsi rdx
  * r10 r8 r9, as Linux's pt_regs-based syscalls do) and returns what the
@@ -35,34 +39,13 @@
 #include <mm/aspace.h>
 
 #define PAGE 4096ull
-#define CHUNK 512 /* bytes moved per copy in write and mincore */
+#define CHUNK 512 /* bytes moved per copy in mincore */
 
 typedef long (*syscall_fn)(struct trapframe *tf);
 
 static struct aspace *as(void)
 {
 	return proc_current_aspace();
-}
-
-static long sys_write(struct trapframe *tf)
-{
-	unsigned fd = (unsigned)tf->rdi;
-	uintptr_t buf = tf->rsi;
-	uint64_t count = tf->rdx, done = 0;
-	char chunk[CHUNK];
-
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	if (!user_range_ok(buf, count))
-		return -EFAULT;
-	while (done < count) {
-		uint64_t n = count - done < CHUNK ? count - done : CHUNK;
-		if (copy_from_user(chunk, buf + done, n))
-			return done ? (long)done : -EFAULT;
-		kprintf("%.*s", (int)n, chunk);
-		done += n;
-	}
-	return (long)done;
 }
 
 static long sys_mmap(struct trapframe *tf)
@@ -251,11 +234,16 @@ static long sys_tb_meminfo(struct trapframe *tf)
 }
 
 static const syscall_fn linux_calls[] = {
+	[SYS_read] = sys_read,
 	[SYS_write] = sys_write,
 	[SYS_mmap] = sys_mmap,
 	[SYS_mprotect] = sys_mprotect,
 	[SYS_munmap] = sys_munmap,
 	[SYS_brk] = sys_brk,
+	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
+	[SYS_ioctl] = sys_ioctl,
+	[SYS_readv] = sys_read,
+	[SYS_writev] = sys_writev,
 	[SYS_sched_yield] = sys_sched_yield,
 	[SYS_mremap] = sys_mremap,
 	[SYS_mincore] = sys_mincore,
@@ -263,7 +251,10 @@ static const syscall_fn linux_calls[] = {
 	[SYS_getpid] = sys_getpid,
 	[SYS_clone] = sys_clone,
 	[SYS_exit] = sys_exit,
+	[SYS_arch_prctl] = sys_arch_prctl,
 	[SYS_gettid] = sys_gettid,
+	[SYS_futex] = sys_futex,
+	[SYS_set_tid_address] = sys_set_tid_address,
 	[SYS_exit_group] = sys_exit_group,
 };
 

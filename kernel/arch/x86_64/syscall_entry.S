@@ -102,7 +102,7 @@ user_return_slow:
 	ud2
 
 /*
- * void user_enter(const struct trapframe *tf, uint64_t fs_base)
+ * void user_enter(const struct trapframe *tf, uint64_t fs_base, uint64_t gs_base)
  * The caller's stack below its return address becomes the trap stack.
  */
 	.globl user_enter
@@ -110,13 +110,15 @@ user_enter:
 	cli
 	andq	$-16, %rsp
 	movq	%rsp, %gs:PC_KSTACK
+	movq	%rdx, %r8		/* wrmsr takes edx */
 	movq	%rsi, %rax		/* FS base: the thread's TLS pointer */
 	shrq	$32, %rsi
 	movq	%rsi, %rdx
 	movl	$0xc0000100, %ecx	/* MSR_FS_BASE */
 	wrmsr
-	xorl	%eax, %eax		/* the user's GS base, live after swapgs */
-	xorl	%edx, %edx
+	movq	%r8, %rax		/* the user's GS base, live after swapgs */
+	movq	%r8, %rdx
+	shrq	$32, %rdx
 	movl	$0xc0000102, %ecx	/* MSR_KERNEL_GS_BASE */
 	wrmsr
 	fxrstor	fpu_init_state(%rip)	/* no FPU/SSE state from an earlier thread */

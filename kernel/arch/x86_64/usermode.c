@@ -107,6 +107,26 @@ void user_work_clear(unsigned cpu)
 	atomic_store(&cpu_area(cpu)->arch.user_work, 0);
 }
 
+bool user_work_pending(void)
+{
+	return atomic_load(&this_cpu()->arch.user_work) != 0;
+}
+
+/* The MSRs, not wrfsbase/wrgsbase: FSGSBASE may be missing (or off in
+ * CR4). The kernel never loads %fs, so the FS base stays until the next
+ * thread's user_enter sets its own. The kernel's %gs is the per-CPU area:
+ * from syscall entry to exit swapgs keeps the user's GS base in
+ * KERNEL_GS_BASE, which is where it is set. */
+void user_set_fs_base(uint64_t base)
+{
+	wrmsr(MSR_FS_BASE, base);
+}
+
+void user_set_gs_base(uint64_t base)
+{
+	wrmsr(MSR_KERNEL_GS_BASE, base);
+}
+
 void user_return_work(struct trapframe *tf)
 {
 	(void)tf;

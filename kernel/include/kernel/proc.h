@@ -68,7 +68,12 @@ struct proc_result {
 	/* In: where tb_report goes (NULL: tb_report returns -ENOSYS). */
 	proc_report_fn report;
 	void *report_ctx;
+	/* In: where the process's console output (write, writev) is copied
+	   as well (NULL: nowhere); what does not fit is dropped. */
+	char *out;
+	size_t out_size;
 	/* Out: */
+	size_t out_len;		/* bytes copied to out */
 	int status;		/* exit status (0..255), when not killed */
 	bool killed;
 	struct proc_fault kill;	/* the first kill, when killed */
@@ -128,6 +133,18 @@ long proc_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t ch
 int proc_getpid(void);
 int proc_gettid(void);
 unsigned proc_ncpus(void);
+/* set_tid_address: the address cleared and woken at the thread's exit;
+ * returns the tid. */
+int proc_set_tid_address(uint64_t tidptr);
+/* The calling thread's FS base, or with gs its GS base (arch_prctl):
+ * read, or set (in the CPU too, at once). */
+uint64_t proc_seg_base(bool gs);
+void proc_set_seg_base(bool gs, uint64_t base);
+/* The calling thread's blocked-signal set (rt_sigprocmask). */
+uint64_t *proc_sigmask(void);
+/* Console output of the calling thread's process: printed, and copied to
+ * its proc_result's out. */
+void proc_console_write(const char *buf, size_t n);
 long proc_expect_fault(uint64_t lo, uint64_t hi, uint64_t access);
 long proc_expect_signal(uint64_t sig);
 /* The running thread's record of faults resolved without a change. */

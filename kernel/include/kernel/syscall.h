@@ -1,7 +1,8 @@
 /*
- * The system-call layer (kernel/syscall.c): Linux's x86_64 numbers,
- * arguments and return convention (a value, or -errno), plus the
- * testbed's own calls from 1000 (uapi/testbed.h).
+ * The system-call layer (kernel/syscall.c, with the console calls in
+ * syscall_io.c and the threading calls in syscall_thread.c): Linux's
+ * x86_64 numbers, arguments and return convention (a value, or -errno),
+ * plus the testbed's own calls from 1000 (uapi/testbed.h).
  */
 #ifndef KERNEL_SYSCALL_H
 #define KERNEL_SYSCALL_H
@@ -12,5 +13,16 @@ struct trapframe;
  * tf->rax with the arguments in tf (rdi rsi rdx r10 r8 r9) and leaves its
  * result in tf->rax; unknown numbers give -ENOSYS. */
 void syscall_dispatch(struct trapframe *tf);
+
+/* The handlers kept in files of their own, for syscall.c's table: each
+ * takes the caller's frame and returns a value or -errno. */
+long sys_read(struct trapframe *tf);		/* syscall_io.c: read, readv */
+long sys_write(struct trapframe *tf);
+long sys_writev(struct trapframe *tf);
+long sys_ioctl(struct trapframe *tf);
+long sys_arch_prctl(struct trapframe *tf);	/* syscall_thread.c */
+long sys_set_tid_address(struct trapframe *tf);
+long sys_rt_sigprocmask(struct trapframe *tf);
+long sys_futex(struct trapframe *tf);
 
 #endif

@@ -40,9 +40,10 @@ __noreturn void kctx_restore(const struct kctx *c);
  * go off; the kernel stack from the caller's frame down becomes the
  * thread's trap stack: tss.rsp0 points just below the caller, and every
  * entry from user mode starts there, so the user's frame always sits at
- * the top (user_frame()). fs_base is the thread's TLS base.
+ * the top (user_frame()). fs_base and gs_base are the thread's segment
+ * bases (its TLS pointer, and what arch_prctl(ARCH_SET_GS) gave).
  */
-__noreturn void user_enter(const struct trapframe *tf, uint64_t fs_base);
+__noreturn void user_enter(const struct trapframe *tf, uint64_t fs_base, uint64_t gs_base);
 
 /* The frame of the current thread's last entry from ring 3 (syscall,
  * interrupt or exception): valid in a syscall or a trap from user mode. */
@@ -53,6 +54,15 @@ struct trapframe *user_frame(void);
  * the CPU itself once its thread has ended, or before any thread runs. */
 void user_work_set(unsigned cpu);
 void user_work_clear(unsigned cpu);
+/* Whether this CPU's thread has been asked to stop: a syscall that waits
+ * (futex) gives up its wait when it is. */
+bool user_work_pending(void);
+
+/* Set the FS or GS base of the thread running on this CPU (arch_prctl),
+ * in a syscall; it lasts until the thread ends (kernel/proc.c keeps the
+ * values too, for ARCH_GET_* and for the threads it clones). */
+void user_set_fs_base(uint64_t base);
+void user_set_gs_base(uint64_t base);
 
 /* Syscall MSRs (EFER.SCE, STAR, LSTAR, SFMASK) and SSE for user code on
  * this CPU. Every CPU, from gdt_init_cpu. */
