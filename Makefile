@@ -119,6 +119,20 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 		{ echo "error: text symbols moved between the two links"; exit 1; }
 	$(Q)mv $@.tmp $@
 
+# Unmodified static programs of a C library: each user/musl/<prog>.c is
+# built as Linux would run it, with Debian's musl-gcc -static (package
+# musl-tools, which scripts/deps.sh installs), into $(O)/user/musl_<prog>.elf
+# and embedded with the others (tests/kernel/test_user_musl.c runs them).
+# musl-gcc wraps gcc whatever CC is.
+MUSL_CC ?= musl-gcc
+MUSL_PROGS := $(patsubst user/musl/%.c,musl_%,$(wildcard user/musl/*.c))
+MUSL_CFLAGS := -static -O2 -std=gnu11 -Wall -Wextra -Werror
+
+$(O)/user/musl_%.elf: user/musl/%.c $(O)/build-id
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  MUSL    $@")
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -o $@ $<
+
 # User programs: each user/<prog>.c and bench/user/<prog>.c, linked with
 # everything in user/lib/, the kernel's formatter, kernel/lib/format.c, and
 # its errno names, kernel/lib/errno_name.c
@@ -129,7 +143,7 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 # (kernel/proc.h). The list of programs is kept in programs.list so that
 # adding or removing one regenerates the table.
 USER_PROG_SRCS := $(wildcard user/*.c bench/user/*.c)
-USER_PROGS := $(basename $(notdir $(USER_PROG_SRCS)))
+USER_PROGS := $(basename $(notdir $(USER_PROG_SRCS))) $(MUSL_PROGS)
 USER_LIB_OBJS := $(patsubst %,$(O)/%.o,$(wildcard user/lib/*.c user/lib/*.S) kernel/lib/format.c \
 	kernel/lib/errno_name.c)
 USER_BENCH_OBJS := $(O)/bench/hist.c.o

@@ -17,7 +17,9 @@ missing ones with apt-get when run as root.
   (always)   qemu-system-x86, python3 and python3-matplotlib (the results
              tools and their tests), mypy (their type check in make test),
              valgrind and libjemalloc-dev (make test's checks of the
-             callgrind counts and of the user-space peers), and the build
+             callgrind counts and of the user-space peers), musl-tools
+             (musl-gcc -static builds the unmodified programs of
+             user/musl/ that the kernel embeds), and the build
              tools: a C compiler (gcc or clang), make and ld (packages gcc,
              make, binutils)
   --bench    also hwloc, python3-numpy (for ./run_bench.sh), and the
@@ -42,7 +44,7 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 
-packages=(qemu-system-x86 python3 python3-matplotlib mypy valgrind libjemalloc-dev)
+packages=(qemu-system-x86 python3 python3-matplotlib mypy valgrind libjemalloc-dev musl-tools)
 ((bench)) && packages+=(hwloc python3-numpy libmimalloc-dev libgoogle-perftools-dev)
 
 missing=()
@@ -68,6 +70,7 @@ else
     have python3 || missing+=(python3)
     have mypy || missing+=(mypy)
     have valgrind || missing+=(valgrind)
+    have musl-gcc || missing+=(musl-tools)
     if ((bench)); then
         have hwloc-bind || missing+=(hwloc)
     fi
