@@ -5,9 +5,10 @@
  *
  * Output goes through proc_console_write, which prints it and copies it
  * to the launcher's buffer (proc_result.out). The console behaves like a
- * pipe: no terminal (every ioctl is -ENOTTY, so stdio buffers fully), and
- * a write that faults part-way returns the bytes written before the fault,
- * as Linux's pipe does. Checks are Linux's, in its order: the fd first
+ * pipe in that it is no terminal (every ioctl is -ENOTTY, so stdio
+ * buffers fully); a write that faults part-way returns the bytes written
+ * before the fault, as Linux's regular files do (a pipe there would throw
+ * away the page it was filling and return -EFAULT). Checks are Linux's, in its order: the fd first
  * (-EBADF), then the arguments.
  *
  * Context: syscall, the calling thread on its CPU, interrupts on.
@@ -104,6 +105,8 @@ long sys_writev(struct trapframe *tf)
 		return -EBADF;
 	if (n > UIO_MAXIOV)
 		return -EINVAL;
+	if (n == 0)
+		return 0; /* the vector is not looked at, as Linux */
 	if (n > FAST_IOV) {
 		iov = kmalloc(n * sizeof(*iov), GFP_KERNEL);
 		if (!iov)

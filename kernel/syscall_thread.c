@@ -119,8 +119,10 @@ static long futex_check(uintptr_t uaddr, bool private)
 }
 
 /* futex(uaddr, op, val, timeout or val2, uaddr2, val3): FUTEX_WAIT,
- * FUTEX_WAKE and FUTEX_REQUEUE, each with FUTEX_PRIVATE_FLAG or without,
- * FUTEX_WAIT also with FUTEX_CLOCK_REALTIME; any other op is -ENOSYS. */
+ * FUTEX_WAKE and FUTEX_REQUEUE, each with FUTEX_PRIVATE_FLAG or without;
+ * any other op is -ENOSYS, and so is FUTEX_CLOCK_REALTIME with any of
+ * these (Linux 6.18 refuses it with FUTEX_WAIT too: only its bitset and
+ * PI waits, which are not here, take it). */
 long sys_futex(struct trapframe *tf)
 {
 	uintptr_t uaddr = tf->rdi, utime = tf->r10, uaddr2 = tf->r8;
@@ -134,7 +136,7 @@ long sys_futex(struct trapframe *tf)
 		if (rc)
 			return rc;
 	}
-	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT)
+	if (op & FUTEX_CLOCK_REALTIME)
 		return -ENOSYS;
 	switch (cmd) {
 	case FUTEX_WAIT:

@@ -6,8 +6,9 @@
  * CLONE_THREAD|CLONE_SYSVSEM (a thread as pthreads makes one) plus
  * CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID on struct thread's tid: the
  * kernel stores the new tid there before the child runs and 0 when the
- * thread has ended, which is what thread_join waits for. (Linux also
- * futex-wakes that word; spinning does not need it.) No TLS, no signals.
+ * thread has ended, which is what thread_join waits for. (The kernel
+ * also futex-wakes that word, as Linux does; spinning does not need it.)
+ * No TLS, no signals.
  *
  * On the testbed kernel each CPU runs at most one thread, so clone fails
  * with -EAGAIN when every CPU of the process is taken; on Linux the
