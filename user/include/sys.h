@@ -82,6 +82,23 @@ static inline uintptr_t sys_brk(uintptr_t brk)
 	return (uintptr_t)syscall1(SYS_brk, brk);
 }
 
+/* A memory file (Linux's memfd), the stand-in here for a file in /tmp:
+ * there is no file system. */
+static inline long sys_memfd_create(const char *name, unsigned flags)
+{
+	return syscall2(SYS_memfd_create, (long)name, flags);
+}
+
+static inline long sys_ftruncate(int fd, long length)
+{
+	return syscall2(SYS_ftruncate, fd, length);
+}
+
+static inline long sys_close(int fd)
+{
+	return syscall1(SYS_close, fd);
+}
+
 static inline long sys_sched_yield(void)
 {
 	return syscall0(SYS_sched_yield);

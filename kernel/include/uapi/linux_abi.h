@@ -13,6 +13,7 @@
 
 #define SYS_read              0
 #define SYS_write             1
+#define SYS_close             3
 #define SYS_mmap              9
 #define SYS_mprotect         10
 #define SYS_munmap           11
@@ -28,11 +29,17 @@
 #define SYS_getpid           39
 #define SYS_clone            56
 #define SYS_exit             60
+#define SYS_ftruncate        77
 #define SYS_arch_prctl      158
 #define SYS_gettid          186
 #define SYS_futex           202
 #define SYS_set_tid_address 218
 #define SYS_exit_group      231
+#define SYS_memfd_create    319
+
+/* memfd_create flags (linux/memfd.h) */
+#define MFD_CLOEXEC          0x0001
+#define MFD_ALLOW_SEALING    0x0002
 
 #define CLONE_VM             0x00000100
 #define CLONE_FS             0x00000200
