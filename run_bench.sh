@@ -68,7 +68,14 @@ Options:
                    (default: one boot on as many vCPUs as host cores, here
                    $host_cores). More vCPUs than host cores is allowed, but warned
                    about and not pinned
-  --suites LIST    comma-separated suites to run, or all (default: all); known:
+  --suites LIST    comma-separated suites and families to run (a family is
+                   the part of the names before the dot: vm is every vm.*),
+                   or one of default (every suite but the published
+                   workloads: the default), workloads (calib.* and the
+                   published workloads: will-it-scale's mm
+                   tests, wis.*, and the classic allocator benchmarks,
+                   alloc.*; bench/README.md names their origins) or all;
+                   known:
                    $(wrap_words "$(known_suites_text)")
                    A boot of N vCPUs runs each suite at 1, 2, 4, ... CPUs (powers
                    of two below N) and at N CPUs. The calib.* suites measure the
@@ -228,7 +235,7 @@ wrap_words() { echo "$*" | fold -s -w 60 | sed -e 's/ *$//' -e '1!s/^/          
 read_variant_table
 opt_variants=("${default_variants[@]}")
 opt_smp=()            # empty: one boot at host_cores, log named <variant>.log
-opt_suites=all
+opt_suites=default
 default_repeat=3
 opt_repeat=$default_repeat
 opt_targets=(qemu)
@@ -374,37 +381,89 @@ check_smp() {
     done
 }
 
+# The families (the part of a suite's name before the dot) of the suites
+# that reproduce published workloads: will-it-scale's mm tests and the
+# classic allocator benchmarks. Longer than the rest together, so not in
+# the default selection.
+workload_families=(wis alloc)
+
+# The suite's family.
+family_of() { echo "${1%%.*}"; }
+
+# Suites of the pool (one name per line) that selection item $2 names: a
+# suite, a family, default, workloads or all (the last three stand alone).
+expand_item() {
+    local pool=$1 item=$2 s f
+    for s in $pool; do
+        f=$(family_of "$s")
+        case $item in
+            all) ;;
+            default) [[ " ${workload_families[*]} " != *" $f "* ]] || continue ;;
+            workloads) [[ $f == calib || " ${workload_families[*]} " == *" $f "* ]] || continue ;;
+            *) [[ $s == "$item" || $f == "$item" ]] || continue ;;
+        esac
+        echo "$s"
+    done
+}
+
+# The harness's bench= for the selected suites among a target's pool: all,
+# or families where a whole family is selected and names otherwise (the
+# kernel's command line is short).
+bench_selection() {
+    local pool=$1 selected=" $2 " s f out=() n=0 m=0
+    local -A total=() chosen=() done=()
+    for s in $pool; do
+        f=$(family_of "$s")
+        total[$f]=$((${total[$f]:-0} + 1)); m=$((m + 1))
+        [[ $selected == *" $s "* ]] || continue
+        chosen[$f]=$((${chosen[$f]:-0} + 1)); n=$((n + 1))
+    done
+    ((n)) || return 0
+    if ((n == m)); then echo all; return; fi
+    for s in $pool; do
+        [[ $selected == *" $s "* ]] || continue
+        f=$(family_of "$s")
+        if ((${chosen[$f]} < ${total[$f]})); then
+            out+=("$s")
+        elif [[ -z ${done[$f]:-} ]]; then
+            done[$f]=1; out+=("$f")
+        fi
+    done
+    (IFS=,; echo "${out[*]}")
+}
+
 # Validated before anything is built, against the names the kernel declares.
 check_suites() {
-    local known s list
+    local known s list=() item items pool portable
     [[ -f $suites_file ]] ||
         fail "$suites_file not found: the kernel's benchmark suites are missing from this tree"
-    known=" $(known_suites | tr '\n' ' ')"
-    [[ $known != " " ]] || fail "$suites_file declares no suite (no '.name = \"...\",' entries)"
-    if [[ $opt_suites == all ]]; then
-        list=($(known_suites))
-    else
-        IFS=, read -ra list <<<"$opt_suites"
-        ((${#list[@]})) || die "--suites names no suite"
-        [[ " ${list[*]} " != *" all "* ]] || die "--suites all stands alone: give all, or a list of suites"
-        for s in "${list[@]}"; do
-            [[ -n $s && $known == *" $s "* ]] ||
-                die "unknown suite '$s'; known suites:$known(or all)"
-        done
-    fi
-    # The hosted target runs the portable ones among them.
-    known=" $(known_suites portable | tr '\n' ' ')"
-    hosted_suites=""
-    for s in "${list[@]}"; do
-        [[ $known != *" $s "* ]] || hosted_suites+="${hosted_suites:+,}$s"
+    pool=$(known_suites)
+    [[ -n $pool ]] || fail "$suites_file declares no suite (no '.name = \"...\",' entries)"
+    IFS=, read -ra items <<<"$opt_suites"
+    ((${#items[@]})) || die "--suites names no suite"
+    for item in "${items[@]}"; do
+        case $item in
+            all|default|workloads)
+                ((${#items[@]} == 1)) || die "--suites $item stands alone: give it, or a list of suites and families" ;;
+        esac
+        s=$(expand_item "$pool" "$item")
+        [[ -n $item && -n $s ]] ||
+            die "unknown suite or family '$item'; known suites: $(echo $pool)" \
+                "(or a family such as wis, or default, workloads, all)"
+        for s in $s; do [[ " ${list[*]} " == *" $s "* ]] || list+=("$s"); done
     done
+    qemu_suites=$(bench_selection "$pool" "${list[*]}")
+    # The hosted target runs the portable ones among them.
+    portable=$(known_suites portable)
+    hosted_suites=$(bench_selection "$portable" "${list[*]}")
     if [[ " ${opt_targets[*]} " == *" hosted "* && -z $hosted_suites ]]; then
-        die "--target hosted runs only the portable suites ($(echo $known | tr ' ' ',')); --suites selects none of them"
+        die "--target hosted runs only the portable suites ($(echo $portable | tr ' ' ',')); --suites selects none of them"
     fi
 }
 
 # ---- state of the run ------------------------------------------------------
-hosted_suites=""    # the selected suites the hosted target has
+qemu_suites=""      # bench= for the kernel: the selected suites
+hosted_suites=""    # bench= for the hosted target: the selected portable suites
 hosted_variants=()  # the variants the hosted target runs (plan_targets)
 variants_run=()     # every variant some target runs
 tmp=""              # private scratch directory: QMP socket, pid file, meta input
@@ -697,7 +756,7 @@ boot() {
     local variant=$1 n=$2 name=$3 label=$4 repeat=$5 log err append boot_pid rc=0 started=$SECONDS
     log=$run_dir/logs/$name.log
     err=$run_dir/logs/$name.qemu-stderr
-    append=$(bench_args "$(bench_cpus_for "$n")" "$repeat" "$opt_suites")
+    append=$(bench_args "$(bench_cpus_for "$n")" "$repeat" "$qemu_suites")
     local qargs=(-q --kernel "$(kernel_of "$variant")" --smp "$n" --mem "$opt_mem"
                  --append "$append" --serial "$log" --timeout "$opt_timeout")
     if ((opt_deterministic)); then qargs+=(--icount); else qargs+=(--accel "$accel"); fi

@@ -5,8 +5,10 @@
  * suite in every selected timing mode at every CPU count, and closes the
  * dump.
  *
- *   bench=all | bench=<suite>[,<suite>...]   which suites (bench/suites.c
- *                                            and the target's table)
+ *   bench=all | bench=<item>[,<item>...]     which suites (bench/suites.c
+ *                                            and the target's table); an
+ *                                            item is a suite, or a family:
+ *                                            "wis" selects every wis.*
  *   bench_cpus=<n>[,<n>...]                  CPU counts (default 1, 2, 4,
  *                                            ... and all online CPUs)
  *   bench_modes=<mode>[,<mode>...]           timing modes: each, sample,
@@ -41,7 +43,7 @@
 #include "lib/format.h"
 
 #define MAX_STEPS 16
-#define MAX_SUITES 32
+#define MAX_SUITES 64
 #define TIMER_SAMPLES 1001
 #define DEFAULT_MODES (1u << BENCH_SAMPLE)
 #define DEFAULT_SAMPLE_PERIOD 64
@@ -82,12 +84,36 @@ static size_t append_item(char *out, size_t len, size_t n, const char *name)
 	return n + (size_t)ksnprintf(out + n, len - n, "%s%s", n ? "," : "", name);
 }
 
-static int find_suite(const char *name, size_t len)
+/* The length of suite s's family, the part of its name before the dot
+ * (the whole name if it has none). */
+static size_t family_len(const struct bench_suite *s)
 {
-	for (unsigned s = 0; s < nsuites(); s++)
-		if (strlen(suite_at(s)->name) == len && memcmp(suite_at(s)->name, name, len) == 0)
-			return (int)s;
-	return -1;
+	const char *dot = strchr(s->name, '.');
+
+	return dot ? (size_t)(dot - s->name) : strlen(s->name);
+}
+
+static bool same_family(const struct bench_suite *a, const struct bench_suite *b)
+{
+	return family_len(a) == family_len(b) && memcmp(a->name, b->name, family_len(a)) == 0;
+}
+
+/* Selects the suite named item[0..len), or every suite of the family of
+ * that name; false if there is neither. */
+static bool select_item(const char *item, size_t len, struct selection *sel)
+{
+	bool found = false;
+
+	for (unsigned s = 0; s < nsuites(); s++) {
+		const struct bench_suite *b = suite_at(s);
+
+		if ((strlen(b->name) == len || family_len(b) == len) &&
+		    memcmp(b->name, item, len) == 0) {
+			sel->suite[s] = true;
+			found = true;
+		}
+	}
+	return found;
 }
 
 static int parse_suites(const char *cmdline, struct selection *sel)
@@ -105,20 +131,18 @@ static int parse_suites(const char *cmdline, struct selection *sel)
 	}
 	for (const char *p = list; *p;) {
 		size_t len = item_len(p);
-		int s = find_suite(p, len);
 
 		if (len == 3 && memcmp(p, "all", 3) == 0) {
 			bench_printf("bench: bench=all stands alone: give all, or a list of suites\n");
 			return -1;
 		}
-		if (s < 0) {
-			bench_printf("bench: unknown suite '%.*s'; known:", (int)len, p);
+		if (len == 0 || !select_item(p, len, sel)) {
+			bench_printf("bench: unknown suite or family '%.*s'; known:", (int)len, p);
 			for (unsigned k = 0; k < nsuites(); k++)
 				bench_printf(" %s", suite_at(k)->name);
 			bench_printf("\n");
 			return -1;
 		}
-		sel->suite[s] = true;
 		p += len + (p[len] == ',');
 	}
 	return 0;
@@ -247,9 +271,19 @@ static void timer_cost(uint64_t *min, uint64_t *median)
 	*median = d[TIMER_SAMPLES / 2];
 }
 
-/* Comma-separated names: the selected suites ("all" for every one, so
- * that the header keeps within a dump line however many suites there
- * are), or the modes. */
+/* Whether every suite of suite s's family is selected. */
+static bool whole_family(const struct selection *sel, const struct bench_suite *b)
+{
+	for (unsigned k = 0; k < nsuites(); k++)
+		if (same_family(suite_at(k), b) && !sel->suite[k])
+			return false;
+	return true;
+}
+
+/* Comma-separated: the selected suites, "all" for every one and a
+ * family's name for all of its suites, so that the header keeps within a
+ * dump line however many suites there are (the suite records then name
+ * them). */
 static void suite_list(const struct selection *sel, char *out, size_t len)
 {
 	size_t n = 0;
@@ -262,9 +296,20 @@ static void suite_list(const struct selection *sel, char *out, size_t len)
 		ksnprintf(out, len, "all");
 		return;
 	}
-	for (unsigned s = 0; s < nsuites(); s++)
-		if (sel->suite[s])
-			n = append_item(out, len, n, suite_at(s)->name);
+	for (unsigned s = 0; s < nsuites(); s++) {
+		const struct bench_suite *b = suite_at(s);
+		bool first_of_family = true;
+
+		if (!sel->suite[s])
+			continue;
+		for (unsigned k = 0; k < s && first_of_family; k++)
+			first_of_family = !same_family(suite_at(k), b);
+		if (!whole_family(sel, b))
+			n = append_item(out, len, n, b->name);
+		else if (first_of_family)
+			n += (size_t)ksnprintf(out + n, len - n, "%s%.*s", n ? "," : "",
+					       (int)family_len(b), b->name);
+	}
 }
 
 static void mode_list(unsigned modes, char *out, size_t len)

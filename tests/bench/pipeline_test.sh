@@ -129,9 +129,12 @@ expect_refusal() { # status, text the message must hold, run_bench arguments...
 }
 check "unknown variant refused" expect_refusal 2 "unknown variant 'pcp-magazine-fast'" \
     --variants pcp-magazine-batched,pcp-magazine-fast
-check "unknown suite refused" expect_refusal 2 "unknown suite 'frame.nope'" --suites frame.bulk,frame.nope
+check "unknown suite refused" expect_refusal 2 "unknown suite or family 'frame.nope'" --suites frame.bulk,frame.nope
+check "unknown family refused" expect_refusal 2 "unknown suite or family 'fram'" --suites fram
 check "unknown timing mode refused" expect_refusal 2 "unknown timing mode 'often'" --modes sample,often
 check "all with other suites refused" expect_refusal 2 "--suites all stands alone" --suites all,frame.bulk
+check "workloads with other suites refused" expect_refusal 2 "--suites workloads stands alone" \
+    --suites vm,workloads
 check "more vCPUs than QEMU starts refused" expect_refusal 2 "--smp 999: QEMU's pc machine" --smp 2,999
 check "hosted without portable suites refused" expect_refusal 2 "runs only the portable suites" \
     --target hosted --suites vm.fault

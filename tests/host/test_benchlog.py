@@ -63,6 +63,13 @@ class TestParse(unittest.TestCase):
         self.assertIn(" suites=all ", lines[0])
         self.check_dump(benchlog.parse_bytes(fake_dump.log_bytes(lines), "x.log"), series)
 
+    def test_a_family_in_the_header_is_its_suites_reported(self) -> None:
+        series = fake_dump.standard_series(VARIANT)
+        families = list(dict.fromkeys(s.suite.split(".")[0] for s in series))
+        lines = fake_dump.dump_lines(VARIANT, series, suites=",".join(families))
+        self.assertIn(f" suites={families[0]},", lines[0])
+        self.check_dump(benchlog.parse_bytes(fake_dump.log_bytes(lines), "x.log"), series)
+
     def test_version_3_header(self) -> None:
         lines = fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT),
                                      target="hosted", repeat=3)

@@ -457,6 +457,19 @@ class _Parser:
                               f"begin at line {self.begin_line} (lost or extra lines)")
         self.end = (number, fields["status"])
 
+    def selected_suites(self, items: list[str]) -> list[str]:
+        """The header's selection with "all" and families (an item without
+        a dot: "wis" for every wis.* suite) replaced by the suites the dump
+        reported; a dump cut short is still caught by the end record's
+        count."""
+        if items == ["all"]:
+            return list(self.suites)
+        out: list[str] = []
+        for item in items:
+            out += ([s for s in self.suites if s.startswith(item + ".")]
+                    if "." not in item else [item])
+        return out
+
     def finish(self, last_line: int) -> Dump:
         if not self.header:
             self.fail(last_line, "truncated: no 'BENCH begin' record in the log "
@@ -464,9 +477,6 @@ class _Parser:
         if self.end is None:
             self.fail(last_line, f"truncated: the dump begun at line "
                                  f"{self.begin_line} has no 'BENCH end' record")
-        if self.header["suites"] == ["all"]:
-            # Every suite the kernel has: those it reported. A dump cut
-            # short is still caught by the end record's count.
-            self.header["suites"] = list(self.suites)
+        self.header["suites"] = self.selected_suites(self.header["suites"])
         return Dump(self.path, self.header, self.series, self.suites,
                     self.end[1], self.records, list(self.frags.values()))
