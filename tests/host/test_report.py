@@ -129,3 +129,32 @@ class TestReport(unittest.TestCase):
                                 f"each | 100.0 | 150.0 | 0.67 | {1e7 * cpus:,.0f} | "
                                 f"{2e7 * cpus / 3:,.0f} | 1.50 |"
                                 for op in ("alloc", "free") for cpus in (1, 2)])
+
+    def test_published_workloads(self) -> None:
+        """A wis suite: its origin, its parameters with the stated scaling,
+        and ops/s per CPU count (1e7 per CPU for the design's 200 cycles,
+        2/3 of that for the baseline's 300) with the ratio to the design."""
+        self.assertNotIn("## Published workloads", self.markdown(hand_rows()))
+        dumps = []
+        for variant, cycles in ((variants.DEFAULT, 200), ("buddy-magazine-batched", 300)):
+            made = [fake_dump.FakeSeries(
+                "wis.page_fault2", "page_fault2", cpus, [cycles] * (100 * cpus),
+                params={"size": "16M", "scaled_from": "128M", "file": "memfd"},
+                wall=100 * cycles) for cpus in (1, 2)]
+            lines = fake_dump.dump_lines(variant, made, tsc_hz=TSC)
+            dumps.append(benchlog.parse_bytes(fake_dump.log_bytes(lines), f"{variant}.log"))
+        text = self.markdown(results.collect(dumps)[0])
+        self.assertLess(text.index("## Results"), text.index("## Published workloads"))
+        part = section(text, "Published workloads")
+        origin = [line for line in part if line.startswith("| wis.page_fault2 | will-it-scale")]
+        self.assertEqual(len(origin), 1)
+        self.assertIn("tests/page_fault2.c", origin[0])
+        self.assertIn("| file=memfd scaled_from=128M size=16M |", origin[0])
+        self.assertIn("size 16M instead of 128M", origin[0])
+        self.assertIn("a memfd in place of mkstemp", origin[0])
+        speeds = [line for line in part if line.startswith("| wis.page_fault2 | page_fault2")]
+        self.assertEqual(speeds, [
+            f"| wis.page_fault2 | page_fault2 | qemu | each | {variants.DEFAULT} | "
+            "10,000,000 (10,000,000) | 1.00x | 20,000,000 (10,000,000) | 1.00x |",
+            "| wis.page_fault2 | page_fault2 | qemu | each | buddy-magazine-batched | "
+            "6,666,667 (6,666,667) | 0.67x | 13,333,333 (6,666,667) | 0.67x |"])

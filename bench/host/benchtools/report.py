@@ -10,6 +10,7 @@ from . import calib_report
 from . import instructions
 from . import results
 from . import table
+from . import workloads
 from .results import Meta, Row
 
 PLOT_SECTIONS = (
@@ -182,6 +183,7 @@ def markdown(rows: list[Row], meta: Meta, plot_files: list[str], results_dir: st
     out += ["## Platform calibration", ""] + calib_report.markdown(rows)
     out += ["## Results", "", table.markdown(rows, meta)]
     out += table.rival_markdown(rows)
+    out += workloads.markdown(rows)
     out += instructions.markdown(rows, meta)
     frag = frag_table(rows)
     if frag:

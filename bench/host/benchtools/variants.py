@@ -130,6 +130,10 @@ PREFIX_MECHANISM = {
     "mapper": "shootdown",
     "syscall": "shootdown",
     "vm": "shootdown",
+    # The published workloads: will-it-scale's mm tests stress shootdowns
+    # and the address space, as vm.* do; the allocator benchmarks kmalloc.
+    "wis": "shootdown",
+    "alloc": "slab",
 }
 
 
