@@ -33,6 +33,38 @@ static struct mfile *memfd_of(struct aspace *as, uint64_t size)
 	return f;
 }
 
+/* An address space with a memfd of its own, mapped whole twice: shared
+ * at s, private at p. */
+struct memfd_views {
+	struct as_fixture f;
+	struct aspace *as;
+	struct mfile *m;
+	uintptr_t s, p;
+};
+
+static void views_setup(struct memfd_views *v, uint64_t size)
+{
+	as_setup(&v->f);
+	v->as = v->f.as;
+	v->m = memfd_of(v->as, size);
+	v->s = (uintptr_t)aspace_mmap_file(v->as, 0, size, RW, MAP_SHARED, v->m, 0);
+	v->p = (uintptr_t)aspace_mmap_file(v->as, 0, size, RW, MAP_PRIVATE, v->m, 0);
+	if ((long)v->s < 0 || (long)v->p < 0)
+		env_panic("test_truncate: no views");
+}
+
+/* Checks the address space, drops everything, checks the accounting. */
+static void views_teardown(struct memfd_views *v, int line)
+{
+	char err[200];
+
+	if (aspace_check(v->as, err, sizeof(err)) != 0)
+		hosted_fail(__FILE__, line, "aspace_check: %s", err);
+	mfile_put(v->m);
+	as_teardown(&v->f);
+	slab_test_check_accounting(__FILE__, line);
+}
+
 TEST(truncate_errno)
 {
 	struct as_fixture f;
@@ -71,15 +103,14 @@ TEST(truncate_errno)
 
 TEST(truncate_shrink_unmaps_every_mapping_and_frees_the_pages)
 {
-	struct as_fixture f;
+	struct memfd_views v;
 
-	as_setup(&f);
-	struct aspace *as = f.as;
-	struct mfile *m = memfd_of(as, 4 * PG);
-	long s = aspace_mmap_file(as, 0, 4 * PG, RW, MAP_SHARED, m, 0);
+	views_setup(&v, 4 * PG);
+	struct aspace *as = v.as;
+	struct mfile *m = v.m;
+	uintptr_t s = v.s, p = v.p;
 	long s2 = aspace_mmap_file(as, 0, 2 * PG, PROT_READ, MAP_SHARED, m, 2 * PG);
-	long p = aspace_mmap_file(as, 0, 4 * PG, RW, MAP_PRIVATE, m, 0);
-	REQUIRE(s > 0 && s2 > 0 && p > 0);
+	REQUIRE(s2 > 0);
 
 	for (uint64_t i = 0; i < 4 * PG; i += 2)
 		CHECK_EQ_U64(as_poke(as, s + i, (unsigned char)(i / PG + 1)), 0);
@@ -128,37 +159,28 @@ TEST(truncate_shrink_unmaps_every_mapping_and_frees_the_pages)
 	CHECK_EQ_U64(as_resident(as), 0);
 	CHECK_EQ_U64(as_nvmas(as), 3);
 	CHECK_EQ_U64(aspace_fault(as, s, ASPACE_FAULT_USER), -ENXIO);
-	CHECK_ASPACE(as);
-	mfile_put(m);
-	as_teardown(&f);
-	SLAB_TEST_CHECK_ACCOUNTING();
+	views_teardown(&v, __LINE__);
 }
 
 TEST(truncate_punched_hole_keeps_private_copies)
 {
-	struct as_fixture f;
+	struct memfd_views v;
 
-	as_setup(&f);
-	struct aspace *as = f.as;
-	struct mfile *m = memfd_of(as, 3 * PG);
-	long s = aspace_mmap_file(as, 0, 3 * PG, RW, MAP_SHARED, m, 0);
-	long p = aspace_mmap_file(as, 0, 3 * PG, RW, MAP_PRIVATE, m, 0);
-	REQUIRE(s > 0 && p > 0);
+	views_setup(&v, 3 * PG);
+	struct aspace *as = v.as;
+	uintptr_t s = v.s, p = v.p;
 
 	for (unsigned i = 0; i < 3; i++)
 		CHECK_EQ_U64(as_poke(as, s + i * PG, (unsigned char)(i + 1)), 0);
 	CHECK_EQ_U64(as_poke(as, p, 9), 0);
 	CHECK_EQ_U64(as_peek(as, p + PG), 2);
 	CHECK_EQ_U64(aspace_madvise(as, s, 2 * PG, MADV_REMOVE), 0);
-	CHECK_EQ_U64(m->npages, 1);
+	CHECK_EQ_U64(v.m->npages, 1);
 	CHECK_EQ_U64(as_peek(as, p), 9);
 	CHECK_EQ_U64(as_peek(as, p + PG), 0);
 	CHECK_EQ_U64(as_peek(as, s), 0);
 	CHECK_EQ_U64(as_peek(as, s + 2 * PG), 3);
-	CHECK_ASPACE(as);
-	mfile_put(m);
-	as_teardown(&f);
-	SLAB_TEST_CHECK_ACCOUNTING();
+	views_teardown(&v, __LINE__);
 }
 
 #define RACE_CPUS 4
@@ -166,9 +188,7 @@ TEST(truncate_punched_hole_keeps_private_copies)
 #define RACE_ROUNDS 200
 
 struct truncate_race {
-	struct aspace *as;
-	struct mfile *m;
-	uintptr_t shared, private;
+	struct memfd_views v;
 	atomic_uint done;
 	atomic_uint errors;
 	char why[200];
@@ -185,8 +205,8 @@ static void truncate_or_fault(unsigned cpu, void *arg)
 		for (unsigned i = 0; i < RACE_ROUNDS; i++) {
 			uint64_t size = (i * 7919 % (RACE_PAGES * PG)) + (i % 3 == 0 ? 0 : 1);
 
-			if (aspace_ftruncate(r->as, r->m, size) != 0 ||
-			    aspace_check(r->as, r->why, sizeof(r->why)) != 0)
+			if (aspace_ftruncate(r->v.as, r->v.m, size) != 0 ||
+			    aspace_check(r->v.as, r->why, sizeof(r->why)) != 0)
 				atomic_fetch_add(&r->errors, 1);
 		}
 		atomic_store(&r->done, 1);
@@ -195,7 +215,7 @@ static void truncate_or_fault(unsigned cpu, void *arg)
 	for (unsigned i = 0; !atomic_load(&r->done); i++) {
 		uintptr_t off = (i * cpu * 13 % RACE_PAGES) * PG;
 		unsigned access = i % 2 ? WRITE_FAULT : ASPACE_FAULT_USER;
-		int err = aspace_fault(r->as, (i % 3 ? r->shared : r->private) + off, access);
+		int err = aspace_fault(r->v.as, (i % 3 ? r->v.s : r->v.p) + off, access);
 
 		if (err != 0 && err != ASPACE_FAULT_SPURIOUS && err != -ENXIO)
 			atomic_fetch_add(&r->errors, 1);
@@ -204,21 +224,12 @@ static void truncate_or_fault(unsigned cpu, void *arg)
 
 TEST(truncate_races_with_faults)
 {
-	struct as_fixture f;
-	struct truncate_race r = { 0 };
+	static struct truncate_race r;
 
-	as_setup(&f);
-	r.as = f.as;
-	r.m = memfd_of(f.as, RACE_PAGES * PG);
-	r.shared = (uintptr_t)aspace_mmap_file(f.as, 0, RACE_PAGES * PG, RW, MAP_SHARED, r.m, 0);
-	r.private = (uintptr_t)aspace_mmap_file(f.as, 0, RACE_PAGES * PG, RW, MAP_PRIVATE, r.m, 0);
-	REQUIRE((long)r.shared > 0 && (long)r.private > 0);
+	views_setup(&r.v, RACE_PAGES * PG);
 	hosted_run_cpus(RACE_CPUS, truncate_or_fault, &r);
-	CHECK_EQ_U64(atomic_load(&r.errors), 0);
 	if (atomic_load(&r.errors) != 0)
-		hosted_fail(__FILE__, __LINE__, "last check: %s", r.why);
-	CHECK_ASPACE(f.as);
-	mfile_put(r.m);
-	as_teardown(&f);
-	SLAB_TEST_CHECK_ACCOUNTING();
+		hosted_fail(__FILE__, __LINE__, "%u errors; the last check said: %s",
+			    atomic_load(&r.errors), r.why);
+	views_teardown(&r.v, __LINE__);
 }
