@@ -54,7 +54,8 @@ class TestRows(unittest.TestCase):
         self.assertEqual(header[12:24], STATS)
         self.assertEqual(header[24:], ["order", "pages", "size", "ipis_per_op", "rounds_per_op",
                                        "flushes_per_op", "tsc_hz", "min_cycles", "max_cycles",
-                                       "free_frames", "free_huge", "huge_share"])
+                                       "free_frames", "free_huge", "huge_share",
+                                       "shared_cpus", "line_bytes"])
 
     def test_plausible_numbers(self) -> None:
         self.assertEqual(len(self.rows), len(self.truth))
@@ -456,11 +457,69 @@ class TestFrag(unittest.TestCase):
             self.assertEqual([(r.free_frames, r.free_huge, r.huge_share) for r in back],
                              [(5000, 3, 0.3072), (5000, 3, 0.3072), (None, None, None)])
             # A summary from before the frag columns reads as having none.
-            older = "".join(line.rsplit(",", 3)[0] + "\n" for line in text.splitlines())
+            older = "".join(line.rsplit(",", 5)[0] + "\n" for line in text.splitlines())
             self.assertEqual([r.huge_share for r in load(older)], [None] * 3)
-            cases = ((",0.3072\n", ",\n", "free_frames, free_huge and huge_share go together"),
-                     (",0.3072\n", ",1.5\n", "huge_share=1.5 is above 1"),
+            cases = ((",0.3072,", ",,", "free_frames, free_huge and huge_share go together"),
+                     (",0.3072,", ",1.5,", "huge_share=1.5 is above 1"),
                      (",5000,3,", ",5000,x,", "free_huge='x'"))
+            for old, new, words in cases:
+                with self.subTest(new=new):
+                    with self.assertRaises(results.ResultsError) as e:
+                        load(text.replace(old, new, 1))
+                    self.assertIn(f"{path}:2: corrupted: {words}", str(e.exception))
+
+
+def share_dump(repeat: int, shared: int, cpus: int = 2) -> benchlog.Dump:
+    """A dump of one repeat of alloc.cache_thrash at 2 CPUs: its write and
+    write_private series and its share record."""
+    made = [fake_dump.FakeSeries("alloc.cache_thrash", op, 2, [500] * 10)
+            for op in ("write", "write_private")]
+    share = fake_dump.FakeShare("alloc.cache_thrash", 2, shared)
+    lines = fake_dump.dump_lines(fake_dump.VARIANTS[0], made, cpus=cpus, repeat=repeat,
+                                 shares=[share])
+    return benchlog.parse_bytes(fake_dump.log_bytes(lines), f"r{repeat}-smp{cpus}.log")
+
+
+class TestShare(unittest.TestCase):
+    """Share records reach summary.csv as its last columns, on every row of
+    their suite step, and are read back."""
+
+    def test_columns_of_the_step(self) -> None:
+        rows, _ = results.collect([share_dump(1, 2), repeat_dump(1, 50, 10 ** 8)])
+        table = list(csv.DictReader(results.summary_text(rows).splitlines()))
+        got = {(t["suite"], t["op"]): [t[c] for c in results.SHARE] for t in table}
+        self.assertEqual(got, {("alloc.cache_thrash", "write"): ["2", "64"],
+                               ("alloc.cache_thrash", "write_private"): ["2", "64"],
+                               ("x.y", "op"): ["", ""]})
+
+    def test_median_repeat(self) -> None:
+        dumps = [share_dump(1, 2), share_dump(2, 0), share_dump(3, 2), share_dump(4, 0)]
+        self.assertEqual(results.collect(dumps)[0][0].shared_cpus, 0)
+        self.assertEqual(results.collect(dumps[:3])[0][0].shared_cpus, 2)
+
+    def test_same_repeat_twice_keeps_bigger_boot(self) -> None:
+        rows, _ = results.collect([share_dump(1, 0, cpus=2), share_dump(1, 2, cpus=4)])
+        self.assertEqual([r.shared_cpus for r in rows], [2, 2])
+
+    def test_read_back_and_reject(self) -> None:
+        rows, _ = results.collect([share_dump(1, 1), repeat_dump(1, 50, 10 ** 8)])
+        text = results.summary_text(rows)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "summary.csv")
+
+            def load(summary: str) -> list[results.Row]:
+                with open(path, "w") as f:
+                    f.write(summary)
+                return results.load_summary(path)
+
+            self.assertEqual([(r.shared_cpus, r.line_bytes) for r in load(text)],
+                             [(1, 64), (1, 64), (None, None)])
+            # A summary from before the share columns reads as having none.
+            older = "".join(line.rsplit(",", 2)[0] + "\n" for line in text.splitlines())
+            self.assertEqual([r.shared_cpus for r in load(older)], [None] * 3)
+            cases = ((",1,64\n", ",,64\n", "shared_cpus and line_bytes go together"),
+                     (",1,64\n", ",3,64\n", "shared_cpus=3 is above cpus=2"),
+                     (",1,64\n", ",1,0\n", "line_bytes='0'"))
             for old, new, words in cases:
                 with self.subTest(new=new):
                     with self.assertRaises(results.ResultsError) as e:
