@@ -41,7 +41,7 @@
 #include "lib/format.h"
 
 #define MAX_STEPS 16
-#define MAX_SUITES 32
+#define MAX_SUITES 64
 #define TIMER_SAMPLES 1001
 #define DEFAULT_MODES (1u << BENCH_SAMPLE)
 #define DEFAULT_SAMPLE_PERIOD 64
@@ -301,7 +301,7 @@ static void header(const struct selection *sel)
 	mm_frame_accounting(&a);
 	timer_cost(&tmin, &tmed);
 	bench_record("begin",
-		     "version=3 variant=%s-%s-%s debug=%d %s cpus=%u tsc_hz=%llu mem_mib=%llu "
+		     "version=4 variant=%s-%s-%s debug=%d %s cpus=%u tsc_hz=%llu mem_mib=%llu "
 		     "timer_min=%llu timer_median=%llu repeat=%llu modes=%s sample_period=%u "
 		     "batch=%u suites=%s",
 		     mm_variant_frame(), mm_variant_slab(), shootdown_variant, MM_DEBUG, target,
