@@ -86,8 +86,8 @@ Options:
                    over the repeats) and the comparisons say where a difference
                    is not significant (default: $default_repeat)
   --target LIST    qemu (the kernel under QEMU, the default), hosted (the
-                   portable suites, calib.*, frame.* and slab.*, as a Linux
-                   program over the hosted build of mm/, one thread pinned to
+                   portable suites, calib.*, frame.*, slab.* and alloc.*, as a
+                   Linux program over the hosted build of mm/, one thread pinned to
                    each host core, at 1, 2, 4 ... threads up to the host's
                    cores), or qemu,hosted (both, side by side in the report).
                    Variants that differ only in the shootdown run once hosted.

@@ -159,5 +159,10 @@ int bench_frame_remote(const struct bench_step *step);
 int bench_slab_pair(const struct bench_step *step);
 int bench_slab_bulk(const struct bench_step *step);
 int bench_slab_remote(const struct bench_step *step);
+int bench_alloc_threadtest(const struct bench_step *step);
+int bench_alloc_larson(const struct bench_step *step);
+int bench_alloc_cache_thrash(const struct bench_step *step);
+int bench_alloc_cache_scratch(const struct bench_step *step);
+int bench_alloc_xmalloc(const struct bench_step *step);
 
 #endif

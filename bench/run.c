@@ -346,7 +346,7 @@ static void header(const struct selection *sel)
 	mm_frame_accounting(&a);
 	timer_cost(&tmin, &tmed);
 	bench_record("begin",
-		     "version=3 variant=%s-%s-%s debug=%d %s cpus=%u tsc_hz=%llu mem_mib=%llu "
+		     "version=4 variant=%s-%s-%s debug=%d %s cpus=%u tsc_hz=%llu mem_mib=%llu "
 		     "timer_min=%llu timer_median=%llu repeat=%llu modes=%s sample_period=%u "
 		     "batch=%u suites=%s",
 		     mm_variant_frame(), mm_variant_slab(), shootdown_variant, MM_DEBUG, target,

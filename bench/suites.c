@@ -30,6 +30,16 @@ const struct bench_suite bench_suites[] = {
 	  .run = bench_slab_bulk },
 	{ .name = "slab.remote", .what = "producer/consumer: objects freed on the next CPU",
 	  .run = bench_slab_remote },
+	{ .name = "alloc.threadtest", .what = "Hoard's threadtest: rounds of own mallocs, then their frees",
+	  .run = bench_alloc_threadtest },
+	{ .name = "alloc.cache_thrash", .what = "Hoard's cache-thrash: active false sharing, own objects",
+	  .run = bench_alloc_cache_thrash },
+	{ .name = "alloc.cache_scratch", .what = "Hoard's cache-scratch: passive false sharing, CPU 0's objects",
+	  .run = bench_alloc_cache_scratch },
+	{ .name = "alloc.larson", .what = "Larson & Krishnan's server: random replacements, arrays handed on",
+	  .run = bench_alloc_larson },
+	{ .name = "alloc.xmalloc", .what = "xmalloc-test (Lever & Boreham): producers malloc, consumers free",
+	  .run = bench_alloc_xmalloc },
 };
 
 const unsigned bench_nsuites = sizeof(bench_suites) / sizeof(bench_suites[0]);

@@ -34,6 +34,7 @@ ceiling); summary.csv: its columns, every suite of bench/suites*.c for both
 variants, the calibration suites in every timing mode at 1 and 2 CPUs on
 both targets, ceiling and efficiency at 2 CPUs, two repeats with confidence
 intervals around their values, the hosted target's frame and slab rows,
+the false-sharing suites' shared_cpus, line_bytes and report.md section,
 plausible numbers, fewer IPIs per 64-page unmap and fewer IPIs and rounds
 per user munmap (vm.fault) at 2 CPUs when batched; the plots report.md
 links and its calibration section; meta.json; that bench.py compare marks
@@ -286,6 +287,24 @@ def numbers():
                  f"p99={r['p99_ns']} max={r['max_ns']} ops/s={r['ops_per_sec']}")
 
 
+def sharing():
+    """The false-sharing suites' rows carry their step's measure (CPUs whose
+    object shared a 64-byte line, at most cpus) with both ops, on both
+    targets, and report.md has their section."""
+    mine = [r for r in rows() if r["suite"] in ("alloc.cache_thrash", "alloc.cache_scratch")]
+    have = {(r["target"], r["op"]) for r in mine}
+    want = {(t, op) for t in ("qemu", "hosted") for op in ("write", "write_private")}
+    if have != want:
+        fail(f"alloc.cache_* rows for {sorted(have)}, expected {sorted(want)}")
+    for r in mine:
+        if r["line_bytes"] != "64" or not r["shared_cpus"].isdigit() or \
+                int(r["shared_cpus"]) > int(r["cpus"]):
+            fail(f"{series(r)}: shared_cpus='{r['shared_cpus']}' line_bytes='{r['line_bytes']}'")
+    with open(os.path.join(run, "report.md")) as f:
+        if "\n## False sharing\n" not in f.read():
+            fail("report.md has no False sharing section")
+
+
 def fewer_when_batched(suite, op, key, column):
     """column of the suite's op at 2 CPUs (and key=value) must be smaller
     batched than sync."""
@@ -383,7 +402,7 @@ def flip(src, dst):
     print(i + 1)
 
 
-{"header": header, "suites": suites, "numbers": numbers, "ipis": ipis,
+{"header": header, "suites": suites, "numbers": numbers, "ipis": ipis, "sharing": sharing,
  "calibration": calibration, "ceiling": ceiling, "repeats": repeats, "hosted": hosted,
  "calib_report": calib_report, "plots": lambda: plots(*args), "meta": meta,
  "cut": lambda: cut(*args), "flip": lambda: flip(*args)}[check]()
@@ -402,6 +421,7 @@ check "ceiling printed" printed_ceiling
 check "repeats and confidence intervals" pycheck repeats
 check "hosted target rows" pycheck hosted
 check "plausible numbers" pycheck numbers
+check "false-sharing measure and report section" pycheck sharing
 check "fewer IPIs and rounds when batched (kernel unmap, user munmap)" pycheck ipis
 check "report plots are PNGs" pycheck plots "$run"
 check "report calibration section" pycheck calib_report

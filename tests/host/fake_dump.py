@@ -3,8 +3,9 @@
 Dumps are built from raw sample lists, so a test knows the exact
 percentiles the parser's estimates must approach. Records carry correct
 CRCs; reseal() edits a record and recomputes its CRC, to make dumps that are
-wrong in exactly one way other than corruption. Dumps are version 3 unless
-dump_lines is asked for an older one (2 has no frag records, 1 no modes).
+wrong in exactly one way other than corruption. Dumps are version 4 unless
+dump_lines is asked for an older one (3 has no share records, 2 no frag
+records, 1 no modes).
 """
 
 import os
@@ -90,7 +91,22 @@ class FakeFrag:
                 "huge_order": self.huge_order}
 
 
-def hist_lines(s: FakeSeries, version: int = 3) -> list[str]:
+@dataclass
+class FakeShare:
+    """A share record (version 4): a false-sharing suite step's count of
+    CPUs whose object shared a cache line with another CPU's."""
+    suite: str
+    cpus: int
+    shared: int
+    mode: str = "each"
+    line: int = 64
+
+    def fields(self) -> dict[str, object]:
+        return {"suite": self.suite, "cpus": self.cpus, "mode": self.mode,
+                "shared": self.shared, "line": self.line}
+
+
+def hist_lines(s: FakeSeries, version: int = 4) -> list[str]:
     buckets = sorted(s.buckets().items())
     v2: dict[str, object] = {"mode": s.mode, "ops": s.total_ops()} if version >= 2 else {}
     fields = {"suite": s.suite, "op": s.op, "cpus": s.cpus, **s.params, **v2,
@@ -106,12 +122,12 @@ def hist_lines(s: FakeSeries, version: int = 3) -> list[str]:
 
 def dump_lines(variant: str, series: Sequence[FakeSeries], cpus: int = 2,
                tsc_hz: int = 2_000_000_000, hypervisor: str | None = None,
-               statuses: dict[str, str] | None = None, end_status: str = "ok", version: int = 3,
+               statuses: dict[str, str] | None = None, end_status: str = "ok", version: int = 4,
                target: str = "qemu", repeat: int = 1, frags: Sequence[FakeFrag] = (),
-               **header: object) -> list[str]:
+               shares: Sequence[FakeShare] = (), **header: object) -> list[str]:
     """The BENCH lines of one dump. statuses: {suite: status}, default ok
     for every suite that has series. hypervisor: by default tcg under
-    QEMU, none hosted. frags follow their suite's series."""
+    QEMU, none hosted. frags and shares follow their suite's series."""
     suites = list(dict.fromkeys(s.suite for s in series))
     statuses = statuses or {name: "ok" for name in suites}
     head: dict[str, object] = {"version": version, "variant": variant, "debug": 0, "commit": "abc1234",
@@ -129,6 +145,7 @@ def dump_lines(variant: str, series: Sequence[FakeSeries], cpus: int = 2,
             if s.suite == name:
                 lines += hist_lines(s, version)
         lines += [record("frag", f.fields()) for f in frags if f.suite == name]
+        lines += [record("share", sh.fields()) for sh in shares if sh.suite == name]
         lines.append(record("suite", {"name": name, "status": statuses[name]}))
     lines.append(record("end", {"status": end_status, "records": len(lines)}))
     return lines

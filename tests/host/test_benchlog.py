@@ -1,4 +1,4 @@
-"""The serial-log parser: valid dumps (versions 1 to 3) round-trip, and every
+"""The serial-log parser: valid dumps (versions 1 to 4) round-trip, and every
 kind of bad dump is rejected with the file, the line and the problem."""
 
 import os
@@ -18,10 +18,13 @@ Mutation = Callable[[list[str]], int]
 
 # 3 whole huge frames of 2^9 in 5000 free frames, after frame.bulk at 1 CPU.
 FRAG = fake_dump.FakeFrag("frame.bulk", 1, 5000, 3)
+# 1 of 2 CPUs held an object sharing a 64-byte line with the other's.
+SHARE = fake_dump.FakeShare("frame.bulk", 2, 1)
 
 
 def clean_lines() -> list[str]:
-    return fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT), frags=[FRAG])
+    return fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT), frags=[FRAG],
+                                shares=[SHARE])
 
 
 def find(lines: list[str], start: str, nth: int = 0) -> int:
@@ -70,12 +73,12 @@ class TestParse(unittest.TestCase):
         self.assertIn(f" suites={families[0]},", lines[0])
         self.check_dump(benchlog.parse_bytes(fake_dump.log_bytes(lines), "x.log"), series)
 
-    def test_version_3_header(self) -> None:
+    def test_version_4_header(self) -> None:
         lines = fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT),
                                      target="hosted", repeat=3)
         h = benchlog.parse_bytes(fake_dump.log_bytes(lines)).header
         self.assertEqual((h["version"], h["target"], h["repeat"], h["hypervisor"]),
-                         (3, "hosted", 3, "none"))
+                         (4, "hosted", 3, "none"))
         self.assertEqual(h["modes"], ["each", "sample", "batch"])
         self.assertEqual((h["sample_period"], h["batch"]),
                          (fake_dump.SAMPLE_PERIOD, fake_dump.BATCH))
@@ -91,6 +94,23 @@ class TestParse(unittest.TestCase):
                           (("frame.bulk", 2, "sample"), 4096, 8, 9, 1.0),
                           (("frame.bulk", 2, "each"), 0, 0, 9, 0.0)])
         self.assertEqual(len(dump.series), len(fake_dump.standard_series(VARIANT)))
+
+    def test_share_records(self) -> None:
+        shares = [SHARE, fake_dump.FakeShare("frame.bulk", 2, 2, mode="sample", line=128),
+                  fake_dump.FakeShare("frame.bulk", 1, 0)]
+        lines = fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT), shares=shares)
+        dump = benchlog.parse_bytes(fake_dump.log_bytes(lines))
+        self.assertEqual([(sh.key(), sh.shared, sh.line_bytes) for sh in dump.shares],
+                         [(("frame.bulk", 2, "each"), 1, 64),
+                          (("frame.bulk", 2, "sample"), 2, 128),
+                          (("frame.bulk", 1, "each"), 0, 64)])
+        self.assertEqual(len(dump.series), len(fake_dump.standard_series(VARIANT)))
+
+    def test_version_3_has_no_share(self) -> None:
+        lines = fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT), version=3,
+                                     frags=[FRAG])
+        dump = benchlog.parse_bytes(fake_dump.log_bytes(lines))
+        self.assertEqual((dump.header["version"], len(dump.frags), dump.shares), (3, 1, []))
 
     def test_version_2_has_no_frag(self) -> None:
         lines = fake_dump.dump_lines(VARIANT, fake_dump.standard_series(VARIANT), version=2)
@@ -273,16 +293,22 @@ def mode_not_announced(lines: list[str]) -> int:
     return next(i for i, line in enumerate(lines) if " mode=sample " in line)
 
 
-def frag_in_version_2(lines: list[str]) -> int:
-    i = find(lines, "BENCH begin")
-    lines[i] = reseal(lines[i], "version=3", "version=2")
-    return find(lines, "BENCH frag")
+def in_version(rtype: str, version: int) -> Mutation:
+    """A record of type rtype in a dump that says an older version."""
+    def mutate(lines: list[str]) -> int:
+        i = find(lines, "BENCH begin")
+        lines[i] = reseal(lines[i], "version=4", f"version={version}")
+        return find(lines, f"BENCH {rtype} ")
+    return mutate
 
 
-def frag_twice(lines: list[str]) -> int:
-    i = find(lines, "BENCH frag") + 1
-    lines.insert(i, lines[i - 1])
-    return i
+def twice(rtype: str) -> Mutation:
+    """A record of type rtype given a second time, right after the first."""
+    def mutate(lines: list[str]) -> int:
+        i = find(lines, f"BENCH {rtype} ") + 1
+        lines.insert(i, lines[i - 1])
+        return i
+    return mutate
 
 
 def only_noise(lines: list[str]) -> int:
@@ -303,11 +329,11 @@ REJECTIONS = [
      "unknown record type 'suitx'"),
     ("missing_header_key", edit("BENCH begin", " tsc_hz=2000000000", ""), "without 'tsc_hz='"),
     ("missing_hist_key", edit("BENCH hist", " samples=", " s="), "without 'samples='"),
-    ("bad_version", edit("BENCH begin", "version=3", "version=4"),
-     "version=4, this parser reads versions 1, 2 and 3"),
-    ("v2_key_in_v1", edit("BENCH begin", "version=3", "version=1"),
+    ("bad_version", edit("BENCH begin", "version=4", "version=5"),
+     "version=5, this parser reads versions 1, 2, 3 and 4"),
+    ("v2_key_in_v1", edit("BENCH begin", "version=4", "version=1"),
      "'target=' in a version 1 dump"),
-    ("frag_in_version_2", frag_in_version_2,
+    ("frag_in_version_2", in_version("frag", 2),
      "malformed: frag record in a version 2 dump (it came with version 3)"),
     ("frag_missing_key", edit("BENCH frag", " free_huge=3", ""),
      "malformed: frag record without 'free_huge='"),
@@ -323,8 +349,26 @@ REJECTIONS = [
      "inconsistent: frag free_huge=10 blocks of 2^9 frames are more than free_frames=5000"),
     ("frag_mode_not_in_begin", edit("BENCH frag", "mode=each", "mode=every"),
      "inconsistent: frag mode=every is not among the modes=each,sample,batch"),
-    ("frag_twice", frag_twice, "malformed: frag of frame.bulk cpus=1 mode=each given twice "
-                               "(first at line"),
+    ("frag_twice", twice("frag"), "malformed: frag of frame.bulk cpus=1 mode=each given twice "
+                                  "(first at line"),
+    ("share_in_version_3", in_version("share", 3),
+     "malformed: share record in a version 3 dump (it came with version 4)"),
+    ("share_missing_key", edit("BENCH share", " shared=1", ""),
+     "malformed: share record without 'shared='"),
+    ("share_unknown_key", edit("BENCH share", "line=64", "line=64 size=8"),
+     "malformed: share record with unknown key 'size'"),
+    ("share_not_an_integer", edit("BENCH share", "shared=1", "shared=one"),
+     "malformed: shared=one is not a decimal integer"),
+    ("share_cpus_zero", edit("BENCH share", "cpus=2", "cpus=0"),
+     "malformed: share record with cpus=0"),
+    ("share_more_than_cpus", edit("BENCH share", "shared=1", "shared=3"),
+     "inconsistent: share shared=3 CPUs of cpus=2"),
+    ("share_line_zero", edit("BENCH share", "line=64", "line=0"),
+     "malformed: share record with line=0"),
+    ("share_mode_not_in_begin", edit("BENCH share", "mode=each", "mode=every"),
+     "inconsistent: share mode=every is not among the modes=each,sample,batch"),
+    ("share_twice", twice("share"), "malformed: share of frame.bulk cpus=2 mode=each given "
+                                    "twice (first at line"),
     ("missing_target", edit("BENCH begin", " target=qemu", ""), "without 'target='"),
     ("missing_modes", edit("BENCH begin", " modes=each,sample,batch", ""), "without 'modes='"),
     ("bad_target", edit("BENCH begin", "target=qemu", "target=kvm"), "target=kvm, expected"),

@@ -1,5 +1,6 @@
 """report.md: the platform calibration section, the design against its
-strongest rival, the hosted/QEMU side by side and the fragmentation table."""
+strongest rival, the hosted/QEMU side by side, the fragmentation table and
+the false-sharing table."""
 
 import unittest
 
@@ -93,6 +94,34 @@ class TestReport(unittest.TestCase):
             f"| frame.frag | 1 | {variants.DEFAULT} | qemu | each | 5,000 | 3 | 30.7% |",
             "| frame.frag | 2 | buddy-magazine-batched | qemu | each | 5,000 | 0 | 0.0% |",
             f"| frame.frag | 2 | {variants.DEFAULT} | qemu | each | 5,000 | 3 | 30.7% |"])
+
+    def test_false_sharing_section(self) -> None:
+        self.assertNotIn("## False sharing", self.markdown(hand_rows()))
+        dumps = []
+        # The magazines: both CPUs' objects in one line, writes 3x the
+        # private loop's at 2 CPUs; SLUB: none shared, the same time.
+        for variant, shared, slow in ((variants.DEFAULT, 2, 3), ("pcp-slub-batched", 0, 1)):
+            made = [series("alloc.cache_scratch", "write_private", cpus, 1000) for cpus in (1, 2)]
+            made += [series("alloc.cache_scratch", "write", cpus, 1000 * (slow if cpus > 1 else 1))
+                     for cpus in (1, 2)]
+            made.append(series("alloc.cache_thrash", "write", 2, 1000))  # no control: left out
+            shares = [fake_dump.FakeShare("alloc.cache_scratch", cpus, shared if cpus > 1 else 0)
+                      for cpus in (1, 2)] + [fake_dump.FakeShare("alloc.cache_thrash", 2, 2)]
+            lines = fake_dump.dump_lines(variant, made, tsc_hz=TSC, shares=shares)
+            dumps.append(benchlog.parse_bytes(fake_dump.log_bytes(lines), f"{variant}.log"))
+        text = self.markdown(results.collect(dumps)[0])
+        self.assertLess(text.index("## False sharing"), text.index("## Plots"))
+        table = [line for line in section(text, "False sharing") if line.startswith("| alloc.")]
+        # 1000 cycles at 2 GHz: 500 ns.
+        self.assertEqual(table, [
+            f"| alloc.cache_scratch | 1 | {variants.DEFAULT} | qemu | each | 0 of 1 | 500.0 | "
+            f"500.0 | 1.00x |",
+            "| alloc.cache_scratch | 1 | pcp-slub-batched | qemu | each | 0 of 1 | 500.0 | "
+            "500.0 | 1.00x |",
+            f"| alloc.cache_scratch | 2 | {variants.DEFAULT} | qemu | each | 2 of 2 | 1,500.0 | "
+            f"500.0 | 3.00x |",
+            "| alloc.cache_scratch | 2 | pcp-slub-batched | qemu | each | 0 of 2 | 500.0 | "
+            "500.0 | 1.00x |"])
 
     def test_hosted_and_qemu_side_by_side(self) -> None:
         rows = hand_rows(("qemu", "hosted"))

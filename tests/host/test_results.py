@@ -54,7 +54,8 @@ class TestRows(unittest.TestCase):
         self.assertEqual(header[12:24], STATS)
         self.assertEqual(header[24:], ["order", "pages", "size", "ipis_per_op", "rounds_per_op",
                                        "flushes_per_op", "tsc_hz", "min_cycles", "max_cycles",
-                                       "free_frames", "free_huge", "huge_share"])
+                                       "free_frames", "free_huge", "huge_share",
+                                       "shared_cpus", "line_bytes"])
 
     def test_plausible_numbers(self) -> None:
         self.assertEqual(len(self.rows), len(self.truth))
@@ -403,14 +404,49 @@ class TestRepeats(unittest.TestCase):
                          (2, "qemu", ["each"]))
 
 
-def frag_dump(repeat: int, free_frames: int, free_huge: int, cpus: int = 1) -> benchlog.Dump:
-    """A dump of one repeat of frame.frag at 1 CPU: its alloc and free
-    series and its frag record."""
-    made = [fake_dump.FakeSeries("frame.frag", op, 1, [50] * 10) for op in ("alloc", "free")]
-    frag = fake_dump.FakeFrag("frame.frag", 1, free_frames, free_huge)
+def step_dump(suite: str, ops: tuple[str, str], step_cpus: int, repeat: int, cpus: int,
+              **records: Any) -> benchlog.Dump:
+    """A dump of one repeat (a boot of `cpus` CPUs) of one step of a suite
+    at step_cpus: two series and the step's records (frags=, shares=)."""
+    made = [fake_dump.FakeSeries(suite, op, step_cpus, [50] * 10) for op in ops]
     lines = fake_dump.dump_lines(fake_dump.VARIANTS[0], made, cpus=cpus, repeat=repeat,
-                                 frags=[frag])
+                                 **records)
     return benchlog.parse_bytes(fake_dump.log_bytes(lines), f"r{repeat}-smp{cpus}.log")
+
+
+def frag_dump(repeat: int, free_frames: int, free_huge: int, cpus: int = 1) -> benchlog.Dump:
+    """frame.frag at 1 CPU: its alloc and free series and its frag record."""
+    return step_dump("frame.frag", ("alloc", "free"), 1, repeat, cpus,
+                     frags=[fake_dump.FakeFrag("frame.frag", 1, free_frames, free_huge)])
+
+
+def share_dump(repeat: int, shared: int, cpus: int = 2) -> benchlog.Dump:
+    """alloc.cache_thrash at 2 CPUs: its write and write_private series and
+    its share record."""
+    return step_dump("alloc.cache_thrash", ("write", "write_private"), 2, repeat, cpus,
+                     shares=[fake_dump.FakeShare("alloc.cache_thrash", 2, shared)])
+
+
+class SummaryFile:
+    """A summary.csv in a temporary directory, written and read back."""
+
+    def __init__(self, directory: str) -> None:
+        self.path = os.path.join(directory, "summary.csv")
+
+    def load(self, summary: str) -> list[results.Row]:
+        with open(self.path, "w") as f:
+            f.write(summary)
+        return results.load_summary(self.path)
+
+    def check_rejects(self, test: unittest.TestCase, text: str,
+                      cases: Sequence[tuple[str, str, str]]) -> None:
+        """Each (old, new, words): text with old made new is rejected at
+        line 2 with those words."""
+        for old, new, words in cases:
+            with test.subTest(new=new):
+                with test.assertRaises(results.ResultsError) as e:
+                    self.load(text.replace(old, new, 1))
+                test.assertIn(f"{self.path}:2: corrupted: {words}", str(e.exception))
 
 
 class TestFrag(unittest.TestCase):
@@ -445,27 +481,54 @@ class TestFrag(unittest.TestCase):
         rows, _ = results.collect([frag_dump(1, 5000, 3), repeat_dump(1, 50, 10 ** 8)])
         text = results.summary_text(rows)
         with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "summary.csv")
-
-            def load(summary: str) -> list[results.Row]:
-                with open(path, "w") as f:
-                    f.write(summary)
-                return results.load_summary(path)
-
-            back = load(text)
-            self.assertEqual([(r.free_frames, r.free_huge, r.huge_share) for r in back],
+            summary = SummaryFile(d)
+            self.assertEqual([(r.free_frames, r.free_huge, r.huge_share)
+                              for r in summary.load(text)],
                              [(5000, 3, 0.3072), (5000, 3, 0.3072), (None, None, None)])
             # A summary from before the frag columns reads as having none.
-            older = "".join(line.rsplit(",", 3)[0] + "\n" for line in text.splitlines())
-            self.assertEqual([r.huge_share for r in load(older)], [None] * 3)
-            cases = ((",0.3072\n", ",\n", "free_frames, free_huge and huge_share go together"),
-                     (",0.3072\n", ",1.5\n", "huge_share=1.5 is above 1"),
-                     (",5000,3,", ",5000,x,", "free_huge='x'"))
-            for old, new, words in cases:
-                with self.subTest(new=new):
-                    with self.assertRaises(results.ResultsError) as e:
-                        load(text.replace(old, new, 1))
-                    self.assertIn(f"{path}:2: corrupted: {words}", str(e.exception))
+            older = "".join(line.rsplit(",", 5)[0] + "\n" for line in text.splitlines())
+            self.assertEqual([r.huge_share for r in summary.load(older)], [None] * 3)
+            summary.check_rejects(self, text, (
+                (",0.3072,", ",,", "free_frames, free_huge and huge_share go together"),
+                (",0.3072,", ",1.5,", "huge_share=1.5 is above 1"),
+                (",5000,3,", ",5000,x,", "free_huge='x'")))
+
+
+class TestShare(unittest.TestCase):
+    """Share records reach summary.csv as its last columns, on every row of
+    their suite step, and are read back."""
+
+    def test_columns_of_the_step(self) -> None:
+        rows, _ = results.collect([share_dump(1, 2), repeat_dump(1, 50, 10 ** 8)])
+        table = list(csv.DictReader(results.summary_text(rows).splitlines()))
+        got = {(t["suite"], t["op"]): [t[c] for c in results.SHARE] for t in table}
+        self.assertEqual(got, {("alloc.cache_thrash", "write"): ["2", "64"],
+                               ("alloc.cache_thrash", "write_private"): ["2", "64"],
+                               ("x.y", "op"): ["", ""]})
+
+    def test_median_repeat(self) -> None:
+        dumps = [share_dump(1, 2), share_dump(2, 0), share_dump(3, 2), share_dump(4, 0)]
+        self.assertEqual(results.collect(dumps)[0][0].shared_cpus, 0)
+        self.assertEqual(results.collect(dumps[:3])[0][0].shared_cpus, 2)
+
+    def test_same_repeat_twice_keeps_bigger_boot(self) -> None:
+        rows, _ = results.collect([share_dump(1, 0, cpus=2), share_dump(1, 2, cpus=4)])
+        self.assertEqual([r.shared_cpus for r in rows], [2, 2])
+
+    def test_read_back_and_reject(self) -> None:
+        rows, _ = results.collect([share_dump(1, 1), repeat_dump(1, 50, 10 ** 8)])
+        text = results.summary_text(rows)
+        with tempfile.TemporaryDirectory() as d:
+            summary = SummaryFile(d)
+            self.assertEqual([(r.shared_cpus, r.line_bytes) for r in summary.load(text)],
+                             [(1, 64), (1, 64), (None, None)])
+            # A summary from before the share columns reads as having none.
+            older = "".join(line.rsplit(",", 2)[0] + "\n" for line in text.splitlines())
+            self.assertEqual([r.shared_cpus for r in summary.load(older)], [None] * 3)
+            summary.check_rejects(self, text, (
+                (",1,64\n", ",,64\n", "shared_cpus and line_bytes go together"),
+                (",1,64\n", ",3,64\n", "shared_cpus=3 is above cpus=2"),
+                (",1,64\n", ",1,0\n", "line_bytes='0'")))
 
 
 class TestEmulation(unittest.TestCase):

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from . import hist
 
-VERSIONS = ("1", "2", "3")
+VERSIONS = ("1", "2", "3", "4")
 MAX_LINE = 500
 MAX_PAIRS_PER_BK = 12
 PREFIX = b"BENCH "
@@ -38,6 +38,8 @@ COUNTERS = ("ipis_sent", "ipis_received", "flushes", "rounds")
 # Version 3 adds the frag record, whose keys are exactly these.
 FRAG_KEYS = ("suite", "cpus", "mode", "free_frames", "free_huge", "huge_order")
 MAX_HUGE_ORDER = 30
+# Version 4 adds the share record, whose keys are exactly these.
+SHARE_KEYS = ("suite", "cpus", "mode", "shared", "line")
 # Parameter keys become summary.csv columns; these names are taken there.
 RESERVED_PARAMS = frozenset((
     "variant", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
@@ -45,13 +47,14 @@ RESERVED_PARAMS = frozenset((
     "min_cycles", "max_cycles", "params", "bucket", "low_cycles", "high_cycles", "count",
     "target", "mode", "repeat", "repeats", "ops", "p50_ci_lo_ns", "p50_ci_hi_ns",
     "ops_ci_lo", "ops_ci_hi", "speedup", "ceiling", "efficiency", "platform_limited",
-    "free_frames", "free_huge", "huge_share"))
+    "free_frames", "free_huge", "huge_share", "shared_cpus", "line_bytes"))
 SUITE_STATUSES = ("ok", "skipped", "failed")
 END_STATUSES = ("ok", "failed")
 
 # A series' identity within a dump: suite, op, sorted params, cpus, mode.
 SeriesKey = tuple[str, str, tuple[tuple[str, str], ...], int, str]
-# A fragmentation measure's identity within a dump: suite, cpus, mode.
+# A step measure's identity within a dump (a frag or share record): suite,
+# cpus, mode.
 FragKey = tuple[str, int, str]
 # The begin record's fields, converted: ints, strings and lists of strings.
 Header = dict[str, Any]
@@ -113,9 +116,25 @@ class Frag:
 
 
 @dataclass
+class Share:
+    """A share record: after a false-sharing suite's step, `shared` of its
+    `cpus` CPUs held an object that shared a cache line of `line_bytes`
+    (the record's `line`) with another CPU's."""
+    suite: str
+    cpus: int
+    mode: str
+    shared: int
+    line_bytes: int
+    line: int = 0
+
+    def key(self) -> FragKey:
+        return (self.suite, self.cpus, self.mode)
+
+
+@dataclass
 class Dump:
     """One valid dump: header (the begin record), series, suite statuses,
-    fragmentation measures."""
+    fragmentation and cache-line sharing measures."""
     path: str
     header: Header
     series: list[Series]
@@ -123,6 +142,7 @@ class Dump:
     status: str                           # the end record's status
     records: int
     frags: list[Frag] = field(default_factory=list)
+    shares: list[Share] = field(default_factory=list)
 
     @property
     def variant(self) -> str:
@@ -204,6 +224,7 @@ class _Parser:
         self.series: list[Series] = []
         self.seen: dict[SeriesKey, int] = {}    # series key -> line, to reject duplicates
         self.frags: dict[FragKey, Frag] = {}
+        self.shares: dict[FragKey, Share] = {}
         self.suites: dict[str, dict[str, str]] = {}
         self.open: Series | None = None         # the Series whose bk records are pending
         self.pending = 0          # bucket:count pairs still expected
@@ -248,7 +269,7 @@ class _Parser:
         # bk records are bucket:count pairs, the others key=value fields.
         handlers: dict[str, Callable[[int, dict[str, str]], None]] = {
             "begin": self.on_begin, "hist": self.on_hist, "frag": self.on_frag,
-            "suite": self.on_suite, "end": self.on_end,
+            "share": self.on_share, "suite": self.on_suite, "end": self.on_end,
         }
         if rtype != "bk" and rtype not in handlers:
             self.fail(number, f"malformed: unknown record type '{rtype}'")
@@ -406,24 +427,32 @@ class _Parser:
                               f"line {s.line} do not hold min={s.min} and max={s.max}")
         self.open = None
 
-    def on_frag(self, number: int, fields: dict[str, str]) -> None:
-        if self.header["version"] < 3:
-            self.fail(number, f"malformed: frag record in a version {self.header['version']} "
-                              f"dump (it came with version 3)")
-        self.need(number, "frag", fields, FRAG_KEYS)
+    def step_record(self, number: int, rtype: str, since: int, fields: dict[str, str],
+                    keys: tuple[str, ...]) -> dict[str, int]:
+        """Check a record that measures a suite step (frag, share): its
+        version, exactly `keys`, cpus and mode; return its integers (every
+        key but suite and mode)."""
+        if self.header["version"] < since:
+            self.fail(number, f"malformed: {rtype} record in a version "
+                              f"{self.header['version']} dump (it came with version {since})")
+        self.need(number, rtype, fields, keys)
         for key in fields:
-            if key not in FRAG_KEYS:
-                self.fail(number, f"malformed: frag record with unknown key '{key}'")
+            if key not in keys:
+                self.fail(number, f"malformed: {rtype} record with unknown key '{key}'")
         ints = {key: self.integer(number, fields, key)
-                for key in ("cpus", "free_frames", "free_huge", "huge_order")}
+                for key in keys if key not in ("suite", "mode")}
         if ints["cpus"] < 1:
-            self.fail(number, "malformed: frag record with cpus=0")
+            self.fail(number, f"malformed: {rtype} record with cpus=0")
+        if fields["mode"] not in self.header["modes"]:
+            self.fail(number, f"inconsistent: {rtype} mode={fields['mode']} is not among the "
+                              f"modes={','.join(self.header['modes'])} of the begin record")
+        return ints
+
+    def on_frag(self, number: int, fields: dict[str, str]) -> None:
+        ints = self.step_record(number, "frag", 3, fields, FRAG_KEYS)
         if ints["huge_order"] > MAX_HUGE_ORDER:
             self.fail(number, f"malformed: frag huge_order={ints['huge_order']} is above "
                               f"{MAX_HUGE_ORDER}")
-        if fields["mode"] not in self.header["modes"]:
-            self.fail(number, f"inconsistent: frag mode={fields['mode']} is not among the "
-                              f"modes={','.join(self.header['modes'])} of the begin record")
         frag = Frag(fields["suite"], ints["cpus"], fields["mode"], ints["free_frames"],
                     ints["free_huge"], ints["huge_order"], number)
         if frag.free_huge << frag.huge_order > frag.free_frames:
@@ -434,6 +463,20 @@ class _Parser:
         if first is not frag:
             self.fail(number, f"malformed: frag of {frag.suite} cpus={frag.cpus} "
                               f"mode={frag.mode} given twice (first at line {first.line})")
+
+    def on_share(self, number: int, fields: dict[str, str]) -> None:
+        ints = self.step_record(number, "share", 4, fields, SHARE_KEYS)
+        share = Share(fields["suite"], ints["cpus"], fields["mode"], ints["shared"],
+                      ints["line"], number)
+        if share.shared > share.cpus:
+            self.fail(number, f"inconsistent: share shared={share.shared} CPUs of "
+                              f"cpus={share.cpus}")
+        if share.line_bytes < 1:
+            self.fail(number, "malformed: share record with line=0")
+        first = self.shares.setdefault(share.key(), share)
+        if first is not share:
+            self.fail(number, f"malformed: share of {share.suite} cpus={share.cpus} "
+                              f"mode={share.mode} given twice (first at line {first.line})")
 
     def on_suite(self, number: int, fields: dict[str, str]) -> None:
         self.need(number, "suite", fields, ("name", "status"))
@@ -479,4 +522,5 @@ class _Parser:
                                  f"{self.begin_line} has no 'BENCH end' record")
         self.header["suites"] = self.selected_suites(self.header["suites"])
         return Dump(self.path, self.header, self.series, self.suites,
-                    self.end[1], self.records, list(self.frags.values()))
+                    self.end[1], self.records, list(self.frags.values()),
+                    list(self.shares.values()))

@@ -1,7 +1,7 @@
 """report.md of a results directory: how the run was made (meta.json), the
 platform's calibration, the results table, the design against its
-strongest rivals, hosted and QEMU figures side by side, and links to the
-plots, with a warning when the run is incomplete or its timings are
+strongest rivals, fragmentation, false sharing, hosted and QEMU figures
+side by side, and links to the plots, with a warning when the run is incomplete or its timings are
 emulated."""
 
 import os
@@ -171,6 +171,32 @@ def frag_table(rows: list[Row]) -> list[str]:
     return out
 
 
+SHARING_HEADINGS = ("suite", "cpus", "variant", "target", "mode", "CPUs sharing a line",
+                    "write p50 ns", "private p50 ns", "write / private")
+
+
+def sharing_table(rows: list[Row]) -> list[str]:
+    """Lines of a table of the false-sharing suites, one per step that has
+    a sharing measure and both a write and a write_private series, or []."""
+    private = {(r.step(), results.params_text(r.params)): r
+               for r in rows if r.op == "write_private"}
+    found = []
+    for r in rows:
+        control = private.get((r.step(), results.params_text(r.params)))
+        if r.op == "write" and r.shared_cpus is not None and control is not None:
+            found.append((r, control))
+    if not found:
+        return []
+    out = ["| " + " | ".join(SHARING_HEADINGS) + " |", "|---|---:|---|---|---|" + "---:|" * 4]
+    for r, c in sorted(found, key=lambda rc: (rc[0].suite, rc[0].cpus, rc[0].variant,
+                                              rc[0].target, rc[0].mode)):
+        ratio = f"{r.p50_ns / c.p50_ns:.2f}x" if c.p50_ns > 0 else "-"
+        out.append(f"| {r.suite} | {r.cpus} | {r.variant} | {r.target} | {r.mode} | "
+                   f"{r.shared_cpus} of {r.cpus} | {table.fmt_ns(r.p50_ns)} | "
+                   f"{table.fmt_ns(c.p50_ns)} | {ratio} |")
+    return out
+
+
 def markdown(rows: list[Row], meta: Meta, plot_files: list[str], results_dir: str,
              plots_dir: str) -> str:
     emulated = results.emulation(meta)
@@ -192,6 +218,16 @@ def markdown(rows: list[Row], meta: Meta, plot_files: list[str], results_dir: st
                 "are free, per-CPU caches included) while about half of memory is allocated, "
                 "after the suite's random frees and reallocations (bench/README.md); of "
                 "several repeats, the one with the median share.", ""] + frag + [""]
+    sharing = sharing_table(rows)
+    if sharing:
+        out += ["## False sharing", "",
+                "Whether the allocator hands different CPUs objects in one 64-byte cache line, "
+                "and what that costs: how many of the step's CPUs held, at the start of the "
+                "timed loop, an object sharing a line with another CPU's object (from the "
+                "addresses, in the same run; of several repeats the median), and the write "
+                "loop's p50 on the allocator's objects against the same loop on a "
+                "line-private buffer per CPU (op write_private, same boot and count).", ""]
+        out += sharing + [""]
     side = side_by_side(rows)
     if side:
         out += ["## Hosted and QEMU side by side", "",

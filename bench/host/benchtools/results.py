@@ -10,7 +10,10 @@ each repeat's own figures. summary.csv starts with the contract's columns
 (LEADING), then STATS, then one column per suite parameter (empty where a
 suite lacks it), then TAIL, then FRAG: the fragmentation measure of the
 series' suite step (a frag record), empty where there is none; of several
-repeats, the one whose share is the median. Cycles become nanoseconds through the tsc_hz of
+repeats, the one whose share is the median; then SHARE, likewise from a
+share record: how many of the step's CPUs held an object sharing a cache
+line with another CPU's (the false-sharing suites), of several repeats the
+median. Cycles become nanoseconds through the tsc_hz of
 the dumps that measured them. Reading back validates everything, so replot
 and compare can trust what they get without the raw logs.
 """
@@ -45,25 +48,31 @@ TAIL = ["ipis_per_op", "rounds_per_op", "flushes_per_op", "tsc_hz", "min_cycles"
 # Free frames, the huge blocks wholly free among them and the share of free
 # memory in those; older summaries lack these columns.
 FRAG = ["free_frames", "free_huge", "huge_share"]
+# CPUs whose object shared a cache line with another CPU's, and the line's
+# size; older summaries lack these columns.
+SHARE = ["shared_cpus", "line_bytes"]
 HIST_COLUMNS = ["variant", "target", "mode", "suite", "op", "cpus", "params", "bucket",
                 "low_cycles", "high_cycles", "count"]
 REPEAT_COLUMNS = ["variant", "target", "suite", "op", "params", "cpus", "mode", "repeat",
                   "samples", "ops", "p50_ns", "ops_per_sec"]
 PERCENTILES = {"p50_ns": 50, "p90_ns": 90, "p99_ns": 99, "p999_ns": 99.9}
 PER_OP = {"ipis_per_op": "ipis_sent", "rounds_per_op": "rounds", "flushes_per_op": "flushes"}
-OPTIONAL = set(PER_OP) | set(CI) | set(SCALING) | set(FRAG)
+OPTIONAL = set(PER_OP) | set(CI) | set(SCALING) | set(FRAG) | set(SHARE)
 # Integer columns and their least valid value.
 INT_COLUMNS = {"cpus": 1, "samples": 1, "tsc_hz": 1, "repeats": 1, "repeat": 1, "ops": 1,
                "min_cycles": 0, "max_cycles": 0, "platform_limited": 0, "free_frames": 0,
-               "free_huge": 0}
+               "free_huge": 0, "shared_cpus": 0, "line_bytes": 1}
 NAME_RE = re.compile(r"[A-Za-z0-9_.,:/+-]+\Z")
 VARIANT_RE = re.compile(r"[A-Za-z0-9_.,:/+]+-[A-Za-z0-9_.,:/+]+-[A-Za-z0-9_.,:/+]+\Z")
 CHOICES = {"target": benchlog.TARGETS, "mode": benchlog.MODES}
 
 # A series: variant, target, suite, op, params text, cpus, mode.
 Key = tuple[str, str, str, str, str, int, str]
-# A suite step, which a frag record measures: variant, target, suite, cpus, mode.
+# A suite step, which a frag or share record measures: variant, target,
+# suite, cpus, mode.
 StepKey = tuple[str, str, str, int, str]
+# A step's measure: a frag or a share record.
+M = TypeVar("M", benchlog.Frag, benchlog.Share)
 # What the variants are compared on: the key without the variant.
 Group = tuple[str, str, str, str, int, str]
 # Sort keys: parameters compared naturally (2 before 10).
@@ -131,6 +140,8 @@ class Row:
     free_frames: int | None = None
     free_huge: int | None = None
     huge_share: float | None = None
+    shared_cpus: int | None = None
+    line_bytes: int | None = None
     buckets: dict[int, int] = field(default_factory=dict)
     per_repeat: list[Repeat] = field(default_factory=list)
 
@@ -241,12 +252,41 @@ def median_frag(frags: list[benchlog.Frag]) -> benchlog.Frag:
     return sorted(frags, key=lambda f: f.share())[(len(frags) - 1) // 2]
 
 
-def attach_frags(rows: list[Row], frags: dict[StepKey, list[benchlog.Frag]]) -> None:
-    """Give each row the fragmentation measure of its step, if any."""
+def median_share(shares: list[benchlog.Share]) -> benchlog.Share:
+    """Of a step's repeats, the measure with the median count of sharing
+    CPUs (the lower middle one of an even count)."""
+    return sorted(shares, key=lambda s: s.shared)[(len(shares) - 1) // 2]
+
+
+def attach_steps(rows: list[Row], frags: dict[StepKey, list[benchlog.Frag]],
+                 shares: dict[StepKey, list[benchlog.Share]]) -> None:
+    """Give each row the fragmentation and sharing measures of its step, if any."""
     for r in rows:
         if r.step() in frags:
             f = median_frag(frags[r.step()])
             r.free_frames, r.free_huge, r.huge_share = f.free_frames, f.free_huge, f.share()
+        if r.step() in shares:
+            sh = median_share(shares[r.step()])
+            r.shared_cpus, r.line_bytes = sh.shared, sh.line_bytes
+
+
+def step_measures(dumps: list[benchlog.Dump],
+                  measures: Callable[[benchlog.Dump], list[M]]) -> dict[StepKey, list[M]]:
+    """Each step's measures of one kind, one per repeat: of two boots of one
+    repeat that both measured a step, the one with more CPUs online, as
+    for series."""
+    chosen: dict[tuple[StepKey, int], tuple[benchlog.Dump, M]] = {}
+    for dump in dumps:
+        h = dump.header
+        for m in measures(dump):
+            step = (h["variant"], h["target"], m.suite, m.cpus, m.mode)
+            kept = chosen.setdefault((step, h["repeat"]), (dump, m))
+            if kept[0].header["cpus"] < h["cpus"]:
+                chosen[(step, h["repeat"])] = (dump, m)
+    out: dict[StepKey, list[M]] = {}
+    for (step, _), (_, m) in chosen.items():
+        out.setdefault(step, []).append(m)
+    return out
 
 
 def collect(dumps: Iterable[benchlog.Dump]) -> tuple[list[Row], list[Record]]:
@@ -255,17 +295,13 @@ def collect(dumps: Iterable[benchlog.Dump]) -> tuple[list[Row], list[Record]]:
     row per series. Within one repeat the same series can come from two
     boots (say --smp 2 and --smp 4 both run it on 1 CPU); the boot with
     more CPUs online wins, and the choice is returned for meta.json rather
-    than made silently. Fragmentation measures are chosen the same way."""
+    than made silently. Fragmentation and sharing measures are chosen the
+    same way."""
+    dumps = list(dumps)
     chosen: dict[tuple[Key, int], tuple[benchlog.Dump, benchlog.Series]] = {}
-    chosen_frags: dict[tuple[StepKey, int], tuple[benchlog.Dump, benchlog.Frag]] = {}
     duplicates: list[Record] = []
     for dump in dumps:
         h = dump.header
-        for f in dump.frags:
-            step = (h["variant"], h["target"], f.suite, f.cpus, f.mode)
-            kept = chosen_frags.setdefault((step, h["repeat"]), (dump, f))
-            if kept[0].header["cpus"] < h["cpus"]:
-                chosen_frags[(step, h["repeat"])] = (dump, f)
         for s in dump.series:
             key: Key = (h["variant"], h["target"], s.suite, s.op, params_text(s.params),
                    s.cpus, s.mode)
@@ -283,10 +319,8 @@ def collect(dumps: Iterable[benchlog.Dump]) -> tuple[list[Row], list[Record]]:
         by_key.setdefault(key, []).append((repeat, dump.tsc_hz, s))
     rows = sorted((row_from_repeats(key[0], key[1], parts) for key, parts in by_key.items()),
                   key=row_sort_key)
-    frags: dict[StepKey, list[benchlog.Frag]] = {}
-    for (step, _), (_, f) in chosen_frags.items():
-        frags.setdefault(step, []).append(f)
-    attach_frags(rows, frags)
+    attach_steps(rows, step_measures(dumps, lambda d: d.frags),
+                 step_measures(dumps, lambda d: d.shares))
     calib.apply(rows)
     return rows, duplicates
 
@@ -311,7 +345,7 @@ def _csv(header: list[str], lines: Iterable[list[Any]]) -> str:
 
 def summary_text(rows: list[Row]) -> str:
     params = param_keys(rows)
-    return _csv(LEADING + STATS + params + TAIL + FRAG, (
+    return _csv(LEADING + STATS + params + TAIL + FRAG + SHARE, (
         [r.variant, r.suite, r.op, r.cpus, r.samples]
         + [_cell(getattr(r, c), 2) for c in LEADING[5:11]]
         + [_cell(r.ops_per_sec, 1), r.target, r.mode, r.repeats, r.ops]
@@ -323,6 +357,7 @@ def summary_text(rows: list[Row]) -> str:
         + [_cell(getattr(r, c), 4) for c in PER_OP]
         + [r.tsc_hz, r.min_cycles, r.max_cycles]
         + [_cell(r.free_frames, 0), _cell(r.free_huge, 0), _cell(r.huge_share, 4)]
+        + [_cell(r.shared_cpus, 0), _cell(r.line_bytes, 0)]
         for r in rows))
 
 
@@ -414,7 +449,7 @@ def load_summary(path: str, sha256: str | None = None) -> list[Row]:
     """Read summary.csv back into Rows (without buckets)."""
     header, lines, actual = _read_csv(path)
     _check_header(path, header)
-    params = [c for c in header[len(LEADING) + len(STATS):] if c not in TAIL + FRAG]
+    params = [c for c in header[len(LEADING) + len(STATS):] if c not in TAIL + FRAG + SHARE]
     rows: list[Row] = []
     seen: set[Key] = set()
     for number, fields in lines:
@@ -433,7 +468,7 @@ def _summary_row(path: str, number: int, cells: dict[str, str], params: list[str
         if cells[k] and not NAME_RE.match(cells[k]):
             raise ResultsError(path, f"corrupted: {k}='{cells[k]}'", number)
     values: dict[str, Any] = {c: _convert(path, number, c, cells[c])
-              for c in LEADING[3:] + STATS[2:] + TAIL + FRAG if c in cells}
+              for c in LEADING[3:] + STATS[2:] + TAIL + FRAG + SHARE if c in cells}
     row = Row(cells["variant"], cells["target"], cells["suite"], cells["op"],
               mode=cells["mode"], params={k: cells[k] for k in params if cells[k]}, **values)
     problem = _inconsistency(row)
@@ -463,6 +498,10 @@ def _inconsistency(row: Row) -> str:
         return "free_frames, free_huge and huge_share go together"
     if row.huge_share is not None and row.huge_share > 1:
         return f"huge_share={row.huge_share} is above 1"
+    if (row.shared_cpus is None) != (row.line_bytes is None):
+        return "shared_cpus and line_bytes go together"
+    if row.shared_cpus is not None and row.shared_cpus > row.cpus:
+        return f"shared_cpus={row.shared_cpus} is above cpus={row.cpus}"
     return ""
 
 
