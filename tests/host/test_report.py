@@ -187,3 +187,15 @@ class TestReport(unittest.TestCase):
             "10,000,000 (10,000,000) | 1.00x | 20,000,000 (10,000,000) | 1.00x |",
             "| wis.page_fault2 | page_fault2 | qemu | each | buddy-magazine-batched | "
             "6,666,667 (6,666,667) | 0.67x | 13,333,333 (6,666,667) | 0.67x |"])
+
+    def test_published_workloads_say_what_was_not_kept(self) -> None:
+        made = [fake_dump.FakeSeries("alloc.threadtest", "malloc", 1, [100] * 10,
+                                     params={"objsize": 64, "iterations": 100,
+                                             "published": "iterations:1000,time:5s"})]
+        lines = fake_dump.dump_lines(variants.DEFAULT, made, tsc_hz=TSC)
+        rows = results.collect([benchlog.parse_bytes(fake_dump.log_bytes(lines))])[0]
+        part = section(self.markdown(rows), "Published workloads")
+        origin = [line for line in part if line.startswith("| alloc.threadtest | Hoard")]
+        self.assertEqual(len(origin), 1)
+        self.assertIn("`threadtest P 1000 10000 0 8`", origin[0])
+        self.assertIn("published iterations 1000, time 5s", origin[0])

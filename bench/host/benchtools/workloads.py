@@ -9,7 +9,9 @@ The origins are facts about other people's code, kept here rather than in
 the kernel: bench/README.md tells the same with the reasons for each
 change. A record states its own changes in its parameters: a size scaled
 to fit the guest carries the published one (size=16M scaled_from=128M),
-a file that is a memory file here says file=memfd."""
+a file that is a memory file here says file=memfd, and the allocator
+benchmarks list the published values they did not keep
+(published=iterations:1000)."""
 
 from dataclasses import dataclass
 
@@ -18,6 +20,8 @@ from . import variants
 from .results import Row
 
 WIS = "will-it-scale (github.com/antonblanchard/will-it-scale, 75f66e4"
+HOARD = "Hoard (github.com/emeryberger/Hoard, b29abf40)"
+MIMALLOC = "mimalloc-bench (github.com/daanx/mimalloc-bench, ce5784f1)"
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ class Origin:
 
 _WIS_CHANGES = ("threads mode, one thread per CPU; a fixed iteration count between "
                 "barriers instead of 1 s samples; 1 in 64 iterations timed")
+_ALLOC_CHANGES = ("on kmalloc/kfree in the kernel (or the hosted build), one CPU per "
+                  "thread; fixed operation counts instead of timed runs")
 _WIS_FILE = _WIS_CHANGES + "; a memfd in place of mkstemp + ftruncate + unlink in /tmp"
 
 ORIGINS: dict[str, Origin] = {
@@ -59,6 +65,25 @@ ORIGINS: dict[str, Origin] = {
     "wis.malloc2": Origin(f"{WIS}), tests/malloc2.c",
                           "malloc + free of 1 KiB, musl's malloc (a static musl program)",
                           _WIS_CHANGES),
+    "alloc.threadtest": Origin(f"{HOARD}, benchmarks/threadtest; `threadtest P 1000 10000 0 8`",
+                               "one kmalloc, or one kfree, of a CPU's own 64-byte objects",
+                               _ALLOC_CHANGES),
+    "alloc.larson": Origin(f"{HOARD}, benchmarks/larson; {MIMALLOC}: "
+                           "`larson 5 8 1000 5000 100 4141 N`",
+                           "one kfree and one kmalloc (8-999 bytes) in a random slot; "
+                           "the slots go to the next CPU each round", _ALLOC_CHANGES),
+    "alloc.cache_scratch": Origin(f"{HOARD}, benchmarks/cache-scratch; {MIMALLOC}: "
+                                  "`cache-scratch N 1000 1 2000000 N`",
+                                  "a write loop over an object CPU 0 allocated and this CPU "
+                                  "freed and allocated again (passive false sharing)",
+                                  _ALLOC_CHANGES),
+    "alloc.cache_thrash": Origin(f"{HOARD}, benchmarks/cache-thrash; {MIMALLOC}: "
+                                 "`cache-thrash N 1000 1 2000000 N`",
+                                 "a write loop over a CPU's own new object (active false "
+                                 "sharing)", _ALLOC_CHANGES),
+    "alloc.xmalloc": Origin(f"{MIMALLOC}, bench/xmalloc-test: `xmalloc-test -w N -t 5 -s 64`",
+                            "one kmalloc on a producer CPU, or one kfree on a consumer",
+                            _ALLOC_CHANGES),
 }
 
 
@@ -72,14 +97,19 @@ def _params_text(rows: list[Row]) -> str:
     return " ".join(f"{k}={'/'.join(v)}" for k, v in values.items()) or "-"
 
 
-def _scaled_text(rows: list[Row]) -> str:
-    """The changes the records state: scaled parameters and substitutions."""
-    out = []
+def _stated_changes(rows: list[Row]) -> str:
+    """The changes the records state: a size scaled to fit the guest
+    (size=16M scaled_from=128M) and published values not kept
+    (published=iterations:1000,time:5s)."""
+    out: list[str] = []
     for r in rows:
+        said = []
         if "scaled_from" in r.params:
-            what = f"size {r.params.get('size', '?')} instead of {r.params['scaled_from']}"
-            if what not in out:
-                out.append(what)
+            said.append(f"size {r.params.get('size', '?')} instead of {r.params['scaled_from']}")
+        if "published" in r.params:
+            said.append("published " + ", ".join(
+                item.replace(":", " ", 1) for item in r.params["published"].split(",")))
+        out += [w for w in said if w not in out]
     return "; ".join(out)
 
 
@@ -92,7 +122,7 @@ def origin_table(rows: list[Row]) -> list[str]:
     for s in suites:
         o = ORIGINS[s]
         mine = [r for r in rows if r.suite == s]
-        changes = "; ".join(c for c in (o.changes, _scaled_text(mine)) if c)
+        changes = "; ".join(c for c in (o.changes, _stated_changes(mine)) if c)
         out.append(f"| {s} | {o.source} | {o.unit} | {_params_text(mine)} | {changes} |")
     return out
 
