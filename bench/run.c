@@ -41,7 +41,7 @@
 #include "lib/format.h"
 
 #define MAX_STEPS 16
-#define MAX_SUITES 32
+#define MAX_SUITES 64
 #define TIMER_SAMPLES 1001
 #define DEFAULT_MODES (1u << BENCH_SAMPLE)
 #define DEFAULT_SAMPLE_PERIOD 64
@@ -281,7 +281,7 @@ static void mode_list(unsigned modes, char *out, size_t len)
 static unsigned suite_modes(const struct selection *sel, const struct bench_suite *s)
 {
 	if (s->own_timing)
-		return 1u << BENCH_EACH;
+		return 1u << (s->own_sampled ? BENCH_SAMPLE : BENCH_EACH);
 	return s->every_mode ? (1u << BENCH_NR_MODES) - 1 : sel->modes;
 }
 
