@@ -10,7 +10,10 @@
  * with sti;hlt for an IPI (VECTOR_IPI_PROC) that brings a thread from
  * clone() or says that the process is over. When the last thread has
  * ended every CPU leaves the loop, on_cpus returns, and proc_run tears the
- * address space down.
+ * address space down. The process's descriptor table (kernel/fd.c) lives
+ * as long: made before the program loads, shared by every thread, and
+ * destroyed with the files it holds once the last thread has ended,
+ * however it ended (exit, exit_group, a kill).
  *
  * Running a thread (thread_run): switch to the address space's mapper,
  * save the CPU's kernel context (kctx_save, a setjmp) and enter ring 3.
@@ -57,6 +60,7 @@
 #include <arch/usermode.h>
 #include <arch/x86.h>
 #include <kernel/fault_progress.h>
+#include <kernel/fd.h>
 #include <kernel/futex.h>
 #include <kernel/irq.h>
 #include <kernel/panic.h>
@@ -99,6 +103,7 @@ struct thread {
 struct proc {
 	const char *name;
 	struct aspace *as;
+	struct fd_table *files;	/* its descriptors, shared by its threads */
 	cpumask_t cpus;
 	unsigned ncpus;
 	int pid;
@@ -134,6 +139,11 @@ struct aspace *proc_current_aspace(void)
 {
 	struct thread *t = current_thread();
 	return t ? t->proc->as : NULL;
+}
+
+struct fd_table *proc_current_files(void)
+{
+	return current_thread()->proc->files;
 }
 
 struct fault_progress *proc_fault_progress(void)
@@ -241,6 +251,7 @@ static void print_kill(const struct proc *p, const struct proc_fault *k)
 							     : "read";
 	const char *cause = k->cause == -EACCES	  ? "permission"
 			    : k->cause == -ENOMEM ? "out of memory"
+			    : k->cause == -ENXIO  ? "past the end of the file"
 						  : "no mapping";
 
 	if (k->resolved)
@@ -612,7 +623,8 @@ int proc_run_program(const struct user_program *prog, const char *arg, const cpu
 	res->expected = false;
 	res->threads = 1;
 	res->out_len = 0;
-	rc = proc_load(p, prog, arg, &main);
+	p->files = fd_table_create();
+	rc = p->files != NULL ? proc_load(p, prog, arg, &main) : -ENOMEM;
 	if (rc == 0) {
 		unsigned first = (unsigned)first_cpu(cpus);
 		for_each_cpu_in(cpu, cpus) {
@@ -623,6 +635,10 @@ int proc_run_program(const struct user_program *prog, const char *arg, const cpu
 		p->live = 1;
 		on_cpus(cpus, proc_cpu_main, p);
 	}
+	/* Every thread has ended, however: its files go (mappings may
+	 * still hold them until the address space goes). */
+	if (p->files)
+		fd_table_destroy(p->files);
 	if (p->as)
 		aspace_destroy(p->as);
 	kfree(p);

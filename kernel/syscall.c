@@ -4,8 +4,10 @@
  * library (musl), needs, and the testbed's own calls from 1000
  * (uapi/testbed.h). Anything else is -ENOSYS. The console calls are in
  * syscall_io.c, the threading ones (arch_prctl, set_tid_address,
- * rt_sigprocmask, futex) in syscall_thread.c; this file has the
- * memory-management and process calls and the table.
+ * rt_sigprocmask, futex) in syscall_thread.c, the calls on memory files'
+ * descriptors (memfd_create, ftruncate, close, mmap) in syscall_file.c;
+ * this file has the other memory-management calls, the process calls and
+ * the table.
  *
  * Each handler takes the caller's trap frame (arguments in rdi rsi rdx
  * r10 r8 r9, as Linux's pt_regs-based syscalls do) and returns what the
@@ -46,11 +48,6 @@ typedef long (*syscall_fn)(struct trapframe *tf);
 static struct aspace *as(void)
 {
 	return proc_current_aspace();
-}
-
-static long sys_mmap(struct trapframe *tf)
-{
-	return aspace_mmap(as(), tf->rdi, tf->rsi, tf->rdx, tf->r10, (int)tf->r8, tf->r9);
 }
 
 static long sys_mprotect(struct trapframe *tf)
@@ -236,6 +233,7 @@ static long sys_tb_meminfo(struct trapframe *tf)
 static const syscall_fn linux_calls[] = {
 	[SYS_read] = sys_read,
 	[SYS_write] = sys_write,
+	[SYS_close] = sys_close,
 	[SYS_mmap] = sys_mmap,
 	[SYS_mprotect] = sys_mprotect,
 	[SYS_munmap] = sys_munmap,
@@ -251,11 +249,13 @@ static const syscall_fn linux_calls[] = {
 	[SYS_getpid] = sys_getpid,
 	[SYS_clone] = sys_clone,
 	[SYS_exit] = sys_exit,
+	[SYS_ftruncate] = sys_ftruncate,
 	[SYS_arch_prctl] = sys_arch_prctl,
 	[SYS_gettid] = sys_gettid,
 	[SYS_futex] = sys_futex,
 	[SYS_set_tid_address] = sys_set_tid_address,
 	[SYS_exit_group] = sys_exit_group,
+	[SYS_memfd_create] = sys_memfd_create,
 };
 
 #define TB(nr) [(nr) - TB_SYS_VMAS]

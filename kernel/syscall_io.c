@@ -1,7 +1,9 @@
 /*
- * The console calls: write and writev on fds 1 and 2, the only open files
- * (both the serial console, write-only), and what a C library's stdio
- * asks of them besides: ioctl (is it a terminal?) and reads.
+ * The console calls: write and writev on fds 1 and 2 until they are
+ * closed (both the serial console, write-only; kernel/fd.c), and what a C
+ * library's stdio asks of them besides: ioctl (is it a terminal?) and
+ * reads. Every other open descriptor is a memfd, on which these calls
+ * are not implemented: -EBADF, as for a closed one.
  *
  * Output goes through proc_console_write, which prints it and copies it
  * to the launcher's buffer (proc_result.out). The console behaves like a
@@ -19,6 +21,7 @@
 
 #include <arch/trapframe.h>
 #include <arch/usermode.h>
+#include <kernel/fd.h>
 #include <kernel/proc.h>
 #include <kernel/syscall.h>
 #include <kernel/uaccess.h>
@@ -35,7 +38,7 @@ struct iovec_user {
 
 static bool console_fd(unsigned fd)
 {
-	return fd == 1 || fd == 2;
+	return fd_console(proc_current_files(), fd);
 }
 
 /* Bytes written, fewer if a page of buf faults; -EFAULT if the first does. */
@@ -123,8 +126,9 @@ long sys_writev(struct trapframe *tf)
 	return rc;
 }
 
-/* read and readv: no fd is open for reading (there is no stdin, and the
- * console's fds are write-only), so Linux's first check fails. */
+/* read and readv: no fd is open for reading (there is no stdin, the
+ * console's fds are write-only, and reading a memfd is not implemented),
+ * so Linux's first check fails. */
 long sys_read(struct trapframe *tf)
 {
 	(void)tf;

@@ -199,6 +199,8 @@ static int transfer(struct aspace *as, uintptr_t va, void *buf, uint64_t len, bo
 			break;
 		}
 		err = aspace_page(as, v, va & HAL_PAGE_MASK, write, &pa);
+		if (err == -ENXIO)
+			err = -EFAULT;	/* past a file's end: Linux's copies fail so */
 		if (err != 0)
 			break;
 		unsigned char *frame = hal_phys_to_virt(pa + off);

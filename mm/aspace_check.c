@@ -14,7 +14,8 @@
  *     memory object's; under a shared
  *     VMA the frame its file holds at that offset; under a private VMA
  *     either a frame of the address space's own or the one it borrows
- *     there (the file's cached page, or the zero page);
+ *     there (the file's cached page, or the zero page); never a page
+ *     wholly past the end of the file its VMA maps (a memfd's size);
  *   - the resident count equals the leaves of the mapper.
  * It holds the write lock, so nothing changes under the walk: O(VMAs +
  * mapped pages), with an O(log n) lookup per page.
@@ -92,6 +93,8 @@ static void check_leaf(void *arg, uintptr_t va, const struct mapper_translation 
 		why = "a page under a shared PROT_NONE VMA";
 	else if (t->flags != vma_entry_flags(v, borrowed(t->pa)))
 		why = "a page with flags its VMA's prot does not give";
+	else if (v->file != NULL && mfile_past_eof(v->file, vma_pgoff(v, va)))
+		why = "a page past the end of its file";
 	else
 		why = frame_wrong(v, va, t->pa);
 	if (why != NULL) {

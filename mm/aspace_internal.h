@@ -1,7 +1,7 @@
 /*
  * mm/aspace_internal.h - what the files of the address-space layer share
  * (mm/aspace.c, aspace_check.c, vma.c, mfile.c, zero_page.c, fault.c,
- * mmap.c, mprotect.c, mremap.c, madvise.c); nothing outside mm/ includes
+ * mmap.c, mprotect.c, mremap.c, madvise.c, truncate.c); nothing outside mm/ includes
  * it. The design and the locking rules are at the top of mm/aspace.c.
  */
 #ifndef MM_ASPACE_INTERNAL_H
@@ -36,7 +36,23 @@ struct mfile {
 	struct mapper pages;	/* the page cache: page offset << page shift -> frame */
 	uint64_t npages;	/* atomic: frames in the cache */
 	uint64_t charged;	/* pages it committed (shmem), given back with it */
+	/* The one address space whose VMAs may map it (shmem, memfd), or
+	 * NULL: any (an image). Truncation and hole punching zap that
+	 * address space's VMAs alone, so no other may hold its pages. */
+	struct aspace *owner;
+	/* Bytes (memfd): a page wholly past it is no page of the file (a
+	 * fault there is SIGBUS). MFILE_UNSIZED: no end. Changed under the
+	 * owner's write lock, read under its read lock (faults). */
+	uint64_t size;
 };
+
+#define MFILE_UNSIZED UINT64_MAX
+
+/* Whether page index lies wholly past f's end. */
+static inline bool mfile_past_eof(const struct mfile *f, uint64_t index)
+{
+	return f->size != MFILE_UNSIZED && index >= PAGE_ALIGN_UP(f->size) >> HAL_PAGE_SHIFT;
+}
 
 /* Page offsets a file can index: the lower half of a mapper. */
 #define MFILE_MAX_PAGES                                                            \
@@ -241,12 +257,18 @@ long aspace_unmap_checked(struct aspace_op *op, uintptr_t addr, uint64_t len);
 int mfile_page(struct mfile *f, uint64_t index, phys_addr_t *pa);
 /* The frame of page index if it is cached: 0 or -ENOENT. */
 int mfile_lookup(struct mfile *f, uint64_t index, phys_addr_t *pa);
-/* Frees pages [first, first + n) (MADV_REMOVE on shmem): their frames go
- * on into's frame list, to be freed after its flush. */
+/* Frees pages [first, first + n) (a hole punched, a truncation): their
+ * frames go on into's frame list, to be freed after its flush. */
 void mfile_remove(struct mfile *f, uint64_t first, uint64_t n, struct flush_batch *into);
 /* Drops a VMA's reference; the last frees the file, its frames through
  * into. */
 void mfile_release(struct mfile *f, struct flush_batch *into);
+
+/* truncate.c: drops every entry of op's address space that maps file
+ * pages [first, first + n) (of a private VMA only those that still map
+ * the file's frame, unless cows), then frees the pages (after the
+ * shootdown). f must be op's address space's own (f->owner). */
+void aspace_punch(struct aspace_op *op, struct mfile *f, uint64_t first, uint64_t n, bool cows);
 
 /* zero_page.c: the frame every untouched private anonymous page reads
  * from until written (owned by no file, never freed), or 0 when out of
@@ -258,7 +280,7 @@ phys_addr_t zero_page(void);
  * in if absent: mapped as v's prot allows (of no access under private
  * PROT_NONE) or only in its file (shared PROT_NONE). With write, a private page is
  * made the address space's own first (copy on write), whatever v's prot.
- * 0, or -ENOMEM. */
+ * 0, -ENXIO (past the end of v's file) or -ENOMEM. */
 int aspace_page(struct aspace *as, const struct vma *v, uintptr_t va, bool write,
 		phys_addr_t *pa);
 /* Faults in every page of [start, end) inside VMAs (MAP_POPULATE). */

@@ -12,6 +12,12 @@
  *                      a new frame with a copy of it;
  *   shared             the file's page (shmem for anonymous memory), as
  *                      the VMA's prot allows.
+ * A file page wholly past the file's end (a memfd's size) is none: the
+ * fault fails with -ENXIO, SIGBUS for the caller, as Linux's
+ * filemap_fault and shmem_fault do, whichever the mapping type. The
+ * size only changes under the write lock, and a truncation drops every
+ * entry past the new end first (mm/truncate.c), so a page already
+ * mapped never needs the check.
  * A borrowed frame (the zero page or a cached one, PG_object) sits in a
  * private mapping read-only (MAPPER_COW), so the first write to it faults
  * and copies: the copy replaces the entry (mapper_replace), still
@@ -70,6 +76,8 @@ static int shared_page(struct aspace *as, const struct vma *v, uintptr_t va, phy
 		*pa = t.pa;
 		return 0;
 	}
+	if (mfile_past_eof(v->file, vma_pgoff(v, va)))
+		return -ENXIO;
 	err = mfile_page(v->file, vma_pgoff(v, va), pa);
 	if (err != 0 || v->prot == PROT_NONE)
 		return err;
@@ -83,6 +91,8 @@ static int shared_page(struct aspace *as, const struct vma *v, uintptr_t va, phy
 /* The frame a private page starts as: the file's page or the zero page. */
 static int source_frame(const struct vma *v, uintptr_t va, phys_addr_t *pa)
 {
+	if (v->file != NULL && mfile_past_eof(v->file, vma_pgoff(v, va)))
+		return -ENXIO;
 	if (v->file != NULL)
 		return mfile_page(v->file, vma_pgoff(v, va), pa);
 	*pa = zero_page();

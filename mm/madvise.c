@@ -17,7 +17,8 @@
  *            time.
  *   MADV_REMOVE      shared memory only (-EINVAL on private anonymous,
  *            -EACCES on a private file mapping or a read-only file):
- *            frees the file's pages too (a hole punched in shmem).
+ *            frees the file's pages too (a hole punched in shmem or a
+ *            memfd, mm/truncate.c); they read as zeros afterwards.
  *   MADV_WILLNEED, _COLD, _PAGEOUT, _NORMAL, _RANDOM, _SEQUENTIAL,
  *   _DONTFORK, _DOFORK, _DONTDUMP, _DODUMP, _KEEPONFORK, _MERGEABLE,
  *   _UNMERGEABLE, _HUGEPAGE, _NOHUGEPAGE, _COLLAPSE  accepted, no effect
@@ -27,7 +28,8 @@
  *   MADV_POPULATE_READ/_WRITE  fault the pages in; -EINVAL on a VMA
  *            without PROT_READ (PROT_WRITE) (Linux's GUP asks for the
  *            right itself, not what x86 implies); a hole stops it with
- *            -ENOMEM at once, as Linux's own populate loop does.
+ *            -ENOMEM at once, as Linux's own populate loop does, and a
+ *            page past the end of a file with -EFAULT (Linux's SIGBUS).
  *   MADV_HWPOISON, _SOFT_OFFLINE  -EPERM (they need CAP_SYS_ADMIN).
  *   MADV_GUARD_INSTALL/_REMOVE and anything else  -EINVAL.
  * Locking: the write lock (one flush batch for the call), except
@@ -76,29 +78,6 @@ static enum advice_kind classify(int64_t advice)
 	}
 }
 
-/*
- * MADV_REMOVE: frees file pages [first, first + n) and first drops every
- * entry that maps one, in any VMA of the file (Linux's
- * unmap_mapping_range over the file's VMAs). Only shmem can be punched,
- * and a shmem file belongs to one address space, so its VMAs are among
- * the tree's; this rare call walks them all rather than keep a reverse
- * map for it.
- */
-static void remove_shared(struct aspace_op *op, struct mfile *s, uint64_t first, uint64_t n)
-{
-	for (struct vma_node *x = vma_tree_first(&op->as->tree); x != NULL; x = vma_tree_next(x)) {
-		const struct vma *w = vma_of(x);
-		uint64_t lo = first > w->pgoff ? first : w->pgoff;
-		uint64_t hi = vma_pgoff(w, vma_end(w));
-
-		hi = first + n < hi ? first + n : hi;
-		if (w->file == s && lo < hi)
-			aspace_zap(op, vma_start(w) + ((lo - w->pgoff) << HAL_PAGE_SHIFT),
-				   vma_start(w) + ((hi - w->pgoff) << HAL_PAGE_SHIFT));
-	}
-	mfile_remove(s, first, n, &op->batch);
-}
-
 /* The advice on [start, end), which lies inside v. */
 static long advise_vma(struct aspace_op *op, const struct vma *v, uintptr_t start, uintptr_t end,
 		       int64_t advice)
@@ -114,7 +93,8 @@ static long advise_vma(struct aspace_op *op, const struct vma *v, uintptr_t star
 	switch (classify(advice)) {
 	case ADV_FREE:
 		if (advice == MADV_REMOVE)
-			remove_shared(op, v->file, vma_pgoff(v, start), (end - start) >> HAL_PAGE_SHIFT);
+			aspace_punch(op, v->file, vma_pgoff(v, start), (end - start) >> HAL_PAGE_SHIFT,
+				     false);
 		else
 			aspace_zap(op, start, end);
 		return 0;
@@ -124,8 +104,10 @@ static long advise_vma(struct aspace_op *op, const struct vma *v, uintptr_t star
 		for (uintptr_t va = start; va < end; va += HAL_PAGE_SIZE) {
 			phys_addr_t pa;
 
-			if (aspace_page(op->as, v, va, write, &pa) != 0)
-				return -ENOMEM;
+			int err = aspace_page(op->as, v, va, write, &pa);
+
+			if (err != 0)
+				return err == -ENXIO ? -EFAULT : -ENOMEM;
 		}
 		return 0;
 	default:

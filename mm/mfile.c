@@ -4,8 +4,14 @@
  *
  * A file is a set of frames indexed by page offset, filled on first
  * touch from its source: zeros (shmem: MAP_SHARED|MAP_ANONYMOUS memory,
- * and memfd files later) or a read-only byte image (a program's ELF file,
- * the only kind of file the kernel has). Every VMA that maps a file
+ * and memfd files) or a read-only byte image (a program's ELF file).
+ * A memfd has a size (ftruncate, mm/truncate.c): a page wholly past it
+ * is no page of the file, and a fault there is SIGBUS (mm/fault.c);
+ * shmem and images have none. Shmem and a memfd belong to one address
+ * space (owner: the only one that can reach them, through its mapping
+ * or its descriptor), whose VMAs alone may map them: that is what lets
+ * a truncation or a punched hole find every mapping of their pages
+ * without a reverse map (mm/truncate.c). Every VMA that maps a file
  * points to it and to the offset of its first page (vma->pgoff), so
  * mappings that split, move (mremap), stay behind (MREMAP_DONTUNMAP) or
  * duplicate (mremap with old_len 0) all reach the same frames.
@@ -35,9 +41,11 @@
  * Locking (the global order: mm/README.md): the index's mapper lock only,
  * inside the address space's lock and never held together with another
  * mapper's lock except under aspace_check (address-space mapper, then file:
- * never the reverse). Removing pages (MADV_REMOVE, the last reference) runs
- * where no mapping can fault them in again: under the one address space's
- * write lock for shmem, after the last VMA for any file.
+ * never the reverse). Removing pages (MADV_REMOVE, ftruncate, the last
+ * reference) runs where no mapping can fault them in again: under the
+ * owner's write lock for shmem and a memfd, after the last VMA for any
+ * file. The size changes under the owner's write lock too, so a fault
+ * (read lock) sees one size from its check to its mapping.
  */
 #include <mm/mfile.h>
 
@@ -62,6 +70,7 @@ static struct mfile *create(const void *data, uint64_t size)
 		f->refs = 1;
 		f->data = data;
 		f->data_size = size;
+		f->size = MFILE_UNSIZED;
 	}
 	return f;
 }
@@ -69,6 +78,17 @@ static struct mfile *create(const void *data, uint64_t size)
 struct mfile *mfile_create_zero(void)
 {
 	return create(NULL, 0);
+}
+
+struct mfile *mfile_create_memfd(struct aspace *owner)
+{
+	struct mfile *f = create(NULL, 0);
+
+	if (f != NULL) {
+		f->owner = owner;
+		f->size = 0;
+	}
+	return f;
 }
 
 struct mfile *mfile_create_image(const void *data, uint64_t size)

@@ -20,11 +20,16 @@
  * Memory is committed as Linux's overcommit accounting does (mm/commit.c):
  * an mmap the policy refuses is -ENOMEM before anything changes.
  *
- * Files. There are no descriptors yet: the system call maps anonymous
- * memory only (-EBADF otherwise), and the kernel maps files (a program's
- * image) through aspace_mmap_file with the checks Linux makes for a file
- * opened read-only. MAP_SHARED anonymous memory is a zero-filled file of
- * its own (shmem, mm/mfile.c) that the new VMA maps from offset 0.
+ * Files. Descriptors are the kernel's: aspace_mmap maps anonymous memory
+ * only (-EBADF otherwise: the kernel found no file behind the
+ * descriptor), and the kernel maps files (a program's image, a memfd)
+ * through aspace_mmap_file with the checks Linux makes for a descriptor
+ * of them (an image is opened read-only). A file takes MAP_SHARED,
+ * MAP_PRIVATE and MAP_SHARED_VALIDATE (-EOPNOTSUPP for a flag outside
+ * Linux's LEGACY_MAP_MASK: these files support no newer ones), never
+ * MAP_GROWSDOWN or MAP_DROPPABLE (-EINVAL). MAP_SHARED anonymous memory
+ * is a zero-filled file of its own (shmem, mm/mfile.c) that the new VMA
+ * maps from offset 0.
  *
  * Locking: each call takes the address space's write lock (aspace_op).
  */
@@ -104,6 +109,31 @@ static long fixed_check(struct aspace *as, uintptr_t addr, uint64_t len)
 	if (addr < as->tree.lo)
 		return -EPERM;
 	return 0;
+}
+
+/* x86's MAP_ABOVE4G: a placement hint that this kernel ignores. */
+#define MAP_ABOVE4G 0x80
+
+/* The flags MAP_SHARED_VALIDATE takes for a file without flags of its
+ * own (Linux's LEGACY_MAP_MASK): MAP_HUGE_2MB | MAP_HUGE_1GB cover five
+ * of the six size bits. */
+#define LEGACY_MAP_MASK                                                                       \
+	((uint64_t)(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE |    \
+		    MAP_EXECUTABLE | MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED |         \
+		    MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB |   \
+		    MAP_32BIT | MAP_ABOVE4G) |                                                \
+	 (0x1full << MAP_HUGE_SHIFT))
+
+/* The mapping type's rules for a file (do_mmap's switch with a file). */
+static long file_type_check(uint64_t flags)
+{
+	switch (flags & MAP_TYPE) {
+	case MAP_SHARED:
+	case MAP_PRIVATE:
+		return flags & MAP_GROWSDOWN ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 /* The mapping type's rules for anonymous memory (do_mmap's switch). */
@@ -193,10 +223,14 @@ static long map(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot, 
 		err = addr == 0 ? -ENOMEM : 0;
 	}
 	if (err == 0)
-		err = type_check(flags);
-	if (err == 0 && file == NULL && (flags & MAP_TYPE) == MAP_SHARED &&
-	    (file = shmem = mfile_create_zero()) == NULL)
-		err = -ENOMEM;
+		err = file != NULL ? file_type_check(flags) : type_check(flags);
+	if (err == 0 && file == NULL && (flags & MAP_TYPE) == MAP_SHARED) {
+		file = shmem = mfile_create_zero();
+		if (shmem != NULL)
+			shmem->owner = as;
+		else
+			err = -ENOMEM;
+	}
 	/* Only MAP_FIXED replaces mappings; any other range is free. */
 	if (err == 0 && (flags & MAP_FIXED) && accountable(prot, flags))
 		replaced = accounted_in(as, addr, addr + len);
@@ -250,6 +284,15 @@ long aspace_mmap_file(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t 
 	pages = len >> HAL_PAGE_SHIFT;
 	if ((off >> HAL_PAGE_SHIFT) + pages > MFILE_MAX_PAGES)
 		return -EOVERFLOW;
+	if (file->owner != NULL && file->owner != as)
+		return -EINVAL;
+	/* Checked here, before the placement that Linux's check follows: it
+	 * differs only when both fail. */
+	if ((flags & MAP_TYPE) == MAP_SHARED_VALIDATE) {
+		if (flags & ~LEGACY_MAP_MASK)
+			return -EOPNOTSUPP;
+		flags = (flags & ~(uint64_t)MAP_TYPE) | MAP_SHARED;
+	}
 	/* A read-only file: no shared writable view (Linux: -EACCES for a
 	 * descriptor opened O_RDONLY). */
 	if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE) && !mfile_writable(file))

@@ -6,7 +6,8 @@
 #
 # A program passes if it exits 0, or, when it announced a fault (its output
 # has an "expect fault:" line, from expect_fault()), if it dies by SIGSEGV
-# (status 139). The multi-threaded programs (test_mt_*) run with 2, 4 and
+# (status 139), or by SIGBUS (135) when it announced that signal
+# ("expect signal: SIGBUS", from expect_signal()). The multi-threaded programs (test_mt_*) run with 2, 4 and
 # 8 threads, test_random with three seeds. Needs no root.
 set -euo pipefail
 
@@ -18,7 +19,7 @@ Usage: user/check_on_linux.sh [--cc CC]... [--out DIR] [-v] [-h|--help]
 
 Build each user program with each compiler as a static Linux executable
 and run it on this machine: programs must exit 0, or die by SIGSEGV where
-they announce a fault.
+they announce a fault (SIGBUS where they announce that signal).
 
   --cc CC     compiler to use (repeatable; default: gcc and clang)
   --out DIR   build directory (default: a temporary one, removed at the end)
@@ -90,6 +91,7 @@ run() {
     set -e
     want=0
     grep -q '^expect fault:' "$log" && want=139
+    grep -q '^expect signal: SIGBUS' "$log" && want=135
     runs=$((runs + 1))
     cases=$((cases + $(sed -n 's/^\([0-9]*\) cases, [0-9]* failed$/\1/p' "$log" | head -1 | grep . || echo 0)))
     if [[ $status -eq $want ]]; then

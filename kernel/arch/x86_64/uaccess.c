@@ -1,6 +1,7 @@
 /*
- * copy_from_user / copy_to_user on x86_64 (kernel/uaccess.h), and the
- * kernel-mode page fault that lets them fault user pages in.
+ * copy_from_user / copy_to_user / strncpy_from_user on x86_64
+ * (kernel/uaccess.h), and the kernel-mode page fault that lets them fault
+ * user pages in.
  *
  * A copy is one `rep movsb` between stac and clac, with an exception-table
  * entry. rep movsb keeps its progress in rcx/rsi/rdi, so after a page fault
@@ -23,6 +24,7 @@
 
 #include <arch/cpu.h>
 #include <arch/extable.h>
+#include <arch/layout.h>
 #include <arch/trapframe.h>
 #include <arch/usermode.h>
 #include <arch/x86.h>
@@ -66,6 +68,26 @@ int copy_to_user(uintptr_t dst, const void *src, size_t n)
 	if (!user_range_ok(dst, n))
 		return -EFAULT;
 	return copy_user((void *)dst, src, n);
+}
+
+/* A page at a time: a page that holds the NUL is the last one read. */
+long strncpy_from_user(char *dst, uintptr_t src, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		size_t chunk = PAGE_SIZE_4K - ((src + done) & (PAGE_SIZE_4K - 1));
+
+		if (chunk > n - done)
+			chunk = n - done;
+		if (copy_from_user(dst + done, src + done, chunk))
+			return -EFAULT;
+		for (size_t i = 0; i < chunk; i++)
+			if (dst[done + i] == '\0')
+				return (long)(done + i);
+		done += chunk;
+	}
+	return (long)n;
 }
 
 bool uaccess_fault(struct trapframe *tf, uint64_t cr2)

@@ -19,7 +19,8 @@
  * them on for aspace_fault (it may wait for the address-space lock while
  * the holder waits for this CPU's flush IPI). A fault that the address
  * space cannot resolve, and every other exception, kills the process with
- * a report (proc_kill_current). So does a page fault from ring 3 that is
+ * a report (proc_kill_current): SIGSEGV, SIGBUS for a page past the end
+ * of a file (as Linux), SIGKILL when out of memory. So does a page fault from ring 3 that is
  * not a user-mode access: QEMU's TCG performs the stack accesses of a ring-3
  * iretq, lretq or far call as supervisor accesses, which SMAP refuses on a
  * user page that is present and readable. The address space has nothing
@@ -216,7 +217,7 @@ void user_exception(struct trapframe *tf)
 		} else if (rc == 0 || rc == ASPACE_FAULT_SPURIOUS) {
 			return;
 		} else {
-			f.signal = rc == -ENOMEM ? SIGKILL : SIGSEGV;
+			f.signal = rc == -ENOMEM ? SIGKILL : rc == -ENXIO ? SIGBUS : SIGSEGV;
 			f.cause = rc;
 		}
 	} else {

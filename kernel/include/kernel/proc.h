@@ -23,6 +23,7 @@
 
 struct aspace;
 struct fault_progress;
+struct fd_table;
 
 /* Linux's signal numbers, for kill reports. */
 #define SIGILL  4
@@ -41,7 +42,8 @@ struct proc_fault {
 	uint64_t addr;		/* the address accessed */
 	unsigned access;	/* TB_ACCESS_* (uapi/testbed.h) */
 	int cause;		/* aspace_fault's error: -EFAULT no mapping,
-				   -EACCES permission, -ENOMEM */
+				   -EACCES permission, -ENXIO past a file's
+				   end, -ENOMEM */
 	unsigned resolved;	/* a fault without progress: how often in a row
 				   it was resolved without a change; else 0 */
 	uint64_t error;		/* the exception's error code */
@@ -113,6 +115,8 @@ const struct user_program *user_program_find(const char *name);
 
 /* The address space of the thread running on this CPU, or NULL. */
 struct aspace *proc_current_aspace(void);
+/* The descriptor table of the calling thread's process (<kernel/fd.h>). */
+struct fd_table *proc_current_files(void);
 
 /* Ends the calling thread (exit): CLONE_CHILD_CLEARTID, then the process
  * ends if it was its last thread. Syscall context. */

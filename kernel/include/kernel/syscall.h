@@ -1,6 +1,7 @@
 /*
  * The system-call layer (kernel/syscall.c, with the console calls in
- * syscall_io.c and the threading calls in syscall_thread.c): Linux's
+ * syscall_io.c, the threading calls in syscall_thread.c and the memory
+ * files' in syscall_file.c): Linux's
  * x86_64 numbers, arguments and return convention (a value, or -errno),
  * plus the testbed's own calls from 1000 (uapi/testbed.h).
  */
@@ -24,5 +25,9 @@ long sys_arch_prctl(struct trapframe *tf);	/* syscall_thread.c */
 long sys_set_tid_address(struct trapframe *tf);
 long sys_rt_sigprocmask(struct trapframe *tf);
 long sys_futex(struct trapframe *tf);
+long sys_memfd_create(struct trapframe *tf);	/* syscall_file.c */
+long sys_ftruncate(struct trapframe *tf);
+long sys_close(struct trapframe *tf);
+long sys_mmap(struct trapframe *tf);
 
 #endif

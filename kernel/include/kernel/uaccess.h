@@ -25,5 +25,11 @@
  * (then a prefix of the range may have been copied). */
 int copy_from_user(void *dst, uintptr_t src, size_t n);
 int copy_to_user(uintptr_t dst, const void *src, size_t n);
+/* Linux's strncpy_from_user: copies the string at src into dst, at most
+ * n bytes, reading nothing past its terminating NUL (so a string that
+ * ends just before an unmapped page is fine). Its length without the
+ * NUL, n if the first n bytes hold none (dst is not terminated then), or
+ * -EFAULT if a byte it had to read was not readable. */
+long strncpy_from_user(char *dst, uintptr_t src, size_t n);
 
 #endif

@@ -40,6 +40,12 @@
 /* memfd_create flags (linux/memfd.h) */
 #define MFD_CLOEXEC          0x0001
 #define MFD_ALLOW_SEALING    0x0002
+#define MFD_HUGETLB          0x0004
+#define MFD_NOEXEC_SEAL      0x0008
+#define MFD_EXEC             0x0010
+#define MFD_HUGE_SHIFT       26     /* with MFD_HUGETLB: log2 of the page size */
+#define MFD_HUGE_MASK        0x3f
+#define MFD_NAME_MAX_LEN     249    /* NAME_MAX less the "memfd:" prefix */
 
 #define CLONE_VM             0x00000100
 #define CLONE_FS             0x00000200

@@ -68,8 +68,9 @@ struct mapper *aspace_mapper(struct aspace *as);
  * (ASPACE_FAULT_PRESENT) meets an entry that allows the access (a stale
  * TLB entry, dropped by the fault itself: retry; the caller bounds how
  * often in a row), -EFAULT if no VMA covers addr (SEGV_MAPERR), -EACCES if the
- * VMA forbids the access (SEGV_ACCERR), -ENOMEM if out of memory. Faults
- * of one address space run in parallel (the read side of its lock).
+ * VMA forbids the access (SEGV_ACCERR), -ENXIO if the page lies wholly
+ * past the end of the file it maps (SIGBUS), -ENOMEM if out of memory.
+ * Faults of one address space run in parallel (the read side of its lock).
  */
 #define ASPACE_FAULT_WRITE (1u << 0)
 #define ASPACE_FAULT_EXEC (1u << 1)
@@ -81,14 +82,27 @@ int aspace_fault(struct aspace *as, uintptr_t addr, unsigned access);
 long aspace_mmap(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot, uint64_t flags,
 		 int64_t fd, uint64_t off);
 /*
- * mmap of a file (<mm/mfile.h>) at byte offset off, for the kernel (there
- * are no descriptors): the checks of Linux's mmap for a descriptor of
- * that file (a read-only file refuses a shared writable view with
- * -EACCES); MAP_ANONYMOUS is -EINVAL. Each VMA holds its own reference.
+ * mmap of a file (<mm/mfile.h>) at byte offset off, for the kernel (a
+ * program's image, or the file behind a descriptor, which the kernel
+ * looks up): the checks of Linux's mmap for a descriptor of that file (a
+ * read-only file refuses a shared writable view with -EACCES);
+ * MAP_ANONYMOUS, or a file that belongs to another address space, is
+ * -EINVAL. Mapping past the file's end is allowed (faults there fail).
+ * Each VMA holds its own reference.
  */
 long aspace_mmap_file(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot,
 		      uint64_t flags, struct mfile *file, uint64_t off);
 long aspace_munmap(struct aspace *as, uintptr_t addr, uint64_t len);
+/*
+ * ftruncate of a memfd (mfile_create_memfd) whose owner is as: its size
+ * becomes length bytes. Growing adds pages that read as zeros; shrinking
+ * drops every mapping of the pages wholly past the new end (private
+ * copies too, as Linux's truncate_pagecache), frees them, and zeroes the
+ * rest of a partial last page. 0, -EINVAL (length negative as a signed
+ * number, or f no memfd of as), -EFBIG (past what a file can index), or
+ * -ENOMEM.
+ */
+long aspace_ftruncate(struct aspace *as, struct mfile *f, uint64_t length);
 long aspace_mprotect(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot);
 long aspace_mremap(struct aspace *as, uintptr_t old, uint64_t old_len, uint64_t new_len,
 		   uint64_t flags, uintptr_t new_addr);
@@ -105,8 +119,8 @@ void aspace_set_brk_base(struct aspace *as, uintptr_t base);
  * clears the tail of a read-only segment's last file page), and copies
  * through the direct map; a write copies a borrowed page first (copy on
  * write), so a file or the zero page is never written through a private
- * mapping. 0, or -EFAULT if part of the range has no VMA (-ENOMEM when
- * out of memory).
+ * mapping. 0, or -EFAULT if part of the range has no VMA or lies past
+ * the end of the file it maps (-ENOMEM when out of memory).
  */
 int aspace_write(struct aspace *as, uintptr_t va, const void *src, uint64_t len);
 int aspace_read(struct aspace *as, void *dst, uintptr_t va, uint64_t len);

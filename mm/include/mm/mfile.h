@@ -2,11 +2,12 @@
  * <mm/mfile.h> - memory files: a page cache (frames indexed by page
  * offset) and where its pages come from. They back every mapping that is
  * not private anonymous memory: MAP_SHARED|MAP_ANONYMOUS memory (Linux's
- * shmem file) and file mappings, such as a program's ELF image
+ * shmem file) and file mappings: a program's ELF image, a memfd
  * (mm/mfile.c has the design and the locking rules).
  *
  * A file is reference-counted: every VMA that maps it holds one, and so
- * does whoever keeps it open (the kernel's table of program images).
+ * does whoever keeps it open (the kernel's table of program images, a
+ * process's descriptor table).
  * Context: thread context; any CPU.
  */
 #ifndef MM_MFILE_H
@@ -17,9 +18,15 @@
 
 struct mfile;
 
-/* A file whose pages read as zeros until written (shmem, memfd), with one
- * reference; NULL when out of memory. */
+struct aspace;
+
+/* A file whose pages read as zeros until written (shmem), without an
+ * end, with one reference; NULL when out of memory. */
 struct mfile *mfile_create_zero(void);
+/* A memfd's file: zeros, size 0 until aspace_ftruncate sets it, mapped
+ * only by owner's VMAs (aspace_mmap_file refuses any other address
+ * space), with one reference; NULL when out of memory. */
+struct mfile *mfile_create_memfd(struct aspace *owner);
 /* A read-only image's file, with one reference: page i caches bytes
  * [i * page size, (i + 1) * page size) of data (zeros past size), read
  * on the first touch. data must stay valid as long as the file lives. */
