@@ -22,8 +22,10 @@
  *
  * Boot CPU only (the harness's coordinator); `budget` is its alone.
  */
-#include <mm/init.h>
+#include <string.h>
+
 #include <lib/format.h>
+#include <mm/init.h>
 
 #include "bench_kernel.h"
 #include "sample.h"
@@ -122,7 +124,8 @@ static int run_wis(const struct bench_step *step, const struct wis_suite *s)
 	format_size(published, sizeof(published), s->size);
 	ksnprintf(params, sizeof(params), "size=%s%s%s%s%s", have,
 		  size != s->size ? " scaled_from=" : "", size != s->size ? published : "",
-		  s->file ? " file=memfd" : "", s->prog[0] == 'm' ? " libc=musl" : "");
+		  s->file ? " file=memfd" : "",
+		  strncmp(s->prog, "musl_", 5) == 0 ? " libc=musl" : ""); /* the Makefile's name */
 	ksnprintf(arg, sizeof(arg), "%s:%llu:%llu:%u:%llu", s->test, (unsigned long long)ops,
 		  (unsigned long long)warm, bench_sample_period(step->sample_period, ops),
 		  (unsigned long long)size);

@@ -16,6 +16,7 @@
  * the collection is guarded by us.lock (no flush handler takes it). The
  * rest is written by the boot CPU before proc_run and read after it.
  */
+#include <arch/tsc.h>
 #include <kernel/proc.h>
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
@@ -24,8 +25,7 @@
 #include <mm/slab.h>
 #include <uapi/testbed.h>
 
-#include <arch/tsc.h>
-
+#include "bench_kernel.h"	/* kernel only: the hosted build leaves this file out */
 #include "user_suite.h"
 
 static struct {

@@ -2,9 +2,9 @@
  * bench/user/wis.h - the driver of will-it-scale's tests in threads mode,
  * shared by the two programs that run them: bench/user/wis.c (the memory
  * tests, over the testbed's own small libc) and bench/user/musl/wis_malloc.c
- * (malloc1 and malloc2, over musl's malloc). Plain C with no library
- * calls: each program supplies wis_barrier(), wis_report() and the
- * tests' operations.
+ * (malloc1 and malloc2, over musl's malloc). Plain C that calls no C
+ * library (only bench/hist.c): each program supplies wis_barrier(),
+ * wis_report() and the tests' operations.
  *
  * A test is an iteration (what will-it-scale counts) and, for the tests
  * that walk a region page by page, a round around the iterations (map the
@@ -166,13 +166,13 @@ static inline void wis_loop(struct wis_thread *t, uint64_t n)
 		} else {
 			test->iter(t, page);
 		}
-		if (test->paged && page == per_round - 1) {
+		if (test->paged && page == per_round - 1 && t->counting) {
 			uint64_t t0 = wis_tsc();
 			test->unround(t);
-			if (t->counting) {
-				wis_record(t, 1, wis_tsc() - t0);
-				t->hist[1]->ops++;
-			}
+			wis_record(t, 1, wis_tsc() - t0);
+			t->hist[1]->ops++;
+		} else if (test->paged && page == per_round - 1) {
+			test->unround(t);
 		}
 	}
 	if (t->counting)
