@@ -147,16 +147,15 @@ static inline void wis_record(struct wis_thread *t, unsigned kind, uint64_t cycl
 	hist_record(&t->hist[kind]->h, cycles);
 }
 
-/* n iterations, whole rounds. */
+/* n iterations, whole rounds. The page is counted, not i % per_round:
+ * a division per iteration would weigh on malloc2. */
 static inline void wis_loop(struct wis_thread *t, uint64_t n)
 {
 	const struct wis_test *test = t->args->test;
-	uint64_t per_round = t->args->per_round;
+	uint64_t per_round = t->args->per_round, page = 0;
 	unsigned period = (unsigned)t->args->period;
 
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t page = i % per_round;
-
 		if (test->paged && page == 0)
 			test->round(t);
 		if (t->counting && bench_sample_next(&t->rng, period)) {
@@ -166,12 +165,15 @@ static inline void wis_loop(struct wis_thread *t, uint64_t n)
 		} else {
 			test->iter(t, page);
 		}
-		if (test->paged && page == per_round - 1 && t->counting) {
+		if (++page < per_round)
+			continue;
+		page = 0;
+		if (test->paged && t->counting) {
 			uint64_t t0 = wis_tsc();
 			test->unround(t);
 			wis_record(t, 1, wis_tsc() - t0);
 			t->hist[1]->ops++;
-		} else if (test->paged && page == per_round - 1) {
+		} else if (test->paged) {
 			test->unround(t);
 		}
 	}
