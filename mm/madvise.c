@@ -103,7 +103,6 @@ static long advise_vma(struct aspace_op *op, const struct vma *v, uintptr_t star
 			return -EINVAL;
 		for (uintptr_t va = start; va < end; va += HAL_PAGE_SIZE) {
 			phys_addr_t pa;
-
 			int err = aspace_page(op->as, v, va, write, &pa);
 
 			if (err != 0)

@@ -22,7 +22,8 @@
 #define SYS_setrlimit 160
 #define RLIMIT_NOFILE 7
 #define FILES 1024	/* the descriptors a process may hold: Linux's default */
-#define WIS_SIZE (128ul << 20)
+#define WIS_SIZE (128ul << 20)	/* will-it-scale's file size */
+#define WIS_STEP (8ul << 20)
 
 static bool on_linux(void)
 {
@@ -59,6 +60,49 @@ static size_t bytes_equal_to(uintptr_t p, size_t n, unsigned char v)
 	while (i < n && *(volatile unsigned char *)(p + i) == v)
 		i++;
 	return i;
+}
+
+/* A memfd of size bytes with a shared view at *s and a private one at
+ * *p, len bytes each: the descriptor, or -errno with nothing left. */
+static long two_views(size_t size, size_t len, uintptr_t *s, uintptr_t *p)
+{
+	long fd = memfd_mapped(size, len, MAP_SHARED, s);
+
+	if (fd >= 0 && (*p = map_fd(len, RW, MAP_PRIVATE, fd, 0)) == 0) {
+		sys_munmap(*s, len);
+		sys_close(fd);
+		return -ENOMEM;
+	}
+	return fd;
+}
+
+/* Unmaps both views and closes fd: 0, or the first error. */
+static long drop_views(long fd, size_t len, uintptr_t s, uintptr_t p)
+{
+	long r1 = sys_munmap(s, len), r2 = sys_munmap(p, len), r3 = sys_close(fd);
+
+	return r1 != 0 ? r1 : r2 != 0 ? r2 : r3;
+}
+
+/* will-it-scale's tlb_flush1 (MAP_PRIVATE) and tlb_flush3 (MAP_SHARED):
+ * a 128 MiB memfd mapped whole, a 1 written every WIS_STEP bytes, then
+ * MADV_DONTNEED over it all. How many of those words read 1 afterwards,
+ * or -errno. */
+static long wis_dontneed(long flags)
+{
+	uintptr_t p;
+	long fd = memfd_mapped(WIS_SIZE, WIS_SIZE, flags, &p), ones = 0, r;
+
+	if (fd < 0)
+		return fd;
+	for (uintptr_t off = 0; off < WIS_SIZE; off += WIS_STEP)
+		set_word(p + off, 1);
+	r = sys_madvise(p, WIS_SIZE, MADV_DONTNEED);
+	for (uintptr_t off = 0; off < WIS_SIZE; off += WIS_STEP)
+		ones += word(p + off) == 1;
+	sys_munmap(p, WIS_SIZE);
+	sys_close(fd);
+	return r != 0 ? r : ones;
 }
 
 /* tb_check on the testbed (0 when its invariants hold); 0 on Linux. */
@@ -260,14 +304,10 @@ CASE(mmap_anonymous_ignores_fd, "with MAP_ANONYMOUS the descriptor is ignored, a
 
 CASE(private_copy_on_write, "a MAP_PRIVATE mapping reads the file until it writes a page; its writes stay its own: a second shared mapping of the descriptor never sees them, and pages it never wrote keep following the file")
 {
-	long fd = memfd();
 	uintptr_t s, s2, p;
+	long fd = two_views(4 * PG, 4 * PG, &s, &p);
 
 	EXPECT_OK(fd);
-	EXPECT_EQ(sys_ftruncate(fd, 4 * PG), 0);
-	s = map_fd(4 * PG, RW, MAP_SHARED, fd, 0);
-	p = map_fd(4 * PG, RW, MAP_PRIVATE, fd, 0);
-	EXPECT_TRUE(s && p);
 	EXPECT_TRUE(is_zero(p, 4 * PG));
 	set_word(s, 0xa);
 	EXPECT_EQ(word(p), 0xa);
@@ -282,22 +322,18 @@ CASE(private_copy_on_write, "a MAP_PRIVATE mapping reads the file until it write
 	set_word(s + PG, 0xc);
 	EXPECT_EQ(word(p + PG), 0xc);
 	EXPECT_EQ(check_aspace(), 0);
-	EXPECT_OK(sys_munmap(s, 4 * PG));
 	EXPECT_OK(sys_munmap(s2, 2 * PG));
-	EXPECT_OK(sys_munmap(p, 4 * PG));
-	EXPECT_EQ(sys_close(fd), 0);
+	EXPECT_EQ(drop_views(fd, 4 * PG, s, p), 0);
 }
 
 CASE(shared_see_each_other, "two MAP_SHARED mappings of one memfd, at different offsets, see each other's writes at once")
 {
-	long fd = memfd();
 	uintptr_t a, b;
+	long fd = memfd_mapped(8 * PG, 8 * PG, MAP_SHARED, &a);
 
 	EXPECT_OK(fd);
-	EXPECT_EQ(sys_ftruncate(fd, 8 * PG), 0);
-	a = map_fd(8 * PG, RW, MAP_SHARED, fd, 0);
 	b = map_fd(4 * PG, RW, MAP_SHARED, fd, 2 * PG);
-	EXPECT_TRUE(a && b);
+	EXPECT_TRUE(b);
 	fill_pattern(a + 2 * PG, 4 * PG, 11);
 	EXPECT_TRUE(has_pattern(b, 4 * PG, 11));
 	fill_pattern(b + PG, PG, 12);
@@ -309,13 +345,10 @@ CASE(shared_see_each_other, "two MAP_SHARED mappings of one memfd, at different 
 
 CASE(data_outlives_mappings_and_fd, "a memfd keeps its data after munmap (a new mapping finds it), and a mapping keeps the file after close")
 {
-	long fd = memfd();
 	uintptr_t p;
+	long fd = memfd_mapped(4 * PG, 4 * PG, MAP_SHARED, &p);
 
 	EXPECT_OK(fd);
-	EXPECT_EQ(sys_ftruncate(fd, 4 * PG), 0);
-	p = map_fd(4 * PG, RW, MAP_SHARED, fd, 0);
-	EXPECT_TRUE(p);
 	fill_pattern(p, 4 * PG, 21);
 	EXPECT_OK(sys_munmap(p, 4 * PG));
 	p = map_fd(4 * PG, RW, MAP_PRIVATE, fd, 0);
@@ -333,13 +366,10 @@ CASE(data_outlives_mappings_and_fd, "a memfd keeps its data after munmap (a new 
 
 CASE(grow_reads_zeros, "ftruncate that grows a memfd adds pages that read as zeros; the old ones keep their data; a mapping may reach past the end")
 {
-	long fd = memfd();
 	uintptr_t p;
+	long fd = memfd_mapped(PG, 4 * PG, MAP_SHARED, &p);
 
 	EXPECT_OK(fd);
-	p = map_fd(4 * PG, RW, MAP_SHARED, fd, 0);
-	EXPECT_TRUE(p);
-	EXPECT_EQ(sys_ftruncate(fd, PG), 0);
 	fill_pattern(p, PG, 31);
 	EXPECT_EQ(sys_ftruncate(fd, 4 * PG), 0);
 	EXPECT_TRUE(has_pattern(p, PG, 31));
@@ -351,14 +381,10 @@ CASE(grow_reads_zeros, "ftruncate that grows a memfd adds pages that read as zer
 
 CASE(shrink_drops_pages, "ftruncate that shrinks a memfd frees the pages past the end: grown again, they read as zeros in shared and private mappings alike (a private copy goes too); the tail of a partial last page is zeroed")
 {
-	long fd = memfd();
 	uintptr_t s, p;
+	long fd = two_views(4 * PG, 4 * PG, &s, &p);
 
 	EXPECT_OK(fd);
-	EXPECT_EQ(sys_ftruncate(fd, 4 * PG), 0);
-	s = map_fd(4 * PG, RW, MAP_SHARED, fd, 0);
-	p = map_fd(4 * PG, RW, MAP_PRIVATE, fd, 0);
-	EXPECT_TRUE(s && p);
 	fill_pattern(s, 4 * PG, 41);
 	memset((void *)(s + PG), 0x5a, PG);
 	set_word(p + 3 * PG, 0x77);
@@ -375,98 +401,54 @@ CASE(shrink_drops_pages, "ftruncate that shrinks a memfd frees the pages past th
 	EXPECT_TRUE(is_zero(p + 2 * PG, 2 * PG));
 	EXPECT_TRUE(has_pattern(s, PG, 41));
 	EXPECT_EQ(check_aspace(), 0);
-	EXPECT_OK(sys_munmap(s, 4 * PG));
-	EXPECT_OK(sys_munmap(p, 4 * PG));
-	EXPECT_EQ(sys_close(fd), 0);
+	EXPECT_EQ(drop_views(fd, 4 * PG, s, p), 0);
 }
 
 CASE(past_eof_copies_fail, "a page wholly past a memfd's end makes MADV_POPULATE_READ/WRITE and a write(2) from it fail with EFAULT (a fault there is SIGBUS)")
 {
-	long fd = memfd();
 	uintptr_t s, p;
+	long fd = two_views(PG + 1, 4 * PG, &s, &p);
 
 	EXPECT_OK(fd);
-	EXPECT_EQ(sys_ftruncate(fd, PG + 1), 0);
-	s = map_fd(4 * PG, RW, MAP_SHARED, fd, 0);
-	p = map_fd(4 * PG, RW, MAP_PRIVATE, fd, 0);
-	EXPECT_TRUE(s && p);
 	EXPECT_EQ(sys_madvise(s, 2 * PG, MADV_POPULATE_WRITE), 0);
 	EXPECT_ERRNO(sys_madvise(s, 4 * PG, MADV_POPULATE_READ), -EFAULT);
 	EXPECT_ERRNO(sys_madvise(s, 3 * PG, MADV_POPULATE_WRITE), -EFAULT);
 	EXPECT_ERRNO(sys_madvise(p, 3 * PG, MADV_POPULATE_READ), -EFAULT);
 	EXPECT_ERRNO(sys_write(1, (const void *)(s + 2 * PG), 8), -EFAULT);
 	EXPECT_ERRNO(sys_write(1, (const void *)(p + 3 * PG), 8), -EFAULT);
-	EXPECT_OK(sys_munmap(s, 4 * PG));
-	EXPECT_OK(sys_munmap(p, 4 * PG));
-	EXPECT_EQ(sys_close(fd), 0);
+	EXPECT_EQ(drop_views(fd, 4 * PG, s, p), 0);
 }
 
 CASE(dontneed_private, "will-it-scale tlb_flush1: in a 128 MiB MAP_PRIVATE mapping of a memfd, a written page after MADV_DONTNEED reads the file's contents again (0), not what was written")
 {
-	long fd = memfd();
-	uintptr_t p;
-
-	EXPECT_OK(fd);
-	EXPECT_EQ(sys_ftruncate(fd, WIS_SIZE), 0);
-	p = map_fd(WIS_SIZE, RW, MAP_PRIVATE, fd, 0);
-	EXPECT_TRUE(p);
-	for (uintptr_t off = 0; off < WIS_SIZE; off += 8 << 20)
-		set_word(p + off, 1);
-	EXPECT_EQ(sys_madvise(p, WIS_SIZE, MADV_DONTNEED), 0);
-	for (uintptr_t off = 0; off < WIS_SIZE; off += 8 << 20)
-		EXPECT_EQ(word(p + off), 0);
-	EXPECT_OK(sys_munmap(p, WIS_SIZE));
-	EXPECT_EQ(sys_close(fd), 0);
+	EXPECT_EQ(wis_dontneed(MAP_PRIVATE), 0);
 }
 
 CASE(dontneed_shared, "will-it-scale tlb_flush3: in a 128 MiB MAP_SHARED mapping of a memfd, a written page after MADV_DONTNEED reads back what was written (1)")
 {
-	long fd = memfd();
-	uintptr_t p;
-
-	EXPECT_OK(fd);
-	EXPECT_EQ(sys_ftruncate(fd, WIS_SIZE), 0);
-	p = map_fd(WIS_SIZE, RW, MAP_SHARED, fd, 0);
-	EXPECT_TRUE(p);
-	for (uintptr_t off = 0; off < WIS_SIZE; off += 8 << 20)
-		set_word(p + off, 1);
-	EXPECT_EQ(sys_madvise(p, WIS_SIZE, MADV_DONTNEED), 0);
-	for (uintptr_t off = 0; off < WIS_SIZE; off += 8 << 20)
-		EXPECT_EQ(word(p + off), 1);
-	EXPECT_OK(sys_munmap(p, WIS_SIZE));
-	EXPECT_EQ(sys_close(fd), 0);
+	EXPECT_EQ(wis_dontneed(MAP_SHARED), WIS_SIZE / WIS_STEP);
 }
 
 CASE(dontneed_private_keeps_file, "MADV_DONTNEED on a private mapping brings back what the file holds now, written through a shared one")
 {
-	long fd = memfd();
 	uintptr_t s, p;
+	long fd = two_views(2 * PG, 2 * PG, &s, &p);
 
 	EXPECT_OK(fd);
-	EXPECT_EQ(sys_ftruncate(fd, 2 * PG), 0);
-	s = map_fd(2 * PG, RW, MAP_SHARED, fd, 0);
-	p = map_fd(2 * PG, RW, MAP_PRIVATE, fd, 0);
-	EXPECT_TRUE(s && p);
 	set_word(p, 5);
 	set_word(s, 6);
 	EXPECT_EQ(word(p), 5);
 	EXPECT_EQ(sys_madvise(p, 2 * PG, MADV_DONTNEED), 0);
 	EXPECT_EQ(word(p), 6);
-	EXPECT_OK(sys_munmap(s, 2 * PG));
-	EXPECT_OK(sys_munmap(p, 2 * PG));
-	EXPECT_EQ(sys_close(fd), 0);
+	EXPECT_EQ(drop_views(fd, 2 * PG, s, p), 0);
 }
 
 CASE(remove_punches_hole, "MADV_REMOVE on a shared mapping of a memfd frees its pages: every mapping reads zeros there, except a private copy, which keeps what it wrote; the size stays")
 {
-	long fd = memfd();
 	uintptr_t s, p;
+	long fd = two_views(3 * PG, 3 * PG, &s, &p);
 
 	EXPECT_OK(fd);
-	EXPECT_EQ(sys_ftruncate(fd, 3 * PG), 0);
-	s = map_fd(3 * PG, RW, MAP_SHARED, fd, 0);
-	p = map_fd(3 * PG, RW, MAP_PRIVATE, fd, 0);
-	EXPECT_TRUE(s && p);
 	fill_pattern(s, 2 * PG, 51);
 	fill_pattern(s + 2 * PG, PG, 52);
 	set_word(p, 9);
@@ -478,9 +460,7 @@ CASE(remove_punches_hole, "MADV_REMOVE on a shared mapping of a memfd frees its 
 	EXPECT_EQ(word(p), 9);
 	EXPECT_TRUE(is_zero(p + PG, PG));
 	EXPECT_EQ(check_aspace(), 0);
-	EXPECT_OK(sys_munmap(s, 3 * PG));
-	EXPECT_OK(sys_munmap(p, 3 * PG));
-	EXPECT_EQ(sys_close(fd), 0);
+	EXPECT_EQ(drop_views(fd, 3 * PG, s, p), 0);
 }
 
 static long shared_fd;
@@ -509,11 +489,8 @@ CASE(threads_share_table, "threads share the descriptor table: each one's memfds
 {
 	int n;
 
-	shared_fd = memfd();
+	shared_fd = memfd_mapped(THREADS_MAX * PG, THREADS_MAX * PG, MAP_SHARED, &shared_map);
 	EXPECT_OK(shared_fd);
-	EXPECT_EQ(sys_ftruncate(shared_fd, THREADS_MAX * PG), 0);
-	shared_map = map_fd(THREADS_MAX * PG, RW, MAP_SHARED, shared_fd, 0);
-	EXPECT_TRUE(shared_map);
 	n = run_threads(team_size(0, NULL), memfd_worker, NULL);
 	EXPECT_EQ(thread_failures, 0);
 	for (int id = 0; id < n; id++)

@@ -1,7 +1,7 @@
 /*
  * ulib.h - the little C library of the user programs (user/lib/): memory
- * and string functions, printf to fd 1, exit, argument parsing and a
- * xorshift PRNG. Freestanding: the programs are linked with -nostdlib and
+ * and string functions, printf to fd 1, exit, argument parsing, a
+ * xorshift PRNG and a mapped memfd. Freestanding: the programs are linked with -nostdlib and
  * start at user/lib/crt0.S, on the testbed kernel and on Linux alike.
  *
  * Output is line buffered and thread safe: printf appends to one buffer
@@ -54,6 +54,11 @@ __attribute__((noreturn)) void exit(int status);
  * the program is about to die by SIGSEGV there. On Linux the call is
  * -ENOSYS and the printed line is what user/check_on_linux.sh looks for. */
 void expect_fault(uintptr_t lo, uintptr_t hi, unsigned access);
+
+/* A memfd of size bytes mapped len bytes read-write with flags
+ * (MAP_SHARED or MAP_PRIVATE) at *addr: the descriptor, or -errno with
+ * nothing left open. */
+long memfd_mapped(size_t size, size_t len, long flags, uintptr_t *addr);
 
 /* Decimal or 0x-hex number: true and *out if s is exactly one. */
 bool parse_u64(const char *s, uint64_t *out);
