@@ -119,19 +119,32 @@ $(O)/kernel.elf: $(KERNEL_OBJS) $(O)/ksyms.o $(O)/kernel.ld
 		{ echo "error: text symbols moved between the two links"; exit 1; }
 	$(Q)mv $@.tmp $@
 
-# Unmodified static programs of a C library: each user/musl/<prog>.c is
-# built as Linux would run it, with Debian's musl-gcc -static (package
-# musl-tools, which scripts/deps.sh installs), into $(O)/user/musl_<prog>.elf
-# and embedded with the others (tests/kernel/test_user_musl.c runs them).
+# Unmodified static programs of a C library: each user/musl/<prog>.c and
+# bench/user/musl/<prog>.c is built as Linux would run it, with Debian's
+# musl-gcc -static (package musl-tools, which scripts/deps.sh installs),
+# into $(O)/user/musl_<prog>.elf and embedded with the others
+# (tests/kernel/test_user_musl.c runs those of user/musl/, the harness's
+# wis.* suites those of bench/user/musl/, which also get bench/hist.c).
 # musl-gcc wraps gcc whatever CC is.
 MUSL_CC ?= musl-gcc
-MUSL_PROGS := $(patsubst user/musl/%.c,musl_%,$(wildcard user/musl/*.c))
-MUSL_CFLAGS := -static -O2 -std=gnu11 -Wall -Wextra -Werror
+MUSL_SRCS := $(wildcard user/musl/*.c bench/user/musl/*.c)
+MUSL_PROGS := $(patsubst %.c,musl_%,$(notdir $(MUSL_SRCS)))
+MUSL_CFLAGS := -static -O2 -std=gnu11 -Wall -Wextra -Werror -MMD -MP
 
 $(O)/user/musl_%.elf: user/musl/%.c $(O)/build-id
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  MUSL    $@")
 	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -o $@ $<
+
+$(O)/user/musl_%.elf: bench/user/musl/%.c $(O)/bench/hist.musl.o $(O)/build-id
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  MUSL    $@")
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -o $@ $< $(O)/bench/hist.musl.o
+
+$(O)/bench/hist.musl.o: bench/hist.c $(O)/build-id
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  MUSL    $@")
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -c -o $@ $<
 
 # User programs: each user/<prog>.c and bench/user/<prog>.c, linked with
 # everything in user/lib/, the kernel's formatter, kernel/lib/format.c, and
@@ -248,4 +261,4 @@ clean:
 
 FORCE:
 
--include $(KERNEL_OBJS:.o=.d) $(USER_OBJS:.o=.d)
+-include $(KERNEL_OBJS:.o=.d) $(USER_OBJS:.o=.d) $(MUSL_PROGS:%=$(O)/user/%.d) $(O)/bench/hist.musl.d

@@ -136,6 +136,7 @@ struct bench_suite {
 	int (*run)(const struct bench_step *step);	/* 0, or -1 on failure */
 	bool every_mode;	/* run in every timing mode, whatever bench_modes= says */
 	bool own_timing;	/* times itself (user space): one run, mode each */
+	bool own_sampled;	/* with own_timing: it samples (bench_sample=), mode sample */
 };
 
 /* The portable suites (bench/suites.c) and the target's own ones. */

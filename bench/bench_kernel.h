@@ -39,5 +39,16 @@ int bench_vm_fault(const struct bench_step *step);
 int bench_vm_madvise(const struct bench_step *step);
 int bench_vm_mprotect(const struct bench_step *step);
 int bench_vm_mremap(const struct bench_step *step);
+int bench_wis_mmap1(const struct bench_step *step);
+int bench_wis_mmap2(const struct bench_step *step);
+int bench_wis_page_fault1(const struct bench_step *step);
+int bench_wis_page_fault2(const struct bench_step *step);
+int bench_wis_page_fault3(const struct bench_step *step);
+int bench_wis_page_fault4(const struct bench_step *step);
+int bench_wis_tlb_flush1(const struct bench_step *step);
+int bench_wis_tlb_flush2(const struct bench_step *step);
+int bench_wis_tlb_flush3(const struct bench_step *step);
+int bench_wis_malloc1(const struct bench_step *step);
+int bench_wis_malloc2(const struct bench_step *step);
 
 #endif

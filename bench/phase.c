@@ -15,15 +15,9 @@
  * and writes one record per operation kind (in batch mode, one record for
  * the calls of run()).
  *
- * Sample mode picks the timed calls with a per-CPU xorshift64 generator
- * seeded from the CPU id: a fixed stride could beat in step with a
- * periodic cost (a magazine or a page cache refilling every n operations)
- * and always land on, or always miss, it. The seeds are constants, so
- * icount runs stay identical. A phase of few calls (a bulk allocation of
- * large blocks, a shootdown round) shortens the period so that each CPU
- * still times about MIN_SAMPLES of them, down to timing every call: such
- * operations are long, so the timer costs them little, and a histogram of
- * a handful of samples would say nothing.
+ * Sample mode picks the timed calls as bench/sample.h says (a per-CPU
+ * generator; a phase of few calls, such as a bulk allocation of large
+ * blocks or a shootdown round, times a larger share of them).
  *
  * The histograms (30 KiB each) are allocated before a phase starts, for
  * its CPUs and every kind, and kept for later phases, so no phase
@@ -44,10 +38,9 @@
 
 #include "bench.h"
 #include "lib/format.h"
+#include "sample.h"
 
 const char *const bench_mode_names[BENCH_NR_MODES] = { "each", "sample", "batch" };
-
-#define MIN_SAMPLES 256		/* per CPU and phase, in sample mode */
 
 static struct hist *hists[BENCH_MAX_CPUS][BENCH_MAX_KINDS];
 static struct hist merged;
@@ -103,19 +96,6 @@ static void atomic_max(_Atomic uint64_t *a, uint64_t v)
 		;
 }
 
-/* Whether to time the next call: true once in `period` calls on average
- * (period a power of two). */
-static inline bool sample_next(struct bench_cpu *bc, unsigned period)
-{
-	uint64_t x = bc->rng;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	bc->rng = x;
-	return (x & (period - 1)) == 0;
-}
-
 static void run_timed(const struct bench_phase *ph, const struct bench_step *step,
 		      struct bench_cpu *bc)
 {
@@ -128,12 +108,10 @@ static void run_timed(const struct bench_phase *ph, const struct bench_step *ste
 			ph->run(bc, first + i);
 		break;
 	case BENCH_SAMPLE: {
-		unsigned period = step->sample_period;
+		unsigned period = bench_sample_period(step->sample_period, n);
 
-		while (period > 1 && n / period < MIN_SAMPLES)
-			period /= 2;
 		for (unsigned i = 0; i < n; i++) {
-			bc->timing = sample_next(bc, period);
+			bc->timing = bench_sample_next(&bc->rng, period);
 			ph->run(bc, first + i);
 		}
 		break;
@@ -161,7 +139,7 @@ static void phase_cpu(void *unused)
 	const struct bench_step *step = phase_step;
 	struct bench_cpu bc = { .cpu = bench_cpu_id(), .cpus = step->cpus, .arg = ph->arg,
 				.mask_irqs = ph->irqs_on && !ph->irqs_in_op,
-				.rng = 0x9e3779b97f4a7c15ull * (bench_cpu_id() + 1) };
+				.rng = bench_sample_seed(bench_cpu_id()) };
 	bench_irqflags_t irq = 0;
 
 	for (unsigned k = 0; k < BENCH_MAX_KINDS; k++)

@@ -326,7 +326,7 @@ static void mode_list(unsigned modes, char *out, size_t len)
 static unsigned suite_modes(const struct selection *sel, const struct bench_suite *s)
 {
 	if (s->own_timing)
-		return 1u << BENCH_EACH;
+		return 1u << (s->own_sampled ? BENCH_SAMPLE : BENCH_EACH);
 	return s->every_mode ? (1u << BENCH_NR_MODES) - 1 : sel->modes;
 }
 

@@ -1,13 +1,17 @@
 /*
  * bench/vm_report.h - what the system-call benchmark program
- * (bench/user/vm_bench.c) hands to the kernel's harness (bench/suite_vm.c)
+ * programs (bench/user/vm_bench.c, and will-it-scale's tests in
+ * bench/user/wis.h) hand to the kernel's harness (bench/user_suite.c)
  * through tb_report(TB_REPORT_HISTOGRAM): plain C shared by both sides.
  *
  * Thread 0 sends VM_MARK_BEGIN right after the start barrier releases the
  * timed loops and VM_MARK_END after the end barrier; the harness reads the
  * TSC, the IPI and flush counters and the address space's shootdown rounds
  * at each, so the phase's wall time and counters exclude thread creation
- * and the warm-up. Then every thread sends one VM_HIST per operation kind.
+ * and the warm-up. Then every thread sends one VM_HIST per operation kind
+ * (VM_KINDS of them, an unused kind empty), with the operations it did of
+ * that kind, timed or not: a program that samples times fewer than it
+ * does, and throughput counts them all.
  */
 #ifndef BENCH_VM_REPORT_H
 #define BENCH_VM_REPORT_H
@@ -28,6 +32,7 @@ struct vm_mark {
 struct vm_hist {
 	uint32_t magic, type;
 	uint32_t kind, thread;	/* kind < VM_KINDS */
+	uint64_t ops;		/* operations done, >= h.count */
 	struct hist h;
 };
 

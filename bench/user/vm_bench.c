@@ -210,7 +210,7 @@ static void worker_main(int id, int n, void *arg)
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		check("mmap (histogram)", r);
 		w.hist[k] = (struct vm_hist *)r;
-		*w.hist[k] = (struct vm_hist){ VM_REPORT_MAGIC, VM_HIST, k, (uint32_t)id, { 0 } };
+		*w.hist[k] = (struct vm_hist){ VM_REPORT_MAGIC, VM_HIST, k, (uint32_t)id, 0, { 0 } };
 		hist_init(&w.hist[k]->h);
 	}
 	prepare(&w);
@@ -226,8 +226,10 @@ static void worker_main(int id, int n, void *arg)
 	if (id == 0)
 		send_mark(VM_MARK_END);
 	finish(&w);
-	for (unsigned k = 0; k < VM_KINDS; k++)
+	for (unsigned k = 0; k < VM_KINDS; k++) {
+		w.hist[k]->ops = w.hist[k]->h.count; /* every operation is timed */
 		check("tb_report", tb_report(w.hist[k], sizeof(struct vm_hist), TB_REPORT_HISTOGRAM));
+	}
 }
 
 /* "<op>:<ops>:<warm>" */
