@@ -218,7 +218,9 @@ def ceiling():
                 fail(f"{series(r)}: ceiling {r['ceiling']}, efficiency {r['efficiency']} at 1 CPU")
         elif r["cpus"] == "2":
             c, e, s = number(r, "ceiling"), number(r, "efficiency"), number(r, "speedup")
-            if not (c > 0 and abs(e * c - s) <= 1e-3 * s + 1e-3):
+            # All three are written to 4 decimals: e's rounding grows with c
+            # (a loaded host's 1-CPU calibration can make c 20 or more).
+            if not (c > 0 and abs(e * c - s) <= 5e-5 * (c + 1) + 1e-3 * s + 1e-3):
                 fail(f"{series(r)}: efficiency {e} x ceiling {c} is not the speedup {s}")
             if r["platform_limited"] != str(int(c < 0.8 * 2)):
                 fail(f"{series(r)}: platform_limited={r['platform_limited']} with ceiling {c}")
