@@ -219,8 +219,9 @@ static void waiter(void *arg)
 			 __ATOMIC_RELEASE);
 }
 
-/* Starts waiter; false if it could not (the case then does nothing: on
- * one CPU, with a note; otherwise clone's error is the case's failure). */
+/* Starts waiter and returns once it is about to wait; false if it could
+ * not start (the case then does nothing: on one CPU, with a note;
+ * otherwise clone's error is the case's failure). */
 static bool start_waiter(struct thread *t, long *r)
 {
 	word_a = word_b = 0;
@@ -229,7 +230,11 @@ static bool start_waiter(struct thread *t, long *r)
 	*r = thread_create(t, waiter, NULL, stack, sizeof(stack));
 	if (*r == -EAGAIN)
 		printf("note: one CPU, no second thread: the case checks nothing\n");
-	return *r > 0;
+	if (*r <= 0)
+		return false;
+	while (!__atomic_load_n(&waiting, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	return true;
 }
 
 /* Waits for t's end on the CLONE_CHILD_CLEARTID word, in FUTEX_WAIT:
@@ -252,8 +257,6 @@ CASE(futex_wake_one, "FUTEX_WAKE wakes a thread blocked in FUTEX_WAIT (it return
 		EXPECT_TRUE(n == -EAGAIN);
 		return;
 	}
-	while (!__atomic_load_n(&waiting, __ATOMIC_ACQUIRE))
-		cpu_relax();
 	while ((n = futex(&word_a, (FUTEX_WAKE | FUTEX_PRIVATE_FLAG), 1, NULL, NULL)) == 0)
 		cpu_relax(); /* until it sleeps: the word stays 0, so it must */
 	join_by_futex(&t);
@@ -271,8 +274,6 @@ CASE(futex_requeue, "FUTEX_REQUEUE moves a waiter to another word (returns 1); a
 		EXPECT_TRUE(n == -EAGAIN);
 		return;
 	}
-	while (!__atomic_load_n(&waiting, __ATOMIC_ACQUIRE))
-		cpu_relax();
 	while ((n = futex(&word_a, FUTEX_REQUEUE | FUTEX_PRIVATE_FLAG, 0, (void *)1l, &word_b)) ==
 	       0)
 		cpu_relax();

@@ -12,6 +12,7 @@ bench/host/qmp_pin.py are the commands; this package is their code.
   table         the results table (terminal text and markdown)
   report        report.md
   instructions  report.md's instructions per operation of deterministic runs
+  workloads     report.md's published workloads: origins, changed parameters, ops/s
   plots         the PNG plots (the only module that imports matplotlib)
   variants      the variant table (variants.txt): default, baselines, order
   fsutil        atomic writes and sha256 of results files
