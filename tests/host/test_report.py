@@ -70,6 +70,20 @@ class TestReport(unittest.TestCase):
         self.assertNotIn("## Hosted and QEMU side by side", text)
         self.assertNotIn("Design against its strongest rival", text)
 
+    def test_a_ceiling_above_ideal_is_called_unreliable(self) -> None:
+        """calib.work private 3x as fast per CPU at 2 CPUs as at 1: a
+        ceiling of 6 on 2 CPUs, which only a slowed 1-CPU run can give."""
+        made = [series("calib.work", "private", 1, 3000), series("calib.work", "private", 2, 1000)]
+        lines = fake_dump.dump_lines(variants.DEFAULT, made, tsc_hz=TSC)
+        rows = results.collect([benchlog.parse_bytes(fake_dump.log_bytes(lines))])[0]
+        calibration = "\n".join(section(self.markdown(rows), "Platform calibration"))
+        self.assertIn("scales to 6.00x of 2x (calib.work private, "
+                      f"{variants.DEFAULT}), above 1.25 x 2, which CPU-private work cannot "
+                      "reach", calibration)
+        self.assertIn("unreliable", calibration)
+        self.assertNotIn("unreliable", "\n".join(section(self.markdown(hand_rows()),
+                                                         "Platform calibration")))
+
     def test_uncalibrated_mode(self) -> None:
         s = fake_dump.FakeSeries("slab.pair", "kmalloc+kfree", 1, [100] * 10, mode="batch", ops=160)
         lines = fake_dump.dump_lines(variants.DEFAULT, [s])

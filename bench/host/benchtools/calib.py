@@ -30,6 +30,9 @@ Platform = tuple[str, str, str]
 REFERENCE = ("calib.work", "private")
 # Below 80% of ideal the platform, not the code, decides what scaling shows.
 LIMITED_BELOW = 0.8
+# CPU-private work cannot scale past ideal; a ceiling this far above N
+# means the 1-CPU calibration itself was slowed (a preempted host thread).
+IMPLAUSIBLE_ABOVE = 1.25
 
 
 def platform(row: "Row") -> Platform:
@@ -51,6 +54,10 @@ def ceilings(rows: Iterable["Row"]) -> dict[Platform, dict[int, float]]:
 
 def is_limited(ceiling: float, cpus: int) -> bool:
     return ceiling < LIMITED_BELOW * cpus
+
+
+def is_implausible(ceiling: float, cpus: int) -> bool:
+    return ceiling > IMPLAUSIBLE_ABOVE * cpus
 
 
 def apply(rows: list["Row"]) -> None:

@@ -67,6 +67,10 @@ def _verdict(rows: list[Row], target: str, mode: str,
     if calib.is_limited(c, n):
         text += (f", below {calib.LIMITED_BELOW:g} x {n}: figures marked 'platform-limited' "
                  f"measure the platform as much as the code.")
+    elif calib.is_implausible(c, n):
+        text += (f", above {calib.IMPLAUSIBLE_ABOVE:g} x {n}, which CPU-private work cannot "
+                 f"reach: the 1-CPU calibration was slowed (the host preempted it?), so this "
+                 f"ceiling and every efficiency against it are unreliable; repeat the run.")
     else:
         text += "."
     limited: dict[tuple[str, int], int] = {}
