@@ -32,8 +32,7 @@ static int run_one(const struct bench_step *step, const struct vm_suite *s)
 {
 	char arg[48];
 	struct user_suite_run r = { .suite = s->suite, .prog = "vm_bench", .arg = arg,
-				    .kinds = { s->kinds[0], s->kinds[1] }, .params = s->params,
-				    .mode = BENCH_EACH };
+				    .kinds = { s->kinds[0], s->kinds[1] }, .params = s->params };
 
 	ksnprintf(arg, sizeof(arg), "%s:%u:%u", s->op, bench_ops(step, s->ops),
 		  bench_ops(step, s->warm));

@@ -122,7 +122,7 @@ static int run_wis(const struct bench_step *step, const struct wis_suite *s)
 	char arg[96], params[96], have[16], published[16];
 	struct user_suite_run r = { .suite = s->suite, .prog = s->prog, .arg = arg,
 				    .kinds = { s->test, s->paged ? "munmap" : NULL },
-				    .params = params, .mode = BENCH_SAMPLE };
+				    .params = params };
 
 	format_size(have, sizeof(have), size);
 	format_size(published, sizeof(published), s->size);

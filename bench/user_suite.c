@@ -120,7 +120,7 @@ int user_suite_run(const struct bench_step *step, const struct user_suite_run *r
 		counters[i] = us.counters[1][i] - us.counters[0][i];
 	for (unsigned k = 0; k < VM_KINDS; k++)
 		if (r->kinds[k] && us.merged[k]->count)
-			bench_record_hist(r->suite, r->kinds[k], step->cpus, r->params, r->mode,
+			bench_record_hist(r->suite, r->kinds[k], step->cpus, r->params, step->mode,
 					  us.merged[k], us.ops[k], us.tsc[1] - us.tsc[0], counters);
 	return 0;
 }

@@ -16,11 +16,11 @@ struct user_suite_run {
 	const char *arg;		/* its argv[1] */
 	const char *kinds[VM_KINDS];	/* op name of each kind; NULL: unused */
 	const char *params;		/* "key=value ..." or "" */
-	enum bench_mode mode;		/* how the program timed its operations */
 };
 
 /* Runs r->prog with one thread per CPU of the step and writes a record per
- * kind it did operations of. 0, or -1 (after bench_fail) if the program
+ * kind it did operations of, in the step's mode (how the suite table says
+ * the program times itself: own_sampled or not). 0, or -1 (after bench_fail) if the program
  * failed, was killed, or broke the protocol. Boot CPU. */
 int user_suite_run(const struct bench_step *step, const struct user_suite_run *r);
 
