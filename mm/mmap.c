@@ -85,7 +85,7 @@ static long mmap_check(uint64_t *len, uint64_t flags, uint64_t off)
 	if (off % HAL_PAGE_SIZE != 0)
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
-		return -EBADF;	/* no files: every descriptor is a bad one */
+		return -EBADF;	/* a file's mapping comes through aspace_mmap_file */
 	if (flags & MAP_HUGETLB) {
 		uint64_t shift = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
 
@@ -263,7 +263,8 @@ long aspace_mmap(struct aspace *as, uintptr_t addr, uint64_t len, uint64_t prot,
 {
 	long err;
 
-	(void)fd;	/* ignored with MAP_ANONYMOUS, as Linux ignores it */
+	(void)fd;	/* ignored with MAP_ANONYMOUS, as Linux ignores it; without it,
+			   the caller found no file behind fd, so only the errno is left */
 	err = mmap_check(&len, flags, off);
 	if (err != 0)
 		return err;
