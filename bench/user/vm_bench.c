@@ -28,6 +28,7 @@
 #include <ulib.h>
 
 #include "../vm_report.h"
+#include "tsc.h"
 
 #define WINDOW_BASE 0x100000000000ul
 #define WINDOW_SIZE (4ul << 30)
@@ -46,14 +47,6 @@ static struct {
 	int threads;
 	struct barrier start, end;
 } cfg;
-
-static inline uint64_t tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
 
 static __attribute__((noreturn)) void fail(const char *what, long r)
 {
@@ -97,9 +90,9 @@ static void touch(uintptr_t va, uint64_t pages)
 
 static void timed_munmap(struct worker *w, uint64_t pages)
 {
-	uint64_t t0 = tsc();
+	uint64_t t0 = user_tsc();
 	long r = sys_munmap(w->base, pages * PAGE_SIZE);
-	uint64_t t1 = tsc();
+	uint64_t t1 = user_tsc();
 
 	check("munmap", r);
 	record(w, 1, t0, t1);
@@ -114,14 +107,14 @@ static void op_once(struct worker *w, uint64_t i)
 
 	switch (cfg.op) {
 	case OP_MMAP:
-		t0 = tsc();
+		t0 = user_tsc();
 		r = sys_mmap(0, MMAP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		t1 = tsc();
+		t1 = user_tsc();
 		check("mmap", r);
 		record(w, 0, t0, t1);
-		t0 = tsc();
+		t0 = user_tsc();
 		r = sys_munmap((uintptr_t)r, MMAP_SIZE);
-		t1 = tsc();
+		t1 = user_tsc();
 		check("munmap", r);
 		record(w, 1, t0, t1);
 		break;
@@ -130,34 +123,34 @@ static void op_once(struct worker *w, uint64_t i)
 
 		if (page == 0)
 			map_fixed(w, FAULT_PAGES);
-		t0 = tsc();
+		t0 = user_tsc();
 		*(volatile uint64_t *)(w->base + page * PAGE_SIZE) = i;
-		t1 = tsc();
+		t1 = user_tsc();
 		record(w, 0, t0, t1);
 		if (page == FAULT_PAGES - 1)
 			timed_munmap(w, FAULT_PAGES);
 		break;
 	}
 	case OP_MADVISE:
-		t0 = tsc();
+		t0 = user_tsc();
 		r = sys_madvise(w->base, REGION_PAGES * PAGE_SIZE, MADV_DONTNEED);
-		t1 = tsc();
+		t1 = user_tsc();
 		check("madvise", r);
 		record(w, 0, t0, t1);
-		t0 = tsc();
+		t0 = user_tsc();
 		touch(w->base, REGION_PAGES);
-		t1 = tsc();
+		t1 = user_tsc();
 		record(w, 1, t0, t1);
 		break;
 	case OP_MPROTECT:
-		t0 = tsc();
+		t0 = user_tsc();
 		r = sys_mprotect(w->base, REGION_PAGES * PAGE_SIZE, PROT_READ);
-		t1 = tsc();
+		t1 = user_tsc();
 		check("mprotect", r);
 		record(w, 0, t0, t1);
-		t0 = tsc();
+		t0 = user_tsc();
 		r = sys_mprotect(w->base, REGION_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE);
-		t1 = tsc();
+		t1 = user_tsc();
 		check("mprotect", r);
 		record(w, 1, t0, t1);
 		touch(w->base, REGION_PAGES);
@@ -165,9 +158,9 @@ static void op_once(struct worker *w, uint64_t i)
 	case OP_MREMAP:
 		map_fixed(w, GROW_PAGES);
 		touch(w->base, GROW_PAGES);
-		t0 = tsc();
+		t0 = user_tsc();
 		r = sys_mremap(w->base, GROW_PAGES * PAGE_SIZE, 2 * GROW_PAGES * PAGE_SIZE, 0, 0);
-		t1 = tsc();
+		t1 = user_tsc();
 		check("mremap", r);
 		if ((uintptr_t)r != w->base)
 			fail("mremap (moved)", r);

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "../sample.h"
+#include "tsc.h"
 #include "../vm_report.h"
 
 #define WIS_PAGE 4096ul
@@ -72,14 +73,6 @@ struct wis_thread {
  * report to the harness (tb_report) or abort. */
 static void wis_barrier(void);
 static void wis_report(const void *buf, size_t len);
-
-static inline uint64_t wis_tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
 
 static inline bool wis_u64(const char *s, const char *end, uint64_t *out)
 {
@@ -159,9 +152,9 @@ static inline void wis_loop(struct wis_thread *t, uint64_t n)
 		if (test->paged && page == 0)
 			test->round(t);
 		if (t->counting && bench_sample_next(&t->rng, period)) {
-			uint64_t t0 = wis_tsc();
+			uint64_t t0 = user_tsc();
 			test->iter(t, page);
-			wis_record(t, 0, wis_tsc() - t0);
+			wis_record(t, 0, user_tsc() - t0);
 		} else {
 			test->iter(t, page);
 		}
@@ -169,9 +162,9 @@ static inline void wis_loop(struct wis_thread *t, uint64_t n)
 			continue;
 		page = 0;
 		if (test->paged && t->counting) {
-			uint64_t t0 = wis_tsc();
+			uint64_t t0 = user_tsc();
 			test->unround(t);
-			wis_record(t, 1, wis_tsc() - t0);
+			wis_record(t, 1, user_tsc() - t0);
 			t->hist[1]->ops++;
 		} else if (test->paged) {
 			test->unround(t);
