@@ -5,8 +5,17 @@
 # meta.json, report.md, the logs) and plots/<run-id>/.
 #
 # Options are parsed in parse_args; main runs the steps in order: check,
-# build, boot each variant one after the other, process. A run only ever
-# creates a new run directory: nothing already in results/ is replaced.
+# plan, build, boot each cell of the plan one after the other, process. A
+# run only ever creates a new run directory: nothing already in results/ is
+# replaced.
+#
+# The plan is the run matrix, one cell per boot (repeat, target, variant,
+# vCPUs, memory, in that order), computed from the options alone. --plan
+# prints it; --shard I/N runs the I-th of N contiguous slices of it into its
+# own directory, and meta.json records the whole plan, the shard and the
+# host, so that bench.py merge can put shards from any hosts back together
+# and name the cells that never came back; --slurm writes (and submits) a
+# Slurm array job of shards and a merge job after it.
 set -euo pipefail
 
 prog=run_bench.sh
@@ -15,7 +24,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # PATH may be another one without it (DESIGN.md).
 python=/usr/bin/python3
 qemu=${QEMU:-qemu-system-x86_64}      # as scripts/qemu.sh
-host_cores=$(nproc 2>/dev/null || echo 1)
+host_cores=$(nproc 2>/dev/null || echo 1)   # the CPUs this run may use (resolve_cpus)
+run_cpus=()           # their OS numbers, one per core: where vCPU i is pinned
 max_vcpus=255         # QEMU's pc machine with xAPIC ids (kernel/include/kernel/config.h)
 # The portable suites (every target) and the kernel's own (bench/suites*.c).
 suites_file=bench/suites.c
@@ -105,7 +115,17 @@ Options:
                    TCG where guest cycles count guest instructions, so two runs
                    of one build give identical cycle figures (for per-operation
                    cost, never for scaling); vCPUs are not pinned
-  --mem SIZE       guest memory, QEMU syntax (default: 512M)
+  --mem LIST       guest memory, QEMU syntax; a comma-separated list boots each
+                   variant at every size (logs <variant>[-smpN]-mem<SIZE>...,
+                   and the size becomes the series parameter mem_mib)
+                   (default: 512M)
+  --cores LIST     the host CPUs (OS numbers, one per core) this run may use:
+                   vCPU i is pinned to the i-th, and the hosted target runs
+                   on them (default: the first CPU of each core this process
+                   may run on: every core, or under Slurm or taskset the
+                   task's own; here $host_cores)
+  --slot S/J       use the S-th of J equal parts of those CPUs: for J runs side
+                   by side on one host (GNU parallel: --slot {%}/J)
   --out DIR        write this run into DIR (created; must be new or empty) and
                    its plots into DIR/plots, instead of results/<run-id>/ and
                    plots/<run-id>/; results/latest and plots/latest are left alone.
@@ -121,6 +141,34 @@ Options:
                    <run dir>/perf/; where perf does not work this is said once
                    and the run goes on (meta.json records what happened)
   -h, --help       show this help
+
+Sweeps over several machines (README.md, "Sweeps"):
+  --plan           print the run matrix and exit, one line per boot:
+                   "I/B variant=V target=T vcpus=N memory=M repeat=R suites=S
+                   cell=NAME" (boot I of B; hosted boots have vcpus=host: the
+                   cores of the host that runs them). The plan comes from the
+                   options alone; without --smp its vCPU count is this host's
+  --shard I/N      run only the I-th of N contiguous slices of the plan into
+                   its own directory (--out, default
+                   results/<run-id>-shard-I-of-N/); the plan is in repeat
+                   order, so N up to --repeat gives each shard whole repeats
+                   of every variant, and a difference between hosts shows as
+                   variance between repeats, not between variants. meta.json
+                   records the plan, the shard, the host and its topology;
+                   bench/host/bench.py merge --out DIR SHARD_DIR... makes one
+                   run of the shards
+  --slurm          write DIR/slurm/shards.sbatch (a Slurm array job, task I
+                   running ./run_bench.sh --shard I/N --out DIR/shard-I with
+                   this run's options, building or reusing the kernels under
+                   --build) and DIR/slurm/merge.sbatch (bench.py merge into
+                   DIR/merged once every shard has ended, whatever its
+                   outcome), and submit both when sbatch is found. DIR is
+                   --out, which must be new, and with this tree and --build
+                   on a file system that every node sees. Site settings
+                   (partition, account, exclusive nodes) come from sbatch's
+                   environment: SBATCH_PARTITION, SBATCH_ACCOUNT,
+                   SBATCH_EXCLUSIVE ...
+  --shards N       how many shards --slurm makes (default: one per boot)
 
 Environment: QEMU=PATH (the QEMU binary), ACCEL=kvm|tcg, O=DIR (see above),
 VARIANTS_TABLE=FILE (the variant table, default variants.txt: one line per
@@ -243,7 +291,13 @@ opt_modes=""
 opt_quick=0
 opt_accel=${ACCEL:-}
 opt_deterministic=0
-opt_mem=512M
+opt_mems=(512M)
+opt_cores=""
+opt_slot=""
+opt_plan=0
+opt_shard=""          # I/N
+opt_slurm=0
+opt_shards=""
 opt_out=""
 opt_timeout=600
 opt_build=${O:-build}
@@ -252,7 +306,7 @@ opt_deps=1
 opt_perf=0
 
 parse_args() {
-    local variants="" smp="" rivals=0
+    local variants="" smp="" mems="" rivals=0
     need_arg() { [[ $# -ge 2 && -n $2 ]] || die "option $1 needs a value"; }
     while [[ $# -gt 0 ]]; do
         case $1 in
@@ -273,8 +327,18 @@ parse_args() {
             --accel) need_arg "$@"; opt_accel=$2; shift 2 ;;
             --accel=*) opt_accel=${1#*=}; shift ;;
             --deterministic) opt_deterministic=1; shift ;;
-            --mem) need_arg "$@"; opt_mem=$2; shift 2 ;;
-            --mem=*) opt_mem=${1#*=}; shift ;;
+            --mem) need_arg "$@"; mems=$2; shift 2 ;;
+            --mem=*) mems=${1#*=}; shift ;;
+            --cores) need_arg "$@"; opt_cores=$2; shift 2 ;;
+            --cores=*) opt_cores=${1#*=}; shift ;;
+            --slot) need_arg "$@"; opt_slot=$2; shift 2 ;;
+            --slot=*) opt_slot=${1#*=}; shift ;;
+            --plan) opt_plan=1; shift ;;
+            --shard) need_arg "$@"; opt_shard=$2; shift 2 ;;
+            --shard=*) opt_shard=${1#*=}; shift ;;
+            --slurm) opt_slurm=1; shift ;;
+            --shards) need_arg "$@"; opt_shards=$2; shift 2 ;;
+            --shards=*) opt_shards=${1#*=}; shift ;;
             --out) need_arg "$@"; opt_out=$2; shift 2 ;;
             --out=*) opt_out=${1#*=}; shift ;;
             --timeout) need_arg "$@"; opt_timeout=$2; shift 2 ;;
@@ -295,7 +359,8 @@ parse_args() {
         opt_variants=("${rival_variants[@]}")
     fi
     [[ -z $smp ]] || check_smp "$smp"
-    [[ $opt_mem =~ ^[1-9][0-9]*[KMGT]?$ ]] || die "--mem wants a size such as 512M or 1G, got '$opt_mem'"
+    [[ -z $mems ]] || check_mems "$mems"
+    check_sweep_options
     [[ $opt_timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds, got '$opt_timeout'"
     [[ $opt_repeat =~ ^[1-9][0-9]*$ && $opt_repeat -le 100 ]] ||
         die "--repeat wants a number of boots from 1 to 100, got '$opt_repeat'"
@@ -373,12 +438,39 @@ check_smp() {
         ((n <= max_vcpus)) || die "--smp $n: QEMU's pc machine starts at most $max_vcpus vCPUs (xAPIC ids)"
     done
     [[ $(printf '%s\n' "${opt_smp[@]}" | sort | uniq -d) == "" ]] || die "--smp lists a count twice: '$1'"
-    for n in "${opt_smp[@]}"; do
-        if ((n > host_cores)); then
-            note "warning: --smp $n is more than the $host_cores host cores: vCPUs will" \
-                 "share cores (and cannot be pinned), so timings will be distorted"
-        fi
+}
+
+check_mems() {
+    local m
+    IFS=, read -ra opt_mems <<<"$1"
+    ((${#opt_mems[@]})) || die "--mem names no size"
+    for m in "${opt_mems[@]}"; do
+        [[ $m =~ ^[1-9][0-9]*[KMGT]?$ ]] || die "--mem wants a size such as 512M or 1G, or a list of them, got '$1'"
     done
+    [[ $(printf '%s\n' "${opt_mems[@]}" | sort | uniq -d) == "" ]] || die "--mem lists a size twice: '$1'"
+}
+
+# --plan, --shard, --slurm and the CPUs a run may use: each alone is
+# checked here; against the plan's size in select_shard.
+check_sweep_options() {
+    [[ -z $opt_cores || $opt_cores =~ ^[0-9]+(,[0-9]+)*$ ]] ||
+        die "--cores wants comma-separated CPU numbers such as 2,3, got '$opt_cores'"
+    [[ -z $opt_cores || -z $opt_slot ]] || die "give --cores or --slot, not both"
+    if [[ -n $opt_slot ]]; then
+        [[ $opt_slot =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] && ((BASH_REMATCH[1] <= BASH_REMATCH[2])) ||
+            die "--slot wants S/J with 1 <= S <= J, such as 2/4, got '$opt_slot'"
+    fi
+    if [[ -n $opt_shard ]]; then
+        [[ $opt_shard =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] && ((BASH_REMATCH[1] <= BASH_REMATCH[2])) ||
+            die "--shard wants I/N with 1 <= I <= N, such as 2/8, got '$opt_shard'"
+    fi
+    [[ -z $opt_shards || $opt_shards =~ ^[1-9][0-9]*$ ]] ||
+        die "--shards wants a positive number, got '$opt_shards'"
+    [[ -z $opt_shards ]] || ((opt_slurm)) || die "--shards is for --slurm (a shard itself is --shard I/N)"
+    ((opt_plan + opt_slurm + (${#opt_shard} > 0) <= 1)) || die "give one of --plan, --shard and --slurm"
+    if ((opt_slurm)); then
+        [[ -n $opt_out ]] || die "--slurm needs --out DIR: the shards and the merged run go there, on a file system every node sees"
+    fi
 }
 
 # The families (the part of a suite's name before the dot) of the suites
@@ -461,11 +553,221 @@ check_suites() {
     fi
 }
 
+# ---- the CPUs and the plan -------------------------------------------------
+# The host CPUs this run may use, one per core: its affinity mask's (all
+# cores, or a Slurm task's or taskset's share), --cores, or a --slot of them.
+resolve_cpus() {
+    local allowed list=() s j per c
+    allowed=$("$python" bench/host/qmp_pin.py --allowed-cpus) ||
+        fail "cannot tell which CPUs this process may run on (bench/host/qmp_pin.py --allowed-cpus)"
+    IFS=, read -ra list <<<"$allowed"
+    if [[ -n $opt_cores ]]; then
+        IFS=, read -ra run_cpus <<<"$opt_cores"
+        for c in "${run_cpus[@]}"; do
+            [[ ",$allowed," == *",$c,"* ]] ||
+                die "--cores: CPU $c is not among those this run may use, one per core: $allowed"
+        done
+        [[ $(printf '%s\n' "${run_cpus[@]}" | sort | uniq -d) == "" ]] || die "--cores lists a CPU twice: '$opt_cores'"
+    elif [[ -n $opt_slot ]]; then
+        s=${opt_slot%/*} j=${opt_slot#*/}
+        per=$((${#list[@]} / j))
+        ((per > 0)) || die "--slot $opt_slot: ${#list[@]} cores ($allowed) make no $j parts"
+        run_cpus=("${list[@]:$(((s - 1) * per)):per}")
+    else
+        run_cpus=("${list[@]}")
+    fi
+    host_cores=${#run_cpus[@]}
+    for c in "${opt_smp[@]}"; do
+        if ((c > host_cores)); then
+            note "warning: --smp $c is more than the $host_cores host cores this run may use:" \
+                 "vCPUs will share cores (and cannot be pinned), so timings will be distorted"
+        fi
+    done
+}
+cpus_csv() { (IFS=,; echo "${run_cpus[*]}"); }
+
+# The plan: one cell per boot, in the order a whole run boots them: repeat,
+# target, variant, vCPUs, memory. Repeat-major, so that drift of the host
+# spreads over every variant and a contiguous shard holds whole repeats.
+cell_names=() cell_variants=() cell_targets=() cell_vcpus=() cell_mems=() cell_repeats=()
+plan_counts=()              # the vCPU counts of the QEMU boots
+shard_first=0 shard_end=0   # this run's cells: [shard_first, shard_end)
+shard_variants=()           # the variants among them, in --variants order
+build_plan() {
+    local r t v n m
+    plan_counts=("${opt_smp[@]}")
+    ((${#plan_counts[@]})) || plan_counts=("$host_cores")
+    for ((r = 1; r <= opt_repeat; r++)); do
+        for t in "${opt_targets[@]}"; do
+            if [[ $t == hosted ]]; then
+                for v in "${hosted_variants[@]}"; do
+                    for m in "${opt_mems[@]}"; do add_cell "$v" hosted host "$m" "$r"; done
+                done
+                continue
+            fi
+            for v in "${opt_variants[@]}"; do
+                for n in "${plan_counts[@]}"; do
+                    for m in "${opt_mems[@]}"; do add_cell "$v" qemu "$n" "$m" "$r"; done
+                done
+            done
+        done
+    done
+}
+
+# A cell, named as its log: <variant>[-smpN][-mem<SIZE>][-hosted][-rK], with
+# the parts that tell it from the run's other cells.
+add_cell() {
+    local name=$1
+    [[ $2 == hosted || ${#opt_smp[@]} == 0 ]] || name+="-smp$3"
+    ((${#opt_mems[@]} == 1)) || name+="-mem$4"
+    [[ $2 != hosted ]] || name+="-hosted"
+    ((opt_repeat == 1)) || name+="-r$5"
+    cell_names+=("$name") cell_variants+=("$1") cell_targets+=("$2") cell_vcpus+=("$3")
+    cell_mems+=("$4") cell_repeats+=("$5")
+}
+
+# The options that decide the plan and what each boot measures, as
+# run_bench.sh takes them: what --slurm's tasks run, and what meta.json
+# records.
+plan_options() {
+    local o
+    o="--variants $(IFS=,; echo "${opt_variants[*]}")"
+    ((${#opt_smp[@]} == 0)) || o+=" --smp $(IFS=,; echo "${opt_smp[*]}")"
+    o+=" --mem $(IFS=,; echo "${opt_mems[*]}") --repeat $opt_repeat"
+    o+=" --target $(IFS=,; echo "${opt_targets[*]}") --suites $opt_suites"
+    [[ -z $opt_modes ]] || o+=" --modes $opt_modes"
+    ((opt_quick)) && o+=" --quick"
+    ((opt_deterministic)) && o+=" --deterministic"
+    [[ -z $opt_accel ]] || o+=" --accel $opt_accel"
+    echo "$o"
+}
+
+cell_line() {
+    local i=$1 suites=$qemu_suites
+    [[ ${cell_targets[i]} == qemu ]] || suites=$hosted_suites
+    echo "$((i + 1))/${#cell_names[@]} variant=${cell_variants[i]} target=${cell_targets[i]}" \
+         "vcpus=${cell_vcpus[i]} memory=${cell_mems[i]} repeat=${cell_repeats[i]}" \
+         "suites=$suites cell=${cell_names[i]}"
+}
+
+print_plan() {
+    local i
+    note "plan: ${#cell_names[@]} boots of ./run_bench.sh $(plan_options)"
+    ((${#opt_smp[@]})) ||
+        note "(no --smp: the vCPU count is this host's $host_cores cores; give --smp to plan for other hosts)"
+    for i in "${!cell_names[@]}"; do cell_line "$i"; done
+}
+
+# The plan's identity, the same on every host that computes it from the
+# same options and tree: bench.py merge refuses shards of different plans.
+plan_id() {
+    { plan_options; print_plan 2>/dev/null; } | sha256sum | cut -d' ' -f1
+}
+
+# This run's cells: all of them, or the I-th of N contiguous slices.
+select_shard() {
+    local b=${#cell_names[@]} i n k v
+    shard_first=0 shard_end=$b
+    if [[ -n $opt_shard ]]; then
+        i=${opt_shard%/*} n=${opt_shard#*/}
+        ((n <= b)) || die "--shard $opt_shard: the plan has only $b boots (./run_bench.sh --plan lists them)"
+        shard_first=$(((i - 1) * b / n)) shard_end=$((i * b / n))
+    fi
+    shard_variants=()
+    for v in "${opt_variants[@]}"; do
+        for ((k = shard_first; k < shard_end; k++)); do
+            [[ ${cell_variants[k]} == "$v" ]] || continue
+            shard_variants+=("$v")
+            break
+        done
+    done
+    variants_run=("${shard_variants[@]}")
+}
+
+# ---- Slurm -------------------------------------------------------------------
+# q WORDS...: the words quoted for a bash script.
+q() { printf '%q ' "$@" | sed 's/ $//'; }
+
+# --slurm: an array job of shards and a merge job after it, written into
+# --out/slurm/ and submitted when sbatch is here. Each task is a whole
+# ./run_bench.sh --shard (deps, build under the shared --build with its
+# lock, boots, bench.py process), so a task's log says all it did.
+write_slurm() {
+    local dir=$opt_out b=${#cell_names[@]} n cpus=1 c per minutes opts build jid mid
+    ((${#opt_smp[@]})) || die "--slurm needs --smp: the vCPU counts to boot (this host's cores say nothing about the nodes')"
+    n=${opt_shards:-$b}
+    ((n <= b)) || die "--shards $n: the plan has only $b boots (./run_bench.sh --plan lists them)"
+    if [[ -e $dir ]]; then
+        [[ -d $dir && -z $(ls -A "$dir") ]] || die "--out $dir is not a new or empty directory"
+    fi
+    mkdir -p "$dir/slurm" || fail "cannot create $dir/slurm"
+    has_target qemu && for c in "${plan_counts[@]}"; do ((c > cpus)) && cpus=$c; done
+    # A shard's time: its boots at --timeout each, and a build.
+    per=$(((b + n - 1) / n))
+    minutes=$((per * (opt_timeout + 60) / 60 + 30))
+    read -ra opts <<<"$(plan_options)"
+    build=$opt_build
+    [[ $build == /* ]] || build=$repo/$build
+    opts+=(--timeout "$opt_timeout" --build "$build")
+    ((opt_make)) || opts+=(--no-build)
+    ((opt_deps)) || opts+=(--no-deps)
+    cat >"$dir/slurm/shards.sbatch" <<EOF
+#!/usr/bin/env bash
+# Written by ./run_bench.sh --slurm on $(date -Iseconds), commit $(commit_id).
+# Plan $(plan_id): $b boots in $n shards; './run_bench.sh --plan $(q "${opts[@]}")'
+# lists them. Task I runs shard I/$n into $dir/shard-I.
+#SBATCH --job-name=run_bench-shard
+#SBATCH --array=1-$n
+#SBATCH --ntasks=1
+#SBATCH --cpus-per-task=$cpus
+#SBATCH --time=$minutes
+#SBATCH --output=$dir/slurm/shard-%a.out
+set -euo pipefail
+cd $(q "$repo")
+exec ./run_bench.sh $(q "${opts[@]}") --shard "\$SLURM_ARRAY_TASK_ID/$n" --out $(q "$dir")/shard-"\$SLURM_ARRAY_TASK_ID"
+EOF
+    cat >"$dir/slurm/merge.sbatch" <<EOF
+#!/usr/bin/env bash
+# Written by ./run_bench.sh --slurm: after every task of the shard array has
+# ended (--dependency=afterany), merge the shards that exist into
+# $dir/merged; bench.py merge names the cells that are missing.
+#SBATCH --job-name=run_bench-merge
+#SBATCH --ntasks=1
+#SBATCH --cpus-per-task=1
+#SBATCH --time=30
+#SBATCH --output=$dir/slurm/merge.out
+set -euo pipefail
+cd $(q "$repo")
+shards=()
+for ((i = 1; i <= $n; i++)); do
+    [[ ! -d $(q "$dir")/shard-\$i ]] || shards+=($(q "$dir")/shard-\$i)
+done
+((\${#shards[@]})) || { echo "merge: no shard directory in $(q "$dir"): see its slurm/shard-*.out" >&2; exit 1; }
+exec $(q "$python") bench/host/bench.py merge --out $(q "$dir")/merged "\${shards[@]}"
+EOF
+    chmod +x "$dir/slurm/shards.sbatch" "$dir/slurm/merge.sbatch"
+    note "plan $(plan_id | cut -c1-12): $b boots in $n shards of at most $per; wrote $dir/slurm/shards.sbatch and merge.sbatch"
+    if ! command -v sbatch >/dev/null 2>&1; then
+        note "sbatch not found: nothing submitted. On the cluster, submit with:"
+        echo "jid=\$(sbatch --parsable $(q "$dir/slurm/shards.sbatch")) &&"
+        echo "  sbatch --dependency=afterany:\${jid%%;*} $(q "$dir/slurm/merge.sbatch")"
+        return 0
+    fi
+    jid=$(sbatch --parsable "$dir/slurm/shards.sbatch") || fail "sbatch refused $dir/slurm/shards.sbatch"
+    jid=${jid%%;*}
+    mid=$(sbatch --parsable --dependency="afterany:$jid" "$dir/slurm/merge.sbatch") ||
+        fail "sbatch refused $dir/slurm/merge.sbatch (the shards, job $jid, are submitted)"
+    mid=${mid%%;*}
+    printf 'shards %s\nmerge %s\n' "$jid" "$mid" >"$dir/slurm/jobs"
+    note "submitted: shards job $jid (array 1-$n), merge job $mid after it; results in $dir/merged/ (squeue -j $jid,$mid)"
+    echo "$jid $mid"
+}
+
 # ---- state of the run ------------------------------------------------------
 qemu_suites=""      # bench= for the kernel: the selected suites
 hosted_suites=""    # bench= for the hosted target: the selected portable suites
 hosted_variants=()  # the variants the hosted target runs (plan_targets)
-variants_run=()     # every variant some target runs
+variants_run=()     # every variant this run boots (of its shard: select_shard)
 tmp=""              # private scratch directory: QMP socket, pid file, meta input
 children=()         # background processes to stop on Ctrl-C
 interrupted=0
@@ -523,20 +825,28 @@ make_cmd_of() { # variant -> the make command line that builds what the targets 
 }
 
 # ---- build -----------------------------------------------------------------
-# Every variant at once: a build is mostly waiting on small compiles, and the
-# builds share nothing (one O= directory each).
+# Every variant the run boots at once: a build is mostly waiting on small
+# compiles, and the builds share nothing (one O= directory each). Shards
+# side by side (GNU parallel, Slurm tasks on one node or a shared file
+# system) may build the same variant: an exclusive lock on its directory
+# makes the later ones wait, then find it built.
 build_variants() {
-    local v i rc pids=() cmd log
-    step "building ${#opt_variants[@]} variants in $opt_build/bench-variants/"
-    for v in "${opt_variants[@]}"; do
-        mkdir -p "$opt_build/bench-variants/$v"
+    local v i rc pids=() cmd log dir
+    step "building ${#shard_variants[@]} variants in $opt_build/bench-variants/"
+    for v in "${shard_variants[@]}"; do
+        dir=$opt_build/bench-variants/$v
+        mkdir -p "$dir"
         read -ra cmd <<<"$(make_cmd_of "$v")"
-        "${cmd[@]}" >"$opt_build/bench-variants/$v/make.log" 2>&1 </dev/null &
+        (
+            exec {lock}>"$dir/.build.lock"
+            flock "$lock"
+            exec "${cmd[@]}" >"$dir/make.log" 2>&1
+        ) </dev/null &
         pids+=($!)
     done
     children=("${pids[@]}")
     for i in "${!pids[@]}"; do
-        v=${opt_variants[$i]}
+        v=${shard_variants[$i]}
         rc=0
         reap "${pids[$i]}" || rc=$?
         ((interrupted)) && continue
@@ -557,7 +867,7 @@ build_variants() {
 # it lacks.
 check_kernels() {
     local v missing=() cmds=()
-    for v in "${opt_variants[@]}"; do
+    for v in "${shard_variants[@]}"; do
         if { has_target qemu && [[ ! -f $(kernel_of "$v") ]]; } ||
             [[ " ${hosted_variants[*]} " == *" $v "* && ! -x $(hosted_of "$v") ]]; then
             missing+=("$v")
@@ -580,6 +890,7 @@ make_run_dir() {
         local base n=1 rev
         base=$(date +%Y%m%d-%H%M%S)
         if rev=$(git rev-parse --short HEAD 2>/dev/null); then base+="-$rev"; fi
+        [[ -z $opt_shard ]] || base+="-shard-${opt_shard%/*}-of-${opt_shard#*/}"
         mkdir -p results plots
         [[ -w results && -w plots ]] || fail "results/ and plots/ must be writable"
         run_id=$base
@@ -619,8 +930,12 @@ point_latest() {
 # kernel): variants are only comparable when measured the same way.
 decide_accel() {
     if ((opt_deterministic)); then accel=icount; return; fi
-    if ! has_target qemu; then accel=native; return; fi
-    accel=$(scripts/qemu.sh --print-accel --kernel "$(kernel_of "${opt_variants[0]}")" \
+    local k first=""
+    for ((k = shard_first; k < shard_end; k++)); do
+        [[ ${cell_targets[k]} == qemu ]] && { first=${cell_variants[k]}; break; }
+    done
+    if [[ -z $first ]]; then accel=native; return; fi
+    accel=$(scripts/qemu.sh --print-accel --kernel "$(kernel_of "$first")" \
             ${opt_accel:+--accel "$opt_accel"}) || fail "scripts/qemu.sh could not decide the accelerator"
     if [[ $accel == kvm ]] && ! [[ -r /dev/kvm && -w /dev/kvm ]]; then
         fail "--accel kvm: /dev/kvm is missing or not accessible"
@@ -645,7 +960,7 @@ describe_status() {
     esac
 }
 
-# Pin vCPU i to host core i once QEMU's QMP socket is up. Pinning is best
+# Pin vCPU i to the run's i-th CPU (run_cpus) once QEMU's QMP socket is up. Pinning is best
 # effort: without it the timings are noisier, not wrong, so a failure is
 # said once and the run goes on.
 pin_vcpus() {
@@ -654,7 +969,7 @@ pin_vcpus() {
         kill -0 "$boot_pid" 2>/dev/null || return 0
         sleep 0.05
     done
-    if ! out=$("$python" bench/host/qmp_pin.py "$sock" 2>&1); then
+    if ! out=$("$python" bench/host/qmp_pin.py "$sock" --cpus "$(cpus_csv)" 2>&1); then
         [[ -n $pin_note ]] || note "warning: vCPUs not pinned, going on unpinned: ${out##*error: }"
         pin_note="not pinned: ${out##*error: }"
     fi
@@ -751,13 +1066,14 @@ watch_run() {
     return "$rc"
 }
 
-# Boot one variant on n vCPUs; returns QEMU's status (see describe_status).
+# Boot one variant on n vCPUs with mem of memory; returns QEMU's status
+# (see describe_status). QEMU's other threads keep to the run's CPUs too.
 boot() {
-    local variant=$1 n=$2 name=$3 label=$4 repeat=$5 log err append boot_pid rc=0 started=$SECONDS
+    local variant=$1 n=$2 mem=$3 name=$4 label=$5 repeat=$6 log err append boot_pid rc=0 started=$SECONDS
     log=$run_dir/logs/$name.log
     err=$run_dir/logs/$name.qemu-stderr
     append=$(bench_args "$(bench_cpus_for "$n")" "$repeat" "$qemu_suites")
-    local qargs=(-q --kernel "$(kernel_of "$variant")" --smp "$n" --mem "$opt_mem"
+    local qargs=(-q --kernel "$(kernel_of "$variant")" --smp "$n" --mem "$mem"
                  --append "$append" --serial "$log" --timeout "$opt_timeout")
     if ((opt_deterministic)); then qargs+=(--icount); else qargs+=(--accel "$accel"); fi
     local extra=() pin=0
@@ -768,9 +1084,9 @@ boot() {
     fi
     ((opt_perf)) && { rm -f "$tmp/qemu.pid"; extra+=(-pidfile "$tmp/qemu.pid"); }
 
-    step "$label: booting on $n vCPUs ($accel), $append"
+    step "$label: booting on $n vCPUs ($accel, $mem), $append"
     : >"$log"
-    scripts/qemu.sh "${qargs[@]}" -- "${extra[@]}" </dev/null 2>"$err" &
+    taskset -c "$(cpus_csv)" scripts/qemu.sh "${qargs[@]}" -- "${extra[@]}" </dev/null 2>"$err" &
     boot_pid=$!             # scripts/qemu.sh: a TERM to it stops QEMU too
     children=("$boot_pid")
     ((pin)) && pin_vcpus "$tmp/qmp.sock" "$boot_pid"
@@ -787,22 +1103,19 @@ boot() {
     return "$rc"
 }
 
-# The hosted target on one thread per host core, pinned (the processing
-# units hwloc-calc gives, one per core; without hwloc the program picks
-# them itself). Returns 33 when every suite completed, as a boot does.
+# The hosted target on one thread per CPU of the run (one per core),
+# pinned. Returns 33 when every suite completed, as a boot does.
 run_hosted() {
-    local variant=$1 name=$2 label=$3 repeat=$4 log err pid rc=0 started=$SECONDS args pus
+    local variant=$1 mem=$2 name=$3 label=$4 repeat=$5 log err pid rc=0 started=$SECONDS args
     log=$run_dir/logs/$name.log
     err=$run_dir/logs/$name.stderr
     read -ra args <<<"$(bench_args "$(bench_cpus_for "$host_cores")" "$repeat" "$hosted_suites")"
     # Ten times the operations: natively they are about ten times faster
     # than under TCG, and a phase of 1 ms is decided by the host's noise.
     args+=("bench_scale=$((opt_quick ? 120 : 1000))")
-    local cmd=("$(hosted_of "$variant")" --mem "$(mem_mib "$opt_mem")")
-    if pus=$(hwloc-calc --intersect PU --no-smt all 2>/dev/null) && [[ -n $pus ]]; then
-        cmd+=(--cpus "$pus")
-    fi
-    step "$label: running natively on $host_cores pinned threads, ${args[*]}"
+    local cmd=(taskset -c "$(cpus_csv)" "$(hosted_of "$variant")" --mem "$(mem_mib "$mem")"
+               --cpus "$(cpus_csv)")
+    step "$label: running natively on $host_cores pinned threads ($mem), ${args[*]}"
     : >"$log"
     "${cmd[@]}" "${args[@]}" >"$log" 2>"$err" </dev/null &
     pid=$!
@@ -844,49 +1157,31 @@ plan_targets() {
             seen+="${v%-*} "
         done
     fi
-    variants_run=("${hosted_variants[@]}")
-    if has_target qemu; then variants_run=("${opt_variants[@]}"); fi
 }
 
-# Every boot of the run: K repeats, each running every target and variant
-# once in the same order, so that drift of the host spreads over all of
-# them.
+# Every boot of this run's cells (all of the plan, or one shard), in plan
+# order.
 boot_all() {
-    local counts=("${opt_smp[@]}") total i=0 r t v n name suffix rc
-    ((${#counts[@]})) || counts=("$host_cores")
-    total=0
-    has_target qemu && total=$((${#opt_variants[@]} * ${#counts[@]}))
-    total=$((total + ${#hosted_variants[@]}))
-    total=$((total * opt_repeat))
-    # (check_smp has warned about these already)
-    for n in "${counts[@]}"; do
+    local k i=0 total=$((shard_end - shard_first)) v n m r name label rc
+    # (resolve_cpus has warned about these already)
+    for n in "${plan_counts[@]}"; do
         ((n <= host_cores)) || pin_note="not pinned: $n vCPUs on $host_cores host cores"
     done
-    for ((r = 1; r <= opt_repeat; r++)); do
-        suffix=""
-        ((opt_repeat == 1)) || suffix="-r$r"
-        for t in "${opt_targets[@]}"; do
-            if [[ $t == hosted ]]; then
-                for v in "${hosted_variants[@]}"; do
-                    i=$((i + 1))
-                    rc=0
-                    run_hosted "$v" "$v-hosted$suffix" "$v hosted repeat $r ($i/$total)" "$r" ||
-                        rc=$?
-                    boot_done "$rc" "variant $v hosted repeat $r" describe_hosted_status || return
-                done
-                continue
-            fi
-            for v in "${opt_variants[@]}"; do
-                for n in "${counts[@]}"; do
-                    i=$((i + 1))
-                    name=$v
-                    ((${#opt_smp[@]} == 0)) || name+="-smp$n"
-                    rc=0
-                    boot "$v" "$n" "$name$suffix" "$v smp $n repeat $r ($i/$total)" "$r" || rc=$?
-                    boot_done "$rc" "variant $v smp $n repeat $r" describe_status || return
-                done
-            done
-        done
+    for ((k = shard_first; k < shard_end; k++)); do
+        i=$((i + 1))
+        v=${cell_variants[k]} n=${cell_vcpus[k]} m=${cell_mems[k]} r=${cell_repeats[k]}
+        name=${cell_names[k]}
+        label="$v $([[ $n == host ]] && echo hosted || echo "smp $n")"
+        ((${#opt_mems[@]} == 1)) || label+=" mem $m"
+        label+=" repeat $r ($i/$total$([[ -z $opt_shard ]] || echo ", boot $((k + 1)) of the plan's ${#cell_names[@]}"))"
+        rc=0
+        if [[ ${cell_targets[k]} == hosted ]]; then
+            run_hosted "$v" "$m" "$name" "$label" "$r" || rc=$?
+            boot_done "$rc" "cell $name" describe_hosted_status || return
+        else
+            boot "$v" "$n" "$m" "$name" "$label" "$r" || rc=$?
+            boot_done "$rc" "cell $name" describe_status || return
+        fi
     done
 }
 
@@ -913,28 +1208,54 @@ qemu_version() {
     if has_target qemu; then "$qemu" --version | head -n 1; else echo "not used (--target hosted)"; fi
 }
 
-# The facts only this script knows, for bench.py process --meta-json.
+# The facts only this script knows, for bench.py process --meta-json:
+# the setup, and the plan with this run's part of it (its shard), so that
+# shards can be merged from any hosts.
 write_meta_input() {
-    local counts=("${opt_smp[@]}")
-    ((${#counts[@]})) || counts=("$host_cores")
-    local pinning="vCPU i on host core i (qmp_pin.py)"
+    local pinning k cells=$tmp/cells.tsv
+    pinning="vCPU i on the i-th of host CPUs $(cpus_csv) (qmp_pin.py)"
     ((opt_deterministic)) && pinning="off (--deterministic: all vCPUs on one host thread)"
     [[ -z $pin_note ]] || pinning=$pin_note
+    for k in "${!cell_names[@]}"; do
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${cell_names[k]}" "${cell_variants[k]}" \
+            "${cell_targets[k]}" "${cell_vcpus[k]}" "${cell_mems[k]}" "$(mem_mib "${cell_mems[k]}")" \
+            "${cell_repeats[k]}"
+    done >"$cells"
     "$python" - "$1" "$(date -Iseconds)" "$(qemu_version)" "$accel" \
-        "$(IFS=,; echo "${counts[*]}")" "$opt_mem" "$run_id" "$(IFS=,; echo "${variants_run[*]}")" \
+        "$(IFS=,; echo "${plan_counts[*]}")" "$(IFS=,; echo "${opt_mems[*]}")" "$run_id" \
+        "$(IFS=,; echo "${variants_run[*]}")" \
         "$(commit_id)" "$("$python" bench/host/qmp_pin.py --topology)" "$perf_outcome" \
         "$pinning" "$opt_suites" "$opt_quick" "$(IFS=,; echo "${opt_targets[*]}")" \
-        "$opt_repeat" "${opt_modes:-sample}" "${incomplete[@]}" <<'EOF'
+        "$opt_repeat" "${opt_modes:-sample}" "$cells" "$(plan_id)" "$(plan_options)" \
+        "$opt_shard" "$shard_first" "$shard_end" "$(hostname)" "$(cpus_csv)" \
+        "${incomplete[@]}" <<'EOF'
 import json, sys
 (out, date, qemu_version, accel, vcpus, memory, run_id, variants, commit, topology,
- perf, pinning, suites, quick, targets, repeat, modes), reasons = sys.argv[1:18], sys.argv[18:]
+ perf, pinning, suites, quick, targets, repeat, modes, cells_path, plan_id, options,
+ shard, first, end, host, cpus), reasons = sys.argv[1:26], sys.argv[26:]
 vcpus = [int(n) for n in vcpus.split(",")]
+memory = memory.split(",")
+cells = []
+with open(cells_path) as f:
+    for line in f:
+        name, variant, target, n, mem, mib, rep = line.rstrip("\n").split("\t")
+        cells.append({"cell": name, "variant": variant, "target": target,
+                      "vcpus": None if n == "host" else int(n), "memory": mem,
+                      "mem_mib": int(mib), "repeat": int(rep)})
 meta = {"date": date, "qemu_version": qemu_version, "accel": accel,
-        "vcpus": vcpus[0] if len(vcpus) == 1 else vcpus, "memory": memory,
-        "run_id": run_id, "variants": variants.split(","), "commit": commit,
-        "host_topology": json.loads(topology), "perf": perf, "pinning": pinning,
-        "suites": suites, "quick": quick == "1", "targets": targets.split(","),
-        "repeat": int(repeat), "modes": modes.split(","), "incomplete_reasons": reasons}
+        "vcpus": vcpus[0] if len(vcpus) == 1 else vcpus,
+        "memory": memory[0] if len(memory) == 1 else memory,
+        "run_id": run_id, "variants": variants.split(",") if variants else [],
+        "commit": commit, "host_topology": json.loads(topology), "perf": perf,
+        "pinning": pinning, "suites": suites, "quick": quick == "1",
+        "targets": targets.split(","), "repeat": int(repeat), "modes": modes.split(","),
+        "plan": {"id": plan_id, "options": options, "cells": cells},
+        "host": host, "cores": [int(c) for c in cpus.split(",")],
+        "incomplete_reasons": reasons}
+if shard:
+    index, count = (int(n) for n in shard.split("/"))
+    meta["shard"] = {"index": index, "count": count,
+                     "cells": [c["cell"] for c in cells[int(first):int(end)]]}
 with open(out, "w") as f:
     json.dump(meta, f, indent=2)
 EOF
@@ -1000,10 +1321,16 @@ main() {
     trap cleanup EXIT
     check_suites
     plan_targets
+    resolve_cpus
+    build_plan
+    select_shard
+    if ((opt_plan)); then print_plan; exit 0; fi
+    if ((opt_slurm)); then write_slurm; exit 0; fi
 
     if ((opt_deps)); then
         scripts/deps.sh --bench
     fi
+    ((${#shard_variants[@]})) || die "--shard $opt_shard holds no boot"
     ! has_target qemu || command -v "$qemu" >/dev/null 2>&1 ||
         fail "$qemu not found: qemu-system-x86_64 comes with the Debian package qemu-system-x86 (scripts/deps.sh --bench installs it, as root)"
     [[ -z $opt_out ]] || claim_out_dir
@@ -1014,13 +1341,13 @@ main() {
     ((interrupted)) && exit 130
 
     make_run_dir
-    step "run $run_id: ${#opt_variants[@]} variants, target $(IFS=,; echo "${opt_targets[*]}"), $opt_repeat repeat$( ((opt_repeat == 1)) || echo s), results in $run_dir/, plots in $plots_dir/"
+    step "run $run_id$([[ -z $opt_shard ]] || echo " (shard $opt_shard of plan $(plan_id | cut -c1-12))"): ${#shard_variants[@]} variants, $((shard_end - shard_first)) boots, target $(IFS=,; echo "${opt_targets[*]}"), $opt_repeat repeat$( ((opt_repeat == 1)) || echo s), results in $run_dir/, plots in $plots_dir/"
     boot_all
     local rc=0
     process_results || rc=$?
     # results/latest only ever points at a complete run.
     local latest=""
-    if [[ -z $opt_out ]]; then
+    if [[ -z $opt_out && -z $opt_shard ]]; then
         latest="; results/latest was not moved"
         ((interrupted || rc != 0 || ${#incomplete[@]})) || point_latest
     fi

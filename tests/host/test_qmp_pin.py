@@ -4,12 +4,17 @@ against a fake QEMU, and the host topology summary."""
 import json
 import os
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 import unittest
 
 from benchtools import qmp_pin
+
+QMP_PIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "host",
+                       "qmp_pin.py")
 
 HWLOC_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <topology version="2.0"><object type="Machine" os_index="0">
@@ -61,6 +66,18 @@ class TestTopology(unittest.TestCase):
             self.assertGreaterEqual(t["pus"], t["cores"])
             self.assertTrue(t["source"])
         self.assertIn("no hwloc", qmp_pin.topology_from_cpuinfo()["source"])
+
+    def test_allowed_cpus_follow_the_affinity_mask(self) -> None:
+        """One CPU per core, all of them allowed; with the mask cut to one
+        CPU (as a Slurm task or taskset would), only that one."""
+        allowed = qmp_pin.allowed_cpus()
+        self.assertTrue(allowed)
+        self.assertLessEqual(set(allowed), os.sched_getaffinity(0))
+        self.assertEqual(len(set(allowed)), len(allowed))
+        last = max(os.sched_getaffinity(0))
+        out = subprocess.run(["taskset", "-c", str(last), sys.executable, QMP_PIN,
+                              "--allowed-cpus"], capture_output=True, text=True, check=True)
+        self.assertEqual(out.stdout.strip(), str(last))
 
 
 class FakeQemu(threading.Thread):

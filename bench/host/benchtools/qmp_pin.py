@@ -2,11 +2,18 @@
 
 vCPU i goes to the i-th core given (default: cores 0, 1, ...), with
 `hwloc-bind --tid TID core:N` or, without hwloc, sched_setaffinity on the
-core's first processing unit. More vCPUs than cores is refused: two vCPUs
-on one core would distort every timing.
+core's first processing unit; or, with --cpus, to the i-th host CPU (OS
+number) given, by sched_setaffinity. More vCPUs than cores is refused: two
+vCPUs on one core would distort every timing.
 
-    qmp_pin.py SOCKET [--cores 0,1] [--timeout SEC]   pin, print what was pinned
-    qmp_pin.py --topology                             print the host topology (JSON)
+The CPUs a run may use are those of its affinity mask, one per core
+(allowed_cpus): under a Slurm task or `taskset` that is the task's share
+of the host, so runs side by side on one host keep to their own cores.
+
+    qmp_pin.py SOCKET [--cores 0,1 | --cpus 2,3] [--timeout SEC]   pin, print it
+    qmp_pin.py --topology       print the host topology (JSON)
+    qmp_pin.py --allowed-cpus   print the first allowed CPU of each core
+                                this process may run on, comma-separated
 """
 
 import argparse
@@ -122,12 +129,15 @@ def host_topology() -> Topology:
     return topology
 
 
-def core_first_pus() -> list[int]:
+def core_first_pus(allowed: set[int] | None = None) -> list[int]:
     """OS CPU number of each core's first PU, in core order (for the
-    sched_setaffinity fallback: hwloc's core:N is the N-th core, not CPU N)."""
+    sched_setaffinity fallback: hwloc's core:N is the N-th core, not CPU N);
+    given allowed, only those CPUs count."""
     cores: dict[tuple[int, int], int] = {}
     for path in glob.glob("/sys/devices/system/cpu/cpu[0-9]*/topology/core_id"):
         cpu = int(path.split("/")[-3][3:])
+        if allowed is not None and cpu not in allowed:
+            continue
         try:
             with open(path) as f:
                 core = int(f.read())
@@ -137,8 +147,15 @@ def core_first_pus() -> list[int]:
             continue
         cores[(package, core)] = min(cpu, cores.get((package, core), cpu))
     if not cores:
-        return list(range(os.cpu_count() or 1))
+        return sorted(allowed) if allowed is not None else list(range(os.cpu_count() or 1))
     return [cores[k] for k in sorted(cores)]
+
+
+def allowed_cpus() -> list[int]:
+    """The first CPU of each core that this process's affinity mask allows
+    (OS numbers, in core order): one CPU per core, so that a vCPU never
+    shares a core with another through its hyperthread sibling."""
+    return core_first_pus(os.sched_getaffinity(0))
 
 
 # ---- the plan ----------------------------------------------------------------
@@ -251,19 +268,29 @@ def pin(tid: int, core: int, first_pus: list[int]) -> str:
 
 
 def pin_all(socket_path: str, cores: list[int] | None = None,
-            timeout: float = 10.0) -> list[tuple[int, int, int, str]]:
-    """Pin every vCPU of the QEMU behind socket_path; returns the plan and
-    how each was pinned."""
+            timeout: float = 10.0,
+            cpus: list[int] | None = None) -> list[tuple[int, int, int, str]]:
+    """Pin every vCPU of the QEMU behind socket_path to cores (hwloc's core
+    numbers) or, given cpus, to those host CPUs (OS numbers, one per core);
+    returns the plan and how each was pinned."""
     qmp = Qmp(socket_path, timeout)
     try:
         threads = vcpu_threads(qmp)
     finally:
         qmp.close()
     first_pus = core_first_pus()
+    if cpus is not None:
+        assignments = plan(threads, max(cpus) + 1, cpus)
+    else:
+        assignments = plan(threads, host_topology()["cores"], cores)
     done: list[tuple[int, int, int, str]] = []
-    for index, tid, core in plan(threads, host_topology()["cores"], cores):
+    for index, tid, core in assignments:
         try:
-            how = pin(tid, core, first_pus)
+            if cpus is not None:
+                os.sched_setaffinity(tid, {core})
+                how = "sched_setaffinity"
+            else:
+                how = pin(tid, core, first_pus)
         except (subprocess.SubprocessError, OSError) as e:
             raise PinError(f"pinning vCPU {index} (thread {tid}) to core {core}: {e}") from None
         done.append((index, tid, core, how))
@@ -280,6 +307,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("socket", nargs="?", metavar="SOCKET", help="QMP unix socket path")
     ap.add_argument("--cores", metavar="LIST",
                     help="comma-separated host cores for vCPU 0, 1, ... (default 0,1,...)")
+    ap.add_argument("--cpus", metavar="LIST",
+                    help="comma-separated host CPUs (OS numbers) for vCPU 0, 1, ..., "
+                         "instead of --cores")
+    ap.add_argument("--allowed-cpus", action="store_true",
+                    help="print the first CPU of each core this process may run on and exit")
     ap.add_argument("--timeout", type=float, default=10.0, metavar="SEC",
                     help="how long to retry connecting while QEMU starts (default 10)")
     ap.add_argument("--topology", action="store_true",
@@ -288,14 +320,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.topology:
         print(json.dumps(host_topology(), indent=2))
         return 0
+    if args.allowed_cpus:
+        print(",".join(map(str, allowed_cpus())))
+        return 0
     if not args.socket:
-        ap.error("SOCKET is required (or --topology)")
+        ap.error("SOCKET is required (or --topology, --allowed-cpus)")
+    if args.cores and args.cpus:
+        ap.error("give --cores or --cpus, not both")
     try:
         cores = parse_cores(args.cores) if args.cores else None
+        cpus = parse_cores(args.cpus) if args.cpus else None
     except PinError as e:
         ap.error(str(e))
     try:
-        for index, tid, core, how in pin_all(args.socket, cores, args.timeout):
+        for index, tid, core, how in pin_all(args.socket, cores, args.timeout, cpus):
             print(f"qmp_pin.py: vCPU {index} (thread {tid}) -> core {core} ({how})")
     except PinError as e:
         print(f"qmp_pin.py: error: {e}", file=sys.stderr)
