@@ -701,7 +701,10 @@ write_slurm() {
         [[ -d $dir && -z $(ls -A "$dir") ]] || die "--out $dir is not a new or empty directory"
     fi
     mkdir -p "$dir/slurm" || fail "cannot create $dir/slurm"
-    has_target qemu && for c in "${plan_counts[@]}"; do ((c > cpus)) && cpus=$c; done
+    # A boot's vCPUs each need a core; under icount QEMU runs them all on one.
+    if has_target qemu && ((!opt_deterministic)); then
+        for c in "${plan_counts[@]}"; do ((c <= cpus)) || cpus=$c; done
+    fi
     # A shard's time: its boots at --timeout each, and a build.
     per=$(((b + n - 1) / n))
     minutes=$((per * (opt_timeout + 60) / 60 + 30))
@@ -1040,9 +1043,9 @@ show_progress() {
 }
 
 # The harness's options, the same for both targets: CPU counts, repeat
-# number, suites.
+# number, suites, and the cell's name, which the dump's header carries.
 bench_args() {
-    local a="bench=$3 bench_cpus=$1 bench_repeat=$2"
+    local a="bench=$3 bench_cpus=$1 bench_repeat=$2 bench_cell=$4"
     [[ -z $opt_modes ]] || a+=" bench_modes=$opt_modes"
     ((opt_quick)) && a+=" bench_quick=1"
     echo "$a"
@@ -1072,7 +1075,7 @@ boot() {
     local variant=$1 n=$2 mem=$3 name=$4 label=$5 repeat=$6 log err append boot_pid rc=0 started=$SECONDS
     log=$run_dir/logs/$name.log
     err=$run_dir/logs/$name.qemu-stderr
-    append=$(bench_args "$(bench_cpus_for "$n")" "$repeat" "$qemu_suites")
+    append=$(bench_args "$(bench_cpus_for "$n")" "$repeat" "$qemu_suites" "$name")
     local qargs=(-q --kernel "$(kernel_of "$variant")" --smp "$n" --mem "$mem"
                  --append "$append" --serial "$log" --timeout "$opt_timeout")
     if ((opt_deterministic)); then qargs+=(--icount); else qargs+=(--accel "$accel"); fi
@@ -1109,7 +1112,7 @@ run_hosted() {
     local variant=$1 mem=$2 name=$3 label=$4 repeat=$5 log err pid rc=0 started=$SECONDS args
     log=$run_dir/logs/$name.log
     err=$run_dir/logs/$name.stderr
-    read -ra args <<<"$(bench_args "$(bench_cpus_for "$host_cores")" "$repeat" "$hosted_suites")"
+    read -ra args <<<"$(bench_args "$(bench_cpus_for "$host_cores")" "$repeat" "$hosted_suites" "$name")"
     # Ten times the operations: natively they are about ten times faster
     # than under TCG, and a phase of 1 ms is decided by the host's noise.
     args+=("bench_scale=$((opt_quick ? 120 : 1000))")

@@ -21,6 +21,11 @@
  *   bench_repeat=<k>                         which repeat of a series of
  *                                            boots this is (default 1),
  *                                            written into the header
+ *   bench_cell=<name>                        the run plan's name for this
+ *                                            boot (run_bench.sh's cell),
+ *                                            written into the header so
+ *                                            that a dump says which boot
+ *                                            of a sweep it is
  *   bench_scale=<percent>                    operation counts, in percent of
  *                                            the defaults (1 .. 10000; the
  *                                            bulk frame suite never takes
@@ -48,6 +53,7 @@
 #define DEFAULT_MODES (1u << BENCH_SAMPLE)
 #define DEFAULT_SAMPLE_PERIOD 64
 #define DEFAULT_BATCH 256
+#define CELL_MAX 64
 
 struct selection {
 	bool suite[MAX_SUITES];
@@ -57,6 +63,7 @@ struct selection {
 	unsigned modes;		/* bit per enum bench_mode */
 	unsigned sample_period, batch;
 	uint64_t repeat;
+	char cell[CELL_MAX];	/* "" without bench_cell= */
 };
 
 static unsigned nsuites(void)
@@ -218,6 +225,25 @@ static int parse_number(const char *cmdline, const char *key, uint64_t lo, uint6
 	return 0;
 }
 
+/* bench_cell=: a dump value (bench/FORMAT.md's characters), not empty. */
+static int parse_cell(const char *cmdline, struct selection *sel)
+{
+	sel->cell[0] = '\0';
+	if (!cmdline_has(cmdline, "bench_cell"))
+		return 0;
+	bool ok = cmdline_get(cmdline, "bench_cell", sel->cell, sizeof(sel->cell)) &&
+		  sel->cell[0] != '\0';
+	for (const char *c = sel->cell; ok && *c; c++)
+		ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		     (*c >= '0' && *c <= '9') || strchr("_.,:/+-", *c) != NULL;
+	if (!ok) {
+		bench_printf("bench: bench_cell= wants a name of at most %d letters, digits and "
+			     "_.,:/+-\n", CELL_MAX - 1);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse(const char *cmdline, struct selection *sel)
 {
 	uint64_t quick = 0, scale = 100, period = DEFAULT_SAMPLE_PERIOD, batch = DEFAULT_BATCH;
@@ -245,8 +271,10 @@ static int parse(const char *cmdline, struct selection *sel)
 	sel->scale = (unsigned)scale;
 	sel->sample_period = (unsigned)period;
 	sel->batch = (unsigned)batch;
-	return parse_suites(cmdline, sel) || parse_modes(cmdline, sel) || parse_cpus(cmdline, sel)
-		? -1 : 0;
+	return parse_suites(cmdline, sel) || parse_modes(cmdline, sel) ||
+			       parse_cpus(cmdline, sel) || parse_cell(cmdline, sel)
+		       ? -1
+		       : 0;
 }
 
 /* Cost of an empty timed interval, as BENCH_TIME measures it. */
@@ -348,12 +376,13 @@ static void header(const struct selection *sel)
 	bench_record("begin",
 		     "version=4 variant=%s-%s-%s debug=%d %s cpus=%u tsc_hz=%llu mem_mib=%llu "
 		     "timer_min=%llu timer_median=%llu repeat=%llu modes=%s sample_period=%u "
-		     "batch=%u suites=%s",
+		     "batch=%u suites=%s%s%s",
 		     mm_variant_frame(), mm_variant_slab(), shootdown_variant, MM_DEBUG, target,
 		     bench_cpus_online(), (unsigned long long)bench_tsc_hz(),
 		     (unsigned long long)((a.total - a.reserved) >> (20 - 12)),
 		     (unsigned long long)tmin, (unsigned long long)tmed,
-		     (unsigned long long)sel->repeat, modes, sel->sample_period, sel->batch, suites);
+		     (unsigned long long)sel->repeat, modes, sel->sample_period, sel->batch, suites,
+		     sel->cell[0] ? " cell=" : "", sel->cell);
 }
 
 bool bench_main(const char *cmdline)

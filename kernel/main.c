@@ -41,7 +41,8 @@ static struct acpi_info acpi;
 static const char *const cmdline_keys[] = {
 	"selftest",	"fault",	"fault_cpu",	"apic",		"bench",
 	"bench_cpus",	"bench_modes",	"bench_sample",	"bench_batch",	"bench_repeat",
-	"bench_quick",	"bench_scale",	"user",		"overcommit",	"overcommit_ratio",
+	"bench_quick",	"bench_scale",	"bench_cell",	"user",		"overcommit",
+	"overcommit_ratio",
 	NULL,
 };
 
@@ -49,7 +50,7 @@ static const char *const cmdline_keys[] = {
 static const char *const cmdline_needs[][2] = {
 	{"fault_cpu", "fault"},	   {"bench_cpus", "bench"},  {"bench_modes", "bench"},
 	{"bench_sample", "bench"}, {"bench_batch", "bench"}, {"bench_repeat", "bench"},
-	{"bench_quick", "bench"},  {"bench_scale", "bench"},
+	{"bench_quick", "bench"},  {"bench_scale", "bench"}, {"bench_cell", "bench"},
 };
 
 void kmain(uint64_t start_info_phys);

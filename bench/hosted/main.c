@@ -42,7 +42,8 @@ static const char usage_text[] =
 	"usage: bench-hosted [--mem MIB] [--cpus PU,PU,...] KEY=VALUE...\n"
 	"  KEY=VALUE  the harness's options, as on the kernel command line:\n"
 	"             bench=all|<suite>,...  bench_cpus=1,2  bench_modes=sample,batch\n"
-	"             bench_quick=1  bench_repeat=<k>  bench_scale=<percent> ...\n"
+	"             bench_quick=1  bench_repeat=<k>  bench_scale=<percent>\n"
+	"             bench_cell=<name> ...\n"
 	"  --cpus     host processing units for CPUs 0, 1, ..., one per core\n"
 	"             (default: one PU of every core this process may use)\n"
 	"  --mem      simulated RAM for the allocators, MiB (default 512)\n";
