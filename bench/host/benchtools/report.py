@@ -150,6 +150,12 @@ def side_by_side(rows: list[Row]) -> list[str]:
     return out
 
 
+def step_suite(r: Row) -> str:
+    """A step table's suite cell: with its memory size in a run over several."""
+    mem = r.params.get(results.MEM_PARAM)
+    return f"{r.suite} {results.MEM_PARAM}={mem}" if mem else r.suite
+
+
 FRAG_HEADINGS = ("suite", "cpus", "variant", "target", "mode", "free frames",
                  "whole huge frames", "share of free memory")
 
@@ -165,8 +171,8 @@ def frag_table(rows: list[Row]) -> list[str]:
         return []
     out = ["| " + " | ".join(FRAG_HEADINGS) + " |", "|---|---:|---|---|---|" + "---:|" * 3]
     for r in sorted(steps.values(), key=lambda r: (r.suite, r.cpus, r.variant, r.target,
-                                                     r.mode)):
-        out.append(f"| {r.suite} | {r.cpus} | {r.variant} | {r.target} | {r.mode} | "
+                                                     r.mode, r.step())):
+        out.append(f"| {step_suite(r)} | {r.cpus} | {r.variant} | {r.target} | {r.mode} | "
                    f"{r.free_frames:,} | {r.free_huge:,} | {100 * (r.huge_share or 0):.1f}% |")
     return out
 
@@ -189,9 +195,9 @@ def sharing_table(rows: list[Row]) -> list[str]:
         return []
     out = ["| " + " | ".join(SHARING_HEADINGS) + " |", "|---|---:|---|---|---|" + "---:|" * 4]
     for r, c in sorted(found, key=lambda rc: (rc[0].suite, rc[0].cpus, rc[0].variant,
-                                              rc[0].target, rc[0].mode)):
+                                              rc[0].target, rc[0].mode, rc[0].step())):
         ratio = f"{r.p50_ns / c.p50_ns:.2f}x" if c.p50_ns > 0 else "-"
-        out.append(f"| {r.suite} | {r.cpus} | {r.variant} | {r.target} | {r.mode} | "
+        out.append(f"| {step_suite(r)} | {r.cpus} | {r.variant} | {r.target} | {r.mode} | "
                    f"{r.shared_cpus} of {r.cpus} | {table.fmt_ns(r.p50_ns)} | "
                    f"{table.fmt_ns(c.p50_ns)} | {ratio} |")
     return out
