@@ -22,6 +22,7 @@ from . import report
 from . import results
 from . import stats
 from . import table
+from .errors import DataError, UsageError
 from .fsutil import atomic_write, sha256_bytes
 from .results import Key, Meta, Record, Row
 
@@ -32,14 +33,6 @@ SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 # on PATH (pyenv, a venv) may lack it.
 PLOTTING_PYTHONS = ("/usr/bin/python3",)
 REEXEC_ENV = "BENCH_PY_REEXEC"
-
-
-class UsageError(Exception):
-    """Exit status 2."""
-
-
-class DataError(Exception):
-    """Exit status 1."""
 
 
 def say(message: str) -> None:
@@ -130,6 +123,16 @@ def cmd_process(args: argparse.Namespace) -> None:
     os.makedirs(args.out, exist_ok=True)
     dumps, infos, rejected = read_logs(args.logs, args.out)
     check_same_run(args.out, infos, rejected)
+    write_run(args.out, args.plots, caller, dumps, infos, rejected)
+
+
+def write_run(out: str, plots_dir: str, caller: Meta, dumps: list[benchlog.Dump],
+              infos: list[Record], rejected: list[Record]) -> None:
+    """A results directory from read_logs' parsed logs and the caller's
+    facts: the csv files, meta.json, plots and report.md, then the table.
+    process and merge both end here, so a merged run's files are what
+    process makes of the same logs. Raises DataError once all is written
+    when a log was rejected, no dump was valid or no plot was made."""
     rows, duplicates = results.collect(dumps)
     for d in duplicates:
         say(f"note: {d['series']} measured twice in repeat {d['repeat']}; kept {d['kept']}, "
@@ -137,36 +140,36 @@ def cmd_process(args: argparse.Namespace) -> None:
     files = {results.SUMMARY: results.summary_text(rows),
              results.HISTOGRAMS: results.histograms_text(rows),
              results.REPEATS: results.repeats_text(rows)}
-    run_id = os.path.basename(os.path.abspath(args.out))
+    run_id = os.path.basename(os.path.abspath(out))
     meta = results.build_meta(caller, infos, rejected, duplicates, run_id)
     if "host_topology" not in meta:
         from . import qmp_pin
         meta["host_topology"] = qmp_pin.host_topology()
     meta["files"] = {name: sha256_bytes(text.encode()) for name, text in files.items()}
-    meta["plots_dir"] = os.path.relpath(os.path.abspath(args.plots), os.path.abspath(args.out))
+    meta["plots_dir"] = os.path.relpath(os.path.abspath(plots_dir), os.path.abspath(out))
     # meta.json after the files whose hashes it records; until the plots and
     # report.md are written too it says the run is unfinished, so a run cut
     # short here (Ctrl-C) is never taken for a complete one.
     for name, text in files.items():
-        atomic_write(os.path.join(args.out, name), text)
-    atomic_write(os.path.join(args.out, results.META), results.meta_text(unfinished(meta)))
+        atomic_write(os.path.join(out, name), text)
+    atomic_write(os.path.join(out, results.META), results.meta_text(unfinished(meta)))
     try:
-        rows, meta, plots_ok = render(args.out, args.plots, meta)
+        rows, meta, plots_ok = render(out, plots_dir, meta)
     except KeyboardInterrupt:
         meta = unfinished(meta)
         meta["incomplete_reasons"].append("interrupted (SIGINT) while the plots and report "
                                           "were being written")
-        atomic_write(os.path.join(args.out, results.META), results.meta_text(meta))
+        atomic_write(os.path.join(out, results.META), results.meta_text(meta))
         raise
-    atomic_write(os.path.join(args.out, results.META), results.meta_text(meta))
+    atomic_write(os.path.join(out, results.META), results.meta_text(meta))
     sys.stdout.write(table.text(rows, meta))
-    print(f"\n{PROG}: wrote {args.out}/{{{','.join(files)},{results.META},report.md}} "
-          f"and plots in {args.plots}")
+    print(f"\n{PROG}: wrote {out}/{{{','.join(files)},{results.META},report.md}} "
+          f"and plots in {plots_dir}")
     if not dumps:
         raise DataError("no valid dump among the logs: the results are empty")
     if rejected:
-        raise DataError(f"{len(rejected)} of {len(args.logs)} logs rejected (listed in "
-                        f"{os.path.join(args.out, results.META)})")
+        raise DataError(f"{len(rejected)} of {len(infos) + len(rejected)} logs rejected "
+                        f"(listed in {os.path.join(out, results.META)})")
     if not plots_ok:
         raise DataError("no plots were made")
 
