@@ -41,7 +41,7 @@ PLAN = plan([cell(v, n) for v in (V0, V1) for n in (1, 2)],
             f"--variants {V0},{V1} --smp 1,2 --mem 256M --repeat 1 --target qemu")
 
 
-def log_data(c: dict[str, Any], commit: str = "abc1234") -> bytes:
+def log_data(c: dict[str, Any], commit: str = "abc1234", end_status: str = "ok") -> bytes:
     """A boot's serial log: slab.kmalloc at 1 to vcpus CPUs. The page
     allocator manages 16 MiB less than the guest has."""
     rng = random.Random(c["cell"])
@@ -50,7 +50,7 @@ def log_data(c: dict[str, Any], commit: str = "abc1234") -> bytes:
               for n in range(1, c["vcpus"] + 1)]
     return fake_dump.log_bytes(fake_dump.dump_lines(
         c["variant"], series, cpus=c["vcpus"], repeat=c["repeat"], mem_mib=c["mem_mib"] - 16,
-        commit=commit))
+        commit=commit, end_status=end_status))
 
 
 def make_shard(directory: str, the_plan: dict[str, Any], index: int, count: int,
@@ -185,32 +185,43 @@ class TestMerge(unittest.TestCase):
         self.assertIn("figures from different hosts are pooled as repeats", report)
 
     def test_missing_cells_named(self) -> None:
-        # The plan in three slices (1, 1 and 2 cells); slice 3 not given,
-        # slice 2's only log corrupted, and slice 1 with a reason of its own.
+        # The plan in four slices of a cell each: slice 1's dump failed (and
+        # the shard has a reason of its own), slice 2's log is corrupted,
+        # slice 3's log is gone and slice 4 is not given.
         cells = PLAN["cells"]
-        one = self.variant_of("missing", "s1", 1, 3, cells[:1],
-                              incomplete_reasons=["boot x: QEMU timed out"])
-        two = self.variant_of("missing", "s2", 2, 3, cells[1:2])
-        log = os.path.join(two, "logs", cells[1]["cell"] + ".log")
-        with open(log, "wb") as f:
-            f.write(log_data(cells[1])[:-40])
-        write_meta(two, dict(load(two), incomplete_reasons=[]))   # as process finds it
+        shards = [self.variant_of("missing", f"s{i + 1}", i + 1, 4, cells[i:i + 1],
+                                  incomplete_reasons=["boot x: QEMU timed out"] * (i == 0))
+                  for i in range(3)]
+        logs = [os.path.join(d, "logs", c["cell"] + ".log") for d, c in zip(shards, cells)]
+        for log, data in ((logs[0], log_data(cells[0], end_status="failed")),
+                          (logs[1], log_data(cells[1])[:-40])):
+            with open(log, "wb") as f:
+                f.write(data)
+        os.remove(logs[2])
+        for i, d in enumerate(shards):        # meta.json as process makes of the logs now
+            meta = load(d)
+            write_meta(d, dict(meta, variants=meta["variants_requested"],
+                               incomplete_reasons=["boot x: QEMU timed out"] * (i == 0)))
         out = self.path("missing", "merged")
-        code, _, err = run("merge", "--out", out, one, two)
+        code, _, err = run("merge", "--out", out, *shards)
         self.assertEqual(code, 1, err)
         meta = load(out)
         self.assertFalse(meta["complete"])
         reasons = meta["incomplete_reasons"]
-        for missing in (f"cell {cells[1]['cell']} (shard 2/3) missing: log rejected: {log}",
-                        f"cell {cells[2]['cell']} (shard 3/3) missing: shard directory not given",
-                        f"cell {cells[3]['cell']} (shard 3/3) missing: shard directory not given"):
+        for missing in (f"cell {cells[0]['cell']} (shard 1/4) missing: dump failed "
+                        f"(status=failed): {logs[0]}",
+                        f"cell {cells[1]['cell']} (shard 2/4) missing: log rejected: {logs[1]}",
+                        f"cell {cells[2]['cell']} (shard 3/4) missing: log missing: no {logs[2]}",
+                        f"cell {cells[3]['cell']} (shard 4/4) missing: shard directory not given"):
             self.assertIn(missing, reasons)
             self.assertIn(missing, err)
-        self.assertIn("1/3: boot x: QEMU timed out", reasons)
-        # Shard 2's rejected log: said once, in the merge's own words.
-        rejected = [r for r in reasons if r.startswith("log rejected: logs/")]
-        self.assertEqual(len(rejected), 1, reasons)
-        self.assertFalse(any(r.startswith("2/3: log rejected") for r in reasons), reasons)
+        self.assertIn("1/4: boot x: QEMU timed out", reasons)
+        # Shard 2's rejected log and shard 1's failed dump: said once, in
+        # the merge's own words, not again after the shard's I/N.
+        self.assertEqual(len([r for r in reasons if r.startswith("log rejected: logs/")]), 1)
+        self.assertIn(f"logs/{cells[0]['cell']}.log: the dump ended with status=failed", reasons)
+        self.assertFalse([r for r in reasons if r[:4] in ("1/4:", "2/4:")
+                          and r != "1/4: boot x: QEMU timed out"], reasons)
         self.assertEqual({r.variant for r in results.load_results(out)[0]}, {V0})
         self.assertIn("Incomplete run", read(out, "report.md").decode())
 

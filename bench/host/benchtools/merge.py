@@ -74,7 +74,8 @@ def load_shard(directory: str) -> Shard:
     plan, shard = meta["plan"], meta["shard"]
     cells = plan.get("cells") if isinstance(plan, dict) else None
     valid = (isinstance(cells, list) and isinstance(plan.get("id"), str)
-             and all(isinstance(c, dict) and all(k in c for k in CELL_KEYS) for c in cells)
+             and all(isinstance(c, dict) and all(k in c for k in CELL_KEYS)
+                     and isinstance(c["mem_mib"], int) for c in cells)
              and isinstance(shard, dict) and isinstance(shard.get("index"), int)
              and isinstance(shard.get("count"), int) and 1 <= shard["index"] <= shard["count"])
     if not valid:
