@@ -174,7 +174,7 @@ def missing_cells(plan: Meta, shards: list[Shard],
         if shard is None:
             why = "shard directory not given"
         elif got is not None:
-            why = f"dump failed (status={got[1].status}): {shard.log(got[1].path)}"
+            why = f"dump failed (status={got[1].status}): {got[0].log(got[1].path)}"
         else:
             bad = [r for s, r in rejected if s is shard
                    and os.path.basename(r["log"]) == cell + ".log"]
