@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench.py: the results tools' command (process, replot, compare, table);
+"""bench.py: the results tools' command (process, merge, replot, compare, table);
 its code is benchtools/cli.py, its --help says the rest."""
 
 import os

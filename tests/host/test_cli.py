@@ -305,7 +305,7 @@ class TestProcess(unittest.TestCase):
         code, text = status("table", self.path("nowhere"))
         self.assertEqual(code, 1)
         self.assertIn("nowhere/summary.csv: cannot read", text)
-        for command in ("process", "replot", "compare", "table"):
+        for command in ("process", "merge", "replot", "compare", "table"):
             code, text = status(command, "--help")
             self.assertEqual(code, 0, command)
             self.assertIn("usage: bench.py " + command, text)

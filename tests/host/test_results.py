@@ -531,6 +531,43 @@ class TestShare(unittest.TestCase):
                 (",1,64\n", ",1,0\n", "line_bytes='0'")))
 
 
+class TestMemory(unittest.TestCase):
+    """A run over several memory sizes keeps them apart by a parameter
+    mem_mib; a run of one size has no such parameter."""
+
+    def test_one_size_adds_nothing(self) -> None:
+        dumps = [frag_dump(1, 5000, 3), frag_dump(2, 5000, 1, cpus=2)]
+        rows, _ = results.collect(dumps)
+        self.assertEqual([r.params for r in rows], [{}, {}])
+        self.assertNotIn(results.MEM_PARAM, results.summary_text(rows).splitlines()[0])
+
+    def test_two_sizes_are_two_series(self) -> None:
+        small = step_dump("frame.frag", ("alloc", "free"), 1, 1, 1, mem_mib=240,
+                          frags=[fake_dump.FakeFrag("frame.frag", 1, 5000, 3)])
+        big = step_dump("frame.frag", ("alloc", "free"), 1, 1, 1, mem_mib=496,
+                        frags=[fake_dump.FakeFrag("frame.frag", 1, 9000, 9)])
+        other = repeat_dump(1, 50, 10 ** 8)          # 240 MiB, x.y only
+        rows, duplicates = results.collect([small, big, other])
+        self.assertEqual(duplicates, [])
+        table = list(csv.DictReader(results.summary_text(rows).splitlines()))
+        got = {(t["suite"], t["op"], t[results.MEM_PARAM]): (t["repeats"], t["free_huge"])
+               for t in table}
+        # Each size's frag measure stays with its own series, and every
+        # series of the run, x.y too, says its size.
+        self.assertEqual(got, {("frame.frag", "alloc", "240"): ("1", "3"),
+                               ("frame.frag", "free", "240"): ("1", "3"),
+                               ("frame.frag", "alloc", "496"): ("1", "9"),
+                               ("frame.frag", "free", "496"): ("1", "9"),
+                               ("x.y", "op", "240"): ("1", "")})
+
+    def test_suites_may_not_name_a_parameter_mem_mib(self) -> None:
+        s = fake_dump.FakeSeries("x.y", "op", 1, [50], {results.MEM_PARAM: 64})
+        with self.assertRaises(benchlog.DumpError) as e:
+            benchlog.parse_bytes(fake_dump.log_bytes(
+                fake_dump.dump_lines(fake_dump.VARIANTS[0], [s])), "m.log")
+        self.assertIn("parameter 'mem_mib' clashes", str(e.exception))
+
+
 class TestEmulation(unittest.TestCase):
     """Which timings are said to be emulated: the qemu target's under TCG,
     never the hosted target's."""

@@ -2,7 +2,9 @@
 directories, tables, plots and reports out. bench/host/bench.py and
 bench/host/qmp_pin.py are the commands; this package is their code.
 
-  cli           bench.py's subcommands: process, replot, compare, table
+  cli           bench.py's subcommands: process, merge, replot, compare, table
+  errors        the commands' two errors: usage (exit 2) and bad data (exit 1)
+  merge         bench.py merge: shards of one plan checked and joined into one run
   benchlog      parse and validate one serial log's dump (bench/FORMAT.md)
   hist          histogram bucket math and percentiles, as the kernel's hist.c
   stats         bootstrap confidence intervals over repeats

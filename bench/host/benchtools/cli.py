@@ -2,6 +2,8 @@
 benchmark harness, one command with subcommands.
 
   process  serial logs -> summary.csv, histograms.csv, meta.json, report.md, plots
+  merge    shard directories of one plan (./run_bench.sh --shard I/N) -> one run,
+           the same files process makes of all their logs together
   replot   plots and report.md again from a results directory (no logs needed)
   compare  two results directories, series by series
   table    the results table of a results directory
@@ -13,15 +15,18 @@ results file, no plots), 2 for usage errors.
 import argparse
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 
 from . import benchlog
+from . import merge
 from . import report
 from . import results
 from . import stats
 from . import table
+from .errors import DataError, UsageError
 from .fsutil import atomic_write, sha256_bytes
 from .results import Key, Meta, Record, Row
 
@@ -32,14 +37,6 @@ SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 # on PATH (pyenv, a venv) may lack it.
 PLOTTING_PYTHONS = ("/usr/bin/python3",)
 REEXEC_ENV = "BENCH_PY_REEXEC"
-
-
-class UsageError(Exception):
-    """Exit status 2."""
-
-
-class DataError(Exception):
-    """Exit status 1."""
 
 
 def say(message: str) -> None:
@@ -130,6 +127,16 @@ def cmd_process(args: argparse.Namespace) -> None:
     os.makedirs(args.out, exist_ok=True)
     dumps, infos, rejected = read_logs(args.logs, args.out)
     check_same_run(args.out, infos, rejected)
+    write_run(args.out, args.plots, caller, dumps, infos, rejected)
+
+
+def write_run(out: str, plots_dir: str, caller: Meta, dumps: list[benchlog.Dump],
+              infos: list[Record], rejected: list[Record]) -> None:
+    """A results directory from read_logs' parsed logs and the caller's
+    facts: the csv files, meta.json, plots and report.md, then the table.
+    process and merge both end here, so a merged run's files are what
+    process makes of the same logs. Raises DataError once all is written
+    when a log was rejected, no dump was valid or no plot was made."""
     rows, duplicates = results.collect(dumps)
     for d in duplicates:
         say(f"note: {d['series']} measured twice in repeat {d['repeat']}; kept {d['kept']}, "
@@ -137,36 +144,36 @@ def cmd_process(args: argparse.Namespace) -> None:
     files = {results.SUMMARY: results.summary_text(rows),
              results.HISTOGRAMS: results.histograms_text(rows),
              results.REPEATS: results.repeats_text(rows)}
-    run_id = os.path.basename(os.path.abspath(args.out))
+    run_id = os.path.basename(os.path.abspath(out))
     meta = results.build_meta(caller, infos, rejected, duplicates, run_id)
     if "host_topology" not in meta:
         from . import qmp_pin
         meta["host_topology"] = qmp_pin.host_topology()
     meta["files"] = {name: sha256_bytes(text.encode()) for name, text in files.items()}
-    meta["plots_dir"] = os.path.relpath(os.path.abspath(args.plots), os.path.abspath(args.out))
+    meta["plots_dir"] = os.path.relpath(os.path.abspath(plots_dir), os.path.abspath(out))
     # meta.json after the files whose hashes it records; until the plots and
     # report.md are written too it says the run is unfinished, so a run cut
     # short here (Ctrl-C) is never taken for a complete one.
     for name, text in files.items():
-        atomic_write(os.path.join(args.out, name), text)
-    atomic_write(os.path.join(args.out, results.META), results.meta_text(unfinished(meta)))
+        atomic_write(os.path.join(out, name), text)
+    atomic_write(os.path.join(out, results.META), results.meta_text(unfinished(meta)))
     try:
-        rows, meta, plots_ok = render(args.out, args.plots, meta)
+        rows, meta, plots_ok = render(out, plots_dir, meta)
     except KeyboardInterrupt:
         meta = unfinished(meta)
         meta["incomplete_reasons"].append("interrupted (SIGINT) while the plots and report "
                                           "were being written")
-        atomic_write(os.path.join(args.out, results.META), results.meta_text(meta))
+        atomic_write(os.path.join(out, results.META), results.meta_text(meta))
         raise
-    atomic_write(os.path.join(args.out, results.META), results.meta_text(meta))
+    atomic_write(os.path.join(out, results.META), results.meta_text(meta))
     sys.stdout.write(table.text(rows, meta))
-    print(f"\n{PROG}: wrote {args.out}/{{{','.join(files)},{results.META},report.md}} "
-          f"and plots in {args.plots}")
+    print(f"\n{PROG}: wrote {out}/{{{','.join(files)},{results.META},report.md}} "
+          f"and plots in {plots_dir}")
     if not dumps:
         raise DataError("no valid dump among the logs: the results are empty")
     if rejected:
-        raise DataError(f"{len(rejected)} of {len(args.logs)} logs rejected (listed in "
-                        f"{os.path.join(args.out, results.META)})")
+        raise DataError(f"{len(rejected)} of {len(infos) + len(rejected)} logs rejected "
+                        f"(listed in {os.path.join(out, results.META)})")
     if not plots_ok:
         raise DataError("no plots were made")
 
@@ -199,6 +206,71 @@ def render(results_dir: str, plots_dir: str,
     text = report.markdown(rows, meta, plot_files, results_dir, plots_dir)
     atomic_write(os.path.join(results_dir, "report.md"), text)
     return rows, meta, plots_ok
+
+
+# ---- merge -------------------------------------------------------------------
+
+def cmd_merge(args: argparse.Namespace) -> None:
+    reexec_for_matplotlib()
+    if os.path.exists(args.out) and (not os.path.isdir(args.out) or os.listdir(args.out)):
+        raise UsageError(f"{args.out} is not empty: merge into a new directory")
+    shards = sorted((merge.load_shard(d) for d in args.shard_dirs), key=lambda s: s.index)
+    merge.check_shards(shards)
+    found, infos, rejected = read_shards(shards)
+    bad = [r for _, r in rejected]
+    plan = shards[0].plan()
+    matched = merge.match_cells(plan, found)
+    copies = log_copies(shards)
+    missing = merge.missing_cells(plan, shards, matched, rejected)
+    # The shards' plots and report.md are made again: not a reason to carry.
+    carried = merge.carried_reasons(shards, infos, rejected, {UNFINISHED})
+    caller = merge.merged_meta(shards, os.path.basename(os.path.abspath(args.out)),
+                               carried + missing)
+    os.makedirs(os.path.join(args.out, "logs"), exist_ok=True)
+    os.makedirs(os.path.join(args.out, "shards"))
+    for name, source in copies.items():
+        shutil.copy2(source, os.path.join(args.out, "logs", name))
+    for shard in shards:
+        shutil.copy2(os.path.join(shard.dir, results.META),
+                     os.path.join(args.out, "shards", f"{shard.index}-of-{shard.count}.json"))
+    for reason in missing:
+        say(reason)
+    plots = args.plots or os.path.join(args.out, "plots")
+    write_run(args.out, plots, caller, [d for _, d in found], [i for _, i in infos], bad)
+    if missing:
+        raise DataError(f"{len(missing)} of {len(plan['cells'])} cells of the plan missing "
+                        f"(listed above and in {os.path.join(args.out, results.META)})")
+
+
+def read_shards(shards: list[merge.Shard]) -> tuple[merge.Found, merge.Records,
+                                                    merge.Records]:
+    """read_logs over every shard's logs: (dumps, infos, rejected), each
+    with its shard. Labels are relative to the shard, logs/NAME, as those
+    of the copies in the merged run will be."""
+    found: merge.Found = []
+    infos: merge.Records = []
+    rejected: merge.Records = []
+    for shard in shards:
+        dumps, mine, bad = read_logs(shard.logs(), shard.dir)
+        found += [(shard, d) for d in dumps]
+        infos += [(shard, i) for i in mine]
+        rejected += [(shard, r) for r in bad]
+    return found, infos, rejected
+
+
+def log_copies(shards: list[merge.Shard]) -> dict[str, str]:
+    """{name in the merged logs/: the shard's file}: every file of every
+    shard's logs/ (the serial logs and QEMU's stderr beside them)."""
+    copies: dict[str, str] = {}
+    for shard in shards:
+        logs_dir = os.path.join(shard.dir, "logs")
+        for name in sorted(os.listdir(logs_dir)) if os.path.isdir(logs_dir) else []:
+            source = os.path.join(logs_dir, name)
+            if name in copies:
+                raise DataError(f"{copies[name]} and {source}: two shards hold logs/{name}")
+            if os.path.isfile(source):
+                copies[name] = source
+    return copies
 
 
 # ---- replot, table, compare ------------------------------------------------
@@ -332,6 +404,33 @@ commit, run_id (default: RESULTS_DIR's name), variants (those run: a missing
 one marks the run incomplete), incomplete_reasons (list of strings)."""
 
 
+MERGE_HELP = """\
+Join shards of one plan, results directories that ./run_bench.sh --shard I/N
+made (each ran the I-th of N slices of the run matrix ./run_bench.sh --plan
+prints), into one run in RESULTS_DIR, which must be new or empty: the files
+process makes (summary.csv, histograms.csv, repeats.csv, meta.json, report.md,
+the plots; the same csv files process would make of all the shards' logs),
+logs/ with a copy of every shard's logs, and shards/I-of-N.json, each shard's
+meta.json as it was.
+
+Refused (exit status 2): a directory that is not a shard; shards of different
+plans, of one plan split two ways, given twice, or that ran different commits
+or accelerators. Refused as bad data (exit status 1): a corrupted meta.json, a
+dump that is not a cell of the plan (cells are matched by the dump's header:
+variant, target, repeat, memory and, under QEMU, CPUs), two dumps of one cell,
+a log not named for its cell.
+
+A cell without a valid dump that ended ok (its shard not given, its log
+missing or rejected, its dump failed) is printed with its shard and why, and
+recorded in meta.json, which says the run is incomplete; everything else is
+still written, and the exit status is 1.
+
+meta.json has the keys process writes, the plan, merged_from (per shard: its
+directory, I/N, host, host topology, cores, date and cells), dates (per
+shard; date is the earliest), and the shards' own incomplete_reasons, each
+after its I/N."""
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -349,6 +448,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--meta-json", metavar="FILE", help="JSON object of facts about the run")
     p.add_argument("logs", nargs="+", metavar="LOG", help="raw serial logs")
     p.set_defaults(run=cmd_process)
+
+    p = sub.add_parser("merge", help="shards of one plan -> one results directory",
+                       description=MERGE_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", required=True, metavar="RESULTS_DIR",
+                   help="the merged run's directory (new or empty)")
+    p.add_argument("--plots", metavar="PLOTS_DIR",
+                   help="where the PNGs go (default: RESULTS_DIR/plots)")
+    p.add_argument("shard_dirs", nargs="+", metavar="SHARD_DIR",
+                   help="results directories of ./run_bench.sh --shard")
+    p.set_defaults(run=cmd_merge)
 
     p = sub.add_parser("replot", help="plots and report.md again, from the results files",
                        description="Make the plots and report.md again from RESULTS_DIR's "

@@ -32,6 +32,8 @@ def unknown(value: object) -> object:
 
 
 def host_text(topology: object) -> object:
+    if isinstance(topology, list):          # a merged run's hosts that differ
+        return "differs between the shards' hosts (below)"
     if not isinstance(topology, dict):
         return unknown(topology)
     counts = [f"{topology[k]} {name}{'s' * (topology[k] != 1)}"
@@ -76,6 +78,27 @@ def repeats_text(meta: Meta) -> str | None:
                      for v, by_target in sorted(repeats.items())) or None
 
 
+def shard_facts(meta: Meta) -> list[tuple[str, object]]:
+    """A merged run's shards (bench.py merge), and per host the shards and
+    cells that ran there, its cores and topology; [] for another run."""
+    merged = meta.get("merged_from", [])
+    if not merged:
+        return []
+    hosts: dict[str, list[Meta]] = {}
+    for shard in merged:
+        hosts.setdefault(str(unknown(shard.get("host"))), []).append(shard)
+    facts: list[tuple[str, object]] = [
+        ("Shards", f"{len(merged)} shards of one plan, merged (bench.py merge)")]
+    for host, mine in hosts.items():
+        cells = [c for shard in mine for c in shard.get("cells", [])]
+        cores = ",".join(str(c) for shard in mine for c in shard.get("cores") or [])
+        facts.append((f"Host {host}", f"shard{'s' * (len(mine) > 1)} "
+                      f"{', '.join(shard['shard'] for shard in mine)}: {len(cells)} cells "
+                      f"({', '.join(cells)}){' on cores ' + cores if cores else ''}; "
+                      f"{host_text(mine[0].get('host_topology'))}"))
+    return facts
+
+
 def meta_lines(meta: Meta) -> list[str]:
     facts: list[tuple[str, object]] = [
         ("Commit", meta.get("commit")),
@@ -90,7 +113,7 @@ def meta_lines(meta: Meta) -> list[str]:
         ("Repeats", repeats_text(meta)),
         ("TSC", f"{meta['tsc_hz']} Hz" if "tsc_hz" in meta else None),
         ("Timer overhead", timer_text(meta)),
-    ]
+    ] + shard_facts(meta)
     out = ["| | |", "|---|---|"]
     out += [f"| {name} | {unknown(value)} |" for name, value in facts]
     return out
@@ -106,6 +129,9 @@ def warning_lines(meta: Meta) -> list[str]:
         out.append(f"> Measured twice: {d['series']}; kept {d['kept']}, dropped {d['dropped']}.")
     if meta.get("debug"):
         out.append("> Debug build: the timings include debug checks.")
+    if meta.get("merged_from") and isinstance(meta.get("host_topology"), list):
+        out.append("> Shards ran on hosts of different topologies: figures from different "
+                   "hosts are pooled as repeats.")
     return out
 
 
@@ -150,6 +176,12 @@ def side_by_side(rows: list[Row]) -> list[str]:
     return out
 
 
+def step_suite(r: Row) -> str:
+    """A step table's suite cell: with its memory size in a run over several."""
+    mem = r.params.get(results.MEM_PARAM)
+    return f"{r.suite} {results.MEM_PARAM}={mem}" if mem else r.suite
+
+
 FRAG_HEADINGS = ("suite", "cpus", "variant", "target", "mode", "free frames",
                  "whole huge frames", "share of free memory")
 
@@ -165,8 +197,8 @@ def frag_table(rows: list[Row]) -> list[str]:
         return []
     out = ["| " + " | ".join(FRAG_HEADINGS) + " |", "|---|---:|---|---|---|" + "---:|" * 3]
     for r in sorted(steps.values(), key=lambda r: (r.suite, r.cpus, r.variant, r.target,
-                                                     r.mode)):
-        out.append(f"| {r.suite} | {r.cpus} | {r.variant} | {r.target} | {r.mode} | "
+                                                     r.mode, r.step())):
+        out.append(f"| {step_suite(r)} | {r.cpus} | {r.variant} | {r.target} | {r.mode} | "
                    f"{r.free_frames:,} | {r.free_huge:,} | {100 * (r.huge_share or 0):.1f}% |")
     return out
 
@@ -189,9 +221,9 @@ def sharing_table(rows: list[Row]) -> list[str]:
         return []
     out = ["| " + " | ".join(SHARING_HEADINGS) + " |", "|---|---:|---|---|---|" + "---:|" * 4]
     for r, c in sorted(found, key=lambda rc: (rc[0].suite, rc[0].cpus, rc[0].variant,
-                                              rc[0].target, rc[0].mode)):
+                                              rc[0].target, rc[0].mode, rc[0].step())):
         ratio = f"{r.p50_ns / c.p50_ns:.2f}x" if c.p50_ns > 0 else "-"
-        out.append(f"| {r.suite} | {r.cpus} | {r.variant} | {r.target} | {r.mode} | "
+        out.append(f"| {step_suite(r)} | {r.cpus} | {r.variant} | {r.target} | {r.mode} | "
                    f"{r.shared_cpus} of {r.cpus} | {table.fmt_ns(r.p50_ns)} | "
                    f"{table.fmt_ns(c.p50_ns)} | {ratio} |")
     return out

@@ -14,11 +14,16 @@ repeats, the one whose share is the median; then SHARE, likewise from a
 share record: how many of the step's CPUs held an object sharing a cache
 line with another CPU's (the false-sharing suites), of several repeats the
 median. Cycles become nanoseconds through the tsc_hz of
-the dumps that measured them. Reading back validates everything, so replot
+the dumps that measured them. A run that booted one variant and target
+with several memory sizes (the dumps' mem_mib) gives every series a
+parameter mem_mib, the size its dump reports, so that the sizes stay apart
+as other parameters do; with one size per variant and target nothing is
+added. Reading back validates everything, so replot
 and compare can trust what they get without the raw logs.
 """
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -69,8 +74,10 @@ CHOICES = {"target": benchlog.TARGETS, "mode": benchlog.MODES}
 # A series: variant, target, suite, op, params text, cpus, mode.
 Key = tuple[str, str, str, str, str, int, str]
 # A suite step, which a frag or share record measures: variant, target,
-# suite, cpus, mode.
-StepKey = tuple[str, str, str, int, str]
+# suite, cpus, mode, and the memory size in a run over several ('' else).
+StepKey = tuple[str, str, str, int, str, str]
+# The parameter that keeps a run's memory sizes apart (benchlog reserves it).
+MEM_PARAM = "mem_mib"
 # A step's measure: a frag or a share record.
 M = TypeVar("M", benchlog.Frag, benchlog.Share)
 # What the variants are compared on: the key without the variant.
@@ -151,7 +158,8 @@ class Row:
 
     def step(self) -> StepKey:
         """The suite step that measured the series."""
-        return (self.variant, self.target, self.suite, self.cpus, self.mode)
+        return (self.variant, self.target, self.suite, self.cpus, self.mode,
+                self.params.get(MEM_PARAM, ""))
 
     def group(self) -> Group:
         """What the variants are compared on: the key without the variant."""
@@ -270,7 +278,7 @@ def attach_steps(rows: list[Row], frags: dict[StepKey, list[benchlog.Frag]],
             r.shared_cpus, r.line_bytes = sh.shared, sh.line_bytes
 
 
-def step_measures(dumps: list[benchlog.Dump],
+def step_measures(dumps: list[benchlog.Dump], swept: bool,
                   measures: Callable[[benchlog.Dump], list[M]]) -> dict[StepKey, list[M]]:
     """Each step's measures of one kind, one per repeat: of two boots of one
     repeat that both measured a step, the one with more CPUs online, as
@@ -279,7 +287,7 @@ def step_measures(dumps: list[benchlog.Dump],
     for dump in dumps:
         h = dump.header
         for m in measures(dump):
-            step = (h["variant"], h["target"], m.suite, m.cpus, m.mode)
+            step = (h["variant"], h["target"], m.suite, m.cpus, m.mode, memory(dump, swept))
             kept = chosen.setdefault((step, h["repeat"]), (dump, m))
             if kept[0].header["cpus"] < h["cpus"]:
                 chosen[(step, h["repeat"])] = (dump, m)
@@ -289,6 +297,20 @@ def step_measures(dumps: list[benchlog.Dump],
     return out
 
 
+def memory_swept(dumps: list[benchlog.Dump]) -> bool:
+    """Whether some variant and target ran with more than one memory size."""
+    sizes: dict[tuple[str, str], set[int]] = {}
+    for dump in dumps:
+        h = dump.header
+        sizes.setdefault((h["variant"], h["target"]), set()).add(h["mem_mib"])
+    return any(len(found) > 1 for found in sizes.values())
+
+
+def memory(dump: benchlog.Dump, swept: bool) -> str:
+    """The value of a dump's series' MEM_PARAM: '' (none) unless swept."""
+    return str(dump.header["mem_mib"]) if swept else ""
+
+
 def collect(dumps: Iterable[benchlog.Dump]) -> tuple[list[Row], list[Record]]:
     """Rows of all dumps, and the duplicates dropped. Dumps of one variant
     and target with different repeat numbers are repeats, pooled into one
@@ -296,13 +318,17 @@ def collect(dumps: Iterable[benchlog.Dump]) -> tuple[list[Row], list[Record]]:
     boots (say --smp 2 and --smp 4 both run it on 1 CPU); the boot with
     more CPUs online wins, and the choice is returned for meta.json rather
     than made silently. Fragmentation and sharing measures are chosen the
-    same way."""
+    same way. Memory sizes are kept apart by MEM_PARAM (memory_swept)."""
     dumps = list(dumps)
+    swept = memory_swept(dumps)
     chosen: dict[tuple[Key, int], tuple[benchlog.Dump, benchlog.Series]] = {}
     duplicates: list[Record] = []
     for dump in dumps:
         h = dump.header
+        mem = memory(dump, swept)
         for s in dump.series:
+            if mem:
+                s = dataclasses.replace(s, params={**s.params, MEM_PARAM: mem})
             key: Key = (h["variant"], h["target"], s.suite, s.op, params_text(s.params),
                    s.cpus, s.mode)
             new = (dump, s)
@@ -319,8 +345,8 @@ def collect(dumps: Iterable[benchlog.Dump]) -> tuple[list[Row], list[Record]]:
         by_key.setdefault(key, []).append((repeat, dump.tsc_hz, s))
     rows = sorted((row_from_repeats(key[0], key[1], parts) for key, parts in by_key.items()),
                   key=row_sort_key)
-    attach_steps(rows, step_measures(dumps, lambda d: d.frags),
-                 step_measures(dumps, lambda d: d.shares))
+    attach_steps(rows, step_measures(dumps, swept, lambda d: d.frags),
+                 step_measures(dumps, swept, lambda d: d.shares))
     calib.apply(rows)
     return rows, duplicates
 
