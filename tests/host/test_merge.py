@@ -42,15 +42,16 @@ PLAN = plan([cell(v, n) for v in (V0, V1) for n in (1, 2)],
 
 
 def log_data(c: dict[str, Any], commit: str = "abc1234", end_status: str = "ok") -> bytes:
-    """A boot's serial log: slab.kmalloc at 1 to vcpus CPUs. The page
-    allocator manages 16 MiB less than the guest has."""
+    """A boot's serial log, its header naming its cell: slab.kmalloc at 1
+    to vcpus CPUs. The page allocator manages 16 MiB less than the guest
+    has."""
     rng = random.Random(c["cell"])
     series = [fake_dump.FakeSeries("slab.kmalloc", "kmalloc", n,
                                    fake_dump.samples(rng, 60, 150 * n), {"size": 64})
               for n in range(1, c["vcpus"] + 1)]
     return fake_dump.log_bytes(fake_dump.dump_lines(
         c["variant"], series, cpus=c["vcpus"], repeat=c["repeat"], mem_mib=c["mem_mib"] - 16,
-        commit=commit, end_status=end_status))
+        commit=commit, end_status=end_status, cell=c["cell"]))
 
 
 def make_shard(directory: str, the_plan: dict[str, Any], index: int, count: int,
@@ -234,7 +235,8 @@ class TestMerge(unittest.TestCase):
         code, _, err = run("merge", "--out", out, one, two)
         self.assertEqual(code, 0, err)
         rows, _ = results.load_results(out)
-        self.assertEqual(sorted(r.params[results.MEM_PARAM] for r in rows), ["240", "496"])
+        # The guest's sizes, the plan's, not the sizes the dumps manage.
+        self.assertEqual(sorted(r.params[results.MEM_PARAM] for r in rows), ["256", "512"])
 
     def test_not_a_shard(self) -> None:
         self.assertEqual(self.result[0], 0, self.result[2])
@@ -282,8 +284,18 @@ class TestMerge(unittest.TestCase):
 
     def test_dump_not_in_the_plan(self) -> None:
         d = self.variant_of("stranger", "s2", 2, 2, PLAN["cells"][2:] + [cell(OTHER, 2)])
-        self.refused(1, f"{d}/logs/{OTHER}-smp2-r1.log: variant {OTHER} target qemu cpus 2 "
-                        f"mem_mib 240 repeat 1 is not a cell of the plan", self.shard1, d)
+        self.refused(1, f"{d}/logs/{OTHER}-smp2-r1.log: cell {OTHER}-smp2-r1 variant {OTHER} "
+                        f"target qemu cpus 2 repeat 1 is not a cell of the plan", self.shard1, d)
+
+    def test_dump_of_another_boot_than_its_cell(self) -> None:
+        """A header naming a cell of the plan while describing another boot
+        (here: a repeat the cell is not) is refused."""
+        d = self.variant_of("liar", "s2", 2, 2, PLAN["cells"][2:])
+        name = PLAN["cells"][2]["cell"]
+        with open(os.path.join(d, "logs", name + ".log"), "wb") as f:
+            f.write(log_data(dict(PLAN["cells"][2], repeat=2)))
+        self.refused(1, f"{d}/logs/{name}.log: cell {name} variant {V1} target qemu cpus 1 "
+                        f"repeat 2 is not a cell of the plan", self.shard1, d)
 
     def test_renamed_log(self) -> None:
         d = self.variant_of("renamed", "s2", 2, 2, PLAN["cells"][2:])

@@ -560,6 +560,21 @@ class TestMemory(unittest.TestCase):
                                ("frame.frag", "free", "496"): ("1", "9"),
                                ("x.y", "op", "240"): ("1", "")})
 
+    def test_the_plans_guest_size_wins(self) -> None:
+        """Given the plan's guest sizes by cell, those are the parameter: two
+        boots of one guest size whose page allocators manage different
+        amounts (a bigger kernel image) are one size, not two."""
+        a = step_dump("x.y", ("op", "op2"), 1, 1, 1, mem_mib=240, cell="a")
+        b = step_dump("x.y", ("op", "op2"), 1, 2, 1, mem_mib=238, cell="b")
+        c = step_dump("x.y", ("op", "op2"), 1, 1, 1, mem_mib=1000, cell="c")
+        rows, _ = results.collect([a, b], {"a": 256, "b": 256})
+        self.assertEqual([r.params for r in rows], [{}, {}])
+        self.assertEqual(rows[0].repeats, 2)
+        rows, _ = results.collect([a, b, c], {"a": 256, "b": 256, "c": 1024})
+        self.assertEqual(sorted((r.op, r.params[results.MEM_PARAM], r.repeats) for r in rows),
+                         [("op", "1024", 1), ("op", "256", 2), ("op2", "1024", 1),
+                          ("op2", "256", 2)])
+
     def test_suites_may_not_name_a_parameter_mem_mib(self) -> None:
         s = fake_dump.FakeSeries("x.y", "op", 1, [50], {results.MEM_PARAM: 64})
         with self.assertRaises(benchlog.DumpError) as e:

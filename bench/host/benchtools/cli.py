@@ -137,7 +137,9 @@ def write_run(out: str, plots_dir: str, caller: Meta, dumps: list[benchlog.Dump]
     process and merge both end here, so a merged run's files are what
     process makes of the same logs. Raises DataError once all is written
     when a log was rejected, no dump was valid or no plot was made."""
-    rows, duplicates = results.collect(dumps)
+    guest_mib = {c["cell"]: c["mem_mib"] for c in caller.get("plan", {}).get("cells", [])
+                 if isinstance(c, dict) and isinstance(c.get("mem_mib"), int)}
+    rows, duplicates = results.collect(dumps, guest_mib)
     for d in duplicates:
         say(f"note: {d['series']} measured twice in repeat {d['repeat']}; kept {d['kept']}, "
             f"dropped {d['dropped']}")

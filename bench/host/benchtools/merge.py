@@ -10,11 +10,11 @@ accelerator, and no slice is given twice: anything else would pool figures
 that were never meant to be compared.
 
 Each valid dump is matched to its cell by what its header says, not by its
-file name: a dump no cell describes, two dumps of one cell, or a log not
-named for its cell is refused (the name check catches renamed files). A
-dump's mem_mib is what the page allocator manages, a little less than the
-guest's memory, so a dump matches the cell of the smallest memory size not
-below it. A cell without a valid dump that ended ok is missing: the merge
+file name: the header names its cell (cell=, from bench_cell=), and its
+variant, target, repeat and, under QEMU, CPUs online must be that cell's. A
+dump that names no cell of the plan or disagrees with it, two dumps of one
+cell, or a log not named for its cell is refused (the name check catches
+renamed files). A cell without a valid dump that ended ok is missing: the merge
 still writes everything, names each such cell with its shard and why, and
 meta.json says the run is incomplete.
 """
@@ -111,14 +111,16 @@ Records = list[tuple[Shard, Record]]
 
 
 def cell_of(cells: list[Record], header: benchlog.Header) -> Record | None:
-    """The plan cell a dump's header describes, or None. A hosted cell's
-    vcpus is null: the host's cores, whatever they were."""
-    fits = [c for c in cells
-            if (c["variant"], c["target"], c["repeat"]) == (header["variant"], header["target"],
-                                                            header["repeat"])
-            and (c["target"] == "hosted" or c["vcpus"] == header["cpus"])
-            and c["mem_mib"] >= header["mem_mib"]]
-    return min(fits, key=lambda c: int(c["mem_mib"])) if fits else None
+    """The plan cell a dump's header names, or None when it names none or
+    describes another boot. A hosted cell's vcpus is null: the host's
+    cores, whatever they were."""
+    cell = next((c for c in cells if c["cell"] == header.get("cell")), None)
+    if cell is None:
+        return None
+    same = ((cell["variant"], cell["target"], cell["repeat"])
+            == (header["variant"], header["target"], header["repeat"])
+            and (cell["target"] == "hosted" or cell["vcpus"] == header["cpus"]))
+    return cell if same else None
 
 
 def match_cells(plan: Meta, found: Found) -> dict[str, tuple[Shard, benchlog.Dump]]:
@@ -134,9 +136,9 @@ def match_cells(plan: Meta, found: Found) -> dict[str, tuple[Shard, benchlog.Dum
                              f"{h['commit']})")
         cell = cell_of(plan["cells"], h)
         if cell is None:
-            raise DataError(f"{shard.log(dump.path)}: variant {h['variant']} target {h['target']} "
-                            f"cpus {h['cpus']} mem_mib {h['mem_mib']} repeat {h['repeat']} is "
-                            f"not a cell of the plan")
+            raise DataError(f"{shard.log(dump.path)}: cell {h.get('cell', '(not named)')} "
+                            f"variant {h['variant']} target {h['target']} cpus {h['cpus']} "
+                            f"repeat {h['repeat']} is not a cell of the plan")
         if cell["cell"] in matched:
             other, was = matched[cell["cell"]]
             raise DataError(f"cell {cell['cell']} has two dumps: {other.log(was.path)} and "

@@ -15,10 +15,11 @@ share record: how many of the step's CPUs held an object sharing a cache
 line with another CPU's (the false-sharing suites), of several repeats the
 median. Cycles become nanoseconds through the tsc_hz of
 the dumps that measured them. A run that booted one variant and target
-with several memory sizes (the dumps' mem_mib) gives every series a
-parameter mem_mib, the size its dump reports, so that the sizes stay apart
-as other parameters do; with one size per variant and target nothing is
-added. Reading back validates everything, so replot
+with several memory sizes gives every series a parameter mem_mib, so that
+the sizes stay apart as other parameters do: the guest's memory in MiB as
+the run's plan gives it for the dump's cell (the header's cell=), else the
+MiB the dump says its page allocator manages; with one size per variant
+and target nothing is added. Reading back validates everything, so replot
 and compare can trust what they get without the raw logs.
 """
 
@@ -278,16 +279,16 @@ def attach_steps(rows: list[Row], frags: dict[StepKey, list[benchlog.Frag]],
             r.shared_cpus, r.line_bytes = sh.shared, sh.line_bytes
 
 
-def step_measures(dumps: list[benchlog.Dump], swept: bool,
+def step_measures(dumps: list[benchlog.Dump], sizes: list[str],
                   measures: Callable[[benchlog.Dump], list[M]]) -> dict[StepKey, list[M]]:
     """Each step's measures of one kind, one per repeat: of two boots of one
     repeat that both measured a step, the one with more CPUs online, as
     for series."""
     chosen: dict[tuple[StepKey, int], tuple[benchlog.Dump, M]] = {}
-    for dump in dumps:
+    for dump, size in zip(dumps, sizes):
         h = dump.header
         for m in measures(dump):
-            step = (h["variant"], h["target"], m.suite, m.cpus, m.mode, memory(dump, swept))
+            step = (h["variant"], h["target"], m.suite, m.cpus, m.mode, size)
             kept = chosen.setdefault((step, h["repeat"]), (dump, m))
             if kept[0].header["cpus"] < h["cpus"]:
                 chosen[(step, h["repeat"])] = (dump, m)
@@ -297,35 +298,36 @@ def step_measures(dumps: list[benchlog.Dump], swept: bool,
     return out
 
 
-def memory_swept(dumps: list[benchlog.Dump]) -> bool:
-    """Whether some variant and target ran with more than one memory size."""
-    sizes: dict[tuple[str, str], set[int]] = {}
-    for dump in dumps:
-        h = dump.header
-        sizes.setdefault((h["variant"], h["target"]), set()).add(h["mem_mib"])
-    return any(len(found) > 1 for found in sizes.values())
+def memory_sizes(dumps: list[benchlog.Dump], guest_mib: dict[str, int] | None) -> list[str]:
+    """Each dump's value of MEM_PARAM, '' (none) unless some variant and
+    target ran with more than one memory size: the guest's size of the
+    dump's cell (guest_mib: the plan's, by cell name), else the size the
+    dump's page allocator manages. (That one varies with the kernel image,
+    so it would keep variants booted alike apart: the plan's is preferred.)"""
+    guest = guest_mib or {}
+    sizes = [guest.get(str(d.header.get("cell")), d.header["mem_mib"]) for d in dumps]
+    per_run: dict[tuple[str, str], set[int]] = {}
+    for dump, size in zip(dumps, sizes):
+        per_run.setdefault((dump.header["variant"], dump.header["target"]), set()).add(size)
+    swept = any(len(found) > 1 for found in per_run.values())
+    return [str(size) if swept else "" for size in sizes]
 
 
-def memory(dump: benchlog.Dump, swept: bool) -> str:
-    """The value of a dump's series' MEM_PARAM: '' (none) unless swept."""
-    return str(dump.header["mem_mib"]) if swept else ""
-
-
-def collect(dumps: Iterable[benchlog.Dump]) -> tuple[list[Row], list[Record]]:
+def collect(dumps: Iterable[benchlog.Dump],
+            guest_mib: dict[str, int] | None = None) -> tuple[list[Row], list[Record]]:
     """Rows of all dumps, and the duplicates dropped. Dumps of one variant
     and target with different repeat numbers are repeats, pooled into one
     row per series. Within one repeat the same series can come from two
     boots (say --smp 2 and --smp 4 both run it on 1 CPU); the boot with
     more CPUs online wins, and the choice is returned for meta.json rather
     than made silently. Fragmentation and sharing measures are chosen the
-    same way. Memory sizes are kept apart by MEM_PARAM (memory_swept)."""
+    same way. Memory sizes are kept apart by MEM_PARAM (memory_sizes)."""
     dumps = list(dumps)
-    swept = memory_swept(dumps)
+    sizes = memory_sizes(dumps, guest_mib)
     chosen: dict[tuple[Key, int], tuple[benchlog.Dump, benchlog.Series]] = {}
     duplicates: list[Record] = []
-    for dump in dumps:
+    for dump, mem in zip(dumps, sizes):
         h = dump.header
-        mem = memory(dump, swept)
         for s in dump.series:
             if mem:
                 s = dataclasses.replace(s, params={**s.params, MEM_PARAM: mem})
@@ -345,8 +347,8 @@ def collect(dumps: Iterable[benchlog.Dump]) -> tuple[list[Row], list[Record]]:
         by_key.setdefault(key, []).append((repeat, dump.tsc_hz, s))
     rows = sorted((row_from_repeats(key[0], key[1], parts) for key, parts in by_key.items()),
                   key=row_sort_key)
-    attach_steps(rows, step_measures(dumps, swept, lambda d: d.frags),
-                 step_measures(dumps, swept, lambda d: d.shares))
+    attach_steps(rows, step_measures(dumps, sizes, lambda d: d.frags),
+                 step_measures(dumps, sizes, lambda d: d.shares))
     calib.apply(rows)
     return rows, duplicates
 
@@ -642,7 +644,7 @@ def attach_repeats(rows: list[Row], repeats: dict[Key, list[Repeat]], summary_pa
 
 # ---- meta.json --------------------------------------------------------------
 
-KNOWN_HEADER = frozenset(benchlog.HEADER_REQUIRED + benchlog.HEADER_V2)
+KNOWN_HEADER = frozenset(benchlog.HEADER_REQUIRED + benchlog.HEADER_V2 + ("cell",))
 
 
 def dump_info(dump: benchlog.Dump, log: str, sha256: str | None) -> Record:
@@ -651,7 +653,8 @@ def dump_info(dump: benchlog.Dump, log: str, sha256: str | None) -> Record:
     return {
         "log": log, "sha256": sha256, "variant": h["variant"], "commit": h["commit"],
         "cpus": h["cpus"], "tsc_hz": h["tsc_hz"], "hypervisor": h["hypervisor"],
-        "debug": h["debug"], "mem_mib": h["mem_mib"], "timer_min": h["timer_min"],
+        "debug": h["debug"], "mem_mib": h["mem_mib"], "cell": h.get("cell"),
+        "timer_min": h["timer_min"],
         "timer_median": h["timer_median"], "suites_selected": h["suites"],
         "target": h["target"], "repeat": h["repeat"], "modes": h["modes"],
         "sample_period": h["sample_period"], "batch": h["batch"],
