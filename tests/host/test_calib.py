@@ -42,8 +42,20 @@ class TestCeiling(unittest.TestCase):
 
     def test_ceilings(self) -> None:
         self.assertEqual(calib.ceilings(self.rows.values()), {
-            (variants.DEFAULT, "qemu", "each"): {1: 1.0, 2: 1.5, 4: 3.6},
-            (OTHER, "qemu", "each"): {1: 1.0, 2: 1.9}})
+            (variants.DEFAULT, "qemu", "each", ""): {1: 1.0, 2: 1.5, 4: 3.6},
+            (OTHER, "qemu", "each", ""): {1: 1.0, 2: 1.9}})
+
+    def test_each_memory_size_its_own_ceiling(self) -> None:
+        """A sweep's memory sizes are other boots: each is calibrated alone."""
+        rows = [row("calib.work", "private", 1, 1000.0), row("calib.work", "private", 2, 1200.0),
+                row("slab.pair", "kmalloc", 1, 100.0), row("slab.pair", "kmalloc", 2, 180.0)]
+        big = [row(r.suite, r.op, r.cpus, r.ops_per_sec * (1.5 if r.cpus == 2 else 1.0))
+               for r in rows]
+        for r, mem in [(r, "256") for r in rows] + [(r, "1024") for r in big]:
+            r.params = {results.MEM_PARAM: mem}
+        calib.apply(rows + big)
+        self.assertEqual(scaling(rows[3]), (1.8, 1.2, 1.5, 1))
+        self.assertEqual(scaling(big[3]), (2.7, 1.8, 1.5, 0))
 
     def test_efficiency_against_the_ceiling(self) -> None:
         r = self.rows

@@ -40,15 +40,16 @@ FRAG_KEYS = ("suite", "cpus", "mode", "free_frames", "free_huge", "huge_order")
 MAX_HUGE_ORDER = 30
 # Version 4 adds the share record, whose keys are exactly these.
 SHARE_KEYS = ("suite", "cpus", "mode", "shared", "line")
-# Parameter keys become summary.csv columns; these names are taken there
-# (mem_mib: the host's own parameter of a run over several memory sizes).
+# The host's own parameter of a run over several memory sizes (results.py).
+MEM_PARAM = "mem_mib"
+# Parameter keys become summary.csv columns; these names are taken there.
 RESERVED_PARAMS = frozenset((
     "variant", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
     "ops_per_sec", "ipis_per_op", "rounds_per_op", "flushes_per_op", "tsc_hz",
     "min_cycles", "max_cycles", "params", "bucket", "low_cycles", "high_cycles", "count",
     "target", "mode", "repeat", "repeats", "ops", "p50_ci_lo_ns", "p50_ci_hi_ns",
     "ops_ci_lo", "ops_ci_hi", "speedup", "ceiling", "efficiency", "platform_limited",
-    "free_frames", "free_huge", "huge_share", "shared_cpus", "line_bytes", "mem_mib"))
+    "free_frames", "free_huge", "huge_share", "shared_cpus", "line_bytes", MEM_PARAM))
 SUITE_STATUSES = ("ok", "skipped", "failed")
 END_STATUSES = ("ok", "failed")
 

@@ -11,21 +11,22 @@ most this platform gives at N. That speedup is the ceiling:
     speedup(N)    = a series' ops/s at N / its ops/s at 1 CPU
     efficiency(N) = speedup(N) / ceiling(N)    (1.0: scales as far as the platform lets it)
 
-A ceiling is per variant, target and mode, because each comes from other
-boots (and timing modes cost differently). A series is platform-limited at N
+A ceiling is per variant, target, mode and memory size (a sweep's), because
+each comes from other boots (and timing modes cost differently). A series is platform-limited at N
 when the calibration itself reaches less than LIMITED_BELOW of N.
 """
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from . import benchlog
 from . import variants
 
 if TYPE_CHECKING:               # results imports this module
     from .results import Row
 
-# What a ceiling is measured for: (variant, target, mode).
-Platform = tuple[str, str, str]
+# What a ceiling is measured for: (variant, target, mode, memory size or '').
+Platform = tuple[str, str, str, str]
 
 REFERENCE = ("calib.work", "private")
 # Below 80% of ideal the platform, not the code, decides what scaling shows.
@@ -36,12 +37,12 @@ IMPLAUSIBLE_ABOVE = 1.25
 
 
 def platform(row: "Row") -> Platform:
-    """What a ceiling is measured for: (variant, target, mode)."""
-    return (row.variant, row.target, row.mode)
+    """What a ceiling is measured for: (variant, target, mode, memory)."""
+    return (row.variant, row.target, row.mode, row.params.get(benchlog.MEM_PARAM, ""))
 
 
 def ceilings(rows: Iterable["Row"]) -> dict[Platform, dict[int, float]]:
-    """{(variant, target, mode): {cpus: ceiling}} where calib.work private
+    """{(variant, target, mode, memory): {cpus: ceiling}} where calib.work private
     was measured at 1 CPU. One parameter set is expected; with several,
     the first row in the given order counts."""
     ops: dict[Platform, dict[int, float]] = {}
@@ -86,7 +87,7 @@ def reference_ceilings(rows: Iterable["Row"]) -> dict[tuple[str, str],
     target and mode for the summaries: the default variant's, else the
     first variant's that has one."""
     out: dict[tuple[str, str], tuple[str, dict[int, float]]] = {}
-    for (variant, target, mode), by_cpus in sorted(
+    for (variant, target, mode, _), by_cpus in sorted(
             ceilings(rows).items(), key=lambda item: (item[0][0] != variants.DEFAULT, item[0])):
         out.setdefault((target, mode), (variant, by_cpus))
     return out

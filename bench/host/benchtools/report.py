@@ -62,7 +62,8 @@ def timer_text(meta: Meta) -> str:
 
 def memory_text(meta: Meta) -> str:
     managed = sorted({d["mem_mib"] for d in meta.get("dumps", [])})
-    text = str(meta.get("memory", "unknown"))
+    memory = meta.get("memory", "unknown")
+    text = ", ".join(map(str, memory)) if isinstance(memory, list) else str(memory)
     if managed:
         text += f" (the page allocator manages {'/'.join(map(str, managed))} MiB)"
     return text

@@ -78,7 +78,7 @@ Key = tuple[str, str, str, str, str, int, str]
 # suite, cpus, mode, and the memory size in a run over several ('' else).
 StepKey = tuple[str, str, str, int, str, str]
 # The parameter that keeps a run's memory sizes apart (benchlog reserves it).
-MEM_PARAM = "mem_mib"
+MEM_PARAM = benchlog.MEM_PARAM
 # A step's measure: a frag or a share record.
 M = TypeVar("M", benchlog.Frag, benchlog.Share)
 # What the variants are compared on: the key without the variant.
