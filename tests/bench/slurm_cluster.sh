@@ -164,11 +164,12 @@ env_line() { echo "export SLURM_CONF=$conf"; }
 
 # munged refuses a socket in a directory that others cannot search, and
 # checks every directory above it; say so before it does, more clearly.
+# (Those that do not exist yet are made by mkdir -p, searchable.)
 check_ancestors() {
-    local d=$state
+    local d=$state mode
     while [[ $d != / ]]; do
         d=$(dirname "$d")
-        local mode
+        [[ -d $d ]] || continue
         mode=$(stat -c %a "$d")
         (((8#$mode & 8#001) != 0)) ||
             die "$d (mode $mode) is not searchable by all users: munged requires that of every directory above its socket (chmod o+x it or pick another STATE_DIR)"
@@ -247,6 +248,7 @@ cmd_start() {
     [[ $(id -u) == 0 ]] || die "must run as root (slurmd starts job steps as the submitting user)"
     ensure_installed
     PATH=$PATH:/usr/sbin:/sbin
+    check_ancestors
     if [[ -e $state ]]; then
         [[ -d $state ]] || die "$state exists and is not a directory"
         if [[ ! -e $state/$marker && -n $(ls -A "$state") ]]; then
@@ -265,7 +267,6 @@ cmd_start() {
     # the key's directory writable by its owner only; the key 0400 and owned
     # by the user munged runs as (root here).
     chmod 755 "$state"
-    check_ancestors
     mkdir -p "$state/spool/ctld" "$state/spool/d" "$state/run" "$state/log" "$munge_dir"
     chmod 711 "$munge_dir"
     (umask 077 && head -c 1024 /dev/urandom >"$munge_dir/munge.key")
@@ -306,6 +307,20 @@ cmd_start() {
 
 # --- stop ------------------------------------------------------------------
 
+# Whether process $1 has a thread that has not exited. Not "is in /proc":
+# the daemons' parent is PID 1, which need not reap them at once (nor at all,
+# in a container whose PID 1 is not an init), and a zombie is as stopped as
+# it gets. Not "its main thread is not a zombie" either: that one can exit
+# first while the others still work (slurmctld saving its state).
+alive() {
+    local t st
+    for t in /proc/"$1"/task/*/stat; do
+        st=$(sed 's/.*) //' "$t" 2>/dev/null) || continue
+        [[ -n $st && $st != Z* && $st != X* ]] && return 0
+    done
+    return 1
+}
+
 # The pid in pid file $1 if that process is alive and still the daemon named
 # by the file (pids are reused), else nothing.
 live_pid() {
@@ -315,7 +330,7 @@ live_pid() {
     [[ -n $pid ]] || return 0
     comm=$(cat "/proc/$pid/comm" 2>/dev/null) || return 0
     want=$(basename "$f" .pid)
-    [[ $comm == "$want" ]] && echo "$pid"
+    [[ $comm == "$want" ]] && alive "$pid" && echo "$pid"
     return 0
 }
 
@@ -326,7 +341,7 @@ stop_pids() {
     for np in "$@"; do kill -TERM "${np#*:}" 2>/dev/null || true; done
     for ((i = 0; i < stop_timeout * 20; i++)); do
         left=()
-        for np in "$@"; do [[ -d /proc/${np#*:} ]] && left+=("$np"); done
+        for np in "$@"; do alive "${np#*:}" && left+=("$np"); done
         ((${#left[@]})) || return 0
         sleep 0.05
     done
@@ -336,7 +351,7 @@ stop_pids() {
     done
     for ((i = 0; i < 50; i++)); do
         left=()
-        for np in "$@"; do [[ -d /proc/${np#*:} ]] && left+=("$np"); done
+        for np in "$@"; do alive "${np#*:}" && left+=("$np"); done
         ((${#left[@]})) || return 0
         sleep 0.1
     done
@@ -349,6 +364,7 @@ stop_pids() {
 stepd_pids() {
     local p
     for p in $(pgrep -x slurmstepd || true); do
+        alive "$p" || continue
         tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qxF "SLURM_CONF=$conf" && echo "$p"
     done
     return 0
