@@ -35,7 +35,8 @@ tasks ran side by side on different cores (select/cons_tres with CR_Core;
 on a machine with 2 or more cores), and that the cluster's job completion
 log says all of them COMPLETED with exit code 0; stops the cluster and
 checks that no munged, slurmctld, slurmd or slurmstepd of it remains. Then
-starts it again in the same directory, runs one job and stops it. The
+starts it again in the same directory, runs one job and stops it; and the
+same in a directory under a 0700 one. The
 cluster is stopped and the directory removed on any exit, Ctrl-C included.
 
 Output: one line per check, "bench: <name> ... ok" or "... FAIL: <reason>".
@@ -57,7 +58,8 @@ out=$tmp/out
 mkdir -p "$out"
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
-    "$cluster" stop "$state" >/dev/null 2>&1 || true
+    "$cluster" stop "$tmp/cluster" >/dev/null 2>&1 || true
+    "$cluster" stop "$tmp/private/cluster" >/dev/null 2>&1 || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -242,17 +244,29 @@ if start_cluster 1; then
     stop_cluster 1
 fi
 
-# --- round 2: the same STATE_DIR again -------------------------------------
+# --- rounds 2 and 3: one job each ------------------------------------------
 
-if start_cluster 2; then
-    id=$(sbatch --parsable --output="$out/again.out" --wrap 'echo again' 2>"$tmp/sbatch.err") || id=""
+# one_job ROUND: start, one job, stop.
+one_job() {
+    start_cluster "$1" || return 0
+    local id ok=0
+    id=$(sbatch --parsable --output="$out/again-$1.out" --wrap 'echo again' 2>"$tmp/sbatch.err") || id=""
     id=${id%%;*}
-    ok=0
-    [[ $id =~ ^[0-9]+$ ]] && wait_jobs "$id" && [[ $(cat "$out/again.out" 2>/dev/null) == again ]] && ok=1
-    check "slurm_reused_state_dir_runs_a_job" "job '${id}' wrote '$(cat "$out/again.out" 2>/dev/null)' ($(cat "$tmp/sbatch.err"))" "$ok"
-    # A fresh cluster: job ids start at 1 again, no old jobs came back.
-    check "slurm_reused_state_dir_is_fresh" "its first job got id $id, not 1" "$([[ $id == 1 ]] && echo 1 || echo 0)"
-    stop_cluster 2
-fi
+    [[ $id =~ ^[0-9]+$ ]] && wait_jobs "$id" && [[ $(cat "$out/again-$1.out" 2>/dev/null) == again ]] && ok=1
+    check "slurm_one_job_$1" "job '${id}' wrote '$(cat "$out/again-$1.out" 2>/dev/null)' ($(cat "$tmp/sbatch.err"))" "$ok"
+    # A fresh cluster each start: job ids start at 1, no old jobs came back.
+    check "slurm_fresh_state_$1" "its first job got id $id, not 1" "$([[ $id == 1 ]] && echo 1 || echo 0)"
+    stop_cluster "$1"
+}
+
+# Round 2: the same STATE_DIR again.
+one_job 2
+# Round 3: a STATE_DIR under a directory only root can search, as one from
+# mktemp -d is (munged then needs --force).
+mkdir -m 700 "$tmp/private"
+state=$tmp/private/cluster
+one_job 3
+grep -q 'munged runs with --force' "$tmp/start3.err" && ok=1 || ok=0
+check "slurm_private_parent_noted" "start did not say that munged runs with --force: $(cat "$tmp/start3.err")" "$ok"
 
 exit "$status"
