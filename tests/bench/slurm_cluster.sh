@@ -64,6 +64,10 @@
 #   SchedulerParameters=batch_sched_delay=0   try to start a batch job at
 #       once when it is submitted (the default lets that wait up to 3 s:
 #       measured here, submit to start went from 2-3 s to about 1 s).
+#   EnforcePartLimits=ALL         sbatch refuses a job that asks for more than
+#       the node has ("More processors requested than permitted", e.g.
+#       --cpus-per-task=3 on 2 cores) instead of taking it and leaving it
+#       pending forever (reason PartitionConfig): a test then fails at once.
 #   ReturnToService=2             a node that was marked down comes back as
 #       soon as its slurmd registers.
 set -euo pipefail
@@ -232,6 +236,7 @@ MailProg=/bin/true
 KillWait=5
 SchedulerParameters=batch_sched_delay=0
 ReturnToService=2
+EnforcePartLimits=ALL
 NodeName=$node NodeAddr=127.0.0.1 $hw State=UNKNOWN
 PartitionName=bench Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
