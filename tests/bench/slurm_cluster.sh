@@ -35,8 +35,8 @@
 #   SlurmctldPort, SlurmdPort     two free ports picked at each start, not
 #       6817/6818, so that a real cluster's daemons are not in the way and a
 #       restart does not wait for the last run's ports. (The daemons listen
-#       on all addresses: Slurm 22.05 has no setting to bind to loopback;
-#       only clients with this STATE_DIR's munge key are accepted.)
+#       on all addresses, 0.0.0.0; only messages whose munge credential the
+#       private munged, with this STATE_DIR's key, decodes are accepted.)
 #   CPUs, Boards, SocketsPerBoard, CoresPerSocket, ThreadsPerCore, RealMemory
 #       what `slurmd -C` reports for this machine: a node whose slurmd finds
 #       fewer CPUs or less memory than configured is drained.
