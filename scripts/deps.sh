@@ -19,7 +19,8 @@ missing ones with apt-get when run as root.
              valgrind and libjemalloc-dev (make test's checks of the
              callgrind counts and of the user-space peers), musl-tools
              (musl-gcc -static builds the unmodified programs of
-             user/musl/ that the kernel embeds), and the build
+             user/musl/ that the kernel embeds), GNU parallel (make
+             test runs a sweep's shards through it), and the build
              tools: a C compiler (gcc or clang), make and ld (packages gcc,
              make, binutils)
   --bench    also hwloc, python3-numpy (for ./run_bench.sh), and the
@@ -44,7 +45,8 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 
-packages=(qemu-system-x86 python3 python3-matplotlib mypy valgrind libjemalloc-dev musl-tools)
+packages=(qemu-system-x86 python3 python3-matplotlib mypy valgrind libjemalloc-dev musl-tools
+          parallel)
 ((bench)) && packages+=(hwloc python3-numpy libmimalloc-dev libgoogle-perftools-dev)
 
 missing=()
@@ -71,6 +73,7 @@ else
     have mypy || missing+=(mypy)
     have valgrind || missing+=(valgrind)
     have musl-gcc || missing+=(musl-tools)
+    have parallel || missing+=(parallel)
     if ((bench)); then
         have hwloc-bind || missing+=(hwloc)
     fi

@@ -116,7 +116,19 @@ say() { echo "$prog: $*" >&2; }
 
 # --- install ---------------------------------------------------------------
 
+# Two starts at once (make test runs slurm_cluster_test.sh and the sweep
+# test side by side) would race for dpkg's lock: one installs, the other
+# waits here, then finds everything installed.
 ensure_installed() {
+    local lock rc=0
+    exec {lock}>"${TMPDIR:-/tmp}/slurm_cluster.install.lock"
+    flock "$lock"
+    install_missing || rc=$?
+    exec {lock}>&-
+    return "$rc"
+}
+
+install_missing() {
     local missing=() p status
     for p in slurmctld slurmd slurm-client munge; do
         status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -127,6 +127,12 @@ def make_plan(o: Options) -> Plan:
         ("bench-hosted-asan", "tests/bench/hosted_sanitizer_test.sh", 600),
         # ./run_bench.sh --quick end to end (two variants, built under O).
         ("bench-pipeline", "tests/bench/pipeline_test.sh", 900),
+        # One plan run locally, as shards through GNU parallel and through a
+        # single-node Slurm cluster it starts and stops, merged: the same run.
+        ("bench-sweep", "tests/bench/sweep_test.sh", 1500),
+        # The throwaway Slurm cluster the sweep test uses: a job array and a
+        # dependent job run, each task confined to its own core.
+        ("bench-slurm-cluster", "tests/bench/slurm_cluster_test.sh", 300),
         # scripts/qemu.sh leaves its caller's standard input unread.
         ("scripts-qemu-sh", "tests/scripts/qemu_sh_test.sh", 120),
     ]
