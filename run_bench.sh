@@ -718,7 +718,9 @@ write_slurm() {
 #!/usr/bin/env bash
 # Written by ./run_bench.sh --slurm on $(date -Iseconds), commit $(commit_id).
 # Plan $(plan_id): $b boots in $n shards; './run_bench.sh --plan $(q "${opts[@]}")'
-# lists them. Task I runs shard I/$n into $dir/shard-I.
+# lists them. Task I runs shard I/$n into $dir/shard-I. Submit with
+#   jid=\$(sbatch --parsable $(q "$dir/slurm/shards.sbatch")) &&
+#   sbatch --dependency=afterany:\${jid%%;*} $(q "$dir/slurm/merge.sbatch")
 #SBATCH --job-name=run_bench-shard
 #SBATCH --array=1-$n
 #SBATCH --ntasks=1
@@ -756,7 +758,8 @@ EOF
         echo "  sbatch --dependency=afterany:\${jid%%;*} $(q "$dir/slurm/merge.sbatch")"
         return 0
     fi
-    jid=$(sbatch --parsable "$dir/slurm/shards.sbatch") || fail "sbatch refused $dir/slurm/shards.sbatch"
+    jid=$(sbatch --parsable "$dir/slurm/shards.sbatch") ||
+        fail "sbatch refused $dir/slurm/shards.sbatch (its error above); the scripts stay written: submit them by hand as its header says"
     jid=${jid%%;*}
     mid=$(sbatch --parsable --dependency="afterany:$jid" "$dir/slurm/merge.sbatch") ||
         fail "sbatch refused $dir/slurm/merge.sbatch (the shards, job $jid, are submitted)"

@@ -92,6 +92,26 @@ out=$(./run_bench.sh --no-deps "${plan_args[@]}" --shard 5/5 --out "$tmp/never" 
 check "shard_beyond_plan_refused" "status $rc, output: $out" \
     "$((rc == 2))$([[ $out == *"the plan has only 4 boots"* && ! -e $tmp/never/logs ]] || echo 0)"
 
+# Bad sweep options are refused before anything is built or written.
+refused() { # name expected-text option... (after the plan's, or alone after --alone)
+    local name=$1 want=$2 rc=0 out args=("${plan_args[@]}")
+    shift 2
+    [[ $1 != --alone ]] || { args=(); shift; }
+    out=$(./run_bench.sh --no-deps "${args[@]}" "$@" 2>&1) || rc=$?
+    check "$name" "status $rc (not 2) or no '$want' in: $out" \
+        "$((rc == 2))$([[ $out == *"$want"* ]] || echo 0)"
+}
+refused "slot_beyond_parts_refused" "--slot wants S/J with 1 <= S <= J" --plan --slot 3/2
+refused "too_many_slots_refused" "make no 64 parts" --plan --slot 1/64
+refused "foreign_core_refused" "--cores: CPU 4096 is not among those this run may use" --plan --cores 4096
+refused "shards_without_slurm_refused" "--shards is for --slurm" --shards 2
+refused "slurm_without_out_refused" "--slurm needs --out DIR" --slurm
+refused "slurm_without_smp_refused" "--slurm needs --smp" --alone --slurm --out "$tmp/x"
+refused "plan_and_shard_refused" "give one of --plan, --shard and --slurm" --plan --shard 1/2
+refused "too_many_shards_refused" "--shards 5: the plan has only 4 boots" --slurm --shards 5 --out "$tmp/y"
+check "refused_slurm_wrote_nothing" "$tmp/x or $tmp/y was created" \
+    "$([[ ! -e $tmp/x && ! -e $tmp/y ]] && echo 1 || echo 0)"
+
 # ---- locally ---------------------------------------------------------------------
 rc=0
 ./run_bench.sh "${run_args[@]}" --out "$tmp/local" >"$tmp/local.out" 2>&1 || rc=$?
