@@ -418,9 +418,9 @@ meta.json as it was.
 Refused (exit status 2): a directory that is not a shard; shards of different
 plans, of one plan split two ways, given twice, or that ran different commits
 or accelerators. Refused as bad data (exit status 1): a corrupted meta.json, a
-dump that is not a cell of the plan (cells are matched by the dump's header:
-variant, target, repeat, memory and, under QEMU, CPUs), two dumps of one cell,
-a log not named for its cell.
+dump that is not a cell of the plan (a dump is matched by the cell= its header
+names, and must agree with that cell's variant, target, repeat and, under
+QEMU, CPUs), two dumps of one cell, a log not named for its cell.
 
 A cell without a valid dump that ended ok (its shard not given, its log
 missing or rejected, its dump failed) is printed with its shard and why, and
