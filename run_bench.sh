@@ -437,8 +437,11 @@ check_smp() {
         [[ $n =~ ^[1-9][0-9]*$ ]] || die "--smp wants comma-separated positive integers, got '$1'"
         ((n <= max_vcpus)) || die "--smp $n: QEMU's pc machine starts at most $max_vcpus vCPUs (xAPIC ids)"
     done
-    [[ $(printf '%s\n' "${opt_smp[@]}" | sort | uniq -d) == "" ]] || die "--smp lists a count twice: '$1'"
+    listed_once "${opt_smp[@]}" || die "--smp lists a count twice: '$1'"
 }
+
+# Whether no word is given twice.
+listed_once() { [[ -z $(printf '%s\n' "$@" | sort | uniq -d) ]]; }
 
 check_mems() {
     local m
@@ -447,8 +450,11 @@ check_mems() {
     for m in "${opt_mems[@]}"; do
         [[ $m =~ ^[1-9][0-9]*[KMGT]?$ ]] || die "--mem wants a size such as 512M or 1G, or a list of them, got '$1'"
     done
-    [[ $(printf '%s\n' "${opt_mems[@]}" | sort | uniq -d) == "" ]] || die "--mem lists a size twice: '$1'"
+    listed_once "${opt_mems[@]}" || die "--mem lists a size twice: '$1'"
 }
+
+# Whether $1 is I/N with 1 <= I <= N (--shard, --slot).
+part_of() { [[ $1 =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] && ((BASH_REMATCH[1] <= BASH_REMATCH[2])); }
 
 # --plan, --shard, --slurm and the CPUs a run may use: each alone is
 # checked here; against the plan's size in select_shard.
@@ -456,14 +462,10 @@ check_sweep_options() {
     [[ -z $opt_cores || $opt_cores =~ ^[0-9]+(,[0-9]+)*$ ]] ||
         die "--cores wants comma-separated CPU numbers such as 2,3, got '$opt_cores'"
     [[ -z $opt_cores || -z $opt_slot ]] || die "give --cores or --slot, not both"
-    if [[ -n $opt_slot ]]; then
-        [[ $opt_slot =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] && ((BASH_REMATCH[1] <= BASH_REMATCH[2])) ||
-            die "--slot wants S/J with 1 <= S <= J, such as 2/4, got '$opt_slot'"
-    fi
-    if [[ -n $opt_shard ]]; then
-        [[ $opt_shard =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] && ((BASH_REMATCH[1] <= BASH_REMATCH[2])) ||
-            die "--shard wants I/N with 1 <= I <= N, such as 2/8, got '$opt_shard'"
-    fi
+    [[ -z $opt_slot ]] || part_of "$opt_slot" ||
+        die "--slot wants S/J with 1 <= S <= J, such as 2/4, got '$opt_slot'"
+    [[ -z $opt_shard ]] || part_of "$opt_shard" ||
+        die "--shard wants I/N with 1 <= I <= N, such as 2/8, got '$opt_shard'"
     [[ -z $opt_shards || $opt_shards =~ ^[1-9][0-9]*$ ]] ||
         die "--shards wants a positive number, got '$opt_shards'"
     [[ -z $opt_shards ]] || ((opt_slurm)) || die "--shards is for --slurm (a shard itself is --shard I/N)"
@@ -567,7 +569,7 @@ resolve_cpus() {
             [[ ",$allowed," == *",$c,"* ]] ||
                 die "--cores: CPU $c is not among those this run may use, one per core: $allowed"
         done
-        [[ $(printf '%s\n' "${run_cpus[@]}" | sort | uniq -d) == "" ]] || die "--cores lists a CPU twice: '$opt_cores'"
+        listed_once "${run_cpus[@]}" || die "--cores lists a CPU twice: '$opt_cores'"
     elif [[ -n $opt_slot ]]; then
         s=${opt_slot%/*} j=${opt_slot#*/}
         per=$((${#list[@]} / j))
@@ -660,8 +662,9 @@ print_plan() {
 
 # The plan's identity, the same on every host that computes it from the
 # same options and tree: bench.py merge refuses shards of different plans.
-plan_id() {
-    { plan_options; print_plan 2>/dev/null; } | sha256sum | cut -d' ' -f1
+plan_id=""
+hash_plan() {
+    plan_id=$({ plan_options; print_plan 2>/dev/null; } | sha256sum | cut -d' ' -f1)
 }
 
 # This run's cells: all of them, or the I-th of N contiguous slices.
@@ -681,7 +684,6 @@ select_shard() {
             break
         done
     done
-    variants_run=("${shard_variants[@]}")
 }
 
 # ---- Slurm -------------------------------------------------------------------
@@ -717,7 +719,7 @@ write_slurm() {
     cat >"$dir/slurm/shards.sbatch" <<EOF
 #!/usr/bin/env bash
 # Written by ./run_bench.sh --slurm on $(date -Iseconds), commit $(commit_id).
-# Plan $(plan_id): $b boots in $n shards; './run_bench.sh --plan $(q "${opts[@]}")'
+# Plan $plan_id: $b boots in $n shards; './run_bench.sh --plan $(q "${opts[@]}")'
 # lists them. Task I runs shard I/$n into $dir/shard-I. Submit with
 #   jid=\$(sbatch --parsable $(q "$dir/slurm/shards.sbatch")) &&
 #   sbatch --dependency=afterany:\${jid%%;*} $(q "$dir/slurm/merge.sbatch")
@@ -751,7 +753,7 @@ done
 exec $(q "$python") bench/host/bench.py merge --out $(q "$dir")/merged "\${shards[@]}"
 EOF
     chmod +x "$dir/slurm/shards.sbatch" "$dir/slurm/merge.sbatch"
-    note "plan $(plan_id | cut -c1-12): $b boots in $n shards of at most $per; wrote $dir/slurm/shards.sbatch and merge.sbatch"
+    note "plan ${plan_id:0:12}: $b boots in $n shards of at most $per; wrote $dir/slurm/shards.sbatch and merge.sbatch"
     if ! command -v sbatch >/dev/null 2>&1; then
         note "sbatch not found: nothing submitted. On the cluster, submit with:"
         echo "jid=\$(sbatch --parsable $(q "$dir/slurm/shards.sbatch")) &&"
@@ -773,7 +775,6 @@ EOF
 qemu_suites=""      # bench= for the kernel: the selected suites
 hosted_suites=""    # bench= for the hosted target: the selected portable suites
 hosted_variants=()  # the variants the hosted target runs (plan_targets)
-variants_run=()     # every variant this run boots (of its shard: select_shard)
 tmp=""              # private scratch directory: QMP socket, pid file, meta input
 children=()         # background processes to stop on Ctrl-C
 interrupted=0
@@ -1229,10 +1230,10 @@ write_meta_input() {
     done >"$cells"
     "$python" - "$1" "$(date -Iseconds)" "$(qemu_version)" "$accel" \
         "$(IFS=,; echo "${plan_counts[*]}")" "$(IFS=,; echo "${opt_mems[*]}")" "$run_id" \
-        "$(IFS=,; echo "${variants_run[*]}")" \
+        "$(IFS=,; echo "${shard_variants[*]}")" \
         "$(commit_id)" "$("$python" bench/host/qmp_pin.py --topology)" "$perf_outcome" \
         "$pinning" "$opt_suites" "$opt_quick" "$(IFS=,; echo "${opt_targets[*]}")" \
-        "$opt_repeat" "${opt_modes:-sample}" "$cells" "$(plan_id)" "$(plan_options)" \
+        "$opt_repeat" "${opt_modes:-sample}" "$cells" "$plan_id" "$(plan_options)" \
         "$opt_shard" "$shard_first" "$shard_end" "$(hostname)" "$(cpus_csv)" \
         "${incomplete[@]}" <<'EOF'
 import json, sys
@@ -1331,6 +1332,7 @@ main() {
     build_plan
     select_shard
     if ((opt_plan)); then print_plan; exit 0; fi
+    hash_plan
     if ((opt_slurm)); then write_slurm; exit 0; fi
 
     if ((opt_deps)); then
@@ -1347,7 +1349,7 @@ main() {
     ((interrupted)) && exit 130
 
     make_run_dir
-    step "run $run_id$([[ -z $opt_shard ]] || echo " (shard $opt_shard of plan $(plan_id | cut -c1-12))"): ${#shard_variants[@]} variants, $((shard_end - shard_first)) boots, target $(IFS=,; echo "${opt_targets[*]}"), $opt_repeat repeat$( ((opt_repeat == 1)) || echo s), results in $run_dir/, plots in $plots_dir/"
+    step "run $run_id$([[ -z $opt_shard ]] || echo " (shard $opt_shard of plan ${plan_id:0:12})"): ${#shard_variants[@]} variants, $((shard_end - shard_first)) boots, target $(IFS=,; echo "${opt_targets[*]}"), $opt_repeat repeat$( ((opt_repeat == 1)) || echo s), results in $run_dir/, plots in $plots_dir/"
     boot_all
     local rc=0
     process_results || rc=$?
